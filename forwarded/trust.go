@@ -1,0 +1,99 @@
+package forwarded
+
+import (
+	"fmt"
+	"net/netip"
+	"strings"
+)
+
+// TrustedProxies says which connection peers may set forwarding headers.
+// Its zero value trusts nobody; DefaultTrustedProxies returns the default,
+// the proxy on the same machine.
+type TrustedProxies struct {
+	// Prefixes holds trusted networks; a single address is a /32 or /128.
+	// IPv4 networks are stored unmapped.
+	Prefixes []netip.Prefix
+	// Unix trusts peers that connect through a unix-domain socket: only
+	// processes on this machine with access to the socket file can.
+	Unix bool
+}
+
+// Loopback is what the word "loopback" stands for in a trusted-proxy list.
+var loopback = []netip.Prefix{
+	netip.MustParsePrefix("127.0.0.0/8"),
+	netip.MustParsePrefix("::1/128"),
+}
+
+// DefaultTrustedProxies trusts loopback and unix-socket peers: the proxy on
+// the same machine, as ASP.NET Core does by default.
+func DefaultTrustedProxies() TrustedProxies {
+	return TrustedProxies{Prefixes: append([]netip.Prefix(nil), loopback...), Unix: true}
+}
+
+// ParseTrustedProxies reads a trusted-proxy list as written in apphost.yaml
+// or on the command line: CIDRs ("10.0.0.0/8"), single addresses
+// ("192.0.2.7", "2001:db8::1") and the words "loopback" and "unix". An
+// IPv4-mapped IPv6 entry is stored as the IPv4 network it maps. An entry
+// that is none of these is an error naming it.
+func ParseTrustedProxies(entries []string) (TrustedProxies, error) {
+	var t TrustedProxies
+	for _, raw := range entries {
+		e := strings.TrimSpace(raw)
+		switch strings.ToLower(e) {
+		case "loopback":
+			t.Prefixes = append(t.Prefixes, loopback...)
+			continue
+		case "unix":
+			t.Unix = true
+			continue
+		case "":
+			return TrustedProxies{}, fmt.Errorf("empty trusted proxy entry (want a CIDR, an IP address, \"loopback\" or \"unix\")")
+		}
+		p, err := parsePrefix(e)
+		if err != nil {
+			return TrustedProxies{}, fmt.Errorf("trusted proxy %q: want a CIDR such as 10.0.0.0/8, an IP address, \"loopback\" or \"unix\": %w", raw, err)
+		}
+		t.Prefixes = append(t.Prefixes, p)
+	}
+	return t, nil
+}
+
+func parsePrefix(s string) (netip.Prefix, error) {
+	if strings.Contains(s, "/") {
+		p, err := netip.ParsePrefix(s)
+		if err != nil {
+			return netip.Prefix{}, err
+		}
+		if p.Addr().Zone() != "" {
+			return netip.Prefix{}, fmt.Errorf("a zone is not allowed in a network")
+		}
+		if p.Addr().Is4In6() {
+			bits := p.Bits() - 96
+			if bits < 0 {
+				return netip.Prefix{}, fmt.Errorf("an IPv4-mapped network needs at least /96")
+			}
+			p = netip.PrefixFrom(p.Addr().Unmap(), bits)
+		}
+		return p.Masked(), nil
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		return netip.Prefix{}, err
+	}
+	if a.Zone() != "" {
+		return netip.Prefix{}, fmt.Errorf("a zone is not allowed in a trusted address")
+	}
+	a = a.Unmap()
+	return netip.PrefixFrom(a, a.BitLen()), nil
+}
+
+// Contains reports whether addr, unmapped first, is in a trusted network.
+func (t TrustedProxies) Contains(addr netip.Addr) bool {
+	addr = addr.Unmap().WithZone("")
+	for _, p := range t.Prefixes {
+		if p.Contains(addr) {
+			return true
+		}
+	}
+	return false
+}
