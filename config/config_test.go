@@ -1,0 +1,268 @@
+package config
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func writeFile(t *testing.T, body string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "apphost.yaml")
+	if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestLoadFullDescription(t *testing.T) {
+	p := writeFile(t, `
+name: shop
+app:
+  listen: [127.0.0.1:5001, "unix:/run/shop/app.sock"]
+  admin_listen: 127.0.0.1:9500
+  shutdown_timeout: 10s
+  unix_socket_mode: "0600"
+  limits:
+    max_request_body: 1MB
+    max_request_headers: 16KiB
+    max_header_count: 50
+    max_request_line: 4096
+    request_headers_timeout: 5s
+    keep_alive_timeout: 1m
+    min_request_body_rate: 0
+    min_request_body_grace: 2s
+    max_connections: 1000
+forwarded:
+  headers: forwarded
+  trusted_proxies: [10.0.0.0/8, unix]
+  forward_limit: 2
+  allowed_hosts: [shop.example.com, "*.shop.example.com"]
+proxy:
+  server_names: [shop.example.com]
+  edge: false
+  tls:
+    certificate: /etc/ssl/certs/shop.pem
+    certificate_key: /etc/ssl/private/shop.key
+  websockets: true
+  path_prefix: /shop
+supervise:
+  command: [/usr/local/bin/shop, --verbose]
+  restart: always
+`)
+	c, err := Load(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := c.App.Limits
+	checks := []struct {
+		name      string
+		got, want any
+	}{
+		{"name", c.Name, "shop"},
+		{"listen", len(c.App.Listen), 2},
+		{"unix listen", c.App.Listen[1].Path(), "/run/shop/app.sock"},
+		{"admin", c.App.AdminListen, Address("127.0.0.1:9500")},
+		{"shutdown", c.App.ShutdownTimeout, 10 * time.Second},
+		{"mode", c.App.UnixSocketMode, uint32(0o600)},
+		{"body", l.MaxRequestBody, Size(1_000_000)},
+		{"headers", l.MaxRequestHeaders, Size(16384)},
+		{"count", l.MaxHeaderCount, 50},
+		{"line", l.MaxRequestLine, Size(4096)},
+		{"header timeout", l.RequestHeadersTimeout, 5 * time.Second},
+		{"keepalive", l.KeepAliveTimeout, time.Minute},
+		{"rate", l.MinRequestBodyRate, Size(0)},
+		{"grace", l.MinRequestBodyGrace, 2 * time.Second},
+		{"conns", l.MaxConnections, 1000},
+		{"family", c.Forwarded.Headers, "forwarded"},
+		{"trusted unix", c.Forwarded.Trusted.Unix, true},
+		{"trusted nets", len(c.Forwarded.Trusted.Prefixes), 1},
+		{"limit", c.Forwarded.ForwardLimit, 2},
+		{"edge", c.Proxy.Edge, false},
+		{"tls key", c.Proxy.TLS.CertificateKey, "/etc/ssl/private/shop.key"},
+		{"hsts default", c.Proxy.TLS.HSTSMaxAge, defaultHSTSMaxAge},
+		{"upstreams default to listen", len(c.Proxy.Upstreams), 2},
+		{"prefix", c.Proxy.PathPrefix, "/shop"},
+		{"command", strings.Join(c.Supervise.Command, " "), "/usr/local/bin/shop --verbose"},
+		{"restart", c.Supervise.Restart, "always"},
+		{"untouched default", c.Supervise.StopTimeout, 35 * time.Second},
+	}
+	for _, ch := range checks {
+		if ch.got != ch.want {
+			t.Errorf("%s: got %v, want %v", ch.name, ch.got, ch.want)
+		}
+	}
+}
+
+func TestEmptyFileIsAllDefaults(t *testing.T) {
+	c, err := Load(writeFile(t, "# nothing set\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := Default()
+	if err := d.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if c.App.Limits != d.App.Limits || c.App.AdminListen != "127.0.0.1:9464" || c.App.Listen[0] != "127.0.0.1:5000" {
+		t.Errorf("empty file differs from defaults: %+v", c.App)
+	}
+	if d.App.Limits.MaxRequestBody != 30_000_000 || d.App.Limits.MaxRequestHeaders != 32768 {
+		t.Errorf("Kestrel defaults changed: %+v", d.App.Limits)
+	}
+}
+
+// Every error names the file, the line and the key, and says what would
+// have been accepted.
+func TestErrorsNameFileLineAndKey(t *testing.T) {
+	tests := []struct {
+		name, yaml string
+		want       []string
+	}{
+		{"unknown top-level key", "nmae: shop\n", []string{":1:1: nmae: unknown key", "accepts: app, forwarded, name, proxy, supervise"}},
+		{"unknown nested key", "app:\n  limits:\n    max_body: 1MB\n", []string{":3:5: app.limits.max_body: unknown key", "max_request_body"}},
+		{"bad size", "app:\n  limits:\n    max_request_body: 30 furlongs\n", []string{":3:23: app.limits.max_request_body", "30MB, 32KiB or a number of bytes", `"30 furlongs"`}},
+		{"negative size", "app:\n  limits:\n    max_request_body: -5\n", []string{":3:23: app.limits.max_request_body"}},
+		{"bad duration", "app:\n  shutdown_timeout: 30\n", []string{":2:21: app.shutdown_timeout", "Go syntax such as 30s"}},
+		{"bad address", "app:\n  listen: [localhost]\n", []string{":2:11: app.listen", "host:port"}},
+		{"relative unix path", "app:\n  listen: [\"unix:app.sock\"]\n", []string{"app.listen", "must be absolute"}},
+		{"list where scalar wanted", "app:\n  admin_listen: [a, b]\n", []string{":2:17: app.admin_listen: want a single value"}},
+		{"section is not a mapping", "app: 5\n", []string{":1:6: app: want a mapping"}},
+		{"key twice", "name: a\nname: b\n", []string{":2:1: name: key written twice"}},
+		{"bad choice", "forwarded:\n  headers: x-forwarded-for\n", []string{":2:12: forwarded.headers: want one of x-forwarded, forwarded, none"}},
+		{"forward limit zero", "forwarded:\n  forward_limit: 0\n", []string{":2:18: forwarded.forward_limit: want a whole number of at least 1"}},
+		{"invalid yaml", "app:\n  listen: [\n", []string{"apphost.yaml:", "invalid YAML"}},
+		{"not a mapping", "- a\n- b\n", []string{":1:1: the description must be a mapping"}},
+		{"bad trusted proxy", "forwarded:\n  trusted_proxies: [10.0.0.0/33]\n", []string{":2:20: forwarded.trusted_proxies", "10.0.0.0/33"}},
+		{"admin equals public", "app:\n  listen: [127.0.0.1:9000]\n  admin_listen: 127.0.0.1:9000\n", []string{":3:17: app.admin_listen", "never be reachable through the proxy"}},
+		{"admin on wildcard of public port", "app:\n  listen: [0.0.0.0:9000]\n  admin_listen: 127.0.0.1:9000\n", []string{"app.admin_listen"}},
+		{"two listeners one socket", "app:\n  listen: [127.0.0.1:5000, 127.0.0.1:5000]\n", []string{"app.listen", "same socket"}},
+		{"prefix with trailing slash", "proxy:\n  path_prefix: /shop/\n", []string{":2:16: proxy.path_prefix"}},
+		{"protocol-relative prefix", "proxy:\n  path_prefix: //evil.example\n", []string{"proxy.path_prefix"}},
+		{"prefix with dot segment", "proxy:\n  path_prefix: /a/../b\n", []string{"proxy.path_prefix"}},
+		{"tls without key", "proxy:\n  tls:\n    certificate: /c.pem\n", []string{"proxy.tls: needs both"}},
+		{"upstream is admin", "proxy:\n  upstreams: [127.0.0.1:9464]\n", []string{"proxy.upstreams", "admin address"}},
+		{"bad server name", "proxy:\n  server_names: [\"shop example\"]\n", []string{"proxy.server_names"}},
+		{"bad environment entry", "supervise:\n  environment: [NOEQUALS]\n", []string{"supervise.environment", "KEY=value"}},
+		{"bad name", "name: Shop Site\n", []string{":1:7: name:"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := writeFile(t, tt.yaml)
+			_, err := Load(p)
+			if err == nil {
+				t.Fatal("loaded without error")
+			}
+			msg := err.Error()
+			if !strings.Contains(msg, p) {
+				t.Errorf("error does not name the file %s: %s", p, msg)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(msg, w) {
+					t.Errorf("error %q does not contain %q", msg, w)
+				}
+			}
+			var ce *Error
+			if !errors.As(err, &ce) {
+				t.Errorf("error is not a *config.Error: %T", err)
+			}
+		})
+	}
+}
+
+func TestAllErrorsReportedTogether(t *testing.T) {
+	_, err := Load(writeFile(t, "app:\n  shutdown_timeout: soon\n  limits:\n    max_header_count: many\n"))
+	if err == nil || !strings.Contains(err.Error(), "shutdown_timeout") || !strings.Contains(err.Error(), "max_header_count") {
+		t.Fatalf("want both errors, got %v", err)
+	}
+}
+
+func TestMissingFile(t *testing.T) {
+	_, err := Load(filepath.Join(t.TempDir(), "nope.yaml"))
+	if !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("want a not-exist error, got %v", err)
+	}
+}
+
+// defaults < file < environment < flags.
+func TestPrecedence(t *testing.T) {
+	c := Default()
+	if err := c.LoadFile(writeFile(t, "app:\n  listen: [127.0.0.1:6000]\n  admin_listen: 127.0.0.1:9600\n  limits:\n    max_header_count: 10\n")); err != nil {
+		t.Fatal(err)
+	}
+	env := []string{"PATH=/bin", "APPHOST_APP_ADMIN_LISTEN=127.0.0.1:9700", "APPHOST_APP_LIMITS_MAX_HEADER_COUNT=20", "APPHOST_FORWARDED_TRUSTED_PROXIES=10.0.0.0/8, loopback"}
+	if err := c.ApplyEnv(env); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Set("flag --max-header-count", "app.limits.max_header_count", "30"); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if c.App.Listen[0] != "127.0.0.1:6000" {
+		t.Errorf("file did not override default: %v", c.App.Listen)
+	}
+	if c.App.AdminListen != "127.0.0.1:9700" {
+		t.Errorf("environment did not override file: %v", c.App.AdminListen)
+	}
+	if c.App.Limits.MaxHeaderCount != 30 {
+		t.Errorf("flag did not override environment: %v", c.App.Limits.MaxHeaderCount)
+	}
+	if c.App.Limits.MaxRequestBody != 30_000_000 {
+		t.Errorf("default lost: %v", c.App.Limits.MaxRequestBody)
+	}
+	if len(c.Forwarded.TrustedProxies) != 2 || c.Forwarded.Trusted.Unix {
+		t.Errorf("comma-separated list from the environment: %v", c.Forwarded.TrustedProxies)
+	}
+}
+
+func TestEnvironmentErrors(t *testing.T) {
+	c := Default()
+	err := c.ApplyEnv([]string{"APPHOST_APP_LIMITS_MAX_BODY=1", "APPHOST_APP_SHUTDOWN_TIMEOUT=never", "APPHOST_INTERNAL_WHATEVER=1"})
+	for _, w := range []string{"environment APPHOST_APP_LIMITS_MAX_BODY: no such setting", "environment APPHOST_APP_SHUTDOWN_TIMEOUT: app.shutdown_timeout: want a duration"} {
+		if err == nil || !strings.Contains(err.Error(), w) {
+			t.Errorf("want %q in %v", w, err)
+		}
+	}
+	if strings.Contains(err.Error(), "INTERNAL") {
+		t.Errorf("internal variables must be ignored: %v", err)
+	}
+}
+
+func TestValidateErrorNamesEnvironmentSource(t *testing.T) {
+	c := Default()
+	if err := c.ApplyEnv([]string{"APPHOST_APP_ADMIN_LISTEN=127.0.0.1:5000"}); err != nil {
+		t.Fatal(err)
+	}
+	err := c.Validate()
+	if err == nil || !strings.HasPrefix(err.Error(), "environment APPHOST_APP_ADMIN_LISTEN: app.admin_listen:") {
+		t.Fatalf("got %v", err)
+	}
+}
+
+func TestAdminOff(t *testing.T) {
+	c := Default()
+	if err := c.Set("flag", "app.admin_listen", "off"); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Validate(); err != nil || c.App.AdminListen != AdminOff {
+		t.Fatalf("got %v %v", c.App.AdminListen, err)
+	}
+}
+
+func TestEveryKeyHasOneEnvName(t *testing.T) {
+	seen := map[string]string{}
+	for _, k := range Keys() {
+		e := EnvName(k)
+		if prev, ok := seen[e]; ok {
+			t.Errorf("%s and %s share %s", prev, k, e)
+		}
+		seen[e] = k
+		if f, ok := fieldForEnv(e); !ok || f.path != k {
+			t.Errorf("%s does not map back to %s", e, k)
+		}
+	}
+}

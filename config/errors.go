@@ -1,0 +1,38 @@
+package config
+
+import "fmt"
+
+// Error is a bad setting: where it was written, its key, and why it was
+// refused (which says what would have been accepted).
+type Error struct {
+	// Where is "file:line:column" for yaml, "environment NAME" for a
+	// variable, or "" for a default or a value set by the program.
+	Where string
+	// Key is the key path, such as app.limits.max_request_body.
+	Key string
+	Err error
+}
+
+func (e *Error) Error() string {
+	msg := e.Err.Error()
+	if e.Key != "" {
+		msg = e.Key + ": " + msg
+	}
+	if e.Where != "" {
+		msg = e.Where + ": " + msg
+	}
+	return msg
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+func (c *Config) errorAt(key string, format string, args ...any) *Error {
+	return &Error{Where: c.origin[key], Key: key, Err: fmt.Errorf(format, args...)}
+}
+
+func (c *Config) setOrigin(key, where string) {
+	if c.origin == nil {
+		c.origin = map[string]string{}
+	}
+	c.origin[key] = where
+}

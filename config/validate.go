@@ -1,0 +1,141 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/apphost/apphost/forwarded"
+)
+
+var (
+	validName       = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,63}$`)
+	validServerName = regexp.MustCompile(`^(\*\.)?([a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)(\.[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$`)
+	validEnvName    = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+	validListen     = regexp.MustCompile(`^(([0-9.]+|\[[0-9a-fA-F:.]+\]|\*):)?[0-9]{1,5}$`)
+)
+
+// Validate fills in the defaults that depend on other settings and checks
+// the rules that span several settings. It reports every problem found,
+// joined; each is an *Error naming the key and, when known, where it was
+// set.
+func (c *Config) Validate() error {
+	var errs []error
+	add := func(key, format string, args ...any) { errs = append(errs, c.errorAt(key, format, args...)) }
+
+	if !validName.MatchString(c.Name) {
+		add("name", "want lower-case letters, digits, '.', '_' or '-' (it names files and the systemd unit), got %q", c.Name)
+	}
+
+	// app
+	if len(c.App.Listen) == 0 {
+		add("app.listen", "needs at least one address, such as 127.0.0.1:5000")
+	}
+	for i, a := range c.App.Listen {
+		for _, b := range c.App.Listen[:i] {
+			if a.overlaps(b) {
+				add("app.listen", "%s and %s would listen on the same socket", b, a)
+			}
+		}
+		if c.App.AdminListen != AdminOff && a.overlaps(c.App.AdminListen) {
+			add("app.admin_listen", "%s is also a public listener (app.listen %s): the admin endpoints must never be reachable through the proxy", c.App.AdminListen, a)
+		}
+	}
+	l := c.App.Limits
+	if l.MaxRequestHeaders < 1024 {
+		add("app.limits.max_request_headers", "want at least 1KiB, got %s", l.MaxRequestHeaders)
+	}
+	if l.MaxRequestLine < 256 {
+		add("app.limits.max_request_line", "want at least 256B, got %s", l.MaxRequestLine)
+	}
+	if l.RequestHeadersTimeout <= 0 {
+		add("app.limits.request_headers_timeout", "want a positive duration, got %s", l.RequestHeadersTimeout)
+	}
+	if l.KeepAliveTimeout <= 0 {
+		add("app.limits.keep_alive_timeout", "want a positive duration, got %s", l.KeepAliveTimeout)
+	}
+
+	// forwarded
+	trusted, err := forwarded.ParseTrustedProxies(c.Forwarded.TrustedProxies)
+	if err != nil {
+		add("forwarded.trusted_proxies", "%w", err)
+	}
+	c.Forwarded.Trusted = trusted
+	for _, h := range c.Forwarded.AllowedHosts {
+		if !validServerName.MatchString(h) {
+			add("forwarded.allowed_hosts", "want host names such as shop.example.com or *.example.com, got %q", h)
+		}
+	}
+
+	// proxy
+	for _, n := range c.Proxy.ServerNames {
+		if !validServerName.MatchString(n) {
+			add("proxy.server_names", "want host names such as shop.example.com or *.example.com, got %q", n)
+		}
+	}
+	if len(c.Proxy.ServerNames) == 0 {
+		add("proxy.server_names", "needs at least one host name")
+	}
+	for _, k := range []struct{ key, val string }{{"proxy.http_listen", c.Proxy.HTTPListen}, {"proxy.https_listen", c.Proxy.HTTPSListen}} {
+		if !validListen.MatchString(k.val) {
+			add(k.key, "want a port such as 80 or address:port such as 127.0.0.1:8080, got %q", k.val)
+		}
+	}
+	if t := c.Proxy.TLS; t != nil && (t.Certificate == "" || t.CertificateKey == "") {
+		add("proxy.tls", "needs both certificate and certificate_key")
+	}
+	if len(c.Proxy.Upstreams) == 0 {
+		c.Proxy.Upstreams = append([]Address(nil), c.App.Listen...)
+	}
+	for _, u := range c.Proxy.Upstreams {
+		if c.App.AdminListen != AdminOff && u.overlaps(c.App.AdminListen) {
+			add("proxy.upstreams", "%s is the admin address: the proxy must never forward to it", u)
+		}
+	}
+	if err := checkPathPrefix(c.Proxy.PathPrefix); err != nil {
+		add("proxy.path_prefix", "%w", err)
+	}
+
+	// supervise
+	for _, kv := range c.Supervise.Environment {
+		k, _, ok := strings.Cut(kv, "=")
+		if !ok || !validEnvName.MatchString(k) {
+			add("supervise.environment", "want KEY=value with a variable name of letters, digits and '_', got %q", kv)
+		}
+	}
+	if c.Supervise.PortEnv != "" && !validEnvName.MatchString(c.Supervise.PortEnv) {
+		add("supervise.port_env", "want a variable name of letters, digits and '_', got %q", c.Supervise.PortEnv)
+	}
+	if c.Supervise.BackoffMax < c.Supervise.BackoffInitial {
+		add("supervise.backoff_max", "%s is less than supervise.backoff_initial %s", c.Supervise.BackoffMax, c.Supervise.BackoffInitial)
+	}
+	if c.Supervise.StartupTimeout <= 0 {
+		add("supervise.startup_timeout", "want a positive duration")
+	}
+	return errors.Join(errs...)
+}
+
+// checkPathPrefix accepts "" or a path of one or more segments: it starts
+// with exactly one '/', has no trailing '/', and no empty or dot segments,
+// '\', '?', '#', '%', whitespace or control characters.
+func checkPathPrefix(p string) error {
+	if p == "" {
+		return nil
+	}
+	const want = "want a path such as /shop: one leading '/', no trailing '/', no '//', dot segments, '\\', '?', '#', '%' or spaces"
+	if !strings.HasPrefix(p, "/") || strings.HasSuffix(p, "/") {
+		return fmt.Errorf("%s, got %q", want, p)
+	}
+	for _, seg := range strings.Split(p[1:], "/") {
+		if seg == "" || seg == "." || seg == ".." {
+			return fmt.Errorf("%s, got %q", want, p)
+		}
+	}
+	for _, r := range p {
+		if r <= ' ' || r == 0x7f || strings.ContainsRune(`\?#%`, r) {
+			return fmt.Errorf("%s, got %q", want, p)
+		}
+	}
+	return nil
+}
