@@ -1,0 +1,4 @@
+// Package deploy holds the example deployment: apphost.yaml and, in one
+// folder per target, the files `apphost gen` writes from it. Its tests
+// regenerate every file and fail when one differs from what is committed.
+package deploy
