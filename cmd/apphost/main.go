@@ -6,9 +6,14 @@ package main
 import (
 	"fmt"
 	"os"
+
+	"github.com/apphost/apphost/supervisor"
 )
 
 func main() {
+	// Under `apphost supervise`, apphost re-executes itself as the shim
+	// that sets LISTEN_PID and execs the application.
+	supervisor.RunShimIfRequested()
 	os.Exit(run(os.Args[1:]))
 }
 

@@ -1,0 +1,256 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/apphost/apphost/config"
+	"github.com/apphost/apphost/supervisor"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/spf13/cobra"
+)
+
+// superviseFlags maps each flag of `apphost supervise` to the key of the
+// deployment description it overrides. Values go through the same parser
+// as the file, so a flag means what the key means.
+var superviseFlags = []struct {
+	name, key, usage string
+	list             bool
+}{
+	{"listen", "app.listen", "address to hold for the app, host:port or unix:/path (repeatable; default: app.listen)", true},
+	{"admin-listen", "supervise.admin_listen", "address of the supervisor's /metrics, or off (default 127.0.0.1:9465)", false},
+	{"restart", "supervise.restart", "restart policy: always, on-failure or never (default on-failure)", false},
+	{"env", "supervise.environment", "extra KEY=value variable for the app (repeatable)", true},
+	{"working-directory", "supervise.working_directory", "the app's working directory, where app_offline.htm is looked for", false},
+	{"ready-url", "supervise.ready_url", "URL that answers 2xx once the app is ready (READY=1 on NOTIFY_SOCKET works too)", false},
+	{"startup-timeout", "supervise.startup_timeout", "kill an app not ready within this time (default 60s)", false},
+	{"health-url", "supervise.health_url", "URL probed for liveness while the app runs", false},
+	{"health-interval", "supervise.health_interval", "time between liveness probes (default 10s)", false},
+	{"health-failures", "supervise.health_failures", "consecutive failed probes that restart the app (default 3)", false},
+	{"stop-signal", "supervise.stop_signal", "signal that asks the app to stop (default SIGTERM)", false},
+	{"stop-timeout", "supervise.stop_timeout", "time the app may drain before SIGKILL (default 35s)", false},
+	{"backoff-initial", "supervise.backoff_initial", "delay before the first restart after a failure (default 1s)", false},
+	{"backoff-factor", "supervise.backoff_factor", "multiplier of the delay after each further failure (default 2)", false},
+	{"backoff-max", "supervise.backoff_max", "longest delay between restarts (default 30s)", false},
+	{"backoff-reset", "supervise.backoff_reset", "uptime after which the delay starts over (default 60s)", false},
+	{"rapid-fails-per-minute", "supervise.rapid_fails_per_minute", "failed starts within a minute that make the supervisor give up (default 10)", false},
+	{"port-env", "supervise.port_env", "pass the listen port in this variable instead of sockets (connections are refused during restarts)", false},
+	{"log-file", "supervise.log_file", "also write the app's output to this file, rotated by size", false},
+	{"log-max-size", "supervise.log_max_size", "size at which the log file is rotated (default 10MB)", false},
+	{"log-max-files", "supervise.log_max_files", "rotated log files to keep (default 5)", false},
+}
+
+func newSuperviseCommand() *cobra.Command {
+	var file string
+	values := map[string]*[]string{}
+	cmd := &cobra.Command{
+		Use:   "supervise [-f apphost.yaml] [flags] [-- COMMAND [ARGS...]]",
+		Short: "Run the app, hold its sockets, and restart it without refusing a connection",
+		Long: "Run the application with its listening sockets held by the supervisor and passed\n" +
+			"to it by the systemd LISTEN_FDS protocol, so that connections wait in the backlog\n" +
+			"while the application restarts. The command comes after -- or from\n" +
+			"supervise.command. SIGTERM or SIGINT stops the application gracefully; SIGHUP\n" +
+			"starts a new one on the same sockets and stops the old one once the new one is\n" +
+			"ready. Flags override the description's keys. Exit status: 0 after a clean stop,\n" +
+			"1 when the application ends for good or the supervisor gives up, 2 for usage errors.",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := superviseConfig(cmd, file, values)
+			if err != nil {
+				return err
+			}
+			if len(args) > 0 {
+				c.Supervise.Command = args
+			}
+			return runSupervise(cmd, c)
+		},
+	}
+	cmd.Flags().StringVarP(&file, "file", "f", "", "deployment description to read (default: built-in defaults)")
+	for _, f := range superviseFlags {
+		v := new([]string)
+		values[f.name] = v
+		if f.list {
+			cmd.Flags().StringArrayVar(v, f.name, nil, f.usage)
+		} else {
+			cmd.Flags().Var(&lastValue{v}, f.name, f.usage)
+		}
+	}
+	return cmd
+}
+
+// lastValue is a single-valued string flag recorded as a list, so that
+// every flag is set through config.Set the same way.
+type lastValue struct{ v *[]string }
+
+func (l *lastValue) String() string {
+	if l.v == nil || len(*l.v) == 0 {
+		return ""
+	}
+	return (*l.v)[0]
+}
+func (l *lastValue) Set(s string) error { *l.v = []string{s}; return nil }
+func (l *lastValue) Type() string       { return "string" }
+
+// superviseConfig layers the description file, APPHOST_* variables and
+// the flags given, in that order, and validates the result.
+func superviseConfig(cmd *cobra.Command, file string, values map[string]*[]string) (*config.Config, error) {
+	c := config.Default()
+	if file != "" {
+		if err := c.LoadFile(file); err != nil {
+			return nil, err
+		}
+	}
+	if err := c.ApplyEnv(os.Environ()); err != nil {
+		return nil, err
+	}
+	for _, f := range superviseFlags {
+		if !cmd.Flags().Changed(f.name) {
+			continue
+		}
+		if err := c.Set("flag --"+f.name, f.key, *values[f.name]...); err != nil {
+			return nil, err
+		}
+	}
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+func runSupervise(cmd *cobra.Command, c *config.Config) error {
+	s := c.Supervise
+	log := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil)).With("component", "supervisor")
+	opts := supervisor.Options{
+		Command:             s.Command,
+		Dir:                 s.WorkingDirectory,
+		Env:                 s.Environment,
+		Restart:             s.Restart,
+		ReadyURL:            s.ReadyURL,
+		StartupTimeout:      s.StartupTimeout,
+		HealthURL:           s.HealthURL,
+		HealthInterval:      s.HealthInterval,
+		HealthFailures:      s.HealthFailures,
+		StopSignal:          signalNamed(s.StopSignal),
+		StopTimeout:         s.StopTimeout,
+		Backoff:             supervisor.Backoff{Initial: s.BackoffInitial, Factor: s.BackoffFactor, Max: s.BackoffMax, Reset: s.BackoffReset},
+		RapidFailsPerMinute: s.RapidFailsPerMinute,
+		Log:                 log,
+		Watchdog:            supervisor.SystemdWatchdog(),
+	}
+	if s.PortEnv != "" {
+		first := c.App.Listen[0]
+		if first.IsUnix() {
+			return fmt.Errorf("--port-env %s needs a host:port listen address, not %s", s.PortEnv, first)
+		}
+		_, port := first.HostPort()
+		opts.PortEnv, opts.Port, opts.OfflineListen = s.PortEnv, port, c.App.Listen[:1]
+	} else {
+		sockets := supervisor.Inherited()
+		if len(sockets) == 0 {
+			var err error
+			sockets, err = supervisor.Listen(c.App.Listen, c.Name, os.FileMode(c.App.UnixSocketMode))
+			if err != nil {
+				return err
+			}
+		}
+		defer supervisor.CloseSockets(sockets)
+		for _, sock := range sockets {
+			log.Info("holding a socket for the application", "addr", sock.Addr, "name", sock.Name)
+		}
+		opts.Sockets = sockets
+	}
+	if s.LogFile != "" {
+		lf, err := supervisor.OpenRotatingFile(s.LogFile, int64(s.LogMaxSize), s.LogMaxFiles)
+		if err != nil {
+			return err
+		}
+		defer lf.Close()
+		opts.LogFile = lf
+	}
+	reg := prometheus.NewRegistry()
+	m, err := supervisor.NewMetrics(reg)
+	if err != nil {
+		return err
+	}
+	opts.Metrics = m
+	if s.AdminListen != config.AdminOff {
+		stopAdmin, err := serveSupervisorAdmin(string(s.AdminListen), reg, log)
+		if err != nil {
+			return err
+		}
+		defer stopAdmin()
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+	defer stop()
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	reload := make(chan struct{}, 1)
+	go func() {
+		for range hup {
+			select {
+			case reload <- struct{}{}:
+			default:
+			}
+		}
+	}()
+	opts.Reload = reload
+	if err := supervisor.Run(ctx, opts); err != nil {
+		fmt.Fprintln(cmd.ErrOrStderr(), "apphost supervise:", err)
+		return exitError{code: 1, err: err}
+	}
+	return nil
+}
+
+// serveSupervisorAdmin serves /metrics and /healthz on addr.
+func serveSupervisorAdmin(addr string, reg *prometheus.Registry, log *slog.Logger) (func(), error) {
+	network, address := "tcp", addr
+	if a := config.Address(addr); a.IsUnix() {
+		network, address = "unix", a.Path()
+	}
+	l, err := net.Listen(network, address)
+	if err != nil {
+		return nil, fmt.Errorf("supervisor admin address: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError}))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		if err := srv.Serve(l); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Error("admin server", "error", err)
+		}
+	}()
+	log.Info("serving the supervisor's metrics", "addr", l.Addr().String())
+	return func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		srv.Shutdown(ctx) //nolint:errcheck // best effort at exit
+	}, nil
+}
+
+// signalNamed maps the stop signals the description accepts.
+func signalNamed(name string) syscall.Signal {
+	switch name {
+	case "SIGINT":
+		return syscall.SIGINT
+	case "SIGQUIT":
+		return syscall.SIGQUIT
+	case "SIGHUP":
+		return syscall.SIGHUP
+	case "SIGUSR1":
+		return syscall.SIGUSR1
+	case "SIGUSR2":
+		return syscall.SIGUSR2
+	}
+	return syscall.SIGTERM
+}

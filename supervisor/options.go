@@ -1,0 +1,192 @@
+package supervisor
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/apphost/apphost/config"
+)
+
+// Restart policies.
+const (
+	RestartAlways    = "always"     // restart whatever the exit status
+	RestartOnFailure = "on-failure" // restart unless the app exited with status 0
+	RestartNever     = "never"      // the supervisor exits with the app
+)
+
+// Options configure Run. The zero value of each field is its documented
+// default; Command is required.
+type Options struct {
+	// Command is the program and its arguments. A name without '/' is
+	// looked up in PATH; a relative path is relative to Dir.
+	Command []string
+	// Dir is the application's working directory, where app_offline.htm is
+	// looked for. Default: the supervisor's.
+	Dir string
+	// Env holds extra KEY=value variables for the application, on top of
+	// the supervisor's environment.
+	Env []string
+
+	// Sockets are handed to the application as fds 3 and up. The caller
+	// owns them and closes them after Run returns.
+	Sockets []Socket
+	// PortEnv, when set, names a variable that carries Port to the
+	// application, for programs that bind their own socket. Connections
+	// are refused while such a program restarts.
+	PortEnv string
+	Port    string
+	// OfflineListen are the addresses the app_offline.htm page is served
+	// on when there are no Sockets (PortEnv mode).
+	OfflineListen []config.Address
+
+	// Restart is RestartAlways, RestartOnFailure (default) or RestartNever.
+	Restart string
+	// ReadyURL, when set, is polled until it answers 2xx; READY=1 on
+	// NOTIFY_SOCKET is accepted either way.
+	ReadyURL string
+	// StartupTimeout kills an application that is not ready in time and
+	// counts a failed start. Default 60s.
+	StartupTimeout time.Duration
+	// HealthURL, when set, is probed every HealthInterval (default 10s);
+	// HealthFailures (default 3) consecutive failures restart the app.
+	HealthURL      string
+	HealthInterval time.Duration
+	HealthFailures int
+	// StopSignal goes to the application's process group first (default
+	// SIGTERM); SIGKILL follows after StopTimeout (default 35s, longer
+	// than the host's 30s drain).
+	StopSignal  syscall.Signal
+	StopTimeout time.Duration
+	// Backoff spaces restarts after failures.
+	Backoff Backoff
+	// RapidFailsPerMinute failed starts within a minute make Run give up
+	// with an error. Default 10, as the ASP.NET Core Module.
+	RapidFailsPerMinute int
+	// OfflinePoll is how often app_offline.htm is looked for. Default 1s.
+	OfflinePoll time.Duration
+
+	// Stdout and Stderr receive the application's output. Default: the
+	// supervisor's. LogFile, when set, receives both as well.
+	Stdout, Stderr io.Writer
+	LogFile        io.Writer
+	// Log receives the supervisor's own messages. Default: text on stderr.
+	Log *slog.Logger
+	// Metrics, when set, is updated as the application runs.
+	Metrics *Metrics
+	// Reload starts a new application on the same sockets; once it is
+	// ready the old one is stopped gracefully (the command wires SIGHUP).
+	Reload <-chan struct{}
+	// Notify reports to the supervisor's own service manager (sd_notify
+	// states such as READY=1). Default: SystemdNotify.
+	Notify func(state string)
+	// Watchdog is how often Notify receives WATCHDOG=1 while the
+	// supervision loop runs; 0 never. See SystemdWatchdog.
+	Watchdog time.Duration
+	// Shim is the binary that sets LISTEN_PID and execs the command; it
+	// must call RunShimIfRequested. Default: os.Executable().
+	Shim string
+}
+
+func (o Options) withDefaults() (Options, error) {
+	if len(o.Command) == 0 || o.Command[0] == "" {
+		return o, errors.New("no command to supervise: give one after --, or set supervise.command")
+	}
+	switch o.Restart {
+	case "":
+		o.Restart = RestartOnFailure
+	case RestartAlways, RestartOnFailure, RestartNever:
+	default:
+		return o, fmt.Errorf("restart policy %q: want always, on-failure or never", o.Restart)
+	}
+	if o.PortEnv != "" && len(o.Sockets) > 0 {
+		return o, errors.New("sockets and a port variable are exclusive: the application either inherits its sockets or binds its own")
+	}
+	if o.StartupTimeout <= 0 {
+		o.StartupTimeout = 60 * time.Second
+	}
+	if o.HealthInterval <= 0 {
+		o.HealthInterval = 10 * time.Second
+	}
+	if o.HealthFailures <= 0 {
+		o.HealthFailures = 3
+	}
+	if o.StopSignal == 0 {
+		o.StopSignal = syscall.SIGTERM
+	}
+	if o.StopTimeout <= 0 {
+		o.StopTimeout = 35 * time.Second
+	}
+	o.Backoff = o.Backoff.withDefaults()
+	if o.RapidFailsPerMinute <= 0 {
+		o.RapidFailsPerMinute = 10
+	}
+	if o.OfflinePoll <= 0 {
+		o.OfflinePoll = time.Second
+	}
+	if o.Stdout == nil {
+		o.Stdout = os.Stdout
+	}
+	if o.Stderr == nil {
+		o.Stderr = os.Stderr
+	}
+	if o.LogFile != nil {
+		o.Stdout = teeWriter{o.Stdout, o.LogFile}
+		o.Stderr = teeWriter{o.Stderr, o.LogFile}
+	}
+	if o.Log == nil {
+		o.Log = slog.New(slog.NewTextHandler(os.Stderr, nil))
+	}
+	if o.Notify == nil {
+		o.Notify = SystemdNotify
+	}
+	if o.Dir != "" {
+		st, err := os.Stat(o.Dir)
+		if err != nil {
+			return o, fmt.Errorf("working directory: %w", err)
+		}
+		if !st.IsDir() {
+			return o, fmt.Errorf("working directory %s is not a directory", o.Dir)
+		}
+	}
+	if err := checkCommand(o.Command[0], o.Dir); err != nil {
+		return o, err
+	}
+	if o.Shim == "" {
+		exe, err := os.Executable()
+		if err != nil {
+			return o, fmt.Errorf("finding the supervisor's own binary for the shim: %w", err)
+		}
+		o.Shim = exe
+	}
+	return o, nil
+}
+
+// checkCommand fails early, with a clear message, for a command that
+// cannot start.
+func checkCommand(name, dir string) error {
+	path := name
+	if filepath.Base(name) == name {
+		p, err := exec.LookPath(name)
+		if err != nil {
+			return fmt.Errorf("command %q: %w", name, err)
+		}
+		path = p
+	} else if !filepath.IsAbs(name) && dir != "" {
+		path = filepath.Join(dir, name)
+	}
+	st, err := os.Stat(path)
+	if err != nil {
+		return fmt.Errorf("command %q: %w", name, err)
+	}
+	if st.IsDir() || st.Mode()&0o111 == 0 {
+		return fmt.Errorf("command %q: %s is not an executable file", name, path)
+	}
+	return nil
+}

@@ -1,0 +1,315 @@
+package supervisor
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// Run supervises o.Command until ctx is cancelled (it then stops the
+// application gracefully and returns nil), the restart policy lets the
+// application end (nil after a clean exit, an error otherwise), or too
+// many failed starts make it give up (an error saying why). When Run
+// returns, no process it started remains.
+func Run(ctx context.Context, o Options) error {
+	o, err := o.withDefaults()
+	if err != nil {
+		return err
+	}
+	s := &supervisor{o: o, fails: failWindow{limit: o.RapidFailsPerMinute}}
+	return s.run(ctx)
+}
+
+type supervisor struct {
+	o         Options
+	st        *starter
+	r         *reaper
+	dir       string
+	gen       int
+	fails     failWindow
+	streak    int // consecutive short runs, for the backoff
+	told      bool
+	wd        <-chan time.Time
+	drainN    int           // old children being stopped after a reload
+	drainDone chan struct{} // receives once per old child stopped
+}
+
+// outcome is why a running child stopped being watched.
+type outcome int
+
+const (
+	outCancelled outcome = iota
+	outExited
+	outLiveness
+	outOffline
+)
+
+func (s *supervisor) run(ctx context.Context) error {
+	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
+		return fmt.Errorf("becoming child subreaper: %w", err)
+	}
+	dir, err := os.MkdirTemp("", "apphost-supervise-")
+	if err != nil {
+		return fmt.Errorf("directory for notify sockets: %w", err)
+	}
+	s.dir = dir
+	s.st = newStarter()
+	s.r = newReaper(func(pid int, ws syscall.WaitStatus) {
+		s.o.Log.Debug("reaped orphaned process", "pid", pid, "status", describeStatus(ws))
+		s.o.Metrics.orphan()
+	})
+	s.drainDone = make(chan struct{}, 64)
+	if s.o.Watchdog > 0 {
+		t := time.NewTicker(s.o.Watchdog)
+		defer t.Stop()
+		s.wd = t.C
+	}
+	defer s.cleanup()
+
+	for {
+		if ctx.Err() != nil {
+			return nil
+		}
+		if s.offline() {
+			resumed, err := s.serveOffline(ctx)
+			if err != nil {
+				return err
+			}
+			if !resumed {
+				return nil
+			}
+			s.o.Metrics.restart(ReasonOffline)
+			continue
+		}
+		c, reason, err := s.startReady(ctx)
+		if err != nil {
+			return err
+		}
+		if c == nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			if err := s.failed(ctx, reason, false); err != nil {
+				return err
+			}
+			continue
+		}
+		c, out := s.watch(ctx, c)
+		switch out {
+		case outCancelled:
+			s.o.Notify("STOPPING=1")
+			s.o.Log.Info("stopping the application", "pid", c.pid)
+			s.stop(c)
+			return nil
+		case outOffline:
+			s.o.Log.Info("app_offline.htm appeared: stopping the application", "pid", c.pid)
+			s.stop(c)
+			continue
+		case outLiveness:
+			s.o.Log.Warn("the application failed its health probe: restarting it", "pid", c.pid, "failures", s.o.HealthFailures)
+			s.stop(c)
+			if err := s.failed(ctx, ReasonLiveness, c.ranFor() >= s.o.Backoff.Reset); err != nil {
+				return err
+			}
+		case outExited:
+			if err := s.exited(ctx, c); err != nil || ctx.Err() != nil {
+				return err
+			}
+		}
+	}
+}
+
+// exited applies the restart policy to a child that exited on its own.
+func (s *supervisor) exited(ctx context.Context, c *child) error {
+	s.finish(c)
+	why := describeStatus(c.status)
+	clean := c.status.Exited() && c.status.ExitStatus() == 0
+	s.o.Log.Warn("the application exited", "pid", c.pid, "status", why, "uptime", c.ranFor().Round(time.Millisecond))
+	if s.o.Restart == RestartNever || (clean && s.o.Restart == RestartOnFailure) {
+		if clean {
+			return nil
+		}
+		return fmt.Errorf("the application %s (restart policy %s)", why, s.o.Restart)
+	}
+	reason := ReasonExit
+	if c.status.Signaled() {
+		reason = ReasonSignal
+	}
+	return s.failed(ctx, reason, c.ranFor() >= s.o.Backoff.Reset)
+}
+
+// failed counts a failed run, gives up after too many in a minute, and
+// otherwise waits out the backoff. longRun says the child had stayed up
+// long enough to reset the backoff.
+func (s *supervisor) failed(ctx context.Context, reason string, longRun bool) error {
+	s.o.Metrics.restart(reason)
+	s.o.Metrics.ready(false)
+	if longRun {
+		s.streak = 0
+	}
+	s.streak++
+	if s.fails.add(time.Now()) {
+		s.o.Metrics.setState(StateStopped)
+		err := fmt.Errorf("giving up: %d failed starts within a minute (the limit); the last one: %s", len(s.fails.times), reason)
+		s.o.Log.Error(err.Error())
+		return err
+	}
+	delay := s.o.Backoff.Delay(s.streak)
+	s.o.Metrics.setState(StateBackoff)
+	s.o.Log.Info("restarting the application after a delay", "reason", reason, "delay", delay, "attempt", s.streak)
+	t := time.NewTimer(delay)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+			return nil
+		case <-s.wd:
+			s.o.Notify("WATCHDOG=1")
+		}
+	}
+}
+
+// startReady starts a child and waits until it is ready. It returns the
+// running child, or nil and the reason the start failed (the child is
+// gone then), or an error when no process could be started at all.
+func (s *supervisor) startReady(ctx context.Context) (*child, string, error) {
+	s.gen++
+	n, err := listenNotify(s.dir, s.gen, s.o.Log)
+	if err != nil {
+		return nil, "", err
+	}
+	s.o.Metrics.setState(StateStarting)
+	env := append([]string(nil), s.o.Env...)
+	if s.o.PortEnv != "" {
+		env = append(env, s.o.PortEnv+"="+s.o.Port)
+	}
+	c, err := startChild(s.st, s.r, spec{
+		shim: s.o.Shim, command: s.o.Command, dir: s.o.Dir, env: env,
+		sockets: s.o.Sockets, stdout: s.o.Stdout, stderr: s.o.Stderr,
+	}, s.gen, n)
+	if err != nil {
+		n.close()
+		return nil, "", err
+	}
+	s.o.Metrics.started(c)
+	s.o.Log.Info("started the application", "pid", c.pid, "command", s.o.Command[0])
+	reason := s.waitReady(ctx, c)
+	if reason == "" {
+		c.readyAt = time.Now()
+		s.o.Metrics.ready(true)
+		s.o.Metrics.setState(StateRunning)
+		s.o.Log.Info("the application is ready", "pid", c.pid, "after", c.readyAt.Sub(c.started).Round(time.Millisecond))
+		if !s.told {
+			s.told = true
+			s.o.Notify("READY=1")
+		}
+		return c, "", nil
+	}
+	switch reason {
+	case ReasonStartupTimeout:
+		s.o.Log.Warn("the application was not ready in time: killing it", "pid", c.pid, "startup_timeout", s.o.StartupTimeout)
+		s.kill(c)
+	case reasonCancelled:
+		s.stop(c)
+		return nil, "", nil
+	default:
+		s.finish(c)
+		s.o.Log.Warn("the application exited before it was ready", "pid", c.pid, "status", describeStatus(c.status))
+		if s.o.Restart == RestartNever {
+			return nil, "", fmt.Errorf("the application %s before it was ready (restart policy never)", describeStatus(c.status))
+		}
+	}
+	return nil, reason, nil
+}
+
+// watch follows a ready child until it exits, must be restarted, or the
+// supervisor stops. Reloads happen here and replace the child returned.
+func (s *supervisor) watch(ctx context.Context, c *child) (*child, outcome) {
+	var (
+		live      <-chan struct{}
+		stopProbe context.CancelFunc
+	)
+	probe := func(c *child) {
+		pctx, cancel := context.WithCancel(ctx)
+		stopProbe = cancel
+		live = s.liveness(pctx, c)
+	}
+	probe(c)
+	defer func() { stopProbe() }()
+	poll := time.NewTicker(s.o.OfflinePoll)
+	defer poll.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return c, outCancelled
+		case <-c.done:
+			return c, outExited
+		case <-live:
+			return c, outLiveness
+		case <-poll.C:
+			if s.offline() {
+				return c, outOffline
+			}
+		case <-s.wd:
+			s.o.Notify("WATCHDOG=1")
+		case <-s.o.Reload:
+			nc := s.reload(ctx, c)
+			if nc != c {
+				stopProbe()
+				probe(nc)
+				c = nc
+			}
+		}
+	}
+}
+
+// reload starts a new child on the same sockets and, once it is ready,
+// stops the old one gracefully. If the new one fails, the old one stays.
+func (s *supervisor) reload(ctx context.Context, old *child) *child {
+	s.o.Notify("RELOADING=1\nMONOTONIC_USEC=" + monotonicUsec())
+	defer s.o.Notify("READY=1")
+	s.o.Log.Info("reloading: starting a new application next to the running one", "old_pid", old.pid)
+	c, reason, err := s.startReady(ctx)
+	if err != nil || c == nil {
+		s.o.Log.Error("reload failed: the running application stays", "reason", reason, "error", err, "pid", old.pid)
+		s.o.Metrics.setState(StateRunning)
+		s.o.Metrics.ready(!old.exited())
+		s.o.Metrics.started(old)
+		return old
+	}
+	s.o.Metrics.restart(ReasonReload)
+	s.drainN++
+	go func() {
+		s.stopQuiet(old)
+		s.drainDone <- struct{}{}
+	}()
+	return c
+}
+
+func monotonicUsec() string {
+	var ts unix.Timespec
+	if err := unix.ClockGettime(unix.CLOCK_MONOTONIC, &ts); err != nil {
+		return "0"
+	}
+	return fmt.Sprint(ts.Sec*1_000_000 + ts.Nsec/1000)
+}
+
+// cleanup waits for old children being drained, kills whatever is left of
+// the application, and releases the supervisor's resources.
+func (s *supervisor) cleanup() {
+	for ; s.drainN > 0; s.drainN-- {
+		<-s.drainDone
+	}
+	killLeftovers(s.o.Log)
+	s.r.close()
+	s.st.close()
+	os.RemoveAll(s.dir)
+	s.o.Metrics.ready(false)
+	s.o.Metrics.setState(StateStopped)
+}
