@@ -1,6 +1,7 @@
 package supervisor
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -11,8 +12,7 @@ import (
 // RotatingFile is an append-only log file rotated by size: when a write
 // would take it past MaxSize, path becomes path.1, path.1 becomes path.2,
 // and so on, keeping MaxFiles old files (0 keeps none: the file is just
-// truncated). A single write larger than MaxSize is written whole. It is
-// safe for concurrent use.
+// truncated). It is safe for concurrent use.
 type RotatingFile struct {
 	path     string
 	maxSize  int64
@@ -51,21 +51,46 @@ func (r *RotatingFile) open() error {
 	return nil
 }
 
-// Write appends p, rotating first when p would not fit.
+// Write appends p, rotating whenever the file would pass its maximum
+// size. Lines are kept whole when they fit in a file; a line longer than
+// the maximum is split.
 func (r *RotatingFile) Write(p []byte) (int, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.f == nil {
-		return 0, os.ErrClosed
-	}
-	if r.size > 0 && r.size+int64(len(p)) > r.maxSize {
-		if err := r.rotate(); err != nil {
-			return 0, err
+	written := 0
+	for len(p) > 0 {
+		if r.f == nil {
+			return written, os.ErrClosed
+		}
+		room := r.maxSize - r.size
+		chunk := p
+		if int64(len(p)) > room {
+			cut := int64(bytes.LastIndexByte(p[:max(room, 0)], '\n')) + 1
+			if cut == 0 && r.size == 0 {
+				cut = room // a line longer than a whole file
+			}
+			if cut == 0 {
+				if err := r.rotate(); err != nil {
+					return written, err
+				}
+				continue
+			}
+			chunk = p[:cut]
+		}
+		n, err := r.f.Write(chunk)
+		r.size += int64(n)
+		written += n
+		if err != nil {
+			return written, err
+		}
+		p = p[n:]
+		if len(p) > 0 {
+			if err := r.rotate(); err != nil {
+				return written, err
+			}
 		}
 	}
-	n, err := r.f.Write(p)
-	r.size += int64(n)
-	return n, err
+	return written, nil
 }
 
 func (r *RotatingFile) rotate() error {

@@ -98,7 +98,10 @@ func (s *supervisor) run(ctx context.Context) error {
 			}
 			continue
 		}
-		c, out := s.watch(ctx, c)
+		out := outExited
+		if !c.exited() {
+			c, out = s.watch(ctx, c)
+		}
 		switch out {
 		case outCancelled:
 			s.o.Notify("STOPPING=1")
@@ -116,30 +119,32 @@ func (s *supervisor) run(ctx context.Context) error {
 				return err
 			}
 		case outExited:
-			if err := s.exited(ctx, c); err != nil || ctx.Err() != nil {
+			again, err := s.exited(ctx, c)
+			if err != nil || !again || ctx.Err() != nil {
 				return err
 			}
 		}
 	}
 }
 
-// exited applies the restart policy to a child that exited on its own.
-func (s *supervisor) exited(ctx context.Context, c *child) error {
+// exited applies the restart policy to a child that exited on its own. It
+// reports whether to start the application again.
+func (s *supervisor) exited(ctx context.Context, c *child) (bool, error) {
 	s.finish(c)
 	why := describeStatus(c.status)
 	clean := c.status.Exited() && c.status.ExitStatus() == 0
 	s.o.Log.Warn("the application exited", "pid", c.pid, "status", why, "uptime", c.ranFor().Round(time.Millisecond))
 	if s.o.Restart == RestartNever || (clean && s.o.Restart == RestartOnFailure) {
 		if clean {
-			return nil
+			return false, nil
 		}
-		return fmt.Errorf("the application %s (restart policy %s)", why, s.o.Restart)
+		return false, fmt.Errorf("the application %s (restart policy %s)", why, s.o.Restart)
 	}
 	reason := ReasonExit
 	if c.status.Signaled() {
 		reason = ReasonSignal
 	}
-	return s.failed(ctx, reason, c.ranFor() >= s.o.Backoff.Reset)
+	return true, s.failed(ctx, reason, c.ranFor() >= s.o.Backoff.Reset)
 }
 
 // failed counts a failed run, gives up after too many in a minute, and
@@ -176,8 +181,10 @@ func (s *supervisor) failed(ctx context.Context, reason string, longRun bool) er
 }
 
 // startReady starts a child and waits until it is ready. It returns the
-// running child, or nil and the reason the start failed (the child is
-// gone then), or an error when no process could be started at all.
+// running child; or the child that exited before it was ready, with the
+// reason; or nil and the reason the start failed (startup timeout or
+// cancelled; the child is gone then); or an error when no process could
+// be started at all.
 func (s *supervisor) startReady(ctx context.Context) (*child, string, error) {
 	s.gen++
 	n, err := listenNotify(s.dir, s.gen, s.o.Log)
@@ -219,11 +226,9 @@ func (s *supervisor) startReady(ctx context.Context) (*child, string, error) {
 		s.stop(c)
 		return nil, "", nil
 	default:
-		s.finish(c)
+		// Exited before it was ready: the restart policy decides.
 		s.o.Log.Warn("the application exited before it was ready", "pid", c.pid, "status", describeStatus(c.status))
-		if s.o.Restart == RestartNever {
-			return nil, "", fmt.Errorf("the application %s before it was ready (restart policy never)", describeStatus(c.status))
-		}
+		return c, reason, nil
 	}
 	return nil, reason, nil
 }
@@ -276,6 +281,10 @@ func (s *supervisor) reload(ctx context.Context, old *child) *child {
 	defer s.o.Notify("READY=1")
 	s.o.Log.Info("reloading: starting a new application next to the running one", "old_pid", old.pid)
 	c, reason, err := s.startReady(ctx)
+	if c != nil && c.exited() {
+		s.finish(c)
+		c = nil
+	}
 	if err != nil || c == nil {
 		s.o.Log.Error("reload failed: the running application stays", "reason", reason, "error", err, "pid", old.pid)
 		s.o.Metrics.setState(StateRunning)

@@ -108,6 +108,14 @@ func main() {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), *drain)
 	defer cancel()
+	// Stop accepting first and give connections already accepted time to
+	// send their request: net/http's Shutdown closes, unanswered, a
+	// connection whose request it reads after shutdown began. The sockets
+	// stay open in the supervisor, so nothing is refused meanwhile.
+	for _, l := range listeners {
+		l.Close()
+	}
+	time.Sleep(100 * time.Millisecond)
 	srv.Shutdown(ctx) //nolint:errcheck
 	fmt.Fprintln(os.Stderr, "supervisorchild: stopped gracefully")
 }
