@@ -1,0 +1,80 @@
+package supervisor
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestRotatingFile(t *testing.T) {
+	line := strings.Repeat("x", 9) + "\n" // 10 bytes
+	tests := []struct {
+		name      string
+		maxSize   int64
+		maxFiles  int
+		writes    []string
+		wantSizes map[string]int64 // file suffix → size; absent files listed with -1
+	}{
+		{"fits: no rotation", 100, 2, []string{line, line}, map[string]int64{"": 20, ".1": -1}},
+		{"one write over the limit is split at a line end", 25, 3, []string{line + line + line}, map[string]int64{"": 10, ".1": 20, ".2": -1}},
+		{"old files beyond the count are dropped", 10, 2, []string{line, line, line, line}, map[string]int64{"": 10, ".1": 10, ".2": 10, ".3": -1}},
+		{"no old files: truncated", 10, 0, []string{line, line, line}, map[string]int64{"": 10, ".1": -1}},
+		{"a line longer than a file is split", 4, 1, []string{line}, map[string]int64{"": 2, ".1": 4, ".2": -1}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "app.log")
+			r, err := OpenRotatingFile(path, tt.maxSize, tt.maxFiles)
+			if err != nil {
+				t.Fatal(err)
+			}
+			total := 0
+			for _, w := range tt.writes {
+				n, err := r.Write([]byte(w))
+				if err != nil || n != len(w) {
+					t.Fatalf("Write = %d, %v", n, err)
+				}
+				total += n
+			}
+			if err := r.Close(); err != nil {
+				t.Fatal(err)
+			}
+			for suffix, want := range tt.wantSizes {
+				st, err := os.Stat(path + suffix)
+				switch {
+				case want < 0 && err == nil:
+					t.Errorf("app.log%s exists", suffix)
+				case want >= 0 && err != nil:
+					t.Errorf("app.log%s: %v", suffix, err)
+				case want >= 0 && st.Size() != want:
+					t.Errorf("app.log%s is %d bytes, want %d", suffix, st.Size(), want)
+				}
+			}
+		})
+	}
+}
+
+func TestRotatingFileRejectsNonPositiveSize(t *testing.T) {
+	_, err := OpenRotatingFile(filepath.Join(t.TempDir(), "a.log"), 0, 1)
+	if err == nil || !strings.Contains(err.Error(), "a.log") {
+		t.Errorf("err = %v, want one naming the file", err)
+	}
+}
+
+func ExampleRotatingFile() {
+	dir, _ := os.MkdirTemp("", "example-")
+	defer os.RemoveAll(dir)
+	log, _ := OpenRotatingFile(filepath.Join(dir, "app.log"), 12, 1)
+	for i := range 3 {
+		fmt.Fprintf(log, "request %d\n", i)
+	}
+	log.Close()
+	cur, _ := os.ReadFile(filepath.Join(dir, "app.log"))
+	old, _ := os.ReadFile(filepath.Join(dir, "app.log.1"))
+	fmt.Printf("app.log.1: %q\napp.log:   %q\n", old, cur)
+	// Output:
+	// app.log.1: "request 1\n"
+	// app.log:   "request 2\n"
+}
