@@ -7,46 +7,14 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
-	"runtime"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/apphost/apphost/tests/harness"
 )
-
-var childBuild struct {
-	once sync.Once
-	path string
-	err  error
-}
-
-// childProgram builds tests/supervisorchild once per test binary.
-func childProgram(t *testing.T) string {
-	t.Helper()
-	childBuild.once.Do(func() {
-		dir, err := os.MkdirTemp("", "supervisorchild-")
-		if err != nil {
-			childBuild.err = err
-			return
-		}
-		childBuild.path = filepath.Join(dir, "supervisorchild")
-		_, file, _, _ := runtime.Caller(0)
-		cmd := exec.Command(filepath.Join(runtime.GOROOT(), "bin", "go"), "build", "-o", childBuild.path, "github.com/apphost/apphost/tests/supervisorchild")
-		cmd.Dir = filepath.Dir(file)
-		if out, err := cmd.CombinedOutput(); err != nil {
-			childBuild.err = fmt.Errorf("go build: %w\n%s", err, out)
-		}
-	})
-	if childBuild.err != nil {
-		t.Fatal(childBuild.err)
-	}
-	return childBuild.path
-}
 
 // supervised is an `apphost supervise` process running the test child.
 type supervised struct {
@@ -81,7 +49,7 @@ func startSupervise(t *testing.T, flags []string, childArgs ...string) *supervis
 	args := []string{"supervise", "--listen", s.addr, "--admin-listen", s.admin, "--working-directory", s.dir}
 	args = append(args, fastFlags...)
 	args = append(args, flags...)
-	args = append(args, "--", childProgram(t))
+	args = append(args, "--", harness.SupervisorChild(t))
 	args = append(args, childArgs...)
 	s.Process = harness.Start(t, harness.Apphost(t), args...)
 	return s

@@ -1,0 +1,160 @@
+package e2e
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/apphost/apphost/tests/harness"
+)
+
+// The supervisor's promise, through real nginx: the application is killed
+// with SIGKILL again and again under continuous requests, and no request
+// fails and no connection is refused. The supervisor holds the socket, so
+// connections made while the application is down wait in the backlog;
+// nginx retries the requests the dying application had already accepted.
+func TestNginxLosesNoRequestWhileTheAppIsKilled(t *testing.T) {
+	nginx := harness.RequireProgram(t, "nginx")
+	dir := t.TempDir()
+	app, admin, front := harness.FreeAddr(t), harness.FreeAddr(t), harness.FreeAddr(t)
+
+	sup := harness.Start(t, harness.Apphost(t), "supervise", "--listen", app, "--admin-listen", admin,
+		"--backoff-initial", "50ms", "--backoff-max", "200ms", "--rapid-fails-per-minute", "50",
+		"--", harness.SupervisorChild(t))
+	sup.WaitListening(t, app, 10*time.Second)
+
+	conf := filepath.Join(dir, "nginx.conf")
+	if err := os.WriteFile(conf, []byte(nginxConf(dir, app, front)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ng := harness.Start(t, nginx, "-p", dir, "-c", conf, "-e", filepath.Join(dir, "error.log"))
+	ng.WaitListening(t, front, 10*time.Second)
+
+	url := "http://" + front + "/"
+	first := pidOf(t, url)
+	var ok, failed atomic.Int64
+	var firstErr atomic.Value
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	client := &http.Client{Timeout: 20 * time.Second}
+	for range 4 {
+		wg.Go(func() {
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				resp, err := client.Get(url)
+				if err == nil {
+					io.Copy(io.Discard, resp.Body) //nolint:errcheck
+					resp.Body.Close()
+					if resp.StatusCode != http.StatusOK {
+						err = fmt.Errorf("status %s", resp.Status)
+					}
+				}
+				if err != nil {
+					failed.Add(1)
+					firstErr.CompareAndSwap(nil, err.Error())
+					continue
+				}
+				ok.Add(1)
+			}
+		})
+	}
+	pid := first
+	for range 4 {
+		time.Sleep(300 * time.Millisecond)
+		if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+			t.Fatal(err)
+		}
+		deadline := time.Now().Add(10 * time.Second)
+		for next := pid; next == pid; next = pidOf(t, url) {
+			if time.Now().After(deadline) {
+				t.Fatal("no new application after SIGKILL")
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		pid = pidOf(t, url)
+	}
+	time.Sleep(200 * time.Millisecond)
+	close(stop)
+	wg.Wait()
+	if failed.Load() != 0 || ok.Load() < 100 {
+		log, _ := os.ReadFile(filepath.Join(dir, "error.log"))
+		t.Errorf("%d ok, %d failed (first: %v)\nnginx error log:\n%s", ok.Load(), failed.Load(), firstErr.Load(), log)
+	}
+	if log, _ := os.ReadFile(filepath.Join(dir, "error.log")); strings.Contains(string(log), "Connection refused") {
+		t.Errorf("nginx saw a refused connection:\n%s", log)
+	}
+	t.Logf("%d requests through nginx, 4 kills, %d failed", ok.Load(), failed.Load())
+}
+
+func pidOf(t *testing.T, url string) int {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var a struct {
+		PID int `json:"pid"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&a); err != nil {
+		t.Fatal(err)
+	}
+	return a.PID
+}
+
+// nginxConf proxies front to the supervised app. The upstream lists the
+// one application three times: nginx retries a failed request only on
+// another server entry (each entry once per request), and every entry
+// leads to the socket the supervisor holds. A request the killed
+// application had accepted, and one sent on a kept-alive connection it
+// had not yet seen closed, are retried that way.
+func nginxConf(dir, app, front string) string {
+	user := ""
+	if os.Geteuid() == 0 {
+		user = "user root;"
+	}
+	return strings.NewReplacer("DIR", dir, "APP", app, "FRONT", front, "USER", user).Replace(`
+USER
+worker_processes 1;
+daemon off;
+pid DIR/nginx.pid;
+events { worker_connections 512; }
+http {
+    access_log off;
+    client_body_temp_path DIR/client_body;
+    proxy_temp_path DIR/proxy;
+    fastcgi_temp_path DIR/fastcgi;
+    uwsgi_temp_path DIR/uwsgi;
+    scgi_temp_path DIR/scgi;
+    upstream app {
+        server APP max_fails=0;
+        server APP max_fails=0;
+        server APP max_fails=0;
+        keepalive 16;
+    }
+    server {
+        listen FRONT;
+        location / {
+            proxy_pass http://app;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            proxy_next_upstream error timeout;
+            proxy_next_upstream_tries 0;
+        }
+    }
+}
+`)
+}
