@@ -1,0 +1,146 @@
+package systemd
+
+import (
+	"flag"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/apphost/apphost/config"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+
+func describe(t *testing.T, yaml string) *config.Config {
+	t.Helper()
+	c := config.Default()
+	if err := c.Parse("apphost.yaml", []byte(yaml)); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+var cases = []struct {
+	name string
+	yaml string
+	opts Options
+}{
+	{"tcp", "name: shop\nsupervise:\n  command: [/usr/local/bin/shop, --verbose]\n", Options{}},
+	{"unix-and-wildcard", "name: api\napp:\n  listen: [\"unix:/run/api/app.sock\", \":8080\"]\n  unix_socket_mode: \"0666\"\nsupervise:\n  command: [/opt/api/bin/api]\n  stop_timeout: 50s\n  working_directory: /opt/api\n  log_file: /var/log/api/app.log\n", Options{Apphost: "/opt/apphost/apphost", Description: "/opt/api/apphost.yaml"}},
+	{"direct", "name: shop\napp:\n  shutdown_timeout: 20s\nsupervise:\n  command: [\"/usr/local/bin/shop\", \"--greeting=hello world\", \"100%\"]\n", Options{Direct: true}},
+}
+
+// Golden files: one directory per case under testdata/, regenerated with
+// -update.
+func TestGenerateGolden(t *testing.T) {
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			files, err := Generate(describe(t, tc.yaml), tc.opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, f := range files {
+				golden := filepath.Join("testdata", tc.name, f.Name)
+				if *update {
+					os.MkdirAll(filepath.Dir(golden), 0o755)
+					if err := os.WriteFile(golden, f.Content, 0o644); err != nil {
+						t.Fatal(err)
+					}
+					continue
+				}
+				want, err := os.ReadFile(golden)
+				if err != nil {
+					t.Fatalf("%v (run go test ./integration/systemd -update)", err)
+				}
+				if string(want) != string(f.Content) {
+					t.Errorf("%s differs from %s (run go test ./integration/systemd -update and review the diff):\n%s", f.Name, golden, f.Content)
+				}
+			}
+		})
+	}
+}
+
+// The units are what systemd accepts: systemd-analyze verify, when it is
+// installed (optional: the golden files cover the content).
+func TestUnitsPassSystemdAnalyzeVerify(t *testing.T) {
+	analyze, err := exec.LookPath("systemd-analyze")
+	if err != nil {
+		t.Skip("systemd-analyze is not installed")
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c := describe(t, tc.yaml)
+			// verify wants the executables to exist.
+			c.Supervise.Command = []string{"/bin/sleep", "infinity"}
+			opts := tc.opts
+			opts.Apphost = "/bin/true"
+			files, err := Generate(c, opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			dir := t.TempDir()
+			var paths []string
+			for _, f := range files {
+				p := filepath.Join(dir, f.Name)
+				if err := os.WriteFile(p, f.Content, 0o644); err != nil {
+					t.Fatal(err)
+				}
+				paths = append(paths, p)
+			}
+			cmd := exec.Command(analyze, append([]string{"verify"}, paths...)...)
+			cmd.Env = append(os.Environ(), "SYSTEMD_LOG_LEVEL=warning")
+			out, err := cmd.CombinedOutput()
+			if err != nil || len(strings.TrimSpace(string(out))) > 0 {
+				t.Errorf("systemd-analyze verify: %v\n%s", err, out)
+			}
+		})
+	}
+}
+
+func TestGenerateErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		yaml string
+		opts Options
+		want string
+	}{
+		{"no command", "name: shop\n", Options{}, "supervise.command is not set"},
+		{"relative command", "name: shop\nsupervise:\n  command: [./shop]\n", Options{}, `"./shop"`},
+		{"relative apphost", "name: shop\nsupervise:\n  command: [/bin/shop]\n", Options{Apphost: "apphost"}, `"apphost"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Generate(describe(t, tt.yaml), tt.opts)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("err = %v, want one containing %s", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestExecLineQuotes(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"plain words", []string{"/bin/app", "-v"}, "/bin/app -v"},
+		{"space", []string{"/bin/app", "a b"}, `/bin/app "a b"`},
+		{"percent is a specifier", []string{"/bin/app", "100%"}, "/bin/app 100%%"},
+		{"dollar is a variable", []string{"/bin/app", "$HOME"}, `/bin/app "$$HOME"`},
+		{"quote and backslash", []string{"/bin/app", `a"b\c`}, `/bin/app "a\"b\\c"`},
+		{"empty argument", []string{"/bin/app", ""}, `/bin/app ""`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := execLine(tt.args); got != tt.want {
+				t.Errorf("execLine(%q) = %s, want %s", tt.args, got, tt.want)
+			}
+		})
+	}
+}
