@@ -51,7 +51,6 @@ var superviseFlags = []struct {
 
 func newSuperviseCommand() *cobra.Command {
 	var file string
-	values := map[string]*[]string{}
 	cmd := &cobra.Command{
 		Use:   "supervise [-f apphost.yaml] [flags] [-- COMMAND [ARGS...]]",
 		Short: "Run the app, hold its sockets, and restart it without refusing a connection",
@@ -63,7 +62,7 @@ func newSuperviseCommand() *cobra.Command {
 			"ready. Flags override the description's keys. Exit status: 0 after a clean stop,\n" +
 			"1 when the application ends for good or the supervisor gives up, 2 for usage errors.",
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := superviseConfig(cmd, file, values)
+			c, err := superviseConfig(cmd, file)
 			if err != nil {
 				return err
 			}
@@ -75,33 +74,18 @@ func newSuperviseCommand() *cobra.Command {
 	}
 	cmd.Flags().StringVarP(&file, "file", "f", "", "deployment description to read (default: built-in defaults)")
 	for _, f := range superviseFlags {
-		v := new([]string)
-		values[f.name] = v
 		if f.list {
-			cmd.Flags().StringArrayVar(v, f.name, nil, f.usage)
+			cmd.Flags().StringArray(f.name, nil, f.usage)
 		} else {
-			cmd.Flags().Var(&lastValue{v}, f.name, f.usage)
+			cmd.Flags().String(f.name, "", f.usage)
 		}
 	}
 	return cmd
 }
 
-// lastValue is a single-valued string flag recorded as a list, so that
-// every flag is set through config.Set the same way.
-type lastValue struct{ v *[]string }
-
-func (l *lastValue) String() string {
-	if l.v == nil || len(*l.v) == 0 {
-		return ""
-	}
-	return (*l.v)[0]
-}
-func (l *lastValue) Set(s string) error { *l.v = []string{s}; return nil }
-func (l *lastValue) Type() string       { return "string" }
-
 // superviseConfig layers the description file, APPHOST_* variables and
 // the flags given, in that order, and validates the result.
-func superviseConfig(cmd *cobra.Command, file string, values map[string]*[]string) (*config.Config, error) {
+func superviseConfig(cmd *cobra.Command, file string) (*config.Config, error) {
 	c := config.Default()
 	if file != "" {
 		if err := c.LoadFile(file); err != nil {
@@ -115,7 +99,11 @@ func superviseConfig(cmd *cobra.Command, file string, values map[string]*[]strin
 		if !cmd.Flags().Changed(f.name) {
 			continue
 		}
-		if err := c.Set("flag --"+f.name, f.key, *values[f.name]...); err != nil {
+		values := []string{cmd.Flags().Lookup(f.name).Value.String()}
+		if f.list {
+			values, _ = cmd.Flags().GetStringArray(f.name)
+		}
+		if err := c.Set("flag --"+f.name, f.key, values...); err != nil {
 			return nil, err
 		}
 	}

@@ -1,0 +1,122 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/apphost/apphost/config"
+)
+
+// Every flag of `apphost supervise` is in its --help, with the key it
+// overrides described.
+func TestSuperviseHelpListsEveryFlag(t *testing.T) {
+	root := newRootCommand()
+	var out bytes.Buffer
+	root.SetOut(&out)
+	root.SetArgs([]string{"supervise", "--help"})
+	if err := root.Execute(); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range superviseFlags {
+		if !strings.Contains(out.String(), "--"+f.name) {
+			t.Errorf("--help does not list --%s", f.name)
+		}
+		if err := config.Default().Set("test", f.key, "x"); err != nil && strings.Contains(err.Error(), "no such setting") {
+			t.Errorf("--%s overrides %s, which is not a key of the description", f.name, f.key)
+		}
+	}
+	if !strings.Contains(out.String(), "--file") {
+		t.Error("--help does not list --file")
+	}
+}
+
+// Layering: the file, then APPHOST_* variables, then flags.
+func TestSuperviseFlagsOverrideTheDescription(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "apphost.yaml")
+	yaml := "name: shop\napp:\n  listen: [127.0.0.1:7000]\nsupervise:\n  command: [/bin/shop]\n  restart: always\n  stop_timeout: 10s\n  backoff_initial: 2s\n"
+	if err := os.WriteFile(file, []byte(yaml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("APPHOST_SUPERVISE_STOP_TIMEOUT", "20s")
+	cmd := newSuperviseCommand()
+	if err := cmd.ParseFlags([]string{"-f", file, "--restart", "never", "--listen", "127.0.0.1:7001", "--listen", "unix:/tmp/x.sock", "--env", "A=1", "--env", "B=2"}); err != nil {
+		t.Fatal(err)
+	}
+	c, err := superviseConfig(cmd, file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := c.Supervise
+	if s.Restart != "never" || s.StopTimeout != 20*time.Second || s.BackoffInitial != 2*time.Second {
+		t.Errorf("restart %s, stop timeout %s, backoff %s", s.Restart, s.StopTimeout, s.BackoffInitial)
+	}
+	if len(c.App.Listen) != 2 || c.App.Listen[1] != "unix:/tmp/x.sock" {
+		t.Errorf("listen %v", c.App.Listen)
+	}
+	if strings.Join(s.Environment, " ") != "A=1 B=2" {
+		t.Errorf("environment %v", s.Environment)
+	}
+}
+
+func TestSuperviseRejectsBadFlagValues(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"unknown policy", []string{"--restart", "sometimes"}, "supervise.restart"},
+		{"bad duration", []string{"--stop-timeout", "soon"}, "flag --stop-timeout"},
+		{"bad address", []string{"--listen", "nowhere"}, "flag --listen"},
+		{"bad signal", []string{"--stop-signal", "SIGFOO"}, "SIGFOO"},
+		{"backoff max below initial", []string{"--backoff-initial", "10s", "--backoff-max", "1s"}, "supervise.backoff_max"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cmd := newSuperviseCommand()
+			if err := cmd.ParseFlags(tt.args); err != nil {
+				t.Fatal(err)
+			}
+			_, err := superviseConfig(cmd, "")
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("err = %v, want one naming %s", err, tt.want)
+			}
+		})
+	}
+}
+
+// A command that cannot start gets a clear error and a non-zero exit
+// before anything runs.
+func TestSuperviseRefusesACommandThatCannotStart(t *testing.T) {
+	root := newRootCommand()
+	var errOut bytes.Buffer
+	root.SetErr(&errOut)
+	root.SetArgs([]string{"supervise", "--listen", "127.0.0.1:0", "--admin-listen", "off", "--", "/no/such/program"})
+	err := root.Execute()
+	var ec exitCoder
+	if !asExitCoder(err, &ec) || ec.ExitCode() != 1 {
+		t.Fatalf("err = %v, want exit code 1", err)
+	}
+	if !strings.Contains(errOut.String(), "/no/such/program") {
+		t.Errorf("the error does not name the command: %q", errOut.String())
+	}
+}
+
+func TestGenSystemdWritesBothUnits(t *testing.T) {
+	root := newRootCommand()
+	var out bytes.Buffer
+	root.SetOut(&out)
+	root.SetArgs([]string{"gen", "systemd", "-f", "../../deploy/apphost.yaml", "--apphost", "/opt/bin/apphost"})
+	if err := root.Execute(); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"==> shop.socket <==", "==> shop.service <==", "ExecStart=/opt/bin/apphost supervise -f /etc/apphost/shop.yaml -- /usr/local/bin/shop", "Type=notify"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, out.String())
+		}
+	}
+}
