@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -14,6 +15,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/apphost/apphost/tests/harness"
 )
 
 // The socket-activation protocol: the child must see its own pid.
@@ -392,5 +395,80 @@ func TestLogFileIsRotated(t *testing.T) {
 	}
 	if !strings.Contains(s.Output(), "line 000499") {
 		t.Error("the output did not also pass through to stdout")
+	}
+}
+
+// Under systemd: READY=1 reaches the supervisor's own NOTIFY_SOCKET once
+// the application is ready, STOPPING=1 when it stops, and sockets systemd
+// passed (LISTEN_FDS) go on to the application.
+func TestUnderSystemdSocketsAndNotificationsPassThrough(t *testing.T) {
+	dir := t.TempDir()
+	notifyPath := filepath.Join(dir, "notify.sock")
+	notify, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: notifyPath, Net: "unixgram"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer notify.Close()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	f, err := l.(*net.TCPListener).File()
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.Close()
+	defer f.Close()
+
+	// apphost's own shim plays systemd's part: it sets LISTEN_PID to the
+	// supervisor's pid before exec.
+	apphost := harness.Apphost(t)
+	cmd := exec.Command(apphost, "supervise", "--admin-listen", "off", "--", harness.SupervisorChild(t))
+	cmd.Env = append(os.Environ(), "APPHOST_INTERNAL_SUPERVISE_EXEC=1", "LISTEN_FDS=1", "LISTEN_FDNAMES=web", "NOTIFY_SOCKET="+notifyPath)
+	cmd.Args = append([]string{apphost}, cmd.Args...)
+	cmd.ExtraFiles = []*os.File{f}
+	p := harness.StartCmd(t, cmd)
+
+	states := make(chan string, 16)
+	go func() {
+		buf := make([]byte, 4096)
+		for {
+			n, err := notify.Read(buf)
+			if err != nil {
+				close(states)
+				return
+			}
+			states <- string(buf[:n])
+		}
+	}()
+	expect := func(want string) {
+		t.Helper()
+		deadline := time.After(10 * time.Second)
+		for {
+			select {
+			case s := <-states:
+				if strings.Contains(s, want) {
+					return
+				}
+			case <-deadline:
+				t.Fatalf("no %s on NOTIFY_SOCKET\n%s", want, p.Output())
+			}
+		}
+	}
+	expect("READY=1")
+	a, err := get(addr)
+	if err != nil {
+		t.Fatalf("the inherited socket: %v\n%s", err, p.Output())
+	}
+	if a.FDNames != "web" || a.ListenPID != strconv.Itoa(a.PID) {
+		t.Errorf("the child got LISTEN_FDNAMES=%q LISTEN_PID=%s (pid %d)", a.FDNames, a.ListenPID, a.PID)
+	}
+	if err := p.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	expect("STOPPING=1")
+	if err := p.Wait(10 * time.Second); err != nil {
+		t.Fatal(err)
 	}
 }
