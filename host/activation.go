@@ -2,6 +2,7 @@ package host
 
 import (
 	"fmt"
+	"log/slog"
 	"net"
 	"os"
 
@@ -19,8 +20,12 @@ type inherited struct {
 // variables were meant for another one). The variables are removed from the
 // environment in every case, so they do not leak into child processes. A
 // passed descriptor that is not a listening stream socket is an error.
-func inheritListeners() ([]inherited, error) {
+func inheritListeners(logger *slog.Logger) ([]inherited, error) {
+	pid, fds := os.Getenv("LISTEN_PID"), os.Getenv("LISTEN_FDS")
 	files := activation.Files(true)
+	if len(files) == 0 && fds != "" {
+		logger.Warn("ignoring LISTEN_FDS: LISTEN_PID is not this process", "LISTEN_PID", pid, "pid", os.Getpid(), "LISTEN_FDS", fds)
+	}
 	var out []inherited
 	for i, f := range files {
 		l, err := net.FileListener(f)

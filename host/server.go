@@ -83,7 +83,7 @@ func New(handler http.Handler, opts Options) (*Server, error) {
 // openPublic binds every listen address, or takes the inherited sockets
 // when there are some.
 func openPublic(c config) ([]net.Listener, error) {
-	inh, err := inheritListeners()
+	inh, err := inheritListeners(c.logger)
 	if err != nil {
 		return nil, err
 	}
