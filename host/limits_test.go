@@ -122,24 +122,30 @@ func TestMinRequestBodyRate(t *testing.T) {
 			t.Errorf("408 after %s, within the %s grace", d, grace)
 		}
 	})
-	t.Run("a body trickling below the rate gets 408", func(t *testing.T) {
+	t.Run("a body trickling below the rate gets 408 after the grace period", func(t *testing.T) {
 		c, err := net.Dial("tcp", addr)
 		if err != nil {
 			t.Fatal(err)
 		}
 		defer c.Close()
 		c.SetDeadline(time.Now().Add(10 * time.Second))
-		c.Write([]byte(head))
-		go func() { // 100 bytes every 50ms: 2,000 bytes/s, a fifth of the minimum
+		// 6,000 bytes at once cover 600ms at 10,000 bytes/s, past the grace;
+		// then 100 bytes every 50ms, a fifth of the minimum rate.
+		start := time.Now()
+		c.Write([]byte(head + strings.Repeat("t", 6000)))
+		go func() {
 			for range 40 {
+				time.Sleep(50 * time.Millisecond)
 				if _, err := c.Write([]byte(strings.Repeat("t", 100))); err != nil {
 					return
 				}
-				time.Sleep(50 * time.Millisecond)
 			}
 		}()
 		if resp, _ := readResponse(t, c); resp.StatusCode != http.StatusRequestTimeout {
 			t.Fatalf("status %d, want 408", resp.StatusCode)
+		}
+		if d := time.Since(start); d < 550*time.Millisecond {
+			t.Errorf("408 after %s, before the 6,000 bytes' 600ms were used up", d)
 		}
 	})
 	t.Run("a fast body is read", func(t *testing.T) {

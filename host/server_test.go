@@ -304,3 +304,66 @@ func TestDefaultLimitsAreKestrels(t *testing.T) {
 		t.Fatalf("negative limits resolve to %+v, want them kept off", neg)
 	}
 }
+
+// TestH2CShutdownAndSlowBody covers HTTP/2 streams: a slow upload is cut with
+// 408 like an HTTP/1.1 one, and an idle HTTP/2 connection does not hold the
+// shutdown back.
+func TestH2CShutdownAndSlowBody(t *testing.T) {
+	s, err := New(testApp(), Options{Listen: []string{"127.0.0.1:0"}, AdminListen: AdminOff, AccessLog: io.Discard,
+		Limits: Limits{MinRequestBodyRate: 10_000, MinRequestBodyGrace: 300 * time.Millisecond},
+		Logger: slog.New(slog.NewTextHandler(t.Output(), nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() { served <- s.Serve(ctx) }()
+	defer cancel()
+
+	var h2 http.Protocols
+	h2.SetUnencryptedHTTP2(true)
+	client := &http.Client{Transport: &http.Transport{Protocols: &h2}, Timeout: 10 * time.Second}
+	defer client.CloseIdleConnections()
+	url := "http://" + s.Addrs()[0].String() + "/echo"
+
+	t.Run("a stalled HTTP/2 upload gets 408", func(t *testing.T) {
+		pr, pw := io.Pipe()
+		defer pw.Close()
+		go pw.Write([]byte("a few bytes"))
+		req, _ := http.NewRequest("POST", url, pr)
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusRequestTimeout || resp.Proto != "HTTP/2.0" {
+			t.Fatalf("%s %d, want HTTP/2.0 408", resp.Proto, resp.StatusCode)
+		}
+	})
+	t.Run("the connection serves the next stream", func(t *testing.T) {
+		resp, err := client.Post(url, "text/plain", strings.NewReader("body"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || string(body) != "4" {
+			t.Fatalf("%d %q, want 200 4", resp.StatusCode, body)
+		}
+	})
+	t.Run("an idle HTTP/2 connection does not hold the shutdown", func(t *testing.T) {
+		start := time.Now()
+		cancel()
+		select {
+		case err := <-served:
+			if err != nil {
+				t.Fatalf("Serve: %v", err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatal("Serve still draining after 10s")
+		}
+		if d := time.Since(start); d > 3*time.Second {
+			t.Errorf("shutdown took %s with an idle HTTP/2 connection", d)
+		}
+	})
+}
