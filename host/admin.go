@@ -61,7 +61,7 @@ func newAdminServer(h http.Handler, c config) *http.Server {
 	return &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       c.limits.KeepAliveTimeout,
+		IdleTimeout:       max(c.limits.KeepAliveTimeout, 0),
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          errorLog(c.logger),
 	}

@@ -54,6 +54,7 @@ func childMain() int {
 //	/         200 "hello"
 //	/echo     200 with the number of body bytes read, or 500 on a read error
 //	/panic    panics
+//	/abort    sends part of a response, then panics with http.ErrAbortHandler
 //	/proto    200 with r.Proto
 //	/block    waits until the request's context ends
 //	/env      the socket-activation variables as the process sees them
@@ -72,6 +73,11 @@ func testApp() http.Handler {
 	})
 	mux.HandleFunc("/panic", func(w http.ResponseWriter, r *http.Request) {
 		panic("test panic " + strings.Repeat("!", 3))
+	})
+	mux.HandleFunc("/abort", func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "partial")
+		w.(http.Flusher).Flush()
+		panic(http.ErrAbortHandler)
 	})
 	mux.HandleFunc("/block", func(w http.ResponseWriter, r *http.Request) {
 		<-r.Context().Done()

@@ -77,6 +77,23 @@ func TestPanicRecovery(t *testing.T) {
 	if status, body := get(t, http.DefaultClient, base+"/"); status != 200 || body != "hello" {
 		t.Fatalf("next request: status %d body %q, want 200 hello", status, body)
 	}
+	t.Run("http.ErrAbortHandler aborts the response without a logged stack", func(t *testing.T) {
+		before := strings.Count(logs.String(), "panic serving request")
+		resp, err := http.Get(base + "/abort")
+		if err == nil {
+			_, err = io.ReadAll(resp.Body)
+			resp.Body.Close()
+		}
+		if err == nil {
+			t.Fatalf("aborted response read without error (status %d)", resp.StatusCode)
+		}
+		if after := strings.Count(logs.String(), "panic serving request"); after != before {
+			t.Errorf("abort logged as a panic:\n%s", logs.String())
+		}
+		if status, _ := get(t, http.DefaultClient, base+"/"); status != 200 {
+			t.Fatalf("request after the abort: %d", status)
+		}
+	})
 	for _, want := range []string{`"msg":"panic serving request"`, `"panic":"test panic !!!"`, `goroutine `, `host.testApp`} {
 		if !strings.Contains(logs.String(), want) {
 			t.Errorf("log lacks %s:\n%s", want, logs.String())
