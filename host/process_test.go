@@ -115,7 +115,9 @@ func TestSIGTERMWhileBodyArrives(t *testing.T) {
 			nc.Close()
 			return false
 		}
-		if !errors.Is(err, syscall.ECONNREFUSED) {
+		// A connect racing the socket's close may see the reset of the
+		// kernel's backlog instead of a refusal; neither is served.
+		if !errors.Is(err, syscall.ECONNREFUSED) && !errors.Is(err, syscall.ECONNRESET) {
 			t.Fatalf("dial during the drain: %v, want connection refused", err)
 		}
 		return true

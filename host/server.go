@@ -163,6 +163,7 @@ func (s *Server) Serve(ctx context.Context) error {
 	}
 	log := s.cfg.logger
 	failed := make(chan error, len(s.listeners)+1)
+	s.ready.Store(true) // the sockets are bound: connections queue from now on
 	for _, l := range s.listeners {
 		go func() { failed <- s.public.Serve(l) }()
 		log.Info("listening", "addr", addrString(l.Addr()))
@@ -171,7 +172,6 @@ func (s *Server) Serve(ctx context.Context) error {
 		go func() { failed <- s.admin.Serve(s.adminL) }()
 		log.Info("admin listening", "addr", addrString(s.adminL.Addr()), "paths", s.adminPaths())
 	}
-	s.ready.Store(true)
 	s.notify.send(daemon.SdNotifyReady)
 	wdCtx, stopWatchdog := context.WithCancel(context.Background())
 	defer stopWatchdog()
