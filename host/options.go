@@ -53,7 +53,7 @@ type Options struct {
 // Defaults and the value "off" of Options.AdminListen.
 const (
 	DefaultListen          = "127.0.0.1:5000" // Kestrel's default URL
-	DefaultAdminListen     = "127.0.0.1:9464" // the port registered for Prometheus exporters' range
+	DefaultAdminListen     = "127.0.0.1:9464" // loopback only, in the port range Prometheus exporters use
 	DefaultShutdownTimeout = 30 * time.Second // HostOptions.ShutdownTimeout
 	DefaultUnixSocketMode  = fs.FileMode(0o660)
 	AdminOff               = "off"
