@@ -26,7 +26,7 @@ func newRootCommand() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newGenCommand(), newCheckCommand(), newSuperviseCommand(), newVersionCommand())
+	root.AddCommand(newServeCommand(), newGenCommand(), newCheckCommand(), newSuperviseCommand(), newVersionCommand())
 	return root
 }
 
