@@ -160,7 +160,6 @@ func (s *supervisor) failed(ctx context.Context, reason string, longRun bool) er
 	if s.fails.add(time.Now()) {
 		s.o.Metrics.setState(StateStopped)
 		err := fmt.Errorf("giving up: %d failed starts within a minute (the limit); the last one: %s", len(s.fails.times), reason)
-		s.o.Log.Error(err.Error())
 		return err
 	}
 	delay := s.o.Backoff.Delay(s.streak)
@@ -227,7 +226,6 @@ func (s *supervisor) startReady(ctx context.Context) (*child, string, error) {
 		return nil, "", nil
 	default:
 		// Exited before it was ready: the restart policy decides.
-		s.o.Log.Warn("the application exited before it was ready", "pid", c.pid, "status", describeStatus(c.status))
 		return c, reason, nil
 	}
 	return nil, reason, nil

@@ -193,7 +193,6 @@ func runSupervise(cmd *cobra.Command, c *config.Config) error {
 	}()
 	opts.Reload = reload
 	if err := supervisor.Run(ctx, opts); err != nil {
-		fmt.Fprintln(cmd.ErrOrStderr(), "apphost supervise:", err)
 		return exitError{code: 1, err: err}
 	}
 	return nil

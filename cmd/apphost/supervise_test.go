@@ -93,16 +93,14 @@ func TestSuperviseRejectsBadFlagValues(t *testing.T) {
 // before anything runs.
 func TestSuperviseRefusesACommandThatCannotStart(t *testing.T) {
 	root := newRootCommand()
-	var errOut bytes.Buffer
-	root.SetErr(&errOut)
 	root.SetArgs([]string{"supervise", "--listen", "127.0.0.1:0", "--admin-listen", "off", "--", "/no/such/program"})
 	err := root.Execute()
 	var ec exitCoder
 	if !asExitCoder(err, &ec) || ec.ExitCode() != 1 {
 		t.Fatalf("err = %v, want exit code 1", err)
 	}
-	if !strings.Contains(errOut.String(), "/no/such/program") {
-		t.Errorf("the error does not name the command: %q", errOut.String())
+	if !strings.Contains(err.Error(), "/no/such/program") {
+		t.Errorf("the error does not name the command: %v", err)
 	}
 }
 
