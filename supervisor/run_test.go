@@ -1,0 +1,94 @@
+package supervisor_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/apphost/apphost/config"
+	"github.com/apphost/apphost/supervisor"
+	"github.com/apphost/apphost/tests/harness"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+)
+
+// The test binary is the shim for the in-process Run below.
+func TestMain(m *testing.M) {
+	supervisor.RunShimIfRequested()
+	os.Exit(m.Run())
+}
+
+// Run as a library: READY=1 goes to the service manager once the app is
+// ready, WATCHDOG=1 while the loop runs, STOPPING=1 on cancel, and the
+// metrics follow.
+func TestRunNotifiesTheServiceManager(t *testing.T) {
+	child := harness.SupervisorChild(t)
+	socks, err := supervisor.Listen([]config.Address{"127.0.0.1:0"}, "web", 0o660)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer supervisor.CloseSockets(socks)
+	reg := prometheus.NewRegistry()
+	m, err := supervisor.NewMetrics(reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	states := make(chan string, 100)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() {
+		done <- supervisor.Run(ctx, supervisor.Options{
+			Command:  []string{child},
+			Sockets:  socks,
+			Metrics:  m,
+			Notify:   func(s string) { states <- s },
+			Watchdog: 50 * time.Millisecond,
+			Log:      slog.New(slog.NewTextHandler(io.Discard, nil)),
+			Stdout:   io.Discard,
+			Stderr:   io.Discard,
+		})
+	}()
+	expect := func(want string, n int) {
+		t.Helper()
+		deadline := time.After(10 * time.Second)
+		for n > 0 {
+			select {
+			case s := <-states:
+				if strings.Contains(s, want) {
+					n--
+				}
+			case <-deadline:
+				t.Fatalf("no %s", want)
+			}
+		}
+	}
+	expect("READY=1", 1)
+	if _, err := get(socks[0].Addr); err != nil {
+		t.Fatal(err)
+	}
+	up := "# HELP apphost_supervisor_child_up 1 while the application is running and ready, 0 otherwise.\n" +
+		"# TYPE apphost_supervisor_child_up gauge\napphost_supervisor_child_up 1\n"
+	if err := testutil.GatherAndCompare(reg, strings.NewReader(up), "apphost_supervisor_child_up"); err != nil {
+		t.Error(err)
+	}
+	expect("WATCHDOG=1", 3)
+	problems, err := testutil.GatherAndLint(reg)
+	if err != nil || len(problems) > 0 {
+		t.Errorf("lint: %v %v", problems, err)
+	}
+	cancel()
+	expect("STOPPING=1", 1)
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("Run after cancel: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Run did not return after cancel")
+	}
+}
