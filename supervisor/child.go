@@ -145,8 +145,15 @@ func copyOutput(wg *sync.WaitGroup, r *os.File, w io.Writer) {
 }
 
 // childEnv is the supervisor's environment without the variables that
-// belong to the supervisor's own service manager, plus extra.
+// belong to the supervisor's own service manager, with extra added; a
+// variable in extra replaces the supervisor's (programs read the first
+// occurrence, so it must not appear twice).
 func childEnv(base, extra []string) []string {
+	override := map[string]bool{}
+	for _, kv := range extra {
+		name, _, _ := strings.Cut(kv, "=")
+		override[name] = true
+	}
 	out := make([]string, 0, len(base)+len(extra)+4)
 	for _, kv := range base {
 		name, _, _ := strings.Cut(kv, "=")
@@ -154,7 +161,9 @@ func childEnv(base, extra []string) []string {
 		case "LISTEN_PID", "LISTEN_FDS", "LISTEN_FDNAMES", "NOTIFY_SOCKET", "WATCHDOG_PID", "WATCHDOG_USEC", ShimEnv:
 			continue
 		}
-		out = append(out, kv)
+		if !override[name] {
+			out = append(out, kv)
+		}
 	}
 	return append(out, extra...)
 }

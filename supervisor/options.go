@@ -90,7 +90,9 @@ type Options struct {
 	// supervision loop runs; 0 never. See SystemdWatchdog.
 	Watchdog time.Duration
 	// Shim is the binary that sets LISTEN_PID and execs the command; it
-	// must call RunShimIfRequested. Default: os.Executable().
+	// must call RunShimIfRequested. Default: the supervisor's own binary,
+	// through /proc/self/exe, so that replacing the file on disk during an
+	// upgrade changes nothing until the supervisor restarts.
 	Shim string
 }
 
@@ -159,14 +161,20 @@ func (o Options) withDefaults() (Options, error) {
 		return o, err
 	}
 	if o.Shim == "" {
-		exe, err := os.Executable()
-		if err != nil {
-			return o, fmt.Errorf("finding the supervisor's own binary for the shim: %w", err)
+		o.Shim = selfExe
+		if _, err := os.Stat(selfExe); err != nil {
+			exe, err := os.Executable()
+			if err != nil {
+				return o, fmt.Errorf("finding the supervisor's own binary for the shim: %w", err)
+			}
+			o.Shim = exe
 		}
-		o.Shim = exe
 	}
 	return o, nil
 }
+
+// selfExe names the running binary even after its file was replaced.
+const selfExe = "/proc/self/exe"
 
 // checkCommand fails early, with a clear message, for a command that
 // cannot start.

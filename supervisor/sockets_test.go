@@ -78,8 +78,8 @@ func TestListenErrors(t *testing.T) {
 	}
 }
 
-func TestChildEnvDropsTheSupervisorsServiceManagerVariables(t *testing.T) {
-	got := childEnv([]string{"PATH=/bin", "NOTIFY_SOCKET=/run/systemd/notify", "LISTEN_FDS=1", "WATCHDOG_USEC=1", ShimEnv + "=1", "HOME=/root"}, []string{"A=b"})
+func TestChildEnvDropsServiceManagerVariablesAndOverrides(t *testing.T) {
+	got := childEnv([]string{"PATH=/bin", "NOTIFY_SOCKET=/run/systemd/notify", "LISTEN_FDS=1", "WATCHDOG_USEC=1", ShimEnv + "=1", "HOME=/root", "A=old"}, []string{"A=b"})
 	want := "PATH=/bin HOME=/root A=b"
 	if strings.Join(got, " ") != want {
 		t.Errorf("childEnv = %v, want %s", got, want)
