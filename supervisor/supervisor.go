@@ -31,8 +31,9 @@ type supervisor struct {
 	dir       string
 	gen       int
 	fails     failWindow
-	streak    int // consecutive short runs, for the backoff
-	told      bool
+	streak    int  // consecutive short runs, for the backoff
+	told      bool // READY=1 sent to the service manager
+	stopped   bool // STOPPING=1 sent
 	wd        <-chan time.Time
 	drainN    int           // old children being stopped after a reload
 	drainDone chan struct{} // receives once per old child stopped
@@ -104,7 +105,7 @@ func (s *supervisor) run(ctx context.Context) error {
 		}
 		switch out {
 		case outCancelled:
-			s.o.Notify("STOPPING=1")
+			s.stopping()
 			s.o.Log.Info("stopping the application", "pid", c.pid)
 			s.stop(c)
 			return nil
@@ -310,6 +311,7 @@ func monotonicUsec() string {
 // cleanup waits for old children being drained, kills whatever is left of
 // the application, and releases the supervisor's resources.
 func (s *supervisor) cleanup() {
+	s.stopping()
 	for ; s.drainN > 0; s.drainN-- {
 		<-s.drainDone
 	}
@@ -319,4 +321,13 @@ func (s *supervisor) cleanup() {
 	os.RemoveAll(s.dir)
 	s.o.Metrics.ready(false)
 	s.o.Metrics.setState(StateStopped)
+}
+
+// stopping tells the service manager, once, that the supervisor is
+// stopping.
+func (s *supervisor) stopping() {
+	if !s.stopped {
+		s.stopped = true
+		s.o.Notify("STOPPING=1")
+	}
 }
