@@ -8,8 +8,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
+
+	"github.com/apphost/apphost/integration/findings"
 )
 
 // DebianModulesDir is where Debian's apache2 package keeps its modules.
@@ -179,4 +183,26 @@ func impliedListen(list []*Directive) []string {
 		return nil
 	}
 	return ports
+}
+
+// syntaxErrorLine matches httpd's "Syntax error on line 3 of /path:".
+var syntaxErrorLine = regexp.MustCompile(`(?i)syntax error on line (\d+) of ([^:]+):`)
+
+// ConfigTestFinding turns a TestSite error into a finding: httpd's
+// message at the file and line it names, or at the first file.
+func ConfigTestFinding(err error, files []string) findings.Finding {
+	f := findings.Finding{Rule: RuleConfigTest, Severity: lookupRule(RuleConfigTest).severity, Fix: lookupRule(RuleConfigTest).fix, Message: strings.Join(strings.Fields(err.Error()), " ")}
+	if len(files) > 0 {
+		f.File = files[0]
+	}
+	if m := syntaxErrorLine.FindStringSubmatch(err.Error()); m != nil {
+		f.Line, _ = strconv.Atoi(m[1])
+		f.File = m[2]
+		for _, name := range files {
+			if abs, aerr := filepath.Abs(name); aerr == nil && abs == m[2] {
+				f.File = name
+			}
+		}
+	}
+	return f
 }

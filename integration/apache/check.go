@@ -240,7 +240,14 @@ func setsHeader(s *scope, header string) *Directive {
 
 func (c *checker) forwardedProto(s *scope) {
 	header := c.family()
-	if header == "" || setsHeader(s, header) != nil || (s.vhost != nil && setsHeader(c.main(), header) != nil) {
+	if header == "" {
+		return
+	}
+	sets := func(h string) bool {
+		return setsHeader(s, h) != nil || (s.vhost != nil && setsHeader(c.main(), h) != nil)
+	}
+	// Without the description either family will do.
+	if sets(header) || (c.dep == nil && sets("Forwarded")) {
 		return
 	}
 	msg := fmt.Sprintf("%s proxies to the app but sets no %s header, so the app cannot tell HTTPS from HTTP", s.where(), header)

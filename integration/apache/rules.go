@@ -20,6 +20,7 @@ const (
 	RuleProxyTimeout         = "apache/proxy-timeout"
 	RuleWebsocketsMissing    = "apache/websockets-missing"
 	RuleWebsocketsUnexpected = "apache/websockets-unexpected"
+	RuleConfigTest           = "apache/httpd-config-test"
 )
 
 // DocsURL is the page whose headings are the rule IDs.
@@ -69,6 +70,8 @@ func ruleTable() []rule {
 			"add upgrade=websocket to the ProxyPass (or each BalancerMember); needs httpd 2.4.47", true},
 		{RuleWebsocketsUnexpected, findings.Info, "the proxy passes websocket upgrades but apphost.yaml turns websockets off",
 			"remove upgrade=websocket, or set proxy.websockets: true", true},
+		{RuleConfigTest, findings.Error, "httpd's own configuration test (apache2 -t, run by --apache-test) rejects the configuration",
+			"correct the line httpd names; the message is httpd's own", false},
 	}
 }
 
