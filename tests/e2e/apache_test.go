@@ -1,0 +1,286 @@
+package e2e
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/apphost/apphost/config"
+	"github.com/apphost/apphost/integration/apache"
+	"github.com/apphost/apphost/tests/harness"
+)
+
+// apacheSite is Apache httpd started on the configuration that
+// `apphost gen apache` wrote for a deployment.
+type apacheSite struct {
+	cfg       *config.Config
+	httpAddr  string
+	httpsAddr string
+	client    *http.Client
+}
+
+// startApacheSite writes the deployment description (yaml, with
+// %[1]s for the HTTP address, %[2]s for the HTTPS address, %[3]s and %[4]s
+// for a self-signed certificate and key), generates the site with the
+// apphost binary, and runs httpd on it in its own server root.
+func startApacheSite(t *testing.T, yaml string) *apacheSite {
+	t.Helper()
+	harness.RequireProgram(t, "apache2")
+	dir := t.TempDir()
+	certFile, keyFile, cert := harness.SelfSignedCert(t, dir, "localhost", "127.0.0.1")
+	s := &apacheSite{httpAddr: harness.FreeAddr(t), httpsAddr: harness.FreeAddr(t)}
+	desc := filepath.Join(dir, "apphost.yaml")
+	if err := os.WriteFile(desc, []byte(fmt.Sprintf(yaml, s.httpAddr, s.httpsAddr, certFile, keyFile)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	siteDir := filepath.Join(dir, "site")
+	gen := exec.Command(harness.Apphost(t), "gen", "apache", "-f", desc, "-o", siteDir)
+	if out, err := gen.CombinedOutput(); err != nil {
+		t.Fatalf("apphost gen apache: %v\n%s", err, out)
+	}
+	cfg, err := config.Load(desc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.cfg = cfg
+	root := apache.ServerRoot{
+		Dir:     dir,
+		Modules: apache.Modules(cfg),
+		Listen:  apache.ListenAddresses(cfg),
+		Include: []string{filepath.Join(siteDir, cfg.Name+".conf")},
+	}
+	main, err := root.Write()
+	if err != nil {
+		t.Fatal(err)
+	}
+	listen := []string{s.httpAddr}
+	if cfg.Proxy.TLS != nil {
+		listen = append(listen, s.httpsAddr)
+	}
+	harness.StartApache(t, dir, main, listen...)
+
+	pool := x509.NewCertPool()
+	pool.AddCert(cert)
+	s.client = &http.Client{
+		Timeout:       10 * time.Second,
+		Transport:     &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}},
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+	return s
+}
+
+// requireForwardedApplied asks the app directly, from loopback (trusted
+// by default), whether it applies X-Forwarded-For. A host that does not
+// fails the test under CI and skips it otherwise, as a missing program
+// would.
+func requireForwardedApplied(t *testing.T, app string) {
+	t.Helper()
+	req, _ := http.NewRequest("GET", "http://"+app+"/probe", nil)
+	req.Header.Set("X-Forwarded-For", "192.0.2.1")
+	if getSeen(t, http.DefaultClient, req).ClientIP == "192.0.2.1" {
+		return
+	}
+	msg := "apphost serve does not apply X-Forwarded-For from a trusted peer (forwarded middleware not in the host)"
+	if os.Getenv("CI") != "" {
+		t.Fatal(msg)
+	}
+	t.Skip(msg)
+}
+
+// startServe runs `apphost serve` on a free loopback port with extra
+// flags and returns it with its address.
+func startServe(t *testing.T, args ...string) (*harness.Process, string) {
+	t.Helper()
+	addr := harness.FreeAddr(t)
+	args = append([]string{"serve", "--listen", addr, "--admin-listen", "off"}, args...)
+	p := harness.Start(t, harness.Apphost(t), args...)
+	p.WaitListening(t, addr, 30*time.Second)
+	return p, addr
+}
+
+// seen is the part of the diagnostic app's answer these tests read.
+type seen struct {
+	ClientIP string      `json:"client_ip"`
+	Scheme   string      `json:"scheme"`
+	Host     string      `json:"host"`
+	Peer     string      `json:"peer"`
+	Headers  http.Header `json:"headers"`
+}
+
+func getSeen(t *testing.T, c *http.Client, req *http.Request) seen {
+	t.Helper()
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("%s %s: %s\n%s", req.Method, req.URL, resp.Status, body)
+	}
+	var s seen
+	if err := json.Unmarshal(body, &s); err != nil {
+		t.Fatalf("%s: %v\n%s", req.URL, err, body)
+	}
+	return s
+}
+
+const tlsSite = `name: e2e
+app:
+  listen: [%[5]s]
+forwarded:
+  forward_limit: 2
+proxy:
+  server_names: [localhost]
+  http_listen: %[1]s
+  https_listen: %[2]s
+  tls:
+    certificate: %[3]s
+    certificate_key: %[4]s
+`
+
+// TestApacheRealClientAndScheme: behind the generated HTTPS virtual host
+// the app sees the client's own address (127.0.0.2 here) and https, and a
+// spoofed X-Forwarded-For is dropped at the edge even though the app is
+// told to look two hops deep.
+func TestApacheRealClientAndScheme(t *testing.T) {
+	_, app := startServe(t, "--forward-limit", "2")
+	site := startApacheSite(t, strings.ReplaceAll(tlsSite, "%[5]s", app))
+
+	dialer := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.IPv4(127, 0, 0, 2)}, Timeout: 5 * time.Second}
+	site.client.Transport.(*http.Transport).DialContext = dialer.DialContext
+	_, httpsPort, _ := net.SplitHostPort(site.httpsAddr)
+	req, _ := http.NewRequest("GET", "https://localhost:"+httpsPort+"/orders?id=1", nil)
+	req.Header.Set("X-Forwarded-For", "203.0.113.66")
+	req.Header.Set("X-Forwarded-Proto", "http")
+	req.Header.Set("X-Forwarded-Host", "evil.example")
+	got := getSeen(t, site.client, req)
+
+	// What httpd sends: only the real client in X-Forwarded-For, the
+	// scheme of the virtual host that served the request, the client's Host.
+	for h, want := range map[string]string{
+		"X-Forwarded-For":   "127.0.0.2",
+		"X-Forwarded-Proto": "https",
+		"X-Forwarded-Host":  "localhost:" + httpsPort,
+	} {
+		if v := got.Headers.Values(h); len(v) != 1 || v[0] != want {
+			t.Errorf("%s reaching the app = %q, want %q (client-sent values must be dropped)", h, v, want)
+		}
+	}
+	if got.Host != "localhost:"+httpsPort {
+		t.Errorf("host = %q, want localhost:%s (ProxyPreserveHost)", got.Host, httpsPort)
+	}
+
+	// What the app makes of it.
+	t.Run("app restores client and scheme", func(t *testing.T) {
+		requireForwardedApplied(t, app)
+		if got.ClientIP != "127.0.0.2" {
+			t.Errorf("client_ip = %q, want the client's own 127.0.0.2 (spoofed 203.0.113.66 must not pass)", got.ClientIP)
+		}
+		if got.Scheme != "https" {
+			t.Errorf("scheme = %q, want https", got.Scheme)
+		}
+	})
+
+	// Plain HTTP is redirected to HTTPS, never proxied.
+	_, httpPort, _ := net.SplitHostPort(site.httpAddr)
+	resp, err := site.client.Get("http://localhost:" + httpPort + "/orders?id=1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if want := "https://localhost:" + httpsPort + "/orders?id=1"; resp.StatusCode != http.StatusMovedPermanently || resp.Header.Get("Location") != want {
+		t.Errorf("http answered %s, Location %q; want 301 to %s", resp.Status, resp.Header.Get("Location"), want)
+	}
+}
+
+// TestApacheWebsocketRoundTrip: with websockets on, an Upgrade request
+// passes through httpd and a frame comes back.
+func TestApacheWebsocketRoundTrip(t *testing.T) {
+	backend := harness.WebsocketEchoServer(t)
+	site := startApacheSite(t, `name: ws
+app:
+  listen: [`+backend+`]
+proxy:
+  server_names: [localhost]
+  http_listen: %[1]s
+  websockets: true
+`)
+	conn, err := net.DialTimeout("tcp", site.httpAddr, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	reply, err := harness.WebsocketRoundTrip(conn, "localhost", "/chat", "hello through apache")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if reply != "hello through apache" {
+		t.Errorf("echo = %q", reply)
+	}
+	if err := harness.WebsocketClose(conn); err != nil {
+		t.Errorf("closing the websocket: %v", err)
+	}
+}
+
+// TestApacheBalancerSurvivesStoppedInstance: two instances behind the
+// generated balancer share the requests; with one stopped, every request
+// still succeeds on the other.
+func TestApacheBalancerSurvivesStoppedInstance(t *testing.T) {
+	first, a := startServe(t)
+	second, b := startServe(t)
+	site := startApacheSite(t, `name: pair
+app:
+  listen: [`+a+`]
+proxy:
+  server_names: [localhost]
+  http_listen: %[1]s
+  upstreams: [`+a+`, `+b+`]
+`)
+	url := "http://" + site.httpAddr + "/"
+	const n = 10
+	for i := 0; i < n; i++ {
+		req, _ := http.NewRequest("GET", url+fmt.Sprintf("round1/%d", i), nil)
+		getSeen(t, site.client, req)
+	}
+	hits := func(p *harness.Process, prefix string) int { return strings.Count(p.Output(), "GET "+prefix) }
+	waitFor(t, func() bool { return hits(first, "/round1/")+hits(second, "/round1/") == n })
+	if hits(first, "/round1/") == 0 || hits(second, "/round1/") == 0 {
+		t.Fatalf("requests not shared: first %d, second %d", hits(first, "/round1/"), hits(second, "/round1/"))
+	}
+
+	if err := first.Stop(10 * time.Second); err != nil {
+		t.Logf("first instance exited: %v", err)
+	}
+	for i := 0; i < n; i++ {
+		req, _ := http.NewRequest("GET", url+fmt.Sprintf("round2/%d", i), nil)
+		getSeen(t, site.client, req)
+	}
+	waitFor(t, func() bool { return hits(second, "/round2/") == n })
+}
+
+// waitFor polls cond for up to five seconds: access log lines reach the
+// test through a pipe.
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	for !cond() {
+		select {
+		case <-ctx.Done():
+			t.Fatal("condition not met within 5s")
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
