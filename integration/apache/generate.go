@@ -94,6 +94,10 @@ func (g *gen) site(version string) error {
 		g.line(0, "# The admin address %s (/metrics, /healthz, /readyz) is never proxied.", c.App.AdminListen)
 	}
 	g.line(0, "")
+	g.catchAll(c.Proxy.HTTPListen, false)
+	if c.Proxy.TLS != nil {
+		g.catchAll(c.Proxy.HTTPSListen, true)
+	}
 	if c.Proxy.TLS == nil {
 		g.line(0, "<VirtualHost %s>", vhostAddr(c.Proxy.HTTPListen))
 		g.names()
@@ -110,15 +114,36 @@ func (g *gen) site(version string) error {
 	g.line(0, "")
 	g.line(0, "<VirtualHost %s>", vhostAddr(c.Proxy.HTTPSListen))
 	g.names()
-	g.line(1, "SSLEngine on")
-	g.line(1, "SSLCertificateFile %s", quote(c.Proxy.TLS.Certificate))
-	g.line(1, "SSLCertificateKeyFile %s", quote(c.Proxy.TLS.CertificateKey))
+	g.tls()
 	if age := c.Proxy.TLS.HSTSMaxAge; age > 0 {
 		g.line(1, `Header always set Strict-Transport-Security "max-age=%d"`, int64(age/time.Second))
 	}
 	g.proxy("https")
 	g.line(0, "</VirtualHost>")
 	return nil
+}
+
+// catchAll writes the first virtual host of an address, which httpd
+// serves when no ServerName or ServerAlias matches the request's Host:
+// such requests are refused rather than passed to the app.
+func (g *gen) catchAll(listen string, tls bool) {
+	g.line(0, "# Requests for other host names land here and are refused (403).")
+	g.line(0, "<VirtualHost %s>", vhostAddr(listen))
+	g.line(1, "ServerName unknown-host.invalid")
+	if tls {
+		g.tls()
+	}
+	g.line(1, "<Location />")
+	g.line(2, "Require all denied")
+	g.line(1, "</Location>")
+	g.line(0, "</VirtualHost>")
+	g.line(0, "")
+}
+
+func (g *gen) tls() {
+	g.line(1, "SSLEngine on")
+	g.line(1, "SSLCertificateFile %s", quote(g.c.Proxy.TLS.Certificate))
+	g.line(1, "SSLCertificateKeyFile %s", quote(g.c.Proxy.TLS.CertificateKey))
 }
 
 func (g *gen) names() {

@@ -193,9 +193,21 @@ func TestApacheRealClientAndScheme(t *testing.T) {
 		}
 	})
 
+	// A Host the site does not serve is refused, not proxied.
+	other, _ := http.NewRequest("GET", "https://localhost:"+httpsPort+"/", nil)
+	other.Host = "evil.example"
+	resp, err := site.client.Do(other)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusForbidden {
+		t.Errorf("Host evil.example answered %s, want 403", resp.Status)
+	}
+
 	// Plain HTTP is redirected to HTTPS, never proxied.
 	_, httpPort, _ := net.SplitHostPort(site.httpAddr)
-	resp, err := site.client.Get("http://localhost:" + httpPort + "/orders?id=1")
+	resp, err = site.client.Get("http://localhost:" + httpPort + "/orders?id=1")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -248,7 +260,8 @@ proxy:
   http_listen: %[1]s
   upstreams: [`+a+`, `+b+`]
 `)
-	url := "http://" + site.httpAddr + "/"
+	_, port, _ := net.SplitHostPort(site.httpAddr)
+	url := "http://localhost:" + port + "/"
 	const n = 10
 	for i := 0; i < n; i++ {
 		req, _ := http.NewRequest("GET", url+fmt.Sprintf("round1/%d", i), nil)
