@@ -4,6 +4,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/apphost/apphost/config"
 )
 
 // FuzzParse checks that any input either parses or fails with a
@@ -20,9 +22,16 @@ func FuzzParse(f *testing.F) {
 		"</X>",
 		"<X",
 		"\"unterminated",
+		good,
+		"<Proxy balancer://a>\nBalancerMember http://127.0.0.1:5001 keepalive=On\n</Proxy>\nProxyPass /x balancer://a ttl=x\nLimitRequestBody x\nProxyTimeout y\n",
+		"<Location /a>\nProxyPass unix:/s|http://h/\nProxyPassReverse\n</Location>\nRewriteRule ^ http://x/ [P]\n",
 		"# c\r\n<If \"%{HTTPS} == 'on'\">\r\nHeader set A b\r\n</If>\r\n",
 	} {
 		f.Add(s)
+	}
+	fuzzDeployment, err := config.Load("testdata/gen/balanced.yaml")
+	if err != nil {
+		f.Fatal(err)
 	}
 	f.Fuzz(func(t *testing.T, src string) {
 		lines := strings.Count(src, "\n") + 1
@@ -37,6 +46,16 @@ func FuzzParse(f *testing.F) {
 			}
 			return
 		}
+		// Every rule runs on whatever parses, with and without a
+		// deployment, and reports lines inside the input.
+		cfg := &Config{Files: []string{"fuzz.conf"}, Directives: list}
+		for _, opts := range []CheckOptions{{}, {Deployment: fuzzDeployment}} {
+			for _, f := range Check(cfg, opts) {
+				if f.Line < 0 || f.Line > lines || f.Rule == "" || f.Message == "" {
+					t.Fatalf("bad finding %+v", f)
+				}
+			}
+		}
 		Walk(list, func(d *Directive, _ []*Directive) {
 			if d.Line < 1 || d.Line > lines || (d.IsSection && (d.EndLine < d.Line || d.EndLine > lines)) {
 				t.Fatalf("directive %s at lines %d-%d outside 1..%d", d.Name, d.Line, d.EndLine, lines)
@@ -45,5 +64,29 @@ func FuzzParse(f *testing.F) {
 				t.Fatalf("directive with empty name at line %d", d.Line)
 			}
 		})
+	})
+}
+
+// FuzzSubstitute checks ${VAR} substitution: a defined name never
+// survives, an unknown one is kept as written and recorded, and text
+// without "${" comes back unchanged.
+func FuzzSubstitute(f *testing.F) {
+	for _, s := range []string{"", "${A}", "x${A}y${B}z", "${", "${A", "$${A}}", "${}", "${A}${A}"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		l := &loader{cfg: &Config{}, defines: map[string]string{"A": "value"}}
+		got := l.substitute(s, &Directive{File: "f.conf", Line: 1})
+		if !strings.Contains(s, "${") && got != s {
+			t.Fatalf("substitute(%q) = %q without any variable", s, got)
+		}
+		for _, u := range l.cfg.Undefined {
+			if u.Name == "A" {
+				t.Fatalf("defined A reported undefined in %q", s)
+			}
+			if !strings.Contains(got, "${"+u.Name+"}") {
+				t.Fatalf("unknown ${%s} not kept in %q → %q", u.Name, s, got)
+			}
+		}
 	})
 }
