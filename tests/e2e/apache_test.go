@@ -112,6 +112,7 @@ func startServe(t *testing.T, args ...string) (*harness.Process, string) {
 // seen is the part of the diagnostic app's answer these tests read.
 type seen struct {
 	ClientIP string      `json:"client_ip"`
+	Path     string      `json:"path"`
 	Scheme   string      `json:"scheme"`
 	Host     string      `json:"host"`
 	Peer     string      `json:"peer"`
@@ -218,31 +219,123 @@ func TestApacheRealClientAndScheme(t *testing.T) {
 }
 
 // TestApacheWebsocketRoundTrip: with websockets on, an Upgrade request
-// passes through httpd and a frame comes back.
+// passes through httpd to one upstream, and through the balancer to two,
+// and a frame comes back.
 func TestApacheWebsocketRoundTrip(t *testing.T) {
-	backend := harness.WebsocketEchoServer(t)
-	site := startApacheSite(t, `name: ws
+	tests := []struct {
+		name      string
+		upstreams int
+	}{
+		{"one upstream", 1},
+		{"balanced upstreams", 2},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var backends []string
+			for range tc.upstreams {
+				backends = append(backends, harness.WebsocketEchoServer(t))
+			}
+			site := startApacheSite(t, `name: ws
 app:
-  listen: [`+backend+`]
+  listen: [`+backends[0]+`]
 proxy:
   server_names: [localhost]
   http_listen: %[1]s
+  upstreams: [`+strings.Join(backends, ", ")+`]
   websockets: true
 `)
-	conn, err := net.DialTimeout("tcp", site.httpAddr, 5*time.Second)
+			for i := range 2 * tc.upstreams {
+				conn, err := net.DialTimeout("tcp", site.httpAddr, 5*time.Second)
+				if err != nil {
+					t.Fatal(err)
+				}
+				msg := fmt.Sprintf("hello %d through apache", i)
+				reply, err := harness.WebsocketRoundTrip(conn, "localhost", "/chat", msg)
+				if err != nil {
+					conn.Close()
+					t.Fatal(err)
+				}
+				if reply != msg {
+					t.Errorf("echo = %q, want %q", reply, msg)
+				}
+				if err := harness.WebsocketClose(conn); err != nil {
+					t.Errorf("closing the websocket: %v", err)
+				}
+				conn.Close()
+			}
+		})
+	}
+}
+
+// TestApachePrefixOverUnixSocket: an app on a unix socket, mounted under
+// /shop, sees the path without the prefix and the prefix in
+// X-Forwarded-Prefix; /shop alone redirects to /shop/.
+func TestApachePrefixOverUnixSocket(t *testing.T) {
+	harness.RequireProgram(t, "apache2")
+	sockDir := t.TempDir()
+	// httpd's workers run as nobody and must reach the socket.
+	for _, d := range []string{filepath.Dir(sockDir), sockDir} {
+		if err := os.Chmod(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sock := filepath.Join(sockDir, "app.sock")
+	p := harness.Start(t, harness.Apphost(t), "serve", "--listen", "unix:"+sock, "--admin-listen", "off", "--unix-socket-mode", "0666")
+	p.WaitListening(t, "unix:"+sock, 30*time.Second)
+	site := startApacheSite(t, `name: shop
+app:
+  listen: [unix:`+sock+`]
+proxy:
+  server_names: [localhost]
+  http_listen: %[1]s
+  path_prefix: /shop
+`)
+	_, port, _ := net.SplitHostPort(site.httpAddr)
+	base := "http://localhost:" + port
+	req, _ := http.NewRequest("GET", base+"/shop/cart", nil)
+	req.Header.Set("X-Forwarded-Prefix", "/evil")
+	got := getSeen(t, site.client, req)
+	if got.Path != "/cart" {
+		t.Errorf("path = %q, want /cart", got.Path)
+	}
+	if v := got.Headers.Values("X-Forwarded-Prefix"); len(v) != 1 || v[0] != "/shop" {
+		t.Errorf("X-Forwarded-Prefix = %q, want only /shop", v)
+	}
+	resp, err := site.client.Get(base + "/shop")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer conn.Close()
-	reply, err := harness.WebsocketRoundTrip(conn, "localhost", "/chat", "hello through apache")
-	if err != nil {
-		t.Fatal(err)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusMovedPermanently || !strings.HasSuffix(resp.Header.Get("Location"), "/shop/") {
+		t.Errorf("/shop answered %s, Location %q; want 301 to /shop/", resp.Status, resp.Header.Get("Location"))
 	}
-	if reply != "hello through apache" {
-		t.Errorf("echo = %q", reply)
+}
+
+// TestApacheForwardedHeader: with forwarded.headers: forwarded the app
+// receives one RFC 7239 element built by httpd, and no X-Forwarded-*.
+func TestApacheForwardedHeader(t *testing.T) {
+	_, app := startServe(t, "--forwarded-headers", "forwarded")
+	site := startApacheSite(t, `name: rfc
+app:
+  listen: [`+app+`]
+forwarded:
+  headers: forwarded
+proxy:
+  server_names: [localhost]
+  http_listen: %[1]s
+`)
+	_, port, _ := net.SplitHostPort(site.httpAddr)
+	req, _ := http.NewRequest("GET", "http://localhost:"+port+"/", nil)
+	req.Header.Set("Forwarded", "for=203.0.113.66;proto=https")
+	got := getSeen(t, site.client, req)
+	want := `for=127.0.0.1;proto=http;host="localhost:` + port + `"`
+	if v := got.Headers.Values("Forwarded"); len(v) != 1 || v[0] != want {
+		t.Errorf("Forwarded = %q, want %q", v, want)
 	}
-	if err := harness.WebsocketClose(conn); err != nil {
-		t.Errorf("closing the websocket: %v", err)
+	for _, h := range []string{"X-Forwarded-For", "X-Forwarded-Host", "X-Forwarded-Proto"} {
+		if v := got.Headers.Get(h); v != "" {
+			t.Errorf("%s = %q, want none", h, v)
+		}
 	}
 }
 
