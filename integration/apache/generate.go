@@ -198,7 +198,9 @@ func (g *gen) headers(scheme string) {
 	case "forwarded":
 		g.line(1, "# The app reads RFC 7239 Forwarded, built here; mod_proxy's X-Forwarded-* are off.")
 		g.line(1, "ProxyAddHeaders Off")
-		g.line(1, `RequestHeader %s Forwarded "expr=for=%%{REMOTE_ADDR};proto=%s;host=\"%%{HTTP_HOST}\""`, op, scheme)
+		g.line(1, "# RFC 7239 wants an IPv6 client quoted and in brackets.")
+		g.line(1, `RequestHeader %s Forwarded "expr=for=%%{REMOTE_ADDR};proto=%s;host=\"%%{HTTP_HOST}\"" "expr=%%{REMOTE_ADDR} !~ /:/"`, op, scheme)
+		g.line(1, `RequestHeader %s Forwarded "expr=for=\"[%%{REMOTE_ADDR}]\";proto=%s;host=\"%%{HTTP_HOST}\"" "expr=%%{REMOTE_ADDR} =~ /:/"`, op, scheme)
 	default:
 		g.line(1, "# The app reads no forwarding headers.")
 		g.line(1, "ProxyAddHeaders Off")

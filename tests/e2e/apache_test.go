@@ -32,16 +32,21 @@ type apacheSite struct {
 
 // startApacheSite writes the deployment description (yaml, with
 // %[1]s for the HTTP address, %[2]s for the HTTPS address, %[3]s and %[4]s
-// for a self-signed certificate and key), generates the site with the
-// apphost binary, and runs httpd on it in its own server root.
-func startApacheSite(t *testing.T, yaml string) *apacheSite {
+// for a self-signed certificate and key, %[5]s for the HTTP port alone),
+// generates the site with the apphost binary, and runs httpd on it in its
+// own server root. listen, when given, replaces the Listen lines the
+// generator asks for, and its first address is the HTTP address.
+func startApacheSite(t *testing.T, yaml string, listen ...string) *apacheSite {
 	t.Helper()
 	harness.RequireProgram(t, "apache2")
 	dir := t.TempDir()
 	certFile, keyFile, cert := harness.SelfSignedCert(t, dir, "localhost", "127.0.0.1")
 	s := &apacheSite{httpAddr: harness.FreeAddr(t), httpsAddr: harness.FreeAddr(t)}
+	if len(listen) > 0 {
+		s.httpAddr = listen[0]
+	}
 	desc := filepath.Join(dir, "apphost.yaml")
-	if err := os.WriteFile(desc, []byte(fmt.Sprintf(yaml, s.httpAddr, s.httpsAddr, certFile, keyFile)), 0o644); err != nil {
+	if err := os.WriteFile(desc, []byte(fmt.Sprintf(yaml, s.httpAddr, s.httpsAddr, certFile, keyFile, s.httpPort())), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	siteDir := filepath.Join(dir, "site")
@@ -60,13 +65,17 @@ func startApacheSite(t *testing.T, yaml string) *apacheSite {
 		Listen:  apache.ListenAddresses(cfg),
 		Include: []string{filepath.Join(siteDir, cfg.Name+".conf")},
 	}
+	if len(listen) > 0 {
+		root.Listen = listen
+	} else {
+		listen = []string{s.httpAddr}
+		if cfg.Proxy.TLS != nil {
+			listen = append(listen, s.httpsAddr)
+		}
+	}
 	main, err := root.Write()
 	if err != nil {
 		t.Fatal(err)
-	}
-	listen := []string{s.httpAddr}
-	if cfg.Proxy.TLS != nil {
-		listen = append(listen, s.httpsAddr)
 	}
 	harness.StartApache(t, dir, main, listen...)
 
@@ -96,6 +105,11 @@ func requireForwardedApplied(t *testing.T, app string) {
 		t.Fatal(msg)
 	}
 	t.Skip(msg)
+}
+
+func (s *apacheSite) httpPort() string {
+	_, port, _ := net.SplitHostPort(s.httpAddr)
+	return port
 }
 
 // startServe runs `apphost serve` on a free loopback port with extra
@@ -139,7 +153,7 @@ func getSeen(t *testing.T, c *http.Client, req *http.Request) seen {
 
 const tlsSite = `name: e2e
 app:
-  listen: [%[5]s]
+  listen: [APP]
 forwarded:
   forward_limit: 2
 proxy:
@@ -157,7 +171,7 @@ proxy:
 // told to look two hops deep.
 func TestApacheRealClientAndScheme(t *testing.T) {
 	_, app := startServe(t, "--forward-limit", "2")
-	site := startApacheSite(t, strings.ReplaceAll(tlsSite, "%[5]s", app))
+	site := startApacheSite(t, strings.ReplaceAll(tlsSite, "APP", app))
 
 	dialer := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.IPv4(127, 0, 0, 2)}, Timeout: 5 * time.Second}
 	site.client.Transport.(*http.Transport).DialContext = dialer.DialContext
@@ -312,9 +326,13 @@ proxy:
 }
 
 // TestApacheForwardedHeader: with forwarded.headers: forwarded the app
-// receives one RFC 7239 element built by httpd, and no X-Forwarded-*.
+// receives one RFC 7239 element built by httpd, with an IPv6 client
+// quoted and bracketed, and no X-Forwarded-*.
 func TestApacheForwardedHeader(t *testing.T) {
 	_, app := startServe(t, "--forwarded-headers", "forwarded")
+	probe := harness.FreeAddr(t)
+	_, port, _ := net.SplitHostPort(probe)
+	v4, v6 := "127.0.0.1:"+port, "[::1]:"+port
 	site := startApacheSite(t, `name: rfc
 app:
   listen: [`+app+`]
@@ -322,20 +340,38 @@ forwarded:
   headers: forwarded
 proxy:
   server_names: [localhost]
-  http_listen: %[1]s
-`)
-	_, port, _ := net.SplitHostPort(site.httpAddr)
-	req, _ := http.NewRequest("GET", "http://localhost:"+port+"/", nil)
-	req.Header.Set("Forwarded", "for=203.0.113.66;proto=https")
-	got := getSeen(t, site.client, req)
-	want := `for=127.0.0.1;proto=http;host="localhost:` + port + `"`
-	if v := got.Headers.Values("Forwarded"); len(v) != 1 || v[0] != want {
-		t.Errorf("Forwarded = %q, want %q", v, want)
+  http_listen: "%[5]s"
+`, v4, v6)
+	tests := []struct {
+		name, dial, want string
+	}{
+		{"IPv4 client", v4, `for=127.0.0.1;proto=http;host="localhost:` + port + `"`},
+		{"IPv6 client", v6, `for="[::1]";proto=http;host="localhost:` + port + `"`},
 	}
-	for _, h := range []string{"X-Forwarded-For", "X-Forwarded-Host", "X-Forwarded-Proto"} {
-		if v := got.Headers.Get(h); v != "" {
-			t.Errorf("%s = %q, want none", h, v)
-		}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{
+				DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
+					var d net.Dialer
+					return d.DialContext(ctx, network, tc.dial)
+				},
+			}}
+			defer client.CloseIdleConnections()
+			req, _ := http.NewRequest("GET", "http://localhost:"+port+"/", nil)
+			req.Header.Set("Forwarded", "for=203.0.113.66;proto=https")
+			got := getSeen(t, client, req)
+			if v := got.Headers.Values("Forwarded"); len(v) != 1 || v[0] != tc.want {
+				t.Errorf("Forwarded = %q, want %q", v, tc.want)
+			}
+			for _, h := range []string{"X-Forwarded-For", "X-Forwarded-Host", "X-Forwarded-Proto"} {
+				if v := got.Headers.Get(h); v != "" {
+					t.Errorf("%s = %q, want none", h, v)
+				}
+			}
+		})
+	}
+	if site.httpAddr != v4 {
+		t.Fatalf("site on %s, want %s", site.httpAddr, v4)
 	}
 }
 
