@@ -11,9 +11,12 @@
 //   - include.go expands Include and IncludeOptional (with globs), Define
 //     and ${VAR}, reporting variables that nothing defines;
 //   - generate.go writes the virtual hosts for a deployment description;
-//   - rules.go and check.go hold the rules that need only the configuration,
-//     crosscheck.go those that compare it with the deployment description;
+//   - model.go splits the configuration into the main server and its
+//     virtual hosts and reads ProxyPass and BalancerMember;
+//   - rules.go lists the rules; check.go holds those that need only the
+//     configuration, crosscheck.go those that compare it with the
+//     deployment description;
 //   - apachetest.go runs the real `apache2 -t` on a temporary server root.
 //
-// Nothing here needs Apache installed except RunConfigTest.
+// Nothing here needs Apache installed except ConfigTest and TestSite.
 package apache

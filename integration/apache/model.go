@@ -24,24 +24,24 @@ type item struct {
 func scopes(list []*Directive) []*scope {
 	main := &scope{}
 	out := []*scope{main}
-	var cur func(list []*Directive, parents []*Directive, s *scope)
-	cur = func(list []*Directive, parents []*Directive, s *scope) {
+	var visit func(list []*Directive, parents []*Directive, s *scope)
+	visit = func(list []*Directive, parents []*Directive, s *scope) {
 		for _, d := range list {
 			if d.IsSection && d.Is("VirtualHost") && s == main {
 				v := &scope{vhost: d}
 				out = append(out, v)
 				if !d.Skipped {
-					cur(d.Block, nil, v)
+					visit(d.Block, nil, v)
 				}
 				continue
 			}
 			s.items = append(s.items, item{d: d, parents: parents})
 			if d.IsSection && !d.Skipped {
-				cur(d.Block, append(parents[:len(parents):len(parents)], d), s)
+				visit(d.Block, append(parents[:len(parents):len(parents)], d), s)
 			}
 		}
 	}
-	cur(list, nil, main)
+	visit(list, nil, main)
 	return out
 }
 
