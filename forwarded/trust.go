@@ -97,3 +97,56 @@ func (t TrustedProxies) Contains(addr netip.Addr) bool {
 	}
 	return false
 }
+
+// normalized returns a copy whose networks are masked and unmapped, so a
+// hand-built value behaves like a parsed one and later changes to the
+// caller's slice do not reach a running middleware.
+func (t TrustedProxies) normalized() TrustedProxies {
+	out := TrustedProxies{Unix: t.Unix, Prefixes: make([]netip.Prefix, 0, len(t.Prefixes))}
+	for _, p := range t.Prefixes {
+		if !p.IsValid() {
+			continue
+		}
+		a := p.Addr().WithZone("")
+		bits := p.Bits()
+		if a.Is4In6() {
+			bits -= 96
+			if bits < 0 {
+				bits = 0
+			}
+			a = a.Unmap()
+		}
+		out.Prefixes = append(out.Prefixes, netip.PrefixFrom(a, bits).Masked())
+	}
+	return out
+}
+
+// String writes the list as ParseTrustedProxies reads it.
+func (t TrustedProxies) String() string {
+	var b strings.Builder
+	for _, p := range t.Prefixes {
+		if b.Len() > 0 {
+			b.WriteByte(',')
+		}
+		if p.IsSingleIP() {
+			b.WriteString(p.Addr().String())
+		} else {
+			b.WriteString(p.String())
+		}
+	}
+	if t.Unix {
+		if b.Len() > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString("unix")
+	}
+	return b.String()
+}
+
+// trusts reports whether a connection's peer is a trusted proxy.
+func (t TrustedProxies) trusts(p Peer) bool {
+	if p.Unix {
+		return t.Unix
+	}
+	return p.Addr.IsValid() && t.Contains(p.Addr.Addr())
+}
