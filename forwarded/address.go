@@ -19,7 +19,7 @@ import (
 // zone names an interface on the machine that wrote it and means nothing
 // here; port 0 written out; and anything else that is not an address.
 func ParseXForwardedFor(entry string) (netip.AddrPort, error) {
-	s := strings.Trim(entry, " \t")
+	s := trimOWS(entry)
 	var host, port string
 	switch {
 	case strings.HasPrefix(s, "["):

@@ -73,7 +73,7 @@ func (m *Middleware) Handler(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		res := m.Resolve(r.Header, PeerOf(r))
 		res.Peer = r.RemoteAddr
-		if res.headers && !res.trusted {
+		if res.seen&forwardingSet != 0 && !res.trusted {
 			m.untrusted.Add(1)
 		}
 		if res.malformed > 0 {
@@ -116,16 +116,21 @@ func (m *Middleware) rewriteHeaders(r *http.Request, res *Result, origScheme str
 		return nil
 	}
 	h0 := r.Header
-	change := false
-	for _, name := range originalHeaders {
-		if _, ok := h0[name]; ok {
-			change = true
+	seen := res.seen
+	if res.trusted {
+		seen = scanHeaders(h0)
+	}
+	drop := forwardingSet // from an untrusted peer, every forwarding header goes
+	if res.trusted {
+		drop = hasForwarded // the family not read
+		if m.cfg.family == Forwarded {
+			drop = xForwardedSet
+		}
+		if res.consumed > 0 {
+			drop |= xForwardedSet | hasForwarded // consumed entries go
 		}
 	}
-	if res.headers {
-		change = true // at least the other family or the untrusted set goes
-	}
-	if !change {
+	if seen&(drop|hasOriginal) == 0 {
 		return nil
 	}
 	h := h0.Clone()

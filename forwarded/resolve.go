@@ -23,18 +23,62 @@ const (
 	hdrFrontEndHTTP = "Front-End-Https"
 )
 
-// forwardingHeaders are the headers by which some proxy or framework
-// conveys client information. From an untrusted peer all of them are
-// removed, whatever the configured family: an application or library
-// further down may read any of them.
-var forwardingHeaders = [...]string{
-	hdrXFF, hdrXFProto, hdrXFHost, hdrXFPrefix, hdrForwarded,
-	hdrRealIP, hdrXFPort, hdrXFScheme, hdrXFSsl, hdrFrontEndHTTP,
+// headerSet records which of the headers this package cares about a
+// request carries, found in one pass over the header map.
+type headerSet uint16
+
+const (
+	hasXFF headerSet = 1 << iota
+	hasXFProto
+	hasXFHost
+	hasXFPrefix
+	hasForwarded
+	hasOther    // X-Real-IP, X-Forwarded-Port, -Scheme, -Ssl, Front-End-Https
+	hasOriginal // any X-Original-* header
+)
+
+// xForwardedSet is the X-Forwarded family the XForwarded option reads.
+const xForwardedSet = hasXFF | hasXFProto | hasXFHost | hasXFPrefix
+
+// forwardingSet is every header by which some proxy or framework conveys
+// client information. From an untrusted peer all of them are removed,
+// whatever the configured family: an application or library further down
+// may read any of them.
+const forwardingSet = xForwardedSet | hasForwarded | hasOther
+
+func scanHeaders(h http.Header) headerSet {
+	var s headerSet
+	for k := range h {
+		switch k {
+		case hdrXFF:
+			s |= hasXFF
+		case hdrXFProto:
+			s |= hasXFProto
+		case hdrXFHost:
+			s |= hasXFHost
+		case hdrXFPrefix:
+			s |= hasXFPrefix
+		case hdrForwarded:
+			s |= hasForwarded
+		case hdrRealIP, hdrXFPort, hdrXFScheme, hdrXFSsl, hdrFrontEndHTTP:
+			s |= hasOther
+		case hdrOrigFor, hdrOrigProto, hdrOrigHost, hdrOrigPrefix:
+			s |= hasOriginal
+		}
+	}
+	return s
 }
 
-// originalHeaders are written by the middleware only; copies that arrive
-// with a request are removed.
-var originalHeaders = [...]string{hdrOrigFor, hdrOrigProto, hdrOrigHost, hdrOrigPrefix}
+// forwardingHeaders and originalHeaders name the members of forwardingSet
+// and of hasOriginal; X-Original-* are written by the middleware only, and
+// copies that arrive with a request are removed.
+var (
+	forwardingHeaders = [...]string{
+		hdrXFF, hdrXFProto, hdrXFHost, hdrXFPrefix, hdrForwarded,
+		hdrRealIP, hdrXFPort, hdrXFScheme, hdrXFSsl, hdrFrontEndHTTP,
+	}
+	originalHeaders = [...]string{hdrOrigFor, hdrOrigProto, hdrOrigHost, hdrOrigPrefix}
+)
 
 // Peer is the connection a request arrived on.
 type Peer struct {
@@ -79,41 +123,32 @@ type Result struct {
 	Applied bool
 
 	// Bookkeeping for Handler and the counters.
-	trusted      bool // the peer is a trusted proxy
-	headers      bool // the request carried forwarding headers
-	consumed     int  // entries consumed from the right of each list
-	malformed    int  // entries or values refused
-	hostRejected bool // a forwarded host outside AllowedHosts
+	trusted      bool      // the peer is a trusted proxy
+	seen         headerSet // untrusted: the headers carried; trusted: non-zero when the family read was present
+	consumed     int       // entries consumed from the right of each list
+	malformed    int       // entries or values refused
+	hostRejected bool      // a forwarded host outside AllowedHosts
 	forApplied   bool
 }
 
 // Resolve is the middleware's pure core: it reads the forwarding headers
 // and the peer and returns what to apply, without modifying h. Scheme and
-// Host are left empty when no trusted hop supplied them, and Peer is the
-// peer's address as a string; Handler fills all three from the request.
+// Host are left empty when no trusted hop supplied them, and so is Peer;
+// Handler fills all three from the request.
 func (m *Middleware) Resolve(h http.Header, peer Peer) Result {
 	res := Result{Client: peer.Addr, PeerUnix: peer.Unix}
-	if peer.Addr.IsValid() {
-		res.Peer = peer.Addr.String()
-	}
 	if m.cfg.family == None {
-		return res
-	}
-	for _, name := range forwardingHeaders {
-		if len(h[name]) > 0 {
-			res.headers = true
-			break
-		}
-	}
-	if !res.headers {
 		return res
 	}
 	res.trusted = m.cfg.trust.trusts(peer)
 	if !res.trusted {
+		res.seen = scanHeaders(h)
 		return res
 	}
+	// A trusted peer: look up only the family read, which is cheaper than
+	// scanning every header. Handler scans when it rewrites headers.
 	if m.cfg.family == Forwarded {
-		m.resolveForwarded(h, &res)
+		m.resolveForwarded(h[hdrForwarded], &res)
 	} else {
 		m.resolveXForwarded(h, &res)
 	}
@@ -125,7 +160,11 @@ func (m *Middleware) Resolve(h http.Header, peer Peer) Result {
 // same position from the right of each list, or, when a list is shorter,
 // its leftmost entry (written by a proxy the walk already trusted).
 func (m *Middleware) resolveXForwarded(h http.Header, res *Result) {
-	lines := h[hdrXFF]
+	lines, protos, hosts, prefixes := h[hdrXFF], h[hdrXFProto], h[hdrXFHost], h[hdrXFPrefix]
+	if len(lines)+len(protos)+len(hosts)+len(prefixes) == 0 {
+		return
+	}
+	res.seen = hasXFF // some of the family; Handler scans for the rest
 	pos := -1
 	it := newListIter(lines, false)
 	for i := 0; i < m.cfg.limit; i++ {
@@ -150,17 +189,17 @@ func (m *Middleware) resolveXForwarded(h http.Header, res *Result) {
 		pos = 0 // no X-Forwarded-For: the trusted peer's own hop
 	}
 	res.consumed = pos + 1
-	if v, ok := entryAt(h[hdrXFProto], pos); ok {
+	if v, ok := entryAt(protos, pos); ok {
 		if s, ok := parseScheme(v); ok {
 			res.Scheme = s
 		} else {
 			res.malformed++
 		}
 	}
-	if v, ok := entryAt(h[hdrXFHost], pos); ok {
+	if v, ok := entryAt(hosts, pos); ok {
 		m.applyHost(res, v)
 	}
-	if v, ok := entryAt(h[hdrXFPrefix], pos); ok {
+	if v, ok := entryAt(prefixes, pos); ok {
 		if p, ok := cleanPrefix(v); ok {
 			res.PathBase = p
 		} else {
@@ -172,8 +211,12 @@ func (m *Middleware) resolveXForwarded(h http.Header, res *Result) {
 
 // resolveForwarded walks RFC 7239 elements from the right. The scheme and
 // host come from the chosen element itself.
-func (m *Middleware) resolveForwarded(h http.Header, res *Result) {
-	it := newListIter(h[hdrForwarded], true)
+func (m *Middleware) resolveForwarded(lines []string, res *Result) {
+	if len(lines) == 0 {
+		return
+	}
+	res.seen = hasForwarded
+	it := newListIter(lines, true)
 	var chosen Element
 	for i := 0; i < m.cfg.limit; i++ {
 		raw, ok, err := it.next()
@@ -184,17 +227,13 @@ func (m *Middleware) resolveForwarded(h http.Header, res *Result) {
 		if !ok {
 			break
 		}
-		e, err := ParseForwardedElement(raw)
+		e, n, err := parseElement(raw)
 		if err != nil {
 			res.malformed++
 			break
 		}
-		if e.For == "" {
-			break // no client named: nothing more can be established
-		}
-		n, _ := ParseNode(e.For) // checked by ParseForwardedElement
 		if !n.HasAddr() {
-			break // "unknown" or obfuscated: valid, but no client address
+			break // no "for", "unknown" or an obfuscated name: valid, but no client
 		}
 		res.Client, chosen, res.consumed, res.forApplied = n.Addr, e, i+1, true
 		if !m.cfg.trust.Contains(n.Addr.Addr()) {

@@ -64,6 +64,12 @@ func ParseForwarded(value string) ([]Element, error) {
 // ParseForwardedElement parses one element, such as
 // `for="[2001:db8::1]:4711";proto=https;by=203.0.113.43`.
 func ParseForwardedElement(s string) (Element, error) {
+	e, _, err := parseElement(s)
+	return e, err
+}
+
+// parseElement parses an element and returns its "for" node too.
+func parseElement(s string) (Element, Node, error) {
 	var e Element
 	var seen uint8
 	rest := trimOWS(s)
@@ -75,49 +81,58 @@ func ParseForwardedElement(s string) (Element, error) {
 		}
 		eq := strings.IndexByte(pair, '=')
 		if eq < 0 {
-			return Element{}, fmt.Errorf("forwarded element %q: parameter %q has no value", s, pair)
+			return Element{}, Node{}, fmt.Errorf("forwarded element %q: parameter %q has no value", s, pair)
 		}
 		name, raw := pair[:eq], pair[eq+1:]
 		if !isToken(name) {
-			return Element{}, fmt.Errorf("forwarded element %q: bad parameter name %q", s, name)
+			return Element{}, Node{}, fmt.Errorf("forwarded element %q: bad parameter name %q", s, name)
 		}
 		val, err := paramValue(raw)
 		if err != nil {
-			return Element{}, fmt.Errorf("forwarded element %q: parameter %s: %w", s, name, err)
+			return Element{}, Node{}, fmt.Errorf("forwarded element %q: parameter %s: %w", s, name, err)
 		}
-		var bit uint8
-		var dst *string
-		switch {
-		case strings.EqualFold(name, "for"):
+		bit, dst := uint8(0), (*string)(nil)
+		switch len(name) {
+		case 3:
 			bit, dst = 1, &e.For
-		case strings.EqualFold(name, "by"):
+		case 2:
 			bit, dst = 2, &e.By
-		case strings.EqualFold(name, "host"):
+		case 4:
 			bit, dst = 4, &e.Host
-		case strings.EqualFold(name, "proto"):
+		case 5:
 			bit, dst = 8, &e.Proto
-		default:
+		}
+		if dst == nil || !strings.EqualFold(name, paramNames[bit]) {
 			continue // an extension parameter
 		}
 		if seen&bit != 0 {
-			return Element{}, fmt.Errorf("forwarded element %q: parameter %s appears twice", s, strings.ToLower(name))
+			return Element{}, Node{}, fmt.Errorf("forwarded element %q: parameter %s appears twice", s, paramNames[bit])
 		}
 		seen |= bit
 		*dst = val
 	}
-	for _, n := range [...]struct{ name, v string }{{"for", e.For}, {"by", e.By}} {
-		if n.v == "" {
-			continue
+	var forNode Node
+	if seen&1 != 0 {
+		n, err := ParseNode(e.For)
+		if err != nil {
+			return Element{}, Node{}, fmt.Errorf("forwarded element %q: parameter for: %w", s, err)
 		}
-		if _, err := ParseNode(n.v); err != nil {
-			return Element{}, fmt.Errorf("forwarded element %q: parameter %s: %w", s, n.name, err)
+		forNode = n
+	}
+	if seen&2 != 0 {
+		if _, err := ParseNode(e.By); err != nil {
+			return Element{}, Node{}, fmt.Errorf("forwarded element %q: parameter by: %w", s, err)
 		}
 	}
 	if seen&8 != 0 && !isScheme(e.Proto) {
-		return Element{}, fmt.Errorf("forwarded element %q: proto %q is not a URI scheme", s, e.Proto)
+		return Element{}, Node{}, fmt.Errorf("forwarded element %q: proto %q is not a URI scheme", s, e.Proto)
 	}
-	return e, nil
+	return e, forNode, nil
 }
+
+// paramNames are the parameters RFC 7239 defines, by their bit in
+// parseElement.
+var paramNames = [...]string{1: "for", 2: "by", 4: "host", 8: "proto"}
 
 // cutPair splits off the first forwarded-pair at a ";" outside quotes.
 func cutPair(s string) (pair, rest string) {
@@ -198,12 +213,22 @@ func isToken(s string) bool {
 	return true
 }
 
+// tcharLo and tcharHi are the RFC 9110 tchar set as bitmaps of the bytes
+// 0-63 and 64-127: ALPHA, DIGIT and !#$%&'*+-.^_`|~.
+const (
+	tcharLo = 1<<'!' | 1<<'#' | 1<<'$' | 1<<'%' | 1<<'&' | 1<<'\'' | 1<<'*' | 1<<'+' | 1<<'-' | 1<<'.' |
+		1<<'0' | 1<<'1' | 1<<'2' | 1<<'3' | 1<<'4' | 1<<'5' | 1<<'6' | 1<<'7' | 1<<'8' | 1<<'9'
+	tcharHi = (1<<26-1)<<('A'-64) | (1<<26-1)<<('a'-64) | 1<<('^'-64) | 1<<('_'-64) | 1<<('`'-64) | 1<<('|'-64) | 1<<('~'-64)
+)
+
 func tchar(c byte) bool {
 	switch {
-	case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
-		return true
+	case c < 64:
+		return tcharLo&(uint64(1)<<c) != 0
+	case c < 128:
+		return tcharHi&(uint64(1)<<(c-64)) != 0
 	}
-	return strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0
+	return false
 }
 
 func isScheme(s string) bool {
