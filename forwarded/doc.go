@@ -6,9 +6,11 @@
 //
 // A forwarding header is only as honest as whoever wrote it. The middleware
 // therefore checks the connection's own peer first: when the peer is not a
-// trusted proxy, nothing is applied and every forwarding header (of both
-// families, plus X-Real-IP and X-Original-*) is removed before the next
-// handler runs, so no code further down can be fooled by them.
+// trusted proxy, nothing is applied and every forwarding header is removed
+// before the next handler runs, so no code further down can be fooled by
+// them: both families, X-Real-IP, True-Client-IP, X-Forwarded-Port,
+// -Scheme and -Ssl, and Front-End-Https. X-Original-* headers that arrive
+// with any request are removed too: only the middleware writes them.
 //
 // When the peer is trusted, the header's entries are read from the right,
 // the end the nearest proxy wrote, at most Options.ForwardLimit of them.

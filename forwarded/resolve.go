@@ -21,6 +21,7 @@ const (
 	hdrXFScheme     = "X-Forwarded-Scheme"
 	hdrXFSsl        = "X-Forwarded-Ssl"
 	hdrFrontEndHTTP = "Front-End-Https"
+	hdrTrueClientIP = "True-Client-Ip"
 )
 
 // headerSet records which of the headers this package cares about a
@@ -33,7 +34,7 @@ const (
 	hasXFHost
 	hasXFPrefix
 	hasForwarded
-	hasOther    // X-Real-IP, X-Forwarded-Port, -Scheme, -Ssl, Front-End-Https
+	hasOther    // X-Real-IP, True-Client-IP, X-Forwarded-Port, -Scheme, -Ssl, Front-End-Https
 	hasOriginal // any X-Original-* header
 )
 
@@ -60,7 +61,7 @@ func scanHeaders(h http.Header) headerSet {
 			s |= hasXFPrefix
 		case hdrForwarded:
 			s |= hasForwarded
-		case hdrRealIP, hdrXFPort, hdrXFScheme, hdrXFSsl, hdrFrontEndHTTP:
+		case hdrRealIP, hdrXFPort, hdrXFScheme, hdrXFSsl, hdrFrontEndHTTP, hdrTrueClientIP:
 			s |= hasOther
 		case hdrOrigFor, hdrOrigProto, hdrOrigHost, hdrOrigPrefix:
 			s |= hasOriginal
@@ -75,7 +76,7 @@ func scanHeaders(h http.Header) headerSet {
 var (
 	forwardingHeaders = [...]string{
 		hdrXFF, hdrXFProto, hdrXFHost, hdrXFPrefix, hdrForwarded,
-		hdrRealIP, hdrXFPort, hdrXFScheme, hdrXFSsl, hdrFrontEndHTTP,
+		hdrRealIP, hdrXFPort, hdrXFScheme, hdrXFSsl, hdrFrontEndHTTP, hdrTrueClientIP,
 	}
 	originalHeaders = [...]string{hdrOrigFor, hdrOrigProto, hdrOrigHost, hdrOrigPrefix}
 )
