@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"net/netip"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -380,5 +381,40 @@ func TestResolveIsPure(t *testing.T) {
 	}
 	if got := hdr["X-Forwarded-For"]; len(got) != 1 || got[0] != "6.6.6.6, 203.0.113.7" {
 		t.Fatalf("Resolve modified the headers: %q", got)
+	}
+}
+
+func TestParseOptions(t *testing.T) {
+	o, err := ParseOptions("forwarded", []string{"loopback", "10.0.0.0/8"}, 2, []string{"*.example.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.Headers != Forwarded || o.ForwardLimit != 2 || o.TrustedProxies == nil || o.TrustedProxies.String() != "127.0.0.0/8,::1,10.0.0.0/8" {
+		t.Fatalf("ParseOptions = %+v", o)
+	}
+	if o, err := ParseOptions("", nil, 0, nil); err != nil || o.TrustedProxies != nil || o.Headers != XForwarded {
+		t.Fatalf("defaults: %+v, %v", o, err)
+	}
+	if o, err := ParseOptions("", []string{}, 0, nil); err != nil || o.TrustedProxies == nil || len(o.TrustedProxies.Prefixes) != 0 || o.TrustedProxies.Unix {
+		t.Fatalf("empty list must trust nobody: %+v, %v", o, err)
+	}
+	for _, c := range []struct {
+		name, headers string
+		trusted       []string
+		limit         int
+		hosts         []string
+		want          string
+	}{
+		{"bad family", "both", nil, 0, nil, `forwarded headers "both"`},
+		{"bad proxy", "", []string{"10.0.0.0/33"}, 0, nil, `trusted proxy "10.0.0.0/33"`},
+		{"bad limit", "", nil, -2, nil, "forward limit -2"},
+		{"bad host", "", nil, 0, []string{"a/b"}, `allowed host "a/b"`},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := ParseOptions(c.headers, c.trusted, c.limit, c.hosts)
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("error %v, want one naming %s", err, c.want)
+			}
+		})
 	}
 }

@@ -139,3 +139,26 @@ func (o Options) config() (config, error) {
 	}
 	return c, nil
 }
+
+// ParseOptions builds Options from values as written in apphost.yaml, on
+// the command line or in APPHOST_* variables, naming the setting in any
+// error. trustedProxies nil means the default; a non-nil empty list trusts
+// nobody. New still validates the result.
+func ParseOptions(headers string, trustedProxies []string, forwardLimit int, allowedHosts []string) (Options, error) {
+	fam, err := ParseFamily(headers)
+	if err != nil {
+		return Options{}, err
+	}
+	o := Options{Headers: fam, ForwardLimit: forwardLimit, AllowedHosts: allowedHosts}
+	if trustedProxies != nil {
+		tp, err := ParseTrustedProxies(trustedProxies)
+		if err != nil {
+			return Options{}, err
+		}
+		o.TrustedProxies = &tp
+	}
+	if _, err := o.config(); err != nil {
+		return Options{}, err
+	}
+	return o, nil
+}
