@@ -85,6 +85,8 @@ func TestParseForwarded(t *testing.T) {
 
 		// Strictness.
 		{"duplicate parameter", `for=192.0.2.1;FOR=192.0.2.2`, nil},
+		{"duplicate extension parameter", `for=192.0.2.1;ext=a;EXT="b"`, nil},
+		{"distinct extension parameters", `ext1=a;for=192.0.2.1;ext2=b`, []Element{{For: "192.0.2.1"}}},
 		{"unquoted IPv6", `for=2001:db8::1`, nil},
 		{"quoted IPv6 without brackets", `for="2001:db8::1"`, nil},
 		{"unquoted port", `for=192.0.2.1:80`, nil},
@@ -252,7 +254,10 @@ func TestTrustedProxies(t *testing.T) {
 			t.Errorf("Contains(%s) = %v, want %v", c.addr, got, c.want)
 		}
 	}
-	for _, bad := range [][]string{{""}, {"10.0.0.0/33"}, {"localhost"}, {"fe80::1%eth0"}, {"fe80::/10%eth0"}, {"::ffff:0.0.0.0/90"}, {"10.0.0.1/8/8"}} {
+	if joined, err := ParseTrustedProxies([]string{"loopback, 10.0.0.0/8", "unix"}); err != nil || joined.String() != "127.0.0.0/8,::1,10.0.0.0/8,unix" {
+		t.Errorf("comma-separated entry: %v, %v", joined, err)
+	}
+	for _, bad := range [][]string{{""}, {"loopback,,unix"}, {"10.0.0.0/8,"}, {"10.0.0.0/33"}, {"localhost"}, {"fe80::1%eth0"}, {"fe80::/10%eth0"}, {"::ffff:0.0.0.0/90"}, {"10.0.0.1/8/8"}} {
 		if _, err := ParseTrustedProxies(bad); err == nil {
 			t.Errorf("ParseTrustedProxies(%q) accepted", bad)
 		}

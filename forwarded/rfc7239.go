@@ -72,9 +72,11 @@ func ParseForwardedElement(s string) (Element, error) {
 func parseElement(s string) (Element, Node, error) {
 	var e Element
 	var seen uint8
-	rest := trimOWS(s)
+	all := trimOWS(s)
+	rest := all
 	for rest != "" {
 		var pair string
+		before := all[:len(all)-len(rest)]
 		pair, rest = cutPair(rest)
 		if pair == "" {
 			continue
@@ -103,7 +105,11 @@ func parseElement(s string) (Element, Node, error) {
 			bit, dst = 8, &e.Proto
 		}
 		if dst == nil || !strings.EqualFold(name, paramNames[bit]) {
-			continue // an extension parameter
+			// An extension parameter: allowed once, like the others.
+			if hasParam(before, name) {
+				return Element{}, Node{}, fmt.Errorf("forwarded element %q: parameter %s appears twice", s, name)
+			}
+			continue
 		}
 		if seen&bit != 0 {
 			return Element{}, Node{}, fmt.Errorf("forwarded element %q: parameter %s appears twice", s, paramNames[bit])
@@ -133,6 +139,18 @@ func parseElement(s string) (Element, Node, error) {
 // paramNames are the parameters RFC 7239 defines, by their bit in
 // parseElement.
 var paramNames = [...]string{1: "for", 2: "by", 4: "host", 8: "proto"}
+
+// hasParam reports whether the pairs in s include one named name.
+func hasParam(s, name string) bool {
+	for s != "" {
+		var pair string
+		pair, s = cutPair(s)
+		if n, _, ok := strings.Cut(pair, "="); ok && strings.EqualFold(n, name) {
+			return true
+		}
+	}
+	return false
+}
 
 // cutPair splits off the first forwarded-pair at a ";" outside quotes.
 func cutPair(s string) (pair, rest string) {

@@ -34,10 +34,12 @@ func DefaultTrustedProxies() TrustedProxies {
 // or on the command line: CIDRs ("10.0.0.0/8"), single addresses
 // ("192.0.2.7", "2001:db8::1") and the words "loopback" and "unix". An
 // IPv4-mapped IPv6 entry is stored as the IPv4 network it maps. An entry
-// that is none of these is an error naming it.
+// may itself be a comma-separated list ("loopback,10.0.0.0/8"), as a flag
+// or an environment variable gives it. An entry that is none of these is
+// an error naming it. An empty slice trusts nobody.
 func ParseTrustedProxies(entries []string) (TrustedProxies, error) {
 	var t TrustedProxies
-	for _, raw := range entries {
+	for _, raw := range splitEntries(entries) {
 		e := strings.TrimSpace(raw)
 		switch strings.ToLower(e) {
 		case "loopback":
@@ -56,6 +58,15 @@ func ParseTrustedProxies(entries []string) (TrustedProxies, error) {
 		t.Prefixes = append(t.Prefixes, p)
 	}
 	return t, nil
+}
+
+// splitEntries splits entries that hold comma-separated lists.
+func splitEntries(entries []string) []string {
+	var out []string
+	for _, e := range entries {
+		out = append(out, strings.Split(e, ",")...)
+	}
+	return out
 }
 
 func parsePrefix(s string) (netip.Prefix, error) {
