@@ -52,14 +52,28 @@ func (m *Middleware) Stats() Stats {
 
 type ctxKey struct{}
 
+// resultContext carries a Result; one allocation instead of a
+// context.WithValue node plus the Result it points to.
+type resultContext struct {
+	context.Context
+	res Result
+}
+
+func (c *resultContext) Value(key any) any {
+	if key == (ctxKey{}) {
+		return c
+	}
+	return c.Context.Value(key)
+}
+
 // FromContext returns what the middleware established for the request
 // whose context this is. ok is false when the middleware did not run.
 func FromContext(ctx context.Context) (Result, bool) {
-	r, ok := ctx.Value(ctxKey{}).(*Result)
+	c, ok := ctx.Value(ctxKey{}).(*resultContext)
 	if !ok {
 		return Result{}, false
 	}
-	return *r, true
+	return c.res, true
 }
 
 // Handler returns next wrapped by the middleware. next receives a shallow
@@ -71,7 +85,8 @@ func FromContext(ctx context.Context) (Result, bool) {
 // and its headers are not modified.
 func (m *Middleware) Handler(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		res := m.Resolve(r.Header, PeerOf(r))
+		ctx := &resultContext{Context: r.Context(), res: m.Resolve(r.Header, PeerOf(r))}
+		res := &ctx.res
 		res.Peer = r.RemoteAddr
 		if res.seen&forwardingSet != 0 && !res.trusted {
 			m.untrusted.Add(1)
@@ -86,8 +101,8 @@ func (m *Middleware) Handler(next http.Handler) http.Handler {
 		if r.TLS != nil {
 			origScheme = "https"
 		}
-		out := r.WithContext(context.WithValue(r.Context(), ctxKey{}, &res))
-		if h := m.rewriteHeaders(r, &res, origScheme); h != nil {
+		out := r.WithContext(ctx)
+		if h := m.rewriteHeaders(r, res, origScheme); h != nil {
 			out.Header = h
 		}
 		if res.forApplied {
@@ -156,21 +171,28 @@ func (m *Middleware) rewriteHeaders(r *http.Request, res *Result, origScheme str
 			}
 		}
 	}
+	// The values the forwarded ones replaced, as ASP.NET Core keeps them;
+	// one backing array for the four header values.
+	var orig [4]string
+	set := func(i int, name, v string) {
+		orig[i] = v
+		h[name] = orig[i : i+1 : i+1]
+	}
 	if res.forApplied {
 		if res.PeerUnix {
-			h[hdrOrigFor] = []string{"unix"}
+			set(0, hdrOrigFor, "unix")
 		} else {
-			h[hdrOrigFor] = []string{r.RemoteAddr}
+			set(0, hdrOrigFor, r.RemoteAddr)
 		}
 	}
 	if res.Scheme != "" {
-		h[hdrOrigProto] = []string{origScheme}
+		set(1, hdrOrigProto, origScheme)
 	}
 	if res.Host != "" {
-		h[hdrOrigHost] = []string{r.Host}
+		set(2, hdrOrigHost, r.Host)
 	}
 	if res.PathBase != "" {
-		h[hdrOrigPrefix] = []string{""}
+		set(3, hdrOrigPrefix, "") // the path base before: none
 	}
 	return h
 }
