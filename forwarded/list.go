@@ -1,6 +1,9 @@
 package forwarded
 
-import "errors"
+import (
+	"errors"
+	"strings"
+)
 
 // listIter walks the entries of a header's field lines from the right end,
 // the end the nearest proxy wrote, without allocating. All field lines are
@@ -52,13 +55,8 @@ func (it *listIter) next() (entry string, ok bool, err error) {
 // quote inside a quoted string is escaped exactly when an odd number of
 // backslashes precede it.
 func (it *listIter) lastComma(s string) (int, error) {
-	if !it.rfc7239 {
-		for i := len(s) - 1; i >= 0; i-- {
-			if s[i] == ',' {
-				return i, nil
-			}
-		}
-		return -1, nil
+	if !it.rfc7239 || strings.IndexByte(s, '"') < 0 {
+		return strings.LastIndexByte(s, ','), nil
 	}
 	inQuote := false
 	for i := len(s) - 1; i >= 0; i-- {

@@ -73,11 +73,18 @@ func parseElement(s string) (Element, Node, error) {
 	var e Element
 	var seen uint8
 	all := trimOWS(s)
+	quoted := strings.IndexByte(all, '"') >= 0
 	rest := all
 	for rest != "" {
 		var pair string
 		before := all[:len(all)-len(rest)]
-		pair, rest = cutPair(rest)
+		if quoted {
+			pair, rest = cutPair(rest)
+		} else if i := strings.IndexByte(rest, ';'); i >= 0 {
+			pair, rest = rest[:i], rest[i+1:]
+		} else {
+			pair, rest = rest, ""
+		}
 		if pair == "" {
 			continue
 		}
