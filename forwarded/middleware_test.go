@@ -418,3 +418,32 @@ func TestParseOptions(t *testing.T) {
 		})
 	}
 }
+
+func TestPeerOf(t *testing.T) {
+	unixCtx := context.WithValue(context.Background(), http.LocalAddrContextKey, &net.UnixAddr{Name: "/run/app.sock", Net: "unix"})
+	tcpCtx := context.WithValue(context.Background(), http.LocalAddrContextKey, &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 5000})
+	for _, c := range []struct {
+		name   string
+		ctx    context.Context
+		remote string
+		want   Peer
+	}{
+		{"TCP peer", tcpCtx, "192.0.2.1:4000", Peer{Addr: netip.MustParseAddrPort("192.0.2.1:4000")}},
+		{"IPv6 peer with zone", tcpCtx, "[fe80::1%eth0]:4000", Peer{Addr: netip.MustParseAddrPort("[fe80::1%eth0]:4000")}},
+		{"mapped peer is unmapped", tcpCtx, "[::ffff:192.0.2.1]:4000", Peer{Addr: netip.MustParseAddrPort("192.0.2.1:4000")}},
+		{"bare address gets port 0", context.Background(), "192.0.2.1", Peer{Addr: netip.MustParseAddrPort("192.0.2.1:0")}},
+		{"unix peer with @", unixCtx, "@", Peer{Unix: true}},
+		{"unix peer with empty RemoteAddr", unixCtx, "", Peer{Unix: true}},
+		{"unix wins over a parseable RemoteAddr", unixCtx, "127.0.0.1:1", Peer{Unix: true}},
+		{"garbage is no peer", context.Background(), "not-an-address", Peer{}},
+		{"empty without unix context is no peer", context.Background(), "", Peer{}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			r := httptest.NewRequest(http.MethodGet, "/", nil).WithContext(c.ctx)
+			r.RemoteAddr = c.remote
+			if got := PeerOf(r); got != c.want {
+				t.Fatalf("PeerOf(%q) = %+v, want %+v", c.remote, got, c.want)
+			}
+		})
+	}
+}

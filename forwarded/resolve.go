@@ -89,8 +89,8 @@ type Peer struct {
 	Unix bool
 }
 
-// PeerOf returns the peer of a server-side request: RemoteAddr parsed, or a
-// unix-socket peer when the request's http.LocalAddrContextKey value is a
+// PeerOf returns the peer of a server-side request: RemoteAddr parsed
+// ("ip:port", IPv4-mapped addresses unmapped), or a unix-socket peer when the request's http.LocalAddrContextKey value is a
 // unix address (net/http gives unix peers an empty or "@" RemoteAddr).
 func PeerOf(r *http.Request) Peer {
 	if la, ok := r.Context().Value(http.LocalAddrContextKey).(interface{ Network() string }); ok && la.Network() == "unix" {
@@ -98,7 +98,13 @@ func PeerOf(r *http.Request) Peer {
 	}
 	ap, err := netip.ParseAddrPort(r.RemoteAddr)
 	if err != nil {
-		return Peer{}
+		// Not "ip:port": a bare address (as some test harnesses and
+		// frameworks set it) with port 0, or nothing, which no list trusts.
+		a, err := netip.ParseAddr(r.RemoteAddr)
+		if err != nil {
+			return Peer{}
+		}
+		ap = netip.AddrPortFrom(a, 0)
 	}
 	return Peer{Addr: netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())}
 }
