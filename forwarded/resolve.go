@@ -182,6 +182,9 @@ func (m *Middleware) resolveXForwarded(h http.Header, res *Result) {
 		ap, err := ParseXForwardedFor(e)
 		if err != nil {
 			res.malformed++
+			if pos < 0 {
+				return // the first entry failed: fail closed, apply nothing
+			}
 			break
 		}
 		res.Client, pos, res.forApplied = ap, i, true
@@ -190,10 +193,7 @@ func (m *Middleware) resolveXForwarded(h http.Header, res *Result) {
 		}
 	}
 	if pos < 0 {
-		if len(lines) > 0 {
-			return // the first entry failed: fail closed, apply nothing
-		}
-		pos = 0 // no X-Forwarded-For: the trusted peer's own hop
+		pos = 0 // no X-Forwarded-For entry: the trusted peer's own hop
 	}
 	res.consumed = pos + 1
 	if v, ok := entryAt(protos, pos); ok {
