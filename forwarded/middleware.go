@@ -149,11 +149,11 @@ func (m *Middleware) rewriteHeaders(r *http.Request, res *Result, origScheme str
 		return nil
 	}
 	h := h0.Clone()
-	for _, name := range originalHeaders {
+	for _, name := range originalHeaders() {
 		delete(h, name)
 	}
 	if !res.trusted {
-		for _, name := range forwardingHeaders {
+		for _, name := range forwardingHeaders() {
 			delete(h, name)
 		}
 		return h

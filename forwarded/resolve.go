@@ -70,16 +70,19 @@ func scanHeaders(h http.Header) headerSet {
 	return s
 }
 
-// forwardingHeaders and originalHeaders name the members of forwardingSet
-// and of hasOriginal; X-Original-* are written by the middleware only, and
-// copies that arrive with a request are removed.
-var (
-	forwardingHeaders = [...]string{
+// forwardingHeaders names the members of forwardingSet, and
+// originalHeaders those of hasOriginal: X-Original-* are written by the
+// middleware only, and copies that arrive with a request are removed.
+func forwardingHeaders() [11]string {
+	return [...]string{
 		hdrXFF, hdrXFProto, hdrXFHost, hdrXFPrefix, hdrForwarded,
 		hdrRealIP, hdrXFPort, hdrXFScheme, hdrXFSsl, hdrFrontEndHTTP, hdrTrueClientIP,
 	}
-	originalHeaders = [...]string{hdrOrigFor, hdrOrigProto, hdrOrigHost, hdrOrigPrefix}
-)
+}
+
+func originalHeaders() [4]string {
+	return [...]string{hdrOrigFor, hdrOrigProto, hdrOrigHost, hdrOrigPrefix}
+}
 
 // Peer is the connection a request arrived on.
 type Peer struct {

@@ -111,7 +111,7 @@ func parseElement(s string) (Element, Node, error) {
 		case 5:
 			bit, dst = 8, &e.Proto
 		}
-		if dst == nil || !strings.EqualFold(name, paramNames[bit]) {
+		if dst == nil || !strings.EqualFold(name, paramName(bit)) {
 			// An extension parameter: allowed once, like the others.
 			if hasParam(before, name) {
 				return Element{}, Node{}, fmt.Errorf("forwarded element %q: parameter %s appears twice", s, name)
@@ -119,7 +119,7 @@ func parseElement(s string) (Element, Node, error) {
 			continue
 		}
 		if seen&bit != 0 {
-			return Element{}, Node{}, fmt.Errorf("forwarded element %q: parameter %s appears twice", s, paramNames[bit])
+			return Element{}, Node{}, fmt.Errorf("forwarded element %q: parameter %s appears twice", s, paramName(bit))
 		}
 		seen |= bit
 		*dst = val
@@ -143,9 +143,21 @@ func parseElement(s string) (Element, Node, error) {
 	return e, forNode, nil
 }
 
-// paramNames are the parameters RFC 7239 defines, by their bit in
+// paramName names the parameter RFC 7239 defines for a bit of
 // parseElement.
-var paramNames = [...]string{1: "for", 2: "by", 4: "host", 8: "proto"}
+func paramName(bit uint8) string {
+	switch bit {
+	case 1:
+		return "for"
+	case 2:
+		return "by"
+	case 4:
+		return "host"
+	case 8:
+		return "proto"
+	}
+	return ""
+}
 
 // hasParam reports whether the pairs in s include one named name.
 func hasParam(s, name string) bool {

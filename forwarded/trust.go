@@ -18,16 +18,19 @@ type TrustedProxies struct {
 	Unix bool
 }
 
-// Loopback is what the word "loopback" stands for in a trusted-proxy list.
-var loopback = []netip.Prefix{
-	netip.MustParsePrefix("127.0.0.0/8"),
-	netip.MustParsePrefix("::1/128"),
+// loopback returns what the word "loopback" stands for in a trusted-proxy
+// list: 127.0.0.0/8 and ::1.
+func loopback() []netip.Prefix {
+	return []netip.Prefix{
+		netip.PrefixFrom(netip.AddrFrom4([4]byte{127, 0, 0, 0}), 8),
+		netip.PrefixFrom(netip.IPv6Loopback(), 128),
+	}
 }
 
 // DefaultTrustedProxies trusts loopback and unix-socket peers: the proxy on
 // the same machine, as ASP.NET Core does by default.
 func DefaultTrustedProxies() TrustedProxies {
-	return TrustedProxies{Prefixes: append([]netip.Prefix(nil), loopback...), Unix: true}
+	return TrustedProxies{Prefixes: loopback(), Unix: true}
 }
 
 // ParseTrustedProxies reads a trusted-proxy list as written in apphost.yaml
@@ -43,7 +46,7 @@ func ParseTrustedProxies(entries []string) (TrustedProxies, error) {
 		e := strings.TrimSpace(raw)
 		switch strings.ToLower(e) {
 		case "loopback":
-			t.Prefixes = append(t.Prefixes, loopback...)
+			t.Prefixes = append(t.Prefixes, loopback()...)
 			continue
 		case "unix":
 			t.Unix = true
