@@ -426,3 +426,39 @@ func waitFor(t *testing.T, cond func() bool) {
 		}
 	}
 }
+
+// TestApacheMicrosoftRecipeLosesScheme runs the recipe the checker flags
+// (apache/no-forwarded-proto) in real httpd: the X-Forwarded-Proto it sets
+// in <VirtualHost *:*> never reaches the app.
+func TestApacheMicrosoftRecipeLosesScheme(t *testing.T) {
+	harness.RequireProgram(t, "apache2")
+	_, app := startServe(t)
+	recipe, err := os.ReadFile(filepath.Join("..", "..", "integration", "apache", "testdata", "check", "microsoft-docs.conf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	listen := harness.FreeAddr(t)
+	_, port, _ := net.SplitHostPort(listen)
+	site := strings.NewReplacer("*:80", "*:"+port, "127.0.0.1:5000", app).Replace(string(recipe))
+	sitePath := filepath.Join(dir, "helloapp.conf")
+	if err := os.WriteFile(sitePath, []byte("Define APACHE_LOG_DIR "+dir+"/\n"+site), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	root := apache.ServerRoot{Dir: dir, Modules: []string{"headers", "proxy", "proxy_http"}, Listen: []string{listen}, Include: []string{sitePath}}
+	main, err := root.Write()
+	if err != nil {
+		t.Fatal(err)
+	}
+	harness.StartApache(t, dir, main, listen)
+
+	req, _ := http.NewRequest("GET", "http://"+listen+"/", nil)
+	req.Host = "www.example.com"
+	got := getSeen(t, &http.Client{Timeout: 10 * time.Second}, req)
+	if v := got.Headers.Values("X-Forwarded-Proto"); len(v) != 0 {
+		t.Errorf("X-Forwarded-Proto = %q reached the app; the recipe was expected to lose it", v)
+	}
+	if got.Headers.Get("X-Forwarded-For") == "" {
+		t.Errorf("the request did not come through mod_proxy: %+v", got.Headers)
+	}
+}
