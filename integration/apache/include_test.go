@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/apphost/apphost/tests/harness"
 )
 
 // writeTree writes files (relative name → content) under a temporary
@@ -119,5 +121,32 @@ func TestLoadErrors(t *testing.T) {
 				t.Errorf("got %v (line %d), want %s line %d with %q", err, se.Line, tc.file, tc.line, tc.want)
 			}
 		})
+	}
+}
+
+// TestLoadDebianApache2Conf reads the whole configuration Debian's apache2
+// package installs, with the variables /etc/apache2/envvars exports, and
+// finds nothing to report: no syntax error, no rule firing on a server
+// that proxies nothing.
+func TestLoadDebianApache2Conf(t *testing.T) {
+	harness.RequireProgram(t, "apache2")
+	const conf = "/etc/apache2/apache2.conf"
+	if _, err := os.Stat(conf); err != nil {
+		t.Skipf("%s: %v (apache2 is not Debian's)", conf, err)
+	}
+	env := map[string]string{
+		"APACHE_RUN_USER": "www-data", "APACHE_RUN_GROUP": "www-data", "APACHE_PID_FILE": "/var/run/apache2/apache2.pid",
+		"APACHE_RUN_DIR": "/var/run/apache2", "APACHE_LOCK_DIR": "/var/lock/apache2", "APACHE_LOG_DIR": "/var/log/apache2",
+	}
+	lookup := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
+	cfg, err := Load([]string{conf}, LoadOptions{LookupEnv: lookup})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cfg.Files) < 3 {
+		t.Errorf("read only %q; Include not followed", cfg.Files)
+	}
+	if got := Check(cfg, CheckOptions{}); len(got) != 0 {
+		t.Errorf("findings on Debian's own configuration:\n%s", list(got))
 	}
 }
