@@ -247,6 +247,9 @@ func (c *checker) forwardedProto(s *scope) {
 		return setsHeader(s, h) != nil || (s.vhost != nil && setsHeader(c.main(), h) != nil)
 	}
 	// Without the description either family will do.
+	if d := setsHeader(s, "X-Forwarded-Proto"); d != nil && terminatesTLS(s) && strings.EqualFold(d.Arg(2), "http") {
+		c.at(RuleWrongProto, d, "%s serves HTTPS (SSLEngine on) but sets X-Forwarded-Proto to http", s.where())
+	}
 	if sets(header) || (c.dep == nil && sets("Forwarded")) {
 		return
 	}
@@ -261,6 +264,12 @@ func (c *checker) forwardedProto(s *scope) {
 		}
 	}
 	c.at(RuleNoForwardedProto, c.anchorOf(s), "%s", msg)
+}
+
+// terminatesTLS reports whether a virtual host has SSLEngine on.
+func terminatesTLS(s *scope) bool {
+	d := s.last("SSLEngine")
+	return s.vhost != nil && d != nil && strings.EqualFold(d.Arg(0), "on")
 }
 
 func (c *checker) preserveHost(s *scope) {

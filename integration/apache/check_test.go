@@ -144,6 +144,9 @@ func TestConfigRules(t *testing.T) {
 		{name: "X-Forwarded-Proto from an expression", conf: edit(t, `RequestHeader set X-Forwarded-Proto "http"`, `RequestHeader set X-Forwarded-Proto expr=%{REQUEST_SCHEME}`)},
 		{name: "main-server ProxyPass without scheme", conf: "ProxyPreserveHost On\nProxyPass / http://127.0.0.1:5000/\nProxyPassReverse / http://127.0.0.1:5000/\n", rule: RuleNoForwardedProto, line: 2},
 
+		{name: "http scheme in an HTTPS virtual host", conf: edit(t, "    ServerName shop.example.com\n", "    ServerName shop.example.com\n    SSLEngine on\n"), rule: RuleWrongProto, line: 10},
+		{name: "https scheme in an HTTPS virtual host", conf: strings.NewReplacer("    ServerName shop.example.com\n", "    ServerName shop.example.com\n    SSLEngine on\n", `X-Forwarded-Proto "http"`, `X-Forwarded-Proto "https"`).Replace(good)},
+
 		// Host rewritten to the upstream's.
 		{name: "ProxyPreserveHost Off", conf: edit(t, "ProxyPreserveHost On", "ProxyPreserveHost Off"), rule: RulePreserveHostOff, line: 3},
 		{name: "ProxyPreserveHost missing", conf: edit(t, "    ProxyPreserveHost On\n", ""), rule: RulePreserveHostOff, line: 1},

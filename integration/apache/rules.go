@@ -8,6 +8,7 @@ const (
 	RuleMissingReverse       = "apache/missing-proxy-pass-reverse"
 	RuleTrailingSlash        = "apache/trailing-slash-mismatch"
 	RuleNoForwardedProto     = "apache/no-forwarded-proto"
+	RuleWrongProto           = "apache/forwarded-proto-http-in-tls"
 	RulePreserveHostOff      = "apache/preserve-host-off"
 	RuleKeepaliveProbes      = "apache/keepalive-is-tcp-probes"
 	RuleClientHeadersPassed  = "apache/client-forwarding-headers-passed"
@@ -46,6 +47,8 @@ func ruleTable() []rule {
 			"end both the path and the URL with /, or neither", false},
 		{RuleNoForwardedProto, findings.Warning, "the virtual host that proxies does not tell the app the scheme (X-Forwarded-Proto), so the app builds http:// links and redirect loops behind HTTPS",
 			`add RequestHeader set X-Forwarded-Proto "https" (or "http") inside the <VirtualHost> that holds the ProxyPass`, false},
+		{RuleWrongProto, findings.Error, "an HTTPS virtual host tells the app the scheme is http, so the app redirects to HTTPS forever or builds http:// links",
+			`set X-Forwarded-Proto "https" in the HTTPS virtual host, or expr=%{REQUEST_SCHEME}`, false},
 		{RulePreserveHostOff, findings.Warning, "without ProxyPreserveHost On the app sees the upstream address as Host instead of the name the client asked for",
 			"add ProxyPreserveHost On to the virtual host that proxies", false},
 		{RuleKeepaliveProbes, findings.Info, "keepalive= on a proxy worker turns TCP keepalive probes on or off; it is not HTTP keep-alive, which mod_proxy does by default",
