@@ -32,3 +32,22 @@ func ExampleParse() {
 	// Output:
 	// site.conf:1: <VirtualHost> is never closed: expected </VirtualHost> before the end of the file
 }
+
+// Format writes parsed directives back, quoting only what needs it.
+func ExampleFormat() {
+	list, err := apache.Parse("site.conf", []byte("<VirtualHost *:80>\n RequestHeader   set X-Note 'a b'\n</VirtualHost>\n"))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	text, err := apache.Format(list)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Print(text)
+	// Output:
+	// <VirtualHost *:80>
+	//     RequestHeader set X-Note "a b"
+	// </VirtualHost>
+}

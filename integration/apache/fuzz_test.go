@@ -2,6 +2,7 @@ package apache
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -89,4 +90,44 @@ func FuzzSubstitute(f *testing.F) {
 			}
 		}
 	})
+}
+
+// FuzzFormatRoundTrip: whatever parses, formats to text that parses to the
+// same directives.
+func FuzzFormatRoundTrip(f *testing.F) {
+	for _, s := range []string{
+		good,
+		"<If \"%{HTTPS} == 'on'\">\nHeader set A \"b c\"\n</If>\n",
+		"A b\\ c\n",
+		"A \"x\\\"y\" '' \"\"\n",
+		"<Location \"/a b\">\n</Location>\n",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, src string) {
+		list, err := Parse("a.conf", []byte(src))
+		if err != nil {
+			return
+		}
+		text, err := Format(list)
+		if err != nil {
+			return
+		}
+		again, err := Parse("b.conf", []byte(text))
+		if err != nil {
+			t.Fatalf("formatted text does not parse: %v\n%s", err, text)
+		}
+		if a, b := shape(list), shape(again); a != b {
+			t.Fatalf("round trip changed the directives:\n%s\n→\n%s\ntext:\n%s", a, b, text)
+		}
+	})
+}
+
+// shape renders directives without their lines, for comparison.
+func shape(list []*Directive) string {
+	var b strings.Builder
+	Walk(list, func(d *Directive, parents []*Directive) {
+		fmt.Fprintf(&b, "%d %t %q %q\n", len(parents), d.IsSection, d.Name, d.Args)
+	})
+	return b.String()
 }
