@@ -8,6 +8,7 @@
 //     line continuations and quoted arguments, each line keeping its number;
 //   - parser.go nests <Section> blocks and reports unclosed or mismatched
 //     sections at the line that opened or closed them;
+//   - format.go writes parsed directives back as text;
 //   - include.go expands Include and IncludeOptional (with globs), Define
 //     and ${VAR}, reporting variables that nothing defines;
 //   - generate.go writes the virtual hosts for a deployment description;
