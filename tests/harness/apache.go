@@ -1,6 +1,7 @@
 package harness
 
 import (
+	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -23,7 +24,9 @@ func StartApache(t testing.TB, dir, mainConfig string, listen ...string) *Proces
 	if err := os.Chmod(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if out, err := exec.Command(apache2, "-t", "-f", mainConfig).CombinedOutput(); err != nil {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if out, err := exec.CommandContext(ctx, apache2, "-t", "-f", mainConfig).CombinedOutput(); err != nil {
 		config, _ := os.ReadFile(mainConfig)
 		t.Fatalf("apache2 -t: %v\n%s\nmain configuration:\n%s", err, out, config)
 	}
