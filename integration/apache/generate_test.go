@@ -81,7 +81,8 @@ func TestGeneratedPassesApacheConfigTest(t *testing.T) {
 			c := loadCase(t, yaml)
 			dir := t.TempDir()
 			if c.Proxy.TLS != nil {
-				c.Proxy.TLS.Certificate, c.Proxy.TLS.CertificateKey, _ = harness.SelfSignedCert(t, dir, "localhost")
+				cert := harness.SelfSignedCert(t, dir, "localhost")
+				c.Proxy.TLS.Certificate, c.Proxy.TLS.CertificateKey = cert.CertFile, cert.KeyFile
 			}
 			site := filepath.Join(dir, "site.conf")
 			if err := os.WriteFile(site, generateOne(t, c), 0o644); err != nil {

@@ -3,7 +3,6 @@ package e2e
 import (
 	"context"
 	"crypto/tls"
-	"crypto/x509"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -40,13 +39,13 @@ func startApacheSite(t *testing.T, yaml string, listen ...string) *apacheSite {
 	t.Helper()
 	harness.RequireProgram(t, "apache2")
 	dir := t.TempDir()
-	certFile, keyFile, cert := harness.SelfSignedCert(t, dir, "localhost", "127.0.0.1")
+	cert := harness.SelfSignedCert(t, dir, "localhost", "127.0.0.1")
 	s := &apacheSite{httpAddr: harness.FreeAddr(t), httpsAddr: harness.FreeAddr(t)}
 	if len(listen) > 0 {
 		s.httpAddr = listen[0]
 	}
 	desc := filepath.Join(dir, "apphost.yaml")
-	if err := os.WriteFile(desc, []byte(fmt.Sprintf(yaml, s.httpAddr, s.httpsAddr, certFile, keyFile, s.httpPort())), 0o644); err != nil {
+	if err := os.WriteFile(desc, []byte(fmt.Sprintf(yaml, s.httpAddr, s.httpsAddr, cert.CertFile, cert.KeyFile, s.httpPort())), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	siteDir := filepath.Join(dir, "site")
@@ -79,11 +78,9 @@ func startApacheSite(t *testing.T, yaml string, listen ...string) *apacheSite {
 	}
 	harness.StartApache(t, dir, main, listen...)
 
-	pool := x509.NewCertPool()
-	pool.AddCert(cert)
 	s.client = &http.Client{
 		Timeout:       10 * time.Second,
-		Transport:     &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}},
+		Transport:     &http.Transport{TLSClientConfig: &tls.Config{RootCAs: cert.Pool}},
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
 	return s

@@ -15,17 +15,27 @@ import (
 	"time"
 )
 
-// SelfSignedCert writes a self-signed certificate valid for hosts (names
-// or IP addresses) for one day, and its key, as PEM files in dir. It
-// returns their paths and the certificate, for a client's root pool.
-func SelfSignedCert(t testing.TB, dir string, hosts ...string) (certFile, keyFile string, cert *x509.Certificate) {
+// Certificate is a self-signed certificate made by a test: its PEM files
+// and a pool that trusts it, for clients.
+type Certificate struct {
+	CertFile, KeyFile string
+	Pool              *x509.CertPool
+}
+
+// SelfSignedCert makes an ECDSA P-256 certificate for hosts (names or IP
+// addresses), valid for a day, and writes cert.pem and key.pem into dir.
+func SelfSignedCert(t testing.TB, dir string, hosts ...string) Certificate {
 	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		t.Fatal(err)
 	}
+	serial, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 62))
+	if err != nil {
+		t.Fatal(err)
+	}
 	tmpl := &x509.Certificate{
-		SerialNumber:          big.NewInt(time.Now().UnixNano()),
+		SerialNumber:          serial,
 		Subject:               pkix.Name{CommonName: hosts[0]},
 		NotBefore:             time.Now().Add(-time.Hour),
 		NotAfter:              time.Now().Add(24 * time.Hour),
@@ -45,20 +55,21 @@ func SelfSignedCert(t testing.TB, dir string, hosts ...string) (certFile, keyFil
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cert, err = x509.ParseCertificate(der); err != nil {
-		t.Fatal(err)
-	}
 	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
 	if err != nil {
 		t.Fatal(err)
 	}
-	certFile = filepath.Join(dir, "cert.pem")
-	keyFile = filepath.Join(dir, "key.pem")
-	if err := os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644); err != nil {
+	c := Certificate{CertFile: filepath.Join(dir, "cert.pem"), KeyFile: filepath.Join(dir, "key.pem"), Pool: x509.NewCertPool()}
+	if err := os.WriteFile(c.CertFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}), 0o600); err != nil {
+	if err := os.WriteFile(c.KeyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	return certFile, keyFile, cert
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Pool.AddCert(cert)
+	return c
 }
