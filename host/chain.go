@@ -15,16 +15,20 @@ import (
 // flows" in DESIGN.md, with one change: the access log wraps panic recovery
 // so that a panicking request is logged with its 500.
 //
-// Steps still to come slot in where marked: metrics, path base, the
-// forwarded-headers middleware and the IIS pairing-token check, all between
-// the access log and the request limits.
+// Steps still to come slot in where marked: metrics, path base and the
+// forwarded-headers middleware, all between the access log and IIS mode's
+// step (pairing token, application path, shutdown event, client
+// certificate), which comes right after the request limits.
 func chain(app http.Handler, c config) http.Handler {
 	h := app
 	h = passAbort(handlers.RecoveryHandler(handlers.RecoveryLogger(panicLogger{c.logger})), h)
 	if c.accessLog != nil {
 		h = handlers.CombinedLoggingHandler(c.accessLog, h)
 	}
-	// metrics → path base → forwarded headers → IIS token go here.
+	// metrics → path base → forwarded headers go here.
+	if c.iis != nil {
+		h = &iisHandler{mode: c.iis, logger: c.logger, next: h}
+	}
 	h = &requestLimits{limits: c.limits, logger: c.logger, next: h}
 	return h
 }

@@ -48,6 +48,13 @@ type Options struct {
 	// AdminHandlers adds routes to the admin listener, keyed by path (for
 	// example "/metrics"). The paths /healthz and /readyz are reserved.
 	AdminHandlers map[string]http.Handler
+
+	// Getenv reads the environment variables IIS mode is detected from
+	// (see [DetectIIS]): under IIS's ASP.NET Core Module or HttpPlatformHandler
+	// the server listens on 127.0.0.1:<the port IIS chose> instead of
+	// Listen. Nil means os.Getenv; a function that returns "" turns IIS
+	// mode off.
+	Getenv func(key string) string
 }
 
 // Defaults and the value "off" of Options.AdminListen.
@@ -70,6 +77,7 @@ type config struct {
 	logger          *slog.Logger
 	accessLog       io.Writer // nil when off
 	adminHandlers   map[string]http.Handler
+	iis             *iisMode // nil when not under IIS
 }
 
 // resolve fills in defaults, parses addresses and checks the rules that span
@@ -124,6 +132,13 @@ func (o Options) resolve() (config, error) {
 		}
 		seen[a.String()] = true
 		c.listen = append(c.listen, a)
+	}
+	getenv := o.Getenv
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	if c.iis, err = resolveIIS(getenv, &c, o.Listen); err != nil {
+		return c, err
 	}
 
 	admin := strings.TrimSpace(o.AdminListen)

@@ -181,6 +181,8 @@ func (s *Server) Serve(ctx context.Context) error {
 	select {
 	case <-ctx.Done():
 		log.Info("shutting down", "timeout", s.cfg.shutdownTimeout.String())
+	case <-s.cfg.iis.shutdownRequested():
+		log.Info("shutting down at IIS's request", "timeout", s.cfg.shutdownTimeout.String())
 	case serveErr = <-failed:
 		log.Error("listener failed; shutting down", "error", serveErr)
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"io"
 	"log/slog"
+	"net/http"
 	"os"
 
 	"github.com/apphost/apphost/config"
@@ -33,12 +34,23 @@ func newServeCommand() *cobra.Command {
 		opts := host.OptionsFromConfig(cfg)
 		opts.Logger = slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil))
 		opts.AccessLog = accessLogWriter(cfg, cmd.OutOrStdout())
-		if err := host.Run(cmd.Context(), diagnostic.Handler(nil), opts); err != nil {
+		if err := host.Run(cmd.Context(), diagnostic.Handler(diagnosticInfo), opts); err != nil {
 			return exitError{code: 1, err: err}
 		}
 		return nil
 	}
 	return cmd
+}
+
+// diagnosticInfo is what the host established about r for the diagnostic
+// report: the path base it stripped (IIS mode's application path), the
+// scheme, and the connection's peer.
+func diagnosticInfo(r *http.Request) diagnostic.Info {
+	in := diagnostic.Info{Scheme: "http", PathBase: host.PathBase(r.Context()), Peer: r.RemoteAddr}
+	if r.TLS != nil {
+		in.Scheme = "https"
+	}
+	return in
 }
 
 // accessLogWriter is where the access log goes: the command's standard
