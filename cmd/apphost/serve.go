@@ -44,11 +44,14 @@ func newServeCommand() *cobra.Command {
 
 // diagnosticInfo is what the host established about r for the diagnostic
 // report: the path base it stripped (IIS mode's application path), the
-// scheme, and the connection's peer.
+// scheme, the connection's peer and the client's certificate.
 func diagnosticInfo(r *http.Request) diagnostic.Info {
 	in := diagnostic.Info{Scheme: "http", PathBase: host.PathBase(r.Context()), Peer: r.RemoteAddr}
 	if r.TLS != nil {
 		in.Scheme = "https"
+	}
+	if cert, ok := host.ClientCertificate(r); ok {
+		in.ClientCertificate = cert.Subject.String()
 	}
 	return in
 }

@@ -39,6 +39,7 @@ type report struct {
 	Path       string      `json:"path"`
 	Query      string      `json:"query"`
 	Peer       string      `json:"peer"`
+	ClientCert string      `json:"client_certificate"`
 	Headers    http.Header `json:"headers"`
 }
 
@@ -210,8 +211,8 @@ func TestEmulatedANCMOutOfProcess(t *testing.T) {
 					if v := r.Headers.Values("Ms-Aspnetcore-Token"); len(v) != 0 {
 						t.Errorf("the application saw the pairing token header %q", v)
 					}
-					if r.Headers.Get("Ms-Aspnetcore-Clientcert") == "" {
-						t.Errorf("the client certificate the module forwarded did not reach the application")
+					if r.ClientCert != "CN=client.example.com" {
+						t.Errorf("client certificate %q, want the one the client presented to the module, CN=client.example.com", r.ClientCert)
 					}
 					assertForwardedClient(t, r, locals.last())
 				})
@@ -313,8 +314,8 @@ func TestEmulatedHttpPlatformHandler(t *testing.T) {
 		if r.PathBase != "" || r.Path != "/cart" {
 			t.Errorf("path base %q, path %q; want none and /cart", r.PathBase, r.Path)
 		}
-		if v := r.Headers.Values("Ms-Aspnetcore-Clientcert"); len(v) != 0 {
-			t.Errorf("the application saw a client's MS-ASPNETCORE-CLIENTCERT %q", v)
+		if v := r.Headers.Values("Ms-Aspnetcore-Clientcert"); len(v) != 0 || r.ClientCert != "" {
+			t.Errorf("the application saw a client's MS-ASPNETCORE-CLIENTCERT %q (certificate %q)", v, r.ClientCert)
 		}
 		assertForwardedClient(t, r, locals.last())
 	})
