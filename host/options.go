@@ -2,6 +2,7 @@ package host
 
 import (
 	"fmt"
+	"github.com/apphost/apphost/forwarded"
 	"io"
 	"io/fs"
 	"log/slog"
@@ -48,6 +49,12 @@ type Options struct {
 	// AdminHandlers adds routes to the admin listener, keyed by path (for
 	// example "/metrics"). The paths /healthz and /readyz are reserved.
 	AdminHandlers map[string]http.Handler
+
+	// Forwarded configures the forwarded-headers middleware, which is
+	// always in the request path. The zero value is its default: trust
+	// loopback and unix-socket peers, read X-Forwarded-*, one hop. Set
+	// Forwarded.Headers to forwarded.None to read no forwarding header.
+	Forwarded forwarded.Options
 }
 
 // Defaults and the value "off" of Options.AdminListen.
@@ -70,6 +77,7 @@ type config struct {
 	logger          *slog.Logger
 	accessLog       io.Writer // nil when off
 	adminHandlers   map[string]http.Handler
+	forwarded       *forwarded.Middleware
 }
 
 // resolve fills in defaults, parses addresses and checks the rules that span
@@ -107,6 +115,9 @@ func (o Options) resolve() (config, error) {
 	var err error
 	if c.limits, err = o.Limits.resolve(); err != nil {
 		return c, err
+	}
+	if c.forwarded, err = forwarded.New(o.Forwarded); err != nil {
+		return c, fmt.Errorf("forwarded headers: %w", err)
 	}
 
 	listen := o.Listen
