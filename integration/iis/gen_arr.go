@@ -68,13 +68,10 @@ func arrSection(c *config.Config) ([]*node, []byte, error) {
 	)
 	if p := c.Proxy.PathPrefix; p != "" {
 		// IIS matches the path without its leading slash.
-		match = "^" + regexpQuote(strings.TrimPrefix(p, "/")) + "(/.*)?$"
+		match = "^" + regexpQuote(strings.TrimPrefix(p, "/")) + "(?:/(.*))?$"
 		vars.add(elem("set", "name", varForwardedPrefix, "value", p))
 	}
 	target := "http://" + upstream + "/{R:1}"
-	if c.Proxy.PathPrefix != "" {
-		target = "http://" + upstream + "{R:1}"
-	}
 	rules.add(
 		elem("rule", "name", c.Name+" proxy", "stopProcessing", "true").add(
 			elem("match", "url", match),
