@@ -134,7 +134,9 @@ func Parse(file string, data []byte) (*Document, error) {
 			stack = stack[:len(stack)-1]
 		case xml.CharData:
 			if len(stack) == 0 && len(bytes.TrimSpace(t)) > 0 {
-				return nil, fail(line, "text outside the root element")
+				raw := data[start:dec.InputOffset()]
+				lead := len(raw) - len(bytes.TrimLeft(raw, " \t\r\n"))
+				return nil, fail(line+bytes.Count(raw[:lead], []byte("\n")), "text outside the root element")
 			}
 		}
 	}

@@ -1,0 +1,38 @@
+package iis
+
+import (
+	"bytes"
+	"errors"
+	"testing"
+)
+
+// FuzzParseCheck: any input either parses or fails with a *ParseError
+// whose line lies within the input; a parsed document checks without
+// panicking and every finding points at a line of the file.
+func FuzzParseCheck(f *testing.F) {
+	f.Add([]byte(`<configuration><system.webServer><aspNetCore processPath="a.exe" hostingModel="InProcess" /></system.webServer></configuration>`))
+	f.Add([]byte("<configuration>\n<location path=\".\"><system.webServer><rewrite><rules><rule name=\"r\"><match url=\"(.*)\" />" +
+		"<action type=\"Rewrite\" url=\"http://127.0.0.1:9464/{R:1}\" /></rule></rules></rewrite></system.webServer></location></configuration>"))
+	f.Add([]byte(`<configuration><system.webServer><security><requestFiltering><requestLimits maxAllowedContentLength="99999999999" /></requestFiltering></security></system.webServer></configuration>`))
+	f.Add([]byte("<configuration>\n<system.webServer>\n<httpPlatform requestTimeout=\"99:99:99\"/>"))
+	f.Add([]byte("\xEF\xBB\xBF<configuration/>"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		lines := bytes.Count(data, []byte("\n")) + 1
+		doc, err := Parse("web.config", data)
+		if err != nil {
+			var pe *ParseError
+			if !errors.As(err, &pe) {
+				t.Fatalf("error of type %T: %v", err, err)
+			}
+			if pe.Line < 1 || pe.Line > lines {
+				t.Fatalf("error line %d outside 1..%d: %v", pe.Line, lines, err)
+			}
+			return
+		}
+		for _, f := range Check(doc, nil) {
+			if f.Line < 0 || f.Line > lines {
+				t.Fatalf("finding line %d outside the file: %v", f.Line, f)
+			}
+		}
+	})
+}

@@ -1,0 +1,178 @@
+package iis
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/apphost/apphost/config"
+	"github.com/apphost/apphost/integration/findings"
+)
+
+// checkFile parses and checks a fixture against testdata/rules/apphost.yaml.
+func checkFile(t *testing.T, path string) []findings.Finding {
+	t.Helper()
+	c, err := config.Load("testdata/rules/apphost.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := Parse(path, data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return Check(doc, c)
+}
+
+// Every rule has a web.config that triggers it, on the line named here,
+// and one that clears it without any finding at all.
+func TestEveryRuleTriggersAndClears(t *testing.T) {
+	lines := map[string]int{
+		RuleUnknownElement:      9,
+		RuleUnknownAttribute:    9,
+		RuleInvalidValue:        7,
+		RuleValueOutOfRange:     7,
+		RuleMissingProcessPath:  7,
+		RuleInProcessNonDotnet:  7,
+		RuleStdoutLogEnabled:    7,
+		RuleMissingHandler:      7,
+		RuleNoForwardedProto:    6,
+		RuleBodyLimitMismatch:   10,
+		RuleUpstreamMismatch:    11,
+		RuleAdminProxied:        11,
+		RuleProcessPathMismatch: 7,
+	}
+	for _, rule := range Rules() {
+		t.Run(rule.ID, func(t *testing.T) {
+			dir := filepath.Join("testdata", "rules", strings.TrimPrefix(rule.ID, "iis/"))
+			var hit *findings.Finding
+			got := checkFile(t, filepath.Join(dir, "trigger.config"))
+			for i := range got {
+				if got[i].Rule == rule.ID {
+					hit = &got[i]
+				}
+			}
+			if hit == nil {
+				t.Fatalf("trigger.config did not trigger %s; findings: %v", rule.ID, got)
+			}
+			if hit.Severity != rule.Severity {
+				t.Errorf("severity %s, but Rules() says %s", hit.Severity, rule.Severity)
+			}
+			if want, ok := lines[rule.ID]; !ok || hit.Line != want {
+				t.Errorf("finding on line %d, want %d: %v", hit.Line, want, hit)
+			}
+			if hit.Message == "" || hit.Fix == "" {
+				t.Errorf("finding lacks a message or a fix: %+v", hit)
+			}
+			if clear := checkFile(t, filepath.Join(dir, "clear.config")); len(clear) > 0 {
+				t.Errorf("clear.config still has findings: %v", clear)
+			}
+		})
+	}
+}
+
+// docs/iis.md has an entry for every rule, under a heading with its ID,
+// so the HelpURI anchors resolve.
+func TestEveryRuleIsDocumented(t *testing.T) {
+	data, err := os.ReadFile("../../docs/iis.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, rule := range Rules() {
+		heading := regexp.MustCompile(`(?m)^### ` + regexp.QuoteMeta("`"+rule.ID+"`") + `$`)
+		if !heading.Match(data) {
+			t.Errorf("docs/iis.md has no heading ### `%s`", rule.ID)
+		}
+	}
+}
+
+// Value syntax, named for the mistake each case is about.
+func TestValueRules(t *testing.T) {
+	cases := []struct {
+		name, attrs string
+		want       string // rule ID, or "" for no finding
+	}{
+		{"startupTimeLimit at its maximum", `startupTimeLimit="3600"`, ""},
+		{"startupTimeLimit above 3600", `startupTimeLimit="3601"`, RuleValueOutOfRange},
+		{"negative startupTimeLimit", `startupTimeLimit="-1"`, RuleValueOutOfRange},
+		{"startupTimeLimit with a unit", `startupTimeLimit="60s"`, RuleInvalidValue},
+		{"shutdownTimeLimit at 600", `shutdownTimeLimit="600"`, ""},
+		{"shutdownTimeLimit above 600", `shutdownTimeLimit="601"`, RuleValueOutOfRange},
+		{"rapidFailsPerMinute above 100", `rapidFailsPerMinute="101"`, RuleValueOutOfRange},
+		{"processesPerApplication zero", `processesPerApplication="0"`, RuleValueOutOfRange},
+		{"requestTimeout hh:mm:ss", `requestTimeout="00:20:00"`, ""},
+		{"requestTimeout with days", `requestTimeout="360.00:00:00"`, ""},
+		{"requestTimeout beyond 360 days", `requestTimeout="361.00:00:00"`, RuleValueOutOfRange},
+		{"requestTimeout as seconds", `requestTimeout="120"`, RuleInvalidValue},
+		{"requestTimeout with 24 hours", `requestTimeout="24:00:00"`, RuleInvalidValue},
+		{"boolean in capitals", `stdoutLogEnabled="FALSE"`, ""},
+		{"boolean as yes", `disableStartUpErrorPage="yes"`, RuleInvalidValue},
+		{"hosting model in lower case", `hostingModel="outofprocess"`, ""},
+		{"unknown hosting model", `hostingModel="Sidecar"`, RuleInvalidValue},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			doc := `<configuration><system.webServer><handlers><add name="a" path="*" verb="*" modules="AspNetCoreModuleV2" /></handlers>` +
+				`<aspNetCore processPath="app.exe" ` + tc.attrs + ` /></system.webServer></configuration>`
+			d, err := Parse("web.config", []byte(doc))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := Check(d, nil)
+			switch {
+			case tc.want == "" && len(got) > 0:
+				t.Errorf("want no finding, got %v", got)
+			case tc.want != "" && (len(got) != 1 || got[0].Rule != tc.want):
+				t.Errorf("want one %s, got %v", tc.want, got)
+			}
+		})
+	}
+}
+
+// The httpPlatform requestTimeout stops at 30 days, as its schema says.
+func TestHTTPPlatformRequestTimeoutRange(t *testing.T) {
+	doc := `<configuration><system.webServer><handlers><add name="h" path="*" verb="*" modules="httpPlatformHandler" /></handlers>` +
+		`<httpPlatform processPath="app.exe" requestTimeout="31.00:00:00" /></system.webServer></configuration>`
+	d, err := Parse("web.config", []byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := Check(d, nil)
+	if len(got) != 1 || got[0].Rule != RuleValueOutOfRange || !strings.Contains(got[0].Message, "30.00:00:00") {
+		t.Errorf("want one out-of-range finding naming 30.00:00:00, got %v", got)
+	}
+}
+
+// InProcess is fine for the .NET host, wrong for anything else.
+func TestInProcessDotnetIsAllowed(t *testing.T) {
+	for _, pp := range []string{"dotnet", `C:\Program Files\dotnet\dotnet.exe`, "%LAUNCHER_PATH%"} {
+		doc := `<configuration><system.webServer><handlers><add name="a" path="*" verb="*" modules="AspNetCoreModuleV2" /></handlers>` +
+			`<aspNetCore processPath="` + pp + `" hostingModel="InProcess" /></system.webServer></configuration>`
+		d, err := Parse("web.config", []byte(doc))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := Check(d, nil); len(got) > 0 {
+			t.Errorf("processPath %q: %v", pp, got)
+		}
+	}
+}
+
+// A section name in the wrong case is reported; sections this package
+// does not know are left alone.
+func TestSectionNames(t *testing.T) {
+	doc := "<configuration>\n<system.webServer>\n<aspnetcore processPath=\"a.exe\" />\n<staticContent />\n</system.webServer>\n</configuration>"
+	d, err := Parse("web.config", []byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := Check(d, nil)
+	if len(got) != 1 || got[0].Rule != RuleUnknownElement || got[0].Line != 3 || !strings.Contains(got[0].Fix, "<aspNetCore>") {
+		t.Errorf("want one unknown-element on line 3 suggesting <aspNetCore>, got %v", got)
+	}
+}
