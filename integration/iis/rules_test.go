@@ -95,7 +95,7 @@ func TestEveryRuleIsDocumented(t *testing.T) {
 func TestValueRules(t *testing.T) {
 	cases := []struct {
 		name, attrs string
-		want       string // rule ID, or "" for no finding
+		want        string // rule ID, or "" for no finding
 	}{
 		{"startupTimeLimit at its maximum", `startupTimeLimit="3600"`, ""},
 		{"startupTimeLimit above 3600", `startupTimeLimit="3601"`, RuleValueOutOfRange},
