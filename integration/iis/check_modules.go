@@ -8,12 +8,16 @@ import (
 	"github.com/apphost/apphost/integration/findings"
 )
 
-// moduleOf names the module each process-starting section needs mapped
-// in <handlers>, as written in handlers/add@modules.
-var moduleNames = map[string][]string{
-	"httpPlatform": {"httpPlatformHandler"},
-	"aspNetCore":   {"AspNetCoreModuleV2", "AspNetCoreModule"},
-}
+// moduleNames and handlerNames are, for each process-starting section,
+// the modules a handler mapping must name (handlers/add@modules) and the
+// usual name of that mapping. They are constant tables, never modified.
+var (
+	moduleNames = map[string][]string{
+		"httpPlatform": {"httpPlatformHandler"},
+		"aspNetCore":   {"AspNetCoreModuleV2", "AspNetCoreModule"},
+	}
+	handlerNames = map[string]string{"httpPlatform": "httpPlatformHandler", "aspNetCore": "aspNetCore"}
+)
 
 // modules checks the httpPlatform and aspNetCore sections: a program to
 // start, out of process, a bounded log, and a handler that calls them.
@@ -37,7 +41,7 @@ func (ck *checker) modules(servers []*Element) {
 			if !ck.handled(servers, moduleNames[name]) {
 				ck.add(RuleMissingHandler, findings.Error, sec.Line,
 					fmt.Sprintf("<%s> is configured but no <handlers><add modules=%q> maps requests to it: IIS serves the directory instead of starting the app", name, moduleNames[name][0]),
-					fmt.Sprintf(`add <add name="%s" path="*" verb="*" modules="%s" resourceType="Unspecified" /> to <handlers>`, strings.ToLower(name[:1])+name[1:], moduleNames[name][0]))
+					fmt.Sprintf(`add <add name="%s" path="*" verb="*" modules="%s" resourceType="Unspecified" /> to <handlers>`, handlerNames[name], moduleNames[name][0]))
 			}
 		}
 	}

@@ -45,7 +45,8 @@ func formatSpan(d time.Duration) string {
 // value checks one attribute's value against its kind and range.
 func (ck *checker) value(e *Element, a Attr, as attrSpec) {
 	invalid := func(format string, args ...any) {
-		ck.add(RuleInvalidValue, findings.Error, a.Line, fmt.Sprintf("<%s %s>: ", e.Name, a.Name)+fmt.Sprintf(format, args...), "IIS refuses the whole web.config (500.19) until this is corrected")
+		ck.add(RuleInvalidValue, findings.Error, a.Line, fmt.Sprintf("<%s %s>: ", e.Name, a.Name)+fmt.Sprintf(format, args...),
+			fmt.Sprintf("write %s as %s; IIS refuses the whole web.config (500.19) until then", a.Name, kindWant(as)))
 	}
 	outOfRange := func(got, lo, hi string) {
 		ck.add(RuleValueOutOfRange, findings.Error, a.Line,
@@ -97,4 +98,19 @@ func isDigits(s string) bool {
 		}
 	}
 	return true
+}
+
+// kindWant says what a value of the kind looks like, for fixes.
+func kindWant(as attrSpec) string {
+	switch as.kind {
+	case kindBool:
+		return "true or false"
+	case kindEnum:
+		return "one of " + strings.Join(as.enum, ", ")
+	case kindUint:
+		return fmt.Sprintf("a whole number from %d to %d", as.min, as.max)
+	case kindTimeSpan:
+		return "hh:mm:ss (such as 00:02:00) or d.hh:mm:ss, at most " + formatSpan(as.maxSpan)
+	}
+	return "text"
 }

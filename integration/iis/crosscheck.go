@@ -119,8 +119,8 @@ func (ck *checker) process(servers []*Element, c *config.Config) {
 				continue
 			}
 			ck.add(RuleProcessPathMismatch, findings.Warning, pp.Line,
-				fmt.Sprintf("<%s> starts %q %q but supervise.command is %q", name, pp.Value, args.Value, cmd),
-				fmt.Sprintf(`set processPath=%q arguments=%q, or change supervise.command`, cmd[0], wantArgs))
+				fmt.Sprintf("<%s> starts %s but supervise.command is %s", name, strings.TrimSpace(pp.Value+" "+args.Value), strings.TrimSpace(cmd[0]+" "+wantArgs)),
+				fmt.Sprintf(`set processPath="%s" arguments="%s", or change supervise.command`, escapeAttr(cmd[0]), escapeAttr(wantArgs)))
 		}
 	}
 }
