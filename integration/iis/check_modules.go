@@ -8,16 +8,15 @@ import (
 	"github.com/apphost/apphost/integration/findings"
 )
 
-// moduleNames and handlerNames are, for each process-starting section,
-// the modules a handler mapping must name (handlers/add@modules) and the
-// usual name of that mapping. They are constant tables, never modified.
-var (
-	moduleNames = map[string][]string{
-		"httpPlatform": {"httpPlatformHandler"},
-		"aspNetCore":   {"AspNetCoreModuleV2", "AspNetCoreModule"},
+// handlerFor returns, for a process-starting section, the modules a
+// handler mapping must name (handlers/add@modules) and the usual name of
+// that mapping.
+func handlerFor(section string) (modules []string, handler string) {
+	if section == "httpPlatform" {
+		return []string{"httpPlatformHandler"}, "httpPlatformHandler"
 	}
-	handlerNames = map[string]string{"httpPlatform": "httpPlatformHandler", "aspNetCore": "aspNetCore"}
-)
+	return []string{"AspNetCoreModuleV2", "AspNetCoreModule"}, "aspNetCore"
+}
 
 // modules checks the httpPlatform and aspNetCore sections: a program to
 // start, out of process, a bounded log, and a handler that calls them.
@@ -38,10 +37,10 @@ func (ck *checker) modules(servers []*Element) {
 			if name == "aspNetCore" {
 				ck.hostingModel(sec)
 			}
-			if !ck.handled(servers, moduleNames[name]) {
+			if modules, handler := handlerFor(name); !ck.handled(servers, modules) {
 				ck.add(RuleMissingHandler, findings.Error, sec.Line,
-					fmt.Sprintf("<%s> is configured but no <handlers><add modules=%q> maps requests to it: IIS serves the directory instead of starting the app", name, moduleNames[name][0]),
-					fmt.Sprintf(`add <add name="%s" path="*" verb="*" modules="%s" resourceType="Unspecified" /> to <handlers>`, handlerNames[name], moduleNames[name][0]))
+					fmt.Sprintf("<%s> is configured but no <handlers><add modules=%q> maps requests to it: IIS serves the directory instead of starting the app", name, modules[0]),
+					fmt.Sprintf(`add <add name="%s" path="*" verb="*" modules="%s" resourceType="Unspecified" /> to <handlers>`, handler, modules[0]))
 			}
 		}
 	}
