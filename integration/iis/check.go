@@ -12,7 +12,8 @@ import (
 
 // Check applies the rules to a parsed web.config. With a deployment
 // description (c non-nil) it also cross-checks the body limit, the
-// addresses rewrite rules proxy to and the program IIS starts.
+// addresses rewrite rules proxy to and the program IIS starts. Findings
+// come sorted by line.
 func Check(doc *Document, c *config.Config) []findings.Finding {
 	ck := &checker{doc: doc}
 	servers := webServers(doc.Root)
@@ -37,6 +38,7 @@ func Check(doc *Document, c *config.Config) []findings.Finding {
 	if c != nil {
 		ck.crossCheck(servers, c)
 	}
+	findings.Sort(ck.list)
 	return ck.list
 }
 
@@ -97,8 +99,11 @@ func (ck *checker) element(e *Element, spec *elemSpec) {
 		}
 		as, ok := spec.attrs[a.Name]
 		if !ok {
-			ck.add(RuleUnknownAttribute, findings.Error, a.Line,
-				fmt.Sprintf("<%s> has no attribute %q", e.Name, a.Name),
+			msg := fmt.Sprintf("<%s> has no attribute %q", e.Name, a.Name)
+			if guess := closest(a.Name, sortedKeys(spec.attrs)); guess != "" {
+				msg += fmt.Sprintf(" (did you mean %q?)", guess)
+			}
+			ck.add(RuleUnknownAttribute, findings.Error, a.Line, msg,
 				"remove it or use one of: "+strings.Join(sortedKeys(spec.attrs), ", "))
 			continue
 		}
@@ -117,7 +122,11 @@ func (ck *checker) element(e *Element, spec *elemSpec) {
 			if len(spec.children) > 0 {
 				fix = fmt.Sprintf("remove it or use one of: %s", strings.Join(sortedKeys(spec.children), ", "))
 			}
-			ck.add(RuleUnknownElement, findings.Error, c.Line, fmt.Sprintf("<%s> cannot hold <%s>", e.Name, c.Name), fix)
+			msg := fmt.Sprintf("<%s> cannot hold <%s>", e.Name, c.Name)
+			if guess := closest(c.Name, sortedKeys(spec.children)); guess != "" {
+				msg += fmt.Sprintf(" (did you mean <%s>?)", guess)
+			}
+			ck.add(RuleUnknownElement, findings.Error, c.Line, msg, fix)
 			continue
 		}
 		ck.element(c, cs)

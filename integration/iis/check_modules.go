@@ -80,7 +80,7 @@ func (ck *checker) hostingModel(sec *Element) {
 		return
 	}
 	ck.add(RuleInProcessNonDotnet, findings.Error, hm.Line,
-		fmt.Sprintf("hostingModel=\"InProcess\" with processPath %q: only .NET apps run inside the IIS worker process; this one fails to start (500.30)", pp.Value),
+		fmt.Sprintf("hostingModel=\"InProcess\" with processPath \"%s\": only .NET apps run inside the IIS worker process; this one fails to start (500.30)", pp.Value),
 		`set hostingModel="OutOfProcess" (or remove it: out of process is the module's default)`)
 }
 

@@ -36,3 +36,21 @@ func FuzzParseCheck(f *testing.F) {
 		}
 	})
 }
+
+// FuzzTimeSpan: a time span that parses is written back in the canonical
+// form, which parses to the same duration; parsing never panics.
+func FuzzTimeSpan(f *testing.F) {
+	for _, s := range []string{"00:02:00", "1.00:00:00", "360.23:59:59", "24:00:00", "120", "-1:00:00", "99999.00:00:00"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		d, err := parseTimeSpan(s)
+		if err != nil {
+			return
+		}
+		back, err := parseTimeSpan(formatSpan(d))
+		if err != nil || back != d {
+			t.Fatalf("%q → %v → %q → %v, %v", s, d, formatSpan(d), back, err)
+		}
+	})
+}
