@@ -50,3 +50,35 @@ func TestSchemaRejectsWhatIISRejects(t *testing.T) {
 		})
 	}
 }
+
+// The rule fixtures agree with the schema: every web.config that clears
+// a rule is valid IIS configuration, and every one that triggers a rule
+// about IIS's own schema is invalid to xmllint too.
+func TestRuleFixturesAgainstSchema(t *testing.T) {
+	schemaRules := map[string]bool{
+		RuleUnknownElement: true, RuleUnknownAttribute: true, RuleInvalidValue: true,
+		RuleValueOutOfRange: true, RuleMissingProcessPath: true,
+	}
+	for _, rule := range Rules() {
+		t.Run(rule.ID, func(t *testing.T) {
+			dir := filepath.Join("testdata", "rules", strings.TrimPrefix(rule.ID, "iis/"))
+			clear, err := os.ReadFile(filepath.Join(dir, "clear.config"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := lint(t, "clear.config", clear); err != nil {
+				t.Errorf("clear.config does not validate: %v", err)
+			}
+			if !schemaRules[rule.ID] {
+				return
+			}
+			trigger, err := os.ReadFile(filepath.Join(dir, "trigger.config"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := lint(t, "trigger.config", trigger); err == nil {
+				t.Errorf("trigger.config validates, but %s says IIS rejects it", rule.ID)
+			}
+		})
+	}
+}
