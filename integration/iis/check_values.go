@@ -66,7 +66,7 @@ func (ck *checker) value(e *Element, a Attr, as attrSpec) {
 	case kindUint:
 		n, err := strconv.ParseUint(v, 10, 64)
 		if err != nil {
-			if strings.HasPrefix(v, "-") || isDigits(strings.TrimPrefix(v, "-")) {
+			if isDigits(strings.TrimPrefix(v, "-")) { // negative, or beyond 64 bits
 				outOfRange(v, strconv.FormatUint(as.min, 10), strconv.FormatUint(as.max, 10))
 				return
 			}

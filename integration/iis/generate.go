@@ -39,7 +39,7 @@ func Generate(c *config.Config, mode Mode) ([]output.File, error) {
 			files = append(files, output.File{Name: ARRScript, Content: script})
 		}
 	default:
-		_, err = ParseMode(string(mode))
+		err = fmt.Errorf("IIS mode %q: want httpplatform, ancm or arr (see ParseMode)", string(mode))
 	}
 	if err != nil {
 		return nil, err

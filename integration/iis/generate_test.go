@@ -102,6 +102,7 @@ func TestGenerateRefuses(t *testing.T) {
 			c.Proxy.Upstreams = []config.Address{"127.0.0.1:5000", "127.0.0.1:5001"}
 		}, "server farm"},
 		{"unknown mode", Mode("fastcgi"), func(*config.Config) {}, "want httpplatform, ancm or arr"},
+		{"a mode not parsed first", Mode("ARR"), func(*config.Config) {}, "want httpplatform, ancm or arr"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
