@@ -115,7 +115,7 @@ func (ck *checker) process(servers []*Element, c *config.Config) {
 			}
 			args, _ := sec.Attr("arguments")
 			wantArgs := windowsArgs(cmd[1:])
-			if pp.Value == cmd[0] && strings.TrimSpace(args.Value) == wantArgs {
+			if pp.Value == cmd[0] && strings.TrimSpace(args.Value) == strings.TrimSpace(wantArgs) {
 				continue
 			}
 			ck.add(RuleProcessPathMismatch, findings.Warning, pp.Line,

@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"errors"
 	"testing"
+	"time"
+
+	"github.com/apphost/apphost/config"
 )
 
 // FuzzParseCheck: any input either parses or fails with a *ParseError
@@ -51,6 +54,44 @@ func FuzzTimeSpan(f *testing.F) {
 		back, err := parseTimeSpan(formatSpan(d))
 		if err != nil || back != d {
 			t.Fatalf("%q → %v → %q → %v, %v", s, d, formatSpan(d), back, err)
+		}
+	})
+}
+
+// FuzzGenerate: whatever the program, its arguments, environment and
+// limits, Generate either refuses with a reason or writes a web.config
+// that parses and passes Check against the same description (so every
+// value is escaped, in range, and read back as written).
+func FuzzGenerate(f *testing.F) {
+	f.Add(`C:\apps\shop.exe`, `--config "C:\a b\c.yaml"`, "production", int64(30_000_000), int64(60), int64(35), 10)
+	f.Add(`.\shop.exe`, `\\server\share\`, `<&>"'`, int64(0), int64(7200), int64(3600), 1000)
+	f.Add("shop", "\x01", "tab\there", int64(1<<40), int64(0), int64(0), 0)
+	f.Fuzz(func(t *testing.T, program, arg, envValue string, body, startup, stop int64, rapid int) {
+		c := config.Default()
+		c.Supervise.Command = []string{program, arg}
+		c.Supervise.Environment = []string{"MODE=" + envValue}
+		c.App.Limits.MaxRequestBody = config.Size(body)
+		c.Supervise.StartupTimeout = time.Duration(startup) * time.Second
+		c.Supervise.StopTimeout = time.Duration(stop) * time.Second
+		c.Supervise.RapidFailsPerMinute = rapid
+		if c.Validate() != nil || body < 0 || startup < 0 || stop < 0 || startup > 1<<32 || stop > 1<<32 {
+			return
+		}
+		for _, mode := range Modes() {
+			files, err := Generate(c, mode)
+			if err != nil {
+				if err.Error() == "" {
+					t.Fatal("an empty error")
+				}
+				continue
+			}
+			doc, err := Parse(WebConfig, files[0].Content)
+			if err != nil {
+				t.Fatalf("%s: generated output does not parse: %v\n%s", mode, err, files[0].Content)
+			}
+			if got := Check(doc, c); len(got) > 0 {
+				t.Fatalf("%s: generated output has findings %v\n%s", mode, got, files[0].Content)
+			}
 		}
 	})
 }

@@ -2,6 +2,7 @@ package iis
 
 import (
 	"strconv"
+	"strings"
 
 	"github.com/apphost/apphost/config"
 )
@@ -18,8 +19,17 @@ type moduleValues struct {
 
 func deriveModuleValues(c *config.Config) (moduleValues, error) {
 	s := c.Supervise
-	if len(s.Command) == 0 || s.Command[0] == "" {
+	if len(s.Command) == 0 || strings.TrimSpace(s.Command[0]) == "" {
 		return moduleValues{}, errNoCommand
+	}
+	if err := checkXMLText("supervise.command", s.Command...); err != nil {
+		return moduleValues{}, err
+	}
+	if err := checkXMLText("supervise.environment", s.Environment...); err != nil {
+		return moduleValues{}, err
+	}
+	if err := checkXMLText("supervise.log_file", s.LogFile); err != nil {
+		return moduleValues{}, err
 	}
 	v := moduleValues{processPath: s.Command[0], arguments: windowsArgs(s.Command[1:])}
 	var n1, n2 string

@@ -101,6 +101,11 @@ func TestGenerateRefuses(t *testing.T) {
 		{"arr to several instances", ModeARR, func(c *config.Config) {
 			c.Proxy.Upstreams = []config.Address{"127.0.0.1:5000", "127.0.0.1:5001"}
 		}, "server farm"},
+		{"a control character in an argument", ModeANCM, func(c *config.Config) { c.Supervise.Command = []string{"app.exe", "a\x01b"} }, "U+0001"},
+		{"invalid UTF-8 in the environment", ModeHTTPPlatform, func(c *config.Config) {
+			c.Supervise.Command = []string{"app.exe"}
+			c.Supervise.Environment = []string{"A=\xff"}
+		}, "supervise.environment"},
 		{"unknown mode", Mode("fastcgi"), func(*config.Config) {}, "want httpplatform, ancm or arr"},
 		{"a mode not parsed first", Mode("ARR"), func(*config.Config) {}, "want httpplatform, ancm or arr"},
 	}
