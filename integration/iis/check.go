@@ -16,6 +16,7 @@ import (
 // come sorted by line.
 func Check(doc *Document, c *config.Config) []findings.Finding {
 	ck := &checker{doc: doc}
+	ck.sectionGroupCase(doc.Root)
 	servers := webServers(doc.Root)
 	specs := sections()
 	for _, s := range servers {
@@ -145,4 +146,24 @@ func sortedKeys[V any](m map[string]V) []string {
 // equalFoldAny reports whether s is one of vals, ignoring case.
 func equalFoldAny(s string, vals ...string) bool {
 	return slices.ContainsFunc(vals, func(v string) bool { return strings.EqualFold(s, v) })
+}
+
+// sectionGroupCase reports <system.webserver> and other spellings of
+// <system.webServer> that differ only in case: IIS does not read them,
+// and neither would the other checks.
+func (ck *checker) sectionGroupCase(root *Element) {
+	candidates := []*Element{}
+	for _, e := range root.Children {
+		candidates = append(candidates, e)
+		if e.Name == "location" {
+			candidates = append(candidates, e.Children...)
+		}
+	}
+	for _, e := range candidates {
+		if e.Name != "system.webServer" && strings.EqualFold(e.Name, "system.webServer") {
+			ck.add(RuleUnknownElement, findings.Error, e.Line,
+				fmt.Sprintf("unknown section group <%s>", e.Name),
+				"element names are case-sensitive: write <system.webServer>")
+		}
+	}
 }

@@ -179,3 +179,15 @@ func TestSectionNames(t *testing.T) {
 		t.Errorf("want one unknown-element on line 3 suggesting <aspNetCore>, got %v", got)
 	}
 }
+
+// <system.webserver> is not <system.webServer>.
+func TestSectionGroupCase(t *testing.T) {
+	d, err := Parse("web.config", []byte("<configuration>\n<location path=\".\">\n<system.webserver />\n</location>\n</configuration>"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := Check(d, nil)
+	if len(got) != 1 || got[0].Rule != RuleUnknownElement || got[0].Line != 3 {
+		t.Errorf("want one unknown-element on line 3, got %v", got)
+	}
+}
