@@ -13,9 +13,9 @@ import (
 	"github.com/apphost/apphost/tests/harness"
 )
 
-// runApphost runs the built apphost binary and returns its output and
+// iisRunApphost runs the built apphost binary and returns its output and
 // exit status.
-func runApphost(t *testing.T, dir string, args ...string) (stdout, stderr string, code int) {
+func iisRunApphost(t *testing.T, dir string, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
 	cmd := exec.Command(harness.Apphost(t), args...)
 	cmd.Dir = dir
@@ -32,7 +32,7 @@ func runApphost(t *testing.T, dir string, args ...string) (stdout, stderr string
 	return out.String(), errb.String(), code
 }
 
-func repoFile(t *testing.T, rel string) string {
+func iisRepoFile(t *testing.T, rel string) string {
 	t.Helper()
 	p, err := filepath.Abs(filepath.Join("..", "..", rel))
 	if err != nil {
@@ -45,15 +45,15 @@ func repoFile(t *testing.T, rel string) string {
 // result against the same description, and see the exit codes the
 // docs promise for findings and for unreadable input.
 func TestIISGenerateThenCheck(t *testing.T) {
-	desc := repoFile(t, "deploy/apphost.yaml")
+	desc := iisRepoFile(t, "deploy/apphost.yaml")
 	for _, mode := range []string{"httpplatform", "ancm", "arr"} {
 		t.Run(mode, func(t *testing.T) {
 			dir := t.TempDir()
-			_, stderr, code := runApphost(t, dir, "gen", "iis", "--mode", mode, "-f", desc, "-o", "site")
+			_, stderr, code := iisRunApphost(t, dir, "gen", "iis", "--mode", mode, "-f", desc, "-o", "site")
 			if code != 0 {
 				t.Fatalf("gen exit %d: %s", code, stderr)
 			}
-			out, stderr, code := runApphost(t, dir, "check", "iis", "site/web.config", "-f", desc)
+			out, stderr, code := iisRunApphost(t, dir, "check", "iis", "site/web.config", "-f", desc)
 			if code != 0 || !strings.Contains(out, "0 error(s), 0 warning(s)") {
 				t.Fatalf("check of generated output: exit %d\n%s%s", code, out, stderr)
 			}
@@ -61,7 +61,7 @@ func TestIISGenerateThenCheck(t *testing.T) {
 			if err := os.WriteFile(filepath.Join(dir, "site", "web.config"), []byte("<configuration />"), 0o644); err != nil {
 				t.Fatal(err)
 			}
-			if _, stderr, code := runApphost(t, dir, "gen", "iis", "--mode", mode, "-f", desc, "-o", "site"); code != 2 || !strings.Contains(stderr, "--force") {
+			if _, stderr, code := iisRunApphost(t, dir, "gen", "iis", "--mode", mode, "-f", desc, "-o", "site"); code != 2 || !strings.Contains(stderr, "--force") {
 				t.Errorf("overwrite without --force: exit %d, %s", code, stderr)
 			}
 		})
@@ -70,7 +70,7 @@ func TestIISGenerateThenCheck(t *testing.T) {
 
 func TestIISCheckExitCodes(t *testing.T) {
 	dir := t.TempDir()
-	rules := repoFile(t, "integration/iis/testdata/rules")
+	rules := iisRepoFile(t, "integration/iis/testdata/rules")
 	broken := filepath.Join(dir, "broken.config")
 	if err := os.WriteFile(broken, []byte("<configuration>\n<system.webServer>\n<aspNetCore>\n</system.webServer>\n"), 0o644); err != nil {
 		t.Fatal(err)
@@ -89,12 +89,12 @@ func TestIISCheckExitCodes(t *testing.T) {
 		{"broken XML names file and line", []string{"check", "iis", broken}, 2, broken + ":4:"},
 		{"a missing file", []string{"check", "iis", filepath.Join(dir, "nope.config")}, 2, "nope.config"},
 		{"an unknown format", []string{"check", "iis", "--format", "xml", broken}, 2, "format"},
-		{"gen without a mode", []string{"gen", "iis", "-f", repoFile(t, "deploy/apphost.yaml")}, 2, "mode"},
-		{"gen with an unknown mode", []string{"gen", "iis", "--mode", "fastcgi", "-f", repoFile(t, "deploy/apphost.yaml")}, 2, "want httpplatform, ancm or arr"},
+		{"gen without a mode", []string{"gen", "iis", "-f", iisRepoFile(t, "deploy/apphost.yaml")}, 2, "mode"},
+		{"gen with an unknown mode", []string{"gen", "iis", "--mode", "fastcgi", "-f", iisRepoFile(t, "deploy/apphost.yaml")}, 2, "want httpplatform, ancm or arr"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			out, stderr, code := runApphost(t, dir, tc.args...)
+			out, stderr, code := iisRunApphost(t, dir, tc.args...)
 			if code != tc.code || !strings.Contains(out+stderr, tc.contains) {
 				t.Errorf("exit %d (want %d), output lacks %q:\n%s%s", code, tc.code, tc.contains, out, stderr)
 			}
@@ -103,8 +103,8 @@ func TestIISCheckExitCodes(t *testing.T) {
 }
 
 func TestIISCheckJSON(t *testing.T) {
-	rules := repoFile(t, "integration/iis/testdata/rules")
-	out, stderr, code := runApphost(t, t.TempDir(), "check", "iis", "--format", "json", rules+"/value-out-of-range/trigger.config")
+	rules := iisRepoFile(t, "integration/iis/testdata/rules")
+	out, stderr, code := iisRunApphost(t, t.TempDir(), "check", "iis", "--format", "json", rules+"/value-out-of-range/trigger.config")
 	if code != 1 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
