@@ -10,14 +10,15 @@ import (
 	"github.com/apphost/apphost/integration/findings"
 )
 
-var timeSpanSyntax = regexp.MustCompile(`^(?:(\d{1,5})\.)?(\d{2}):(\d{2}):(\d{2})$`)
+var timeSpanSyntax = regexp.MustCompile(`^(?:(\d{1,5})\.)?(\d{2,5}):(\d{2}):(\d{2})$`)
 
-// parseTimeSpan reads IIS's time span, hh:mm:ss or d.hh:mm:ss (hours
-// 0–23, minutes and seconds 0–59).
+// parseTimeSpan reads IIS's time span: hh:mm:ss, where hours may pass 23
+// (the ASP.NET Core Module documents 360:00:00), or d.hh:mm:ss with hours
+// 0–23; minutes and seconds 0–59.
 func parseTimeSpan(s string) (time.Duration, error) {
 	m := timeSpanSyntax.FindStringSubmatch(s)
 	if m == nil {
-		return 0, fmt.Errorf("%q is not a time span: want hh:mm:ss such as 00:02:00, or d.hh:mm:ss for a day or more", s)
+		return 0, fmt.Errorf("%q is not a time span: want hh:mm:ss such as 00:02:00, or d.hh:mm:ss", s)
 	}
 	n := make([]int64, 4)
 	for i, p := range m[1:] {
@@ -25,8 +26,8 @@ func parseTimeSpan(s string) (time.Duration, error) {
 			n[i], _ = strconv.ParseInt(p, 10, 64)
 		}
 	}
-	if n[1] > 23 || n[2] > 59 || n[3] > 59 {
-		return 0, fmt.Errorf("%q is not a time span: hours go to 23 and minutes and seconds to 59 (write 1.00:00:00 for a day)", s)
+	if (m[1] != "" && n[1] > 23) || n[2] > 59 || n[3] > 59 {
+		return 0, fmt.Errorf("%q is not a time span: minutes and seconds go to 59, and hours to 23 after a day count", s)
 	}
 	return time.Duration(n[0])*24*time.Hour + time.Duration(n[1])*time.Hour + time.Duration(n[2])*time.Minute + time.Duration(n[3])*time.Second, nil
 }
@@ -84,6 +85,10 @@ func (ck *checker) value(e *Element, a Attr, as attrSpec) {
 		}
 		if d > as.maxSpan {
 			outOfRange(v, "00:00:00", formatSpan(as.maxSpan))
+			return
+		}
+		if as.spanStep > 0 && d%as.spanStep != 0 {
+			invalid("%q is not a whole number of minutes, which is what <%s> counts in", a.Value, e.Name)
 		}
 	}
 }
@@ -110,7 +115,11 @@ func kindWant(as attrSpec) string {
 	case kindUint:
 		return fmt.Sprintf("a whole number from %d to %d", as.min, as.max)
 	case kindTimeSpan:
-		return "hh:mm:ss (such as 00:02:00) or d.hh:mm:ss, at most " + formatSpan(as.maxSpan)
+		want := "hh:mm:ss (such as 00:02:00) or d.hh:mm:ss, at most " + formatSpan(as.maxSpan)
+		if as.spanStep == time.Minute {
+			want += ", in whole minutes"
+		}
+		return want
 	}
 	return "text"
 }

@@ -20,10 +20,12 @@ const (
 	maxRapidFails = 100
 	// maxAllowedContentLength is a uint (32 bits): 4 GB − 1.
 	maxContentLength = math.MaxUint32
-	// requestTimeout: aspNetCore up to 360 days; httpPlatform's schema
-	// allows 0–2592000 seconds (30 days).
-	maxANCMRequestTimeout         = 360 * 24 * time.Hour
-	maxHTTPPlatformRequestTimeout = 2592000 * time.Second
+	// requestTimeout: the modules' schemas allow 0–1296000 seconds
+	// (360:00:00, 15 days) for aspNetCore, in steps of a second, and
+	// 0–2592000 seconds (30 days) for httpPlatform, in whole minutes.
+	maxANCMRequestTimeout          = 1296000 * time.Second
+	maxHTTPPlatformRequestTimeout  = 2592000 * time.Second
+	httpPlatformRequestTimeoutStep = time.Minute
 	// defaultRequestTimeout is both modules' default: two minutes.
 	defaultRequestTimeout = "00:02:00"
 	// defaultStartupRetryCount is HttpPlatformHandler's default.

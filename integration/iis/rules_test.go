@@ -109,10 +109,14 @@ func TestValueRules(t *testing.T) {
 		{"rapidFailsPerMinute above 100", `rapidFailsPerMinute="101"`, RuleValueOutOfRange},
 		{"processesPerApplication zero", `processesPerApplication="0"`, RuleValueOutOfRange},
 		{"requestTimeout hh:mm:ss", `requestTimeout="00:20:00"`, ""},
-		{"requestTimeout with days", `requestTimeout="360.00:00:00"`, ""},
-		{"requestTimeout beyond 360 days", `requestTimeout="361.00:00:00"`, RuleValueOutOfRange},
-		{"requestTimeout as seconds", `requestTimeout="120"`, RuleInvalidValue},
-		{"requestTimeout with 24 hours", `requestTimeout="24:00:00"`, RuleInvalidValue},
+		{"requestTimeout at the documented maximum", `requestTimeout="360:00:00"`, ""},
+		{"requestTimeout at the maximum in days", `requestTimeout="15.00:00:00"`, ""},
+		{"requestTimeout a second beyond 360 hours", `requestTimeout="360:00:01"`, RuleValueOutOfRange},
+		{"requestTimeout of 360 days", `requestTimeout="360.00:00:00"`, RuleValueOutOfRange},
+		{"requestTimeout in seconds", `requestTimeout="00:02:30"`, ""},
+		{"requestTimeout as a number", `requestTimeout="120"`, RuleInvalidValue},
+		{"requestTimeout with 24 hours after days", `requestTimeout="1.24:00:00"`, RuleInvalidValue},
+		{"requestTimeout with 60 minutes", `requestTimeout="00:60:00"`, RuleInvalidValue},
 		{"boolean in capitals", `stdoutLogEnabled="FALSE"`, ""},
 		{"boolean as yes", `disableStartUpErrorPage="yes"`, RuleInvalidValue},
 		{"hosting model in lower case", `hostingModel="outofprocess"`, ""},
@@ -137,17 +141,32 @@ func TestValueRules(t *testing.T) {
 	}
 }
 
-// The httpPlatform requestTimeout stops at 30 days, as its schema says.
-func TestHTTPPlatformRequestTimeoutRange(t *testing.T) {
-	doc := `<configuration><system.webServer><handlers><add name="h" path="*" verb="*" modules="httpPlatformHandler" /></handlers>` +
-		`<httpPlatform processPath="app.exe" requestTimeout="31.00:00:00" /></system.webServer></configuration>`
-	d, err := Parse("web.config", []byte(doc))
-	if err != nil {
-		t.Fatal(err)
+// The httpPlatform requestTimeout stops at 30 days and counts in whole
+// minutes, as its schema says (timeSpanRange 0,2592000,60).
+func TestHTTPPlatformRequestTimeout(t *testing.T) {
+	cases := []struct {
+		name, value, rule, mention string
+	}{
+		{"30 days is the maximum", "30.00:00:00", "", ""},
+		{"31 days is beyond it", "31.00:00:00", RuleValueOutOfRange, "30.00:00:00"},
+		{"seconds are not accepted", "00:02:30", RuleInvalidValue, "whole number of minutes"},
 	}
-	got := Check(d, nil)
-	if len(got) != 1 || got[0].Rule != RuleValueOutOfRange || !strings.Contains(got[0].Message, "30.00:00:00") {
-		t.Errorf("want one out-of-range finding naming 30.00:00:00, got %v", got)
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			doc := `<configuration><system.webServer><handlers><add name="h" path="*" verb="*" modules="httpPlatformHandler" /></handlers>` +
+				`<httpPlatform processPath="app.exe" requestTimeout="` + tc.value + `" /></system.webServer></configuration>`
+			d, err := Parse("web.config", []byte(doc))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := Check(d, nil)
+			switch {
+			case tc.rule == "" && len(got) > 0:
+				t.Errorf("want no finding, got %v", got)
+			case tc.rule != "" && (len(got) != 1 || got[0].Rule != tc.rule || !strings.Contains(got[0].Message, tc.mention)):
+				t.Errorf("want one %s mentioning %q, got %v", tc.rule, tc.mention, got)
+			}
+		})
 	}
 }
 

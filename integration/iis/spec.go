@@ -17,6 +17,7 @@ type attrSpec struct {
 	kind     valueKind
 	min, max uint64
 	maxSpan  time.Duration
+	spanStep time.Duration // a time span must be a multiple of it; 0: a second
 	enum     []string
 	required bool
 }
@@ -37,8 +38,8 @@ var (
 )
 
 func uintRange(min, max uint64) attrSpec { return attrSpec{kind: kindUint, min: min, max: max} }
-func timeSpan(max time.Duration) attrSpec {
-	return attrSpec{kind: kindTimeSpan, maxSpan: max}
+func timeSpan(max, step time.Duration) attrSpec {
+	return attrSpec{kind: kindTimeSpan, maxSpan: max, spanStep: step}
 }
 func enum(vals ...string) attrSpec { return attrSpec{kind: kindEnum, enum: vals} }
 
@@ -48,7 +49,12 @@ func named() *elemSpec { return &elemSpec{attrs: map[string]attrSpec{"name": req
 func nameValue() *elemSpec {
 	return &elemSpec{attrs: map[string]attrSpec{"name": required, "value": required}}
 }
-func environmentSpec() *elemSpec { return collection("environmentVariable", nameValue(), true) }
+func environmentSpec() *elemSpec { return collection("environmentVariable", nameValue(), false) }
+
+// recycleSpec lists files whose change makes the module restart the app.
+func recycleSpec() *elemSpec {
+	return collection("file", &elemSpec{attrs: map[string]attrSpec{"path": required}}, false)
+}
 
 // collection is an IIS collection: add elements (called addName), clear,
 // and remove when the collection allows it.
@@ -85,17 +91,21 @@ func sections() map[string]*elemSpec {
 			"forwardWindowsAuthToken": boolean,
 		}
 	}
-	httpPlatform := &elemSpec{attrs: moduleAttrs(), children: map[string]*elemSpec{"environmentVariables": environmentSpec()}}
+	httpPlatform := &elemSpec{attrs: moduleAttrs(), children: map[string]*elemSpec{
+		"environmentVariables": environmentSpec(),
+		"recycleOnFileChange":  recycleSpec(),
+	}}
 	httpPlatform.attrs["startupRetryCount"] = uintRange(0, maxRapidFails)
-	httpPlatform.attrs["requestTimeout"] = timeSpan(maxHTTPPlatformRequestTimeout)
+	httpPlatform.attrs["requestTimeout"] = timeSpan(maxHTTPPlatformRequestTimeout, httpPlatformRequestTimeoutStep)
 
 	aspNetCore := &elemSpec{attrs: moduleAttrs(), children: map[string]*elemSpec{
 		"environmentVariables": environmentSpec(),
 		"handlerSettings":      collection("handlerSetting", nameValue(), false),
+		"recycleOnFileChange":  recycleSpec(),
 	}}
 	aspNetCore.attrs["hostingModel"] = enum("InProcess", "OutOfProcess")
 	aspNetCore.attrs["shutdownTimeLimit"] = uintRange(0, maxShutdownTimeLimit)
-	aspNetCore.attrs["requestTimeout"] = timeSpan(maxANCMRequestTimeout)
+	aspNetCore.attrs["requestTimeout"] = timeSpan(maxANCMRequestTimeout, 0)
 	aspNetCore.attrs["disableStartUpErrorPage"] = boolean
 
 	rule := &elemSpec{
