@@ -67,7 +67,8 @@ func ExampleGenerate() {
 	//                   rapidFailsPerMinute="10"
 	//                   requestTimeout="00:02:00"
 	//                   stdoutLogEnabled="false"
-	//                   stdoutLogFile=".\logs\shop-stdout" />
+	//                   stdoutLogFile=".\logs\shop-stdout"
+	//                   forwardWindowsAuthToken="false" />
 	//       <security>
 	//         <requestFiltering>
 	//           <requestLimits maxAllowedContentLength="30000000" />

@@ -108,6 +108,9 @@ func aspNetCoreSection(c *config.Config) ([]*node, error) {
 		"requestTimeout", defaultRequestTimeout,
 		"stdoutLogEnabled", "false",
 		"stdoutLogFile", v.stdoutLogFile,
+		// The module's default, true, hands the process a Windows token
+		// handle for every request, which only .NET can use.
+		"forwardWindowsAuthToken", "false",
 	)
 	if env := environment(c); env != nil {
 		section.add(env)
