@@ -8,8 +8,8 @@ import (
 	"github.com/apphost/apphost/integration/findings"
 )
 
-// proxyRule is a rewrite rule whose action sends the request to another
-// server, which ARR does for a Rewrite to an absolute http(s) URL.
+// proxyRule is an enabled rewrite rule whose action sends the request to
+// another server, which ARR does for a Rewrite to an absolute http(s) URL.
 type proxyRule struct {
 	rule   *Element
 	action Attr
@@ -22,6 +22,9 @@ type proxyRule struct {
 func proxyRules(servers []*Element) []proxyRule {
 	var out []proxyRule
 	for _, rule := range find(servers, "rewrite", "rules", "rule") {
+		if on, ok := rule.Attr("enabled"); ok && strings.EqualFold(strings.TrimSpace(on.Value), "false") {
+			continue
+		}
 		action := rule.Child("action")
 		if action == nil {
 			continue

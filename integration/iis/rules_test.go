@@ -210,3 +210,21 @@ func TestSectionGroupCase(t *testing.T) {
 		t.Errorf("want one unknown-element on line 3, got %v", got)
 	}
 }
+
+// A disabled rule proxies nothing, so it is not held to the proxy rules.
+func TestDisabledRuleIsIgnored(t *testing.T) {
+	doc := `<configuration><system.webServer><rewrite><rules><rule name="old" enabled="false">` +
+		`<match url="(.*)" /><action type="Rewrite" url="http://127.0.0.1:9464/{R:1}" /></rule></rules></rewrite></system.webServer></configuration>`
+	d, err := Parse("web.config", []byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := config.Load("testdata/rules/apphost.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 30MB is IIS's default body limit too, so nothing else is found.
+	if got := Check(d, c); len(got) > 0 {
+		t.Errorf("want no findings, got %v", got)
+	}
+}
