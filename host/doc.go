@@ -83,8 +83,8 @@
 // them through, so under HttpPlatformHandler MS-ASPNETCORE-CLIENTCERT is
 // removed unread and POST /iisintegration is the application's. IIS's
 // forwarding headers (X-Forwarded-For with the client's port, as in
-// "[::1]:38792", and X-Forwarded-Proto) come from a loopback peer and are
-// left to the forwarded-headers step. The operator's duty: keep the admin
+// "[::1]:38792", and X-Forwarded-Proto) come from a loopback peer, which
+// the forwarded-headers middleware trusts by default. The operator's duty: keep the admin
 // address distinct per IIS application (or "off"), since IIS chooses the
 // public port but not the admin one.
 //
@@ -92,7 +92,7 @@
 //
 // A request passes, outermost first: the listener's connection limit,
 // net/http (header size backstop, timeouts, HTTP/1.1 and h2c), the host's
-// request limits, IIS mode's step (when under IIS), the access log
-// (combined log format), panic recovery (500, logged with its stack through
-// log/slog) and the application's handler.
+// request limits, IIS mode's step (when under IIS), the forwarded-headers
+// middleware, the access log (combined log format), panic recovery (500,
+// logged with its stack through log/slog) and the application's handler.
 package host

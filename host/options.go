@@ -2,6 +2,7 @@ package host
 
 import (
 	"fmt"
+	"github.com/apphost/apphost/forwarded"
 	"io"
 	"io/fs"
 	"log/slog"
@@ -49,6 +50,12 @@ type Options struct {
 	// example "/metrics"). The paths /healthz and /readyz are reserved.
 	AdminHandlers map[string]http.Handler
 
+	// Forwarded configures the forwarded-headers middleware, which is
+	// always in the request path. The zero value is its default: trust
+	// loopback and unix-socket peers, read X-Forwarded-*, one hop. Set
+	// Forwarded.Headers to forwarded.None to read no forwarding header.
+	Forwarded forwarded.Options
+
 	// Getenv reads the environment variables IIS mode is detected from
 	// (see [DetectIIS]): under IIS's ASP.NET Core Module or HttpPlatformHandler
 	// the server listens on 127.0.0.1:<the port IIS chose> instead of
@@ -77,6 +84,7 @@ type config struct {
 	logger          *slog.Logger
 	accessLog       io.Writer // nil when off
 	adminHandlers   map[string]http.Handler
+	forwarded       *forwarded.Middleware
 	iis             *iisMode // nil when not under IIS
 }
 
@@ -115,6 +123,9 @@ func (o Options) resolve() (config, error) {
 	var err error
 	if c.limits, err = o.Limits.resolve(); err != nil {
 		return c, err
+	}
+	if c.forwarded, err = forwarded.New(o.Forwarded); err != nil {
+		return c, fmt.Errorf("forwarded headers: %w", err)
 	}
 
 	listen := o.Listen

@@ -8,6 +8,7 @@ import (
 
 	"github.com/apphost/apphost/config"
 	"github.com/apphost/apphost/diagnostic"
+	"github.com/apphost/apphost/forwarded"
 	"github.com/apphost/apphost/host"
 	"github.com/spf13/cobra"
 )
@@ -42,20 +43,6 @@ func newServeCommand() *cobra.Command {
 	return cmd
 }
 
-// diagnosticInfo is what the host established about r for the diagnostic
-// report: the path base it stripped (IIS mode's application path), the
-// scheme, the connection's peer and the client's certificate.
-func diagnosticInfo(r *http.Request) diagnostic.Info {
-	in := diagnostic.Info{Scheme: "http", PathBase: host.PathBase(r.Context()), Peer: r.RemoteAddr}
-	if r.TLS != nil {
-		in.Scheme = "https"
-	}
-	if cert, ok := host.ClientCertificate(r); ok {
-		in.ClientCertificate = cert.Subject.String()
-	}
-	return in
-}
-
 // accessLogWriter is where the access log goes: the command's standard
 // output, or nowhere when app.access_log is false.
 func accessLogWriter(cfg *config.Config, stdout io.Writer) io.Writer {
@@ -63,4 +50,24 @@ func accessLogWriter(cfg *config.Config, stdout io.Writer) io.Writer {
 		return io.Discard
 	}
 	return stdout
+}
+
+// diagnosticInfo is what the host restored for a request: the scheme and
+// client from trusted forwarding headers, the path base (IIS mode's
+// application path, then a trusted forwarded prefix), the connection's own
+// peer and the client's certificate.
+func diagnosticInfo(r *http.Request) diagnostic.Info {
+	in := diagnostic.Info{Scheme: "http", PathBase: host.PathBase(r.Context()), Peer: r.RemoteAddr}
+	if res, ok := forwarded.FromContext(r.Context()); ok {
+		in.Scheme = res.Scheme
+		in.PathBase += res.PathBase
+		in.Peer = res.Peer
+		if res.PeerUnix {
+			in.Peer = "unix:" + res.Peer
+		}
+	}
+	if cert, ok := host.ClientCertificate(r); ok {
+		in.ClientCertificate = cert.Subject.String()
+	}
+	return in
 }

@@ -18,6 +18,7 @@ import (
 	"math/big"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"os/exec"
 	"strings"
@@ -115,18 +116,30 @@ func newRequest(t *testing.T, method, url string, header map[string]string) *htt
 	return req
 }
 
-// assertForwardedClient checks what the host made of the module's
-// X-Forwarded-For and X-Forwarded-Proto for a client at clientAddr.
+// assertForwardedClient checks that the host believed the module's
+// X-Forwarded-For and X-Forwarded-Proto (the module connects from
+// loopback, which the host trusts by default): the client at clientAddr
+// ("203.0.113.5:50123", "[::1]:38792"), over https.
 func assertForwardedClient(t *testing.T, r report, clientAddr string) {
 	t.Helper()
-	if got := r.Headers.Get("X-Forwarded-For"); got != clientAddr {
-		t.Errorf("X-Forwarded-For reaching the application = %q, want the module's %q", got, clientAddr)
+	ap, err := netip.ParseAddrPort(clientAddr)
+	if err != nil {
+		t.Fatalf("client address %q: %v", clientAddr, err)
 	}
-	if got := r.Headers.Get("X-Forwarded-Proto"); got != "https" {
-		t.Errorf("X-Forwarded-Proto reaching the application = %q, want https", got)
+	if r.ClientIP != ap.Addr().String() || r.ClientPort != int(ap.Port()) {
+		t.Errorf("client %s port %d, want the module's X-Forwarded-For %s", r.ClientIP, r.ClientPort, clientAddr)
+	}
+	if r.Scheme != "https" {
+		t.Errorf("scheme %q, want the module's X-Forwarded-Proto https", r.Scheme)
 	}
 	if !strings.HasPrefix(r.Peer, "127.0.0.1:") {
 		t.Errorf("peer = %q, want the module's loopback connection", r.Peer)
+	}
+	if v := r.Headers.Values("X-Forwarded-For"); len(v) != 0 {
+		t.Errorf("X-Forwarded-For %q reached the application after it was applied", v)
+	}
+	if got := r.Headers.Get("X-Original-For"); got != r.Peer {
+		t.Errorf("X-Original-For = %q, want the peer %q", got, r.Peer)
 	}
 }
 
@@ -217,6 +230,19 @@ func TestEmulatedANCMOutOfProcess(t *testing.T) {
 					assertForwardedClient(t, r, locals.last())
 				})
 			}
+
+			t.Run("a client's own X-Forwarded-For is not believed", func(t *testing.T) {
+				front, client, locals := startEmulatedModule(t, "tcp4", m, nil)
+				req := newRequest(t, "GET", front+tt.prefix+"/", map[string]string{"X-Forwarded-For": "203.0.113.5:50123"})
+				r := getReport(t, client, req)
+				ap := netip.MustParseAddrPort(locals.last())
+				if r.ClientIP != ap.Addr().String() || r.ClientPort != int(ap.Port()) {
+					t.Errorf("client %s port %d, want the address the module saw, %s", r.ClientIP, r.ClientPort, ap)
+				}
+				if got := r.Headers.Get("X-Forwarded-For"); got != "203.0.113.5:50123" {
+					t.Errorf("X-Forwarded-For = %q, want the client's unread entry left for the application", got)
+				}
+			})
 
 			t.Run("a request that bypasses IIS is rejected with 400", func(t *testing.T) {
 				tests := []struct {
