@@ -154,6 +154,18 @@ func TestIISListensOnItsPortOnly(t *testing.T) {
 	})
 }
 
+// TestIISFromProcessEnvironment proves a nil Options.Getenv reads the
+// process environment, as a service started by IIS needs.
+func TestIISFromProcessEnvironment(t *testing.T) {
+	port := freeLoopbackPort(t)
+	t.Setenv(EnvANCMPort, "")
+	t.Setenv(EnvHTTPPlatformPort, port)
+	s := startServer(t, testApp(), Options{})
+	if addrs := s.Addrs(); len(addrs) != 1 || addrs[0].String() != "127.0.0.1:"+port {
+		t.Fatalf("listening on %v, want 127.0.0.1:%s from HTTP_PLATFORM_PORT", addrs, port)
+	}
+}
+
 // seen is what iisApp reports about the request it received.
 type seen struct {
 	Path, RawPath, PathBase string
