@@ -6,6 +6,7 @@ require (
 	github.com/coreos/go-systemd/v22 v22.7.0
 	github.com/felixge/httpsnoop v1.0.3
 	github.com/gorilla/handlers v1.5.2
+	github.com/realclientip/realclientip-go v1.0.0
 	github.com/spf13/cobra v1.10.2
 	github.com/spf13/pflag v1.0.9
 	gopkg.in/yaml.v3 v3.0.1

@@ -2,7 +2,6 @@ package deploy
 
 import (
 	"bytes"
-	"flag"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -11,22 +10,6 @@ import (
 	"github.com/apphost/apphost/config"
 	"github.com/apphost/apphost/integration/apache"
 )
-
-// defineApacheUpdate defines the package's -update flag unless another
-// test file of the package already has; apacheUpdateRequested reads it.
-func defineApacheUpdate() bool {
-	if flag.Lookup("update") == nil {
-		flag.Bool("update", false, "rewrite the generated files under deploy/")
-	}
-	return true
-}
-
-var _ = defineApacheUpdate()
-
-func apacheUpdateRequested() bool {
-	f := flag.Lookup("update")
-	return f != nil && f.Value.String() == "true"
-}
 
 // versionInHeader matches the apphost version in a generated header, which
 // changes with every build and is not part of what must stay in sync.
@@ -43,7 +26,7 @@ func TestApacheInSync(t *testing.T) {
 	}
 	for _, f := range files {
 		path := filepath.Join("apache", f.Name)
-		if apacheUpdateRequested() {
+		if *update {
 			if err := os.MkdirAll("apache", 0o755); err != nil {
 				t.Fatal(err)
 			}

@@ -16,6 +16,7 @@ func newCheckCommand() *cobra.Command {
 			"--fail-on, 1 when one does, 2 for usage errors or unreadable input.",
 	}
 	check.AddCommand(newCheckApacheCommand())
+	check.AddCommand(newCheckIISCommand())
 	return check
 }
 

@@ -17,6 +17,7 @@ func newGenCommand() *cobra.Command {
 			"written atomically; an existing file with other content is kept unless --force.",
 	}
 	gen.AddCommand(newGenApacheCommand())
+	gen.AddCommand(newGenIISCommand())
 	return gen
 }
 
