@@ -50,6 +50,8 @@ type checker struct {
 	out     []findings.Finding
 	// used records the upstreams some target reaches, for upstream-unused.
 	used map[string]bool
+	// reported holds the findings already added.
+	reported map[findings.Finding]bool
 }
 
 // add records a finding once: a balancer shared by several virtual hosts
@@ -60,11 +62,13 @@ func (c *checker) add(id, file string, line int, format string, a ...any) {
 		Rule: id, Severity: r.severity, File: file, Line: line,
 		Message: fmt.Sprintf(format, a...), Fix: r.fix,
 	}
-	for _, old := range c.out {
-		if old == f {
-			return
-		}
+	if c.reported[f] {
+		return
 	}
+	if c.reported == nil {
+		c.reported = map[findings.Finding]bool{}
+	}
+	c.reported[f] = true
 	c.out = append(c.out, f)
 }
 
@@ -143,27 +147,25 @@ func (c *checker) undefinedVariables() {
 // reverse reports ProxyPass without a ProxyPassReverse for the same path
 // and URL.
 func (c *checker) reverse(s *scope) {
-	var reverses []pass
+	reverses := map[string]bool{}
 	for _, it := range s.named("ProxyPassReverse") {
-		if p, ok := passOf(it.d, it.parents); ok {
-			reverses = append(reverses, p)
+		if r, ok := passOf(it.d, it.parents); ok {
+			reverses[reverseKey(r.path, r.url)] = true
 		}
 	}
 	for _, p := range s.passes() {
-		if p.match {
+		if p.match || reverses[reverseKey(p.path, p.url)] {
 			continue
 		}
-		found := false
-		for _, r := range reverses {
-			if sameURL(r.path, p.path) && sameURL(reverseSide(r.url), reverseSide(p.url)) {
-				found = true
-				break
-			}
-		}
-		if !found {
-			c.at(RuleMissingReverse, p.d, "ProxyPass %s %s has no ProxyPassReverse %s %s: Location headers from the app keep the internal address", p.path, p.url, p.path, reverseSide(p.url))
-		}
+		c.at(RuleMissingReverse, p.d, "ProxyPass %s %s has no ProxyPassReverse %s %s: Location headers from the app keep the internal address", p.path, p.url, p.path, reverseSide(p.url))
 	}
+}
+
+// reverseKey makes a ProxyPass and its ProxyPassReverse comparable: the
+// URL the reverse names, trailing slashes and case aside.
+func reverseKey(path, url string) string {
+	norm := func(s string) string { return strings.ToLower(strings.TrimSuffix(s, "/")) }
+	return norm(path) + " " + norm(reverseSide(url))
 }
 
 // reverseSide is the URL ProxyPassReverse names for a worker URL: for
@@ -173,10 +175,6 @@ func reverseSide(url string) string {
 		return after
 	}
 	return url
-}
-
-func sameURL(a, b string) bool {
-	return strings.EqualFold(strings.TrimSuffix(a, "/"), strings.TrimSuffix(b, "/"))
 }
 
 func (c *checker) trailingSlash(s *scope) {

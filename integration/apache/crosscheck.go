@@ -214,14 +214,15 @@ func (c *checker) poolTTL(s *scope) {
 }
 
 func (c *checker) websockets(s *scope) {
-	passes := s.passes()
-	for _, w := range c.workers(s) {
-		up := upgrades(w)
-		for _, p := range passes {
-			if balancerName(p.url) != "" && upgrades(p) {
-				up = true
-			}
+	// upgrade= on a ProxyPass to a balancer covers its members.
+	balancerUpgrades := false
+	for _, p := range s.passes() {
+		if balancerName(p.url) != "" && upgrades(p) {
+			balancerUpgrades = true
 		}
+	}
+	for _, w := range c.workers(s) {
+		up := upgrades(w) || balancerUpgrades
 		switch {
 		case c.dep.Proxy.Websockets && !up:
 			c.at(RuleWebsocketsMissing, w.d, "%s %s does not pass websocket upgrades, which %s turns on", w.d.Name, w.url, c.depName())

@@ -12,6 +12,9 @@ import (
 type scope struct {
 	vhost *Directive
 	items []item
+	// passList caches passes.
+	passList []pass
+	passDone bool
 }
 
 type item struct {
@@ -87,6 +90,10 @@ type pass struct {
 // passes returns the ProxyPass and ProxyPassMatch directives of a scope
 // (not those that exclude a path with "!").
 func (s *scope) passes() []pass {
+	if s.passDone {
+		return s.passList
+	}
+	s.passDone = true
 	var out []pass
 	for _, it := range s.items {
 		d := it.d
@@ -98,6 +105,7 @@ func (s *scope) passes() []pass {
 			out = append(out, p)
 		}
 	}
+	s.passList = out
 	return out
 }
 
