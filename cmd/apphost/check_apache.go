@@ -74,7 +74,7 @@ func runApacheTest(binary string, files []string, loaded *apache.Config) (*findi
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	err := apache.TestSite(ctx, binary, files, loaded)
+	err := apache.SyntaxCheck(ctx, binary, files, loaded)
 	switch {
 	case err == nil:
 		return nil, nil

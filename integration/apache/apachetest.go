@@ -126,12 +126,12 @@ func CheckModules() []string {
 	}
 }
 
-// TestSite runs httpd's own syntax check on site files, as
+// SyntaxCheck runs httpd's own syntax check on site files, as
 // `apphost check apache --apache-test` does: a server root in a temporary
 // directory loads CheckModules and includes the files. When the loaded
 // configuration has no Listen of its own, one is added per virtual host
 // port, as ports.conf would.
-func TestSite(ctx context.Context, binary string, files []string, loaded *Config) error {
+func SyntaxCheck(ctx context.Context, binary string, files []string, loaded *Config) error {
 	dir, err := os.MkdirTemp("", "apphost-apache-test-")
 	if err != nil {
 		return fmt.Errorf("creating server root: %w", err)
@@ -188,7 +188,7 @@ func impliedListen(list []*Directive) []string {
 // syntaxErrorLine matches httpd's "Syntax error on line 3 of /path:".
 var syntaxErrorLine = regexp.MustCompile(`(?i)syntax error on line (\d+) of ([^:]+):`)
 
-// ConfigTestFinding turns a TestSite error into a finding: httpd's
+// ConfigTestFinding turns a SyntaxCheck error into a finding: httpd's
 // message at the file and line it names, or at the first file.
 func ConfigTestFinding(err error, files []string) findings.Finding {
 	f := findings.Finding{Rule: RuleConfigTest, Severity: lookupRule(RuleConfigTest).severity, Fix: lookupRule(RuleConfigTest).fix, Message: strings.Join(strings.Fields(err.Error()), " ")}

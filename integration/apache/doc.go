@@ -19,5 +19,5 @@
 //     deployment description;
 //   - apachetest.go runs the real `apache2 -t` on a temporary server root.
 //
-// Nothing here needs Apache installed except ConfigTest and TestSite.
+// Nothing here needs Apache installed except ConfigTest and SyntaxCheck.
 package apache
