@@ -29,16 +29,7 @@ func startServe(t *testing.T, env []string, args ...string) (*harness.Process, s
 
 func getReport(t *testing.T, url string) map[string]any {
 	t.Helper()
-	resp, err := http.Get(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var m map[string]any
-	if err := json.NewDecoder(resp.Body).Decode(&m); err != nil {
-		t.Fatal(err)
-	}
-	return m
+	return getReportWith(t, url, nil)
 }
 
 func TestServeAnswersWithTheDiagnosticReport(t *testing.T) {
