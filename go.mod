@@ -7,6 +7,7 @@ require (
 	github.com/felixge/httpsnoop v1.0.3
 	github.com/gorilla/handlers v1.5.2
 	github.com/prometheus/client_golang v1.25.0
+	github.com/realclientip/realclientip-go v1.0.0
 	github.com/spf13/cobra v1.10.2
 	github.com/spf13/pflag v1.0.9
 	golang.org/x/sys v0.48.0

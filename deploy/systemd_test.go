@@ -1,7 +1,6 @@
 package deploy
 
 import (
-	"flag"
 	"os"
 	"path/filepath"
 	"testing"
@@ -9,8 +8,6 @@ import (
 	"github.com/apphost/apphost/config"
 	"github.com/apphost/apphost/integration/systemd"
 )
-
-var updateSystemd = flag.Bool("update-systemd", false, "rewrite deploy/systemd/ from deploy/apphost.yaml")
 
 // deploy/systemd/ is what `apphost gen systemd -f deploy/apphost.yaml`
 // writes; this test keeps the two identical.
@@ -25,17 +22,26 @@ func TestSystemdUnitsMatchTheDescription(t *testing.T) {
 	}
 	for _, f := range files {
 		path := filepath.Join("systemd", f.Name)
-		if *updateSystemd {
+		if *update {
+			if err := os.MkdirAll("systemd", 0o755); err != nil {
+				t.Fatal(err)
+			}
 			if err := os.WriteFile(path, f.Content, 0o644); err != nil {
 				t.Fatal(err)
 			}
-			continue
 		}
 		got, err := os.ReadFile(path)
 		if err != nil || string(got) != string(f.Content) {
 			t.Errorf("deploy/%s is out of date with deploy/apphost.yaml; regenerate it with\n"+
 				"  apphost gen systemd -f deploy/apphost.yaml -o deploy/systemd --force\n"+
-				"or go test ./deploy -update-systemd", path)
+				"or go test ./deploy -update", path)
 		}
+	}
+	entries, err := os.ReadDir("systemd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != len(files) {
+		t.Errorf("deploy/systemd holds %d files, the generator writes %d: remove the stale ones", len(entries), len(files))
 	}
 }

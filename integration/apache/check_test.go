@@ -1,0 +1,236 @@
+package apache
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/apphost/apphost/config"
+	"github.com/apphost/apphost/integration/findings"
+)
+
+// good is a virtual host that passes every rule, with the deployment
+// goodYAML describes.
+const good = `<VirtualHost *:80>
+    ServerName shop.example.com
+    ProxyPreserveHost On
+    ProxyTimeout 60
+    LimitRequestBody 30000000
+    RequestHeader unset X-Forwarded-For early
+    RequestHeader unset X-Forwarded-Host early
+    RequestHeader unset X-Forwarded-Prefix early
+    RequestHeader set X-Forwarded-Proto "http"
+    ProxyPass / http://127.0.0.1:5000/ ttl=60
+    ProxyPassReverse / http://127.0.0.1:5000/
+</VirtualHost>
+`
+
+const goodYAML = "name: shop\napp:\n  listen: [127.0.0.1:5000]\n"
+
+// edit returns good with old replaced by new, failing when old is absent.
+func edit(t *testing.T, old, new string) string {
+	t.Helper()
+	if !strings.Contains(good, old) {
+		t.Fatalf("%q not in the good config", old)
+	}
+	return strings.Replace(good, old, new, 1)
+}
+
+// checkText loads conf (and, when yaml is not empty, the deployment)
+// from a temporary directory and runs Check.
+func checkText(t *testing.T, conf, yaml string) []findings.Finding {
+	t.Helper()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "site.conf")
+	if err := os.WriteFile(path, []byte(conf), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	loaded, err := Load([]string{path}, LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var opts CheckOptions
+	if yaml != "" {
+		yp := filepath.Join(dir, "apphost.yaml")
+		if err := os.WriteFile(yp, []byte(yaml), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if opts.Deployment, err = config.Load(yp); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return Check(loaded, opts)
+}
+
+type ruleCase struct {
+	name string
+	conf string
+	yaml string
+	// rule and line are the finding expected; rule "" expects none.
+	rule string
+	line int
+}
+
+func runRuleCases(t *testing.T, cases []ruleCase) {
+	t.Helper()
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			got := checkText(t, tc.conf, tc.yaml)
+			if tc.rule == "" {
+				if len(got) != 0 {
+					t.Fatalf("want no findings, got:\n%s", list(got))
+				}
+				return
+			}
+			for _, f := range got {
+				if f.Rule == tc.rule {
+					if f.Line != tc.line {
+						t.Fatalf("%s on line %d, want line %d:\n%s", tc.rule, f.Line, tc.line, list(got))
+					}
+					if f.Message == "" || f.Fix == "" || !strings.HasSuffix(f.File, "site.conf") {
+						t.Fatalf("finding lacks message, fix or file: %+v", f)
+					}
+					return
+				}
+			}
+			t.Fatalf("want %s on line %d, got:\n%s", tc.rule, tc.line, list(got))
+		})
+	}
+}
+
+func list(fs []findings.Finding) string {
+	var b strings.Builder
+	for _, f := range fs {
+		fmt.Fprintln(&b, f)
+	}
+	return b.String()
+}
+
+func TestGoodConfigHasNoFindings(t *testing.T) {
+	runRuleCases(t, []ruleCase{
+		{name: "alone", conf: good},
+		{name: "against its deployment", conf: good, yaml: goodYAML},
+	})
+}
+
+func TestConfigRules(t *testing.T) {
+	runRuleCases(t, []ruleCase{
+		// An open forward proxy.
+		{name: "ProxyRequests On is an open proxy", conf: "ProxyRequests On\n" + good, rule: RuleProxyRequestsOn, line: 1},
+		{name: "ProxyRequests Off is fine", conf: "ProxyRequests Off\n" + good},
+
+		// Redirects that leak the internal address.
+		{name: "ProxyPass without ProxyPassReverse", conf: edit(t, "    ProxyPassReverse / http://127.0.0.1:5000/\n", ""), rule: RuleMissingReverse, line: 10},
+		{name: "ProxyPassReverse for another URL", conf: edit(t, "ProxyPassReverse / http://127.0.0.1:5000/", "ProxyPassReverse / http://127.0.0.1:5001/"), rule: RuleMissingReverse, line: 10},
+		{name: "Location form with its reverse", conf: edit(t, "    ProxyPass / http://127.0.0.1:5000/ ttl=60\n    ProxyPassReverse / http://127.0.0.1:5000/\n",
+			"    <Location /api/>\n        ProxyPass http://127.0.0.1:5000/api/ ttl=60\n        ProxyPassReverse http://127.0.0.1:5000/api/\n    </Location>\n")},
+		{name: "unix socket reverse names the URL after the bar", conf: edit(t, "    ProxyPass / http://127.0.0.1:5000/ ttl=60\n    ProxyPassReverse / http://127.0.0.1:5000/\n",
+			"    ProxyPass / unix:/run/app.sock|http://localhost/\n    ProxyPassReverse / http://localhost/\n")},
+
+		// Paths that lose or double a slash.
+		{name: "path with slash, URL without", conf: edit(t, "ProxyPass / http://127.0.0.1:5000/ ttl=60\n    ProxyPassReverse / http://127.0.0.1:5000/",
+			"ProxyPass /app/ http://127.0.0.1:5000 ttl=60\n    ProxyPassReverse /app/ http://127.0.0.1:5000"), rule: RuleTrailingSlash, line: 10},
+		{name: "path without slash, URL with", conf: edit(t, "ProxyPass / http://127.0.0.1:5000/ ttl=60\n    ProxyPassReverse / http://127.0.0.1:5000/",
+			"ProxyPass /app http://127.0.0.1:5000/app/ ttl=60\n    ProxyPassReverse /app http://127.0.0.1:5000/app/"), rule: RuleTrailingSlash, line: 10},
+		{name: "neither has a slash", conf: edit(t, "ProxyPass / http://127.0.0.1:5000/ ttl=60\n    ProxyPassReverse / http://127.0.0.1:5000/",
+			"ProxyPass /app http://127.0.0.1:5000/app ttl=60\n    ProxyPassReverse /app http://127.0.0.1:5000/app")},
+
+		// The scheme never reaches the app.
+		{name: "no X-Forwarded-Proto", conf: edit(t, "    RequestHeader set X-Forwarded-Proto \"http\"\n", ""), rule: RuleNoForwardedProto, line: 1},
+		{name: "X-Forwarded-Proto set for the main server reaches every vhost", conf: "RequestHeader set X-Forwarded-Proto \"http\"\n" + edit(t, "    RequestHeader set X-Forwarded-Proto \"http\"\n", "")},
+		{name: "X-Forwarded-Proto from an expression", conf: edit(t, `RequestHeader set X-Forwarded-Proto "http"`, `RequestHeader set X-Forwarded-Proto expr=%{REQUEST_SCHEME}`)},
+		{name: "main-server ProxyPass without scheme", conf: "ProxyPreserveHost On\nProxyPass / http://127.0.0.1:5000/\nProxyPassReverse / http://127.0.0.1:5000/\n", rule: RuleNoForwardedProto, line: 2},
+
+		{name: "http scheme in an HTTPS virtual host", conf: edit(t, "    ServerName shop.example.com\n", "    ServerName shop.example.com\n    SSLEngine on\n"), rule: RuleWrongProto, line: 10},
+		{name: "https scheme in an HTTPS virtual host", conf: strings.NewReplacer("    ServerName shop.example.com\n", "    ServerName shop.example.com\n    SSLEngine on\n", `X-Forwarded-Proto "http"`, `X-Forwarded-Proto "https"`).Replace(good)},
+
+		// Host rewritten to the upstream's.
+		{name: "ProxyPreserveHost Off", conf: edit(t, "ProxyPreserveHost On", "ProxyPreserveHost Off"), rule: RulePreserveHostOff, line: 3},
+		{name: "ProxyPreserveHost missing", conf: edit(t, "    ProxyPreserveHost On\n", ""), rule: RulePreserveHostOff, line: 1},
+		{name: "ProxyPreserveHost inherited from the main server", conf: "ProxyPreserveHost On\n" + edit(t, "    ProxyPreserveHost On\n", "")},
+
+		// keepalive= is not HTTP keep-alive.
+		{name: "keepalive=On on ProxyPass", conf: edit(t, "ttl=60", "ttl=60 keepalive=On"), rule: RuleKeepaliveProbes, line: 10},
+		{name: "keepalive=Off on a BalancerMember", conf: edit(t, "    ProxyPass / http://127.0.0.1:5000/ ttl=60\n    ProxyPassReverse / http://127.0.0.1:5000/\n",
+			"    <Proxy balancer://shop>\n        BalancerMember http://127.0.0.1:5000 keepalive=Off ttl=60\n    </Proxy>\n    ProxyPass / balancer://shop/\n    ProxyPassReverse / balancer://shop/\n"), rule: RuleKeepaliveProbes, line: 11},
+
+		// Variables nothing defines.
+		{name: "undefined variable", conf: good + "ErrorLog ${APACHE_LOG_DIR}/error.log\n", rule: RuleUndefinedVariable, line: 13},
+		{name: "defined variable", conf: "Define APACHE_LOG_DIR /var/log\n" + good + "ErrorLog ${APACHE_LOG_DIR}/error.log\n"},
+	})
+}
+
+// TestMicrosoftDocsRecipe: the widely copied recipe sets X-Forwarded-Proto
+// in a <VirtualHost *:*> that never serves the proxied requests.
+func TestMicrosoftDocsRecipe(t *testing.T) {
+	path := filepath.Join("testdata", "check", "microsoft-docs.conf")
+	loaded, err := Load([]string{path}, LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := Check(loaded, CheckOptions{})
+	var proto *findings.Finding
+	for i, f := range got {
+		if f.Rule == RuleNoForwardedProto {
+			proto = &got[i]
+		}
+	}
+	if proto == nil {
+		t.Fatalf("want %s, got:\n%s", RuleNoForwardedProto, list(got))
+	}
+	if proto.Line != 8 || !strings.Contains(proto.Message, "<VirtualHost *:*> (line 4)") || !strings.Contains(proto.Message, "does not apply") {
+		t.Errorf("finding does not point at the serving vhost and name the split one: %s", proto)
+	}
+}
+
+func TestEveryRuleIsInTheTable(t *testing.T) {
+	ids := map[string]bool{}
+	for _, r := range Rules() {
+		if ids[r.ID] {
+			t.Errorf("rule %s listed twice", r.ID)
+		}
+		ids[r.ID] = true
+		if r.Summary == "" || r.Severity == 0 || !strings.HasPrefix(r.ID, "apache/") {
+			t.Errorf("rule %+v lacks a summary or severity", r)
+		}
+	}
+	for _, r := range ruleTable() {
+		if r.fix == "" {
+			t.Errorf("rule %s has no fix", r.id)
+		}
+	}
+	src, err := os.ReadFile("rules.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(src), "\n") {
+		if _, v, ok := strings.Cut(line, `= "apache/`); ok {
+			id := "apache/" + strings.Trim(v, `"`)
+			if !ids[id] {
+				t.Errorf("constant for %s has no entry in ruleTable", id)
+			}
+		}
+	}
+}
+
+// TestRulesAreDocumented: every rule ID is a heading of docs/apache.md.
+func TestRulesAreDocumented(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join("..", "..", "docs", "apache.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var headings []string
+	for _, line := range strings.Split(string(doc), "\n") {
+		if h, ok := strings.CutPrefix(line, "### "); ok {
+			headings = append(headings, strings.TrimSpace(h))
+		}
+	}
+	for _, r := range Rules() {
+		if !slices.Contains(headings, r.ID) {
+			t.Errorf("docs/apache.md has no heading ### %s", r.ID)
+		}
+	}
+}

@@ -1,0 +1,241 @@
+package apache
+
+import (
+	"net"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/apphost/apphost/config"
+)
+
+// httpdDefaultBodyLimit is LimitRequestBody's default since httpd 2.4.54.
+const httpdDefaultBodyLimit = 1 << 30
+
+// httpdDefaultTimeout is Timeout's default, which ProxyTimeout falls
+// back to.
+const httpdDefaultTimeout = 60 * time.Second
+
+// crossCheck compares one proxying scope with the deployment description.
+func (c *checker) crossCheck(s *scope) {
+	c.clientHeaders(s)
+	c.upstreams(s)
+	c.bodyLimit(s)
+	c.proxyTimeout(s)
+	c.poolTTL(s)
+	c.websockets(s)
+}
+
+// clientHeaders: at the edge, every forwarding header the app reads must
+// be unset (or overwritten) before the request is proxied.
+func (c *checker) clientHeaders(s *scope) {
+	if !c.dep.Proxy.Edge || c.dep.Forwarded.Headers == "none" {
+		return
+	}
+	headers := []string{"X-Forwarded-For", "X-Forwarded-Host", "X-Forwarded-Proto", "X-Forwarded-Prefix"}
+	if c.dep.Forwarded.Headers == "forwarded" {
+		headers = []string{"Forwarded"}
+	}
+	var passed []string
+	for _, h := range headers {
+		if !controls(s, h) && (s.vhost == nil || !controls(c.main(), h)) {
+			passed = append(passed, h)
+		}
+	}
+	if len(passed) > 0 {
+		c.at(RuleClientHeadersPassed, c.anchorOf(s), "%s passes client-sent %s to the app; at the edge they must be removed (RequestHeader unset … early)", s.where(), strings.Join(passed, ", "))
+	}
+}
+
+// controls reports whether a scope unsets or overwrites a header.
+func controls(s *scope, header string) bool {
+	for _, it := range s.named("RequestHeader") {
+		action := strings.ToLower(it.d.Arg(0))
+		if (action == "unset" || action == "set") && strings.EqualFold(it.d.Arg(1), header) {
+			return true
+		}
+	}
+	return false
+}
+
+// upstreams: every target is an upstream, never the admin address.
+func (c *checker) upstreams(s *scope) {
+	if c.used == nil {
+		c.used = map[string]bool{}
+	}
+	want := map[string]config.Address{}
+	for _, u := range c.dep.Proxy.Upstreams {
+		want[normalAddr(string(u))] = u
+	}
+	admin := ""
+	if c.dep.App.AdminListen != config.AdminOff {
+		admin = normalAddr(string(c.dep.App.AdminListen))
+	}
+	for _, w := range c.workers(s) {
+		addr, ok := targetAddr(w.url)
+		if !ok {
+			continue
+		}
+		n := normalAddr(addr)
+		switch _, listed := want[n]; {
+		case n == admin:
+			c.at(RuleAdminProxied, w.d, "%s proxies to %s, the app's admin address (app.admin_listen): /metrics and health checks become public", w.url, c.dep.App.AdminListen)
+		case listed:
+			c.used[n] = true
+		default:
+			c.at(RuleUpstreamMismatch, w.d, "%s proxies to %s, which is not an upstream in %s (%s)", w.d.Name, addr, c.depName(), joinAddrs(c.dep.Proxy.Upstreams))
+		}
+	}
+}
+
+func (c *checker) upstreamsUsed() {
+	if len(c.used) == 0 {
+		// Nothing proxies to any upstream: upstream-mismatch said so.
+		return
+	}
+	for _, u := range c.dep.Proxy.Upstreams {
+		if !c.used[normalAddr(string(u))] {
+			c.add(RuleUpstreamUnused, c.cfg.Files[0], 0, "upstream %s in %s receives no requests: no ProxyPass or BalancerMember points at it", u, c.depName())
+		}
+	}
+}
+
+func (c *checker) depName() string {
+	if c.dep.File != "" {
+		return c.dep.File
+	}
+	return "the deployment description"
+}
+
+func joinAddrs(list []config.Address) string {
+	s := make([]string, len(list))
+	for i, a := range list {
+		s[i] = string(a)
+	}
+	return strings.Join(s, ", ")
+}
+
+// normalAddr makes addresses comparable: wildcard and "localhost" hosts
+// become loopback.
+func normalAddr(a string) string {
+	if strings.HasPrefix(a, "unix:") {
+		return a
+	}
+	host, port, err := net.SplitHostPort(a)
+	if err != nil {
+		return strings.ToLower(a)
+	}
+	switch strings.ToLower(host) {
+	case "", "0.0.0.0", "localhost", "127.0.0.1":
+		host = "127.0.0.1"
+	case "::", "::1", "ip6-localhost":
+		host = "::1"
+	}
+	return net.JoinHostPort(host, port)
+}
+
+func (c *checker) bodyLimit(s *scope) {
+	want := int64(c.dep.App.Limits.MaxRequestBody)
+	d := c.inherited(s, "LimitRequestBody")
+	if d == nil {
+		if want != httpdDefaultBodyLimit {
+			c.at(RuleBodyLimit, c.anchorOf(s), "%s sets no LimitRequestBody, so httpd's default of 1 GiB applies; the app's max_request_body is %s", s.where(), bodyWord(want))
+		}
+		return
+	}
+	got, err := strconv.ParseInt(d.Arg(0), 10, 64)
+	if err != nil {
+		c.at(RuleBodyLimit, d, "LimitRequestBody %q is not a number of bytes", d.Arg(0))
+		return
+	}
+	if got != want {
+		c.at(RuleBodyLimit, d, "LimitRequestBody %s, but the app's max_request_body is %s: %s", bodyWord(got), bodyWord(want), bodyEffect(got, want))
+	}
+}
+
+func bodyWord(n int64) string {
+	if n == 0 {
+		return "0 (no limit)"
+	}
+	return strconv.FormatInt(n, 10) + " bytes"
+}
+
+func bodyEffect(proxy, app int64) string {
+	if app != 0 && (proxy == 0 || proxy > app) {
+		return "httpd forwards bodies the app then refuses with 413"
+	}
+	return "httpd refuses bodies the app would accept"
+}
+
+func (c *checker) proxyTimeout(s *scope) {
+	want := c.dep.App.ShutdownTimeout
+	d := c.inherited(s, "ProxyTimeout")
+	if d == nil {
+		d = c.inherited(s, "Timeout")
+	}
+	got := httpdDefaultTimeout
+	if d != nil {
+		n, err := strconv.Atoi(d.Arg(0))
+		if err != nil {
+			c.at(RuleProxyTimeout, d, "%s %q is not a number of seconds", d.Name, d.Arg(0))
+			return
+		}
+		got = time.Duration(n) * time.Second
+	}
+	if got >= want {
+		return
+	}
+	if d == nil {
+		c.at(RuleProxyTimeout, c.anchorOf(s), "%s uses httpd's default timeout of %s, shorter than the app's shutdown_timeout %s", s.where(), got, want)
+		return
+	}
+	c.at(RuleProxyTimeout, d, "%s %s is shorter than the app's shutdown_timeout %s: a request the app is still draining ends in a 504", d.Name, d.Arg(0), want)
+}
+
+func (c *checker) poolTTL(s *scope) {
+	keep := c.dep.App.Limits.KeepAliveTimeout
+	if keep <= 0 {
+		return
+	}
+	for _, w := range c.workers(s) {
+		if strings.EqualFold(w.params["disablereuse"], "on") {
+			continue
+		}
+		ttl, ok := w.params["ttl"]
+		if !ok {
+			c.at(RulePoolTTL, w.d, "%s %s has no ttl=: idle pooled connections are kept past the app's keep_alive_timeout %s", w.d.Name, w.url, keep)
+			continue
+		}
+		n, err := strconv.Atoi(ttl)
+		if err != nil || time.Duration(n)*time.Second >= keep {
+			c.at(RulePoolTTL, w.d, "%s %s has ttl=%s, not below the app's keep_alive_timeout %s", w.d.Name, w.url, ttl, keep)
+		}
+	}
+}
+
+func (c *checker) websockets(s *scope) {
+	// upgrade= on a ProxyPass to a balancer covers its members.
+	balancerUpgrades := false
+	for _, p := range s.passes() {
+		if balancerName(p.url) != "" && upgrades(p) {
+			balancerUpgrades = true
+		}
+	}
+	for _, w := range c.workers(s) {
+		up := upgrades(w) || balancerUpgrades
+		switch {
+		case c.dep.Proxy.Websockets && !up:
+			c.at(RuleWebsocketsMissing, w.d, "%s %s does not pass websocket upgrades, which %s turns on", w.d.Name, w.url, c.depName())
+		case !c.dep.Proxy.Websockets && up:
+			c.at(RuleWebsocketsUnexpected, w.d, "%s %s passes websocket upgrades, but %s turns websockets off", w.d.Name, w.url, c.depName())
+		}
+	}
+}
+
+func upgrades(w pass) bool {
+	if _, ok := w.params["upgrade"]; ok {
+		return true
+	}
+	scheme, _, _ := strings.Cut(strings.ToLower(reverseSide(w.url)), "://")
+	return scheme == "ws" || scheme == "wss"
+}

@@ -1,0 +1,73 @@
+package apache
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestCrossChecks(t *testing.T) {
+	const (
+		balancer = "    <Proxy balancer://shop>\n        BalancerMember http://127.0.0.1:5000 ttl=60\n    </Proxy>\n    ProxyPass / balancer://shop/\n    ProxyPassReverse / balancer://shop/\n"
+		direct   = "    ProxyPass / http://127.0.0.1:5000/ ttl=60\n    ProxyPassReverse / http://127.0.0.1:5000/\n"
+	)
+	runRuleCases(t, []ruleCase{
+		// Spoofed forwarding headers at the edge.
+		{name: "client X-Forwarded-For passes at the edge", conf: edit(t, "    RequestHeader unset X-Forwarded-For early\n", ""), yaml: goodYAML, rule: RuleClientHeadersPassed, line: 1},
+		{name: "client headers may pass behind another proxy", conf: edit(t, "    RequestHeader unset X-Forwarded-For early\n", ""), yaml: goodYAML + "proxy:\n  edge: false\n"},
+
+		// The proxy reaches something other than the app.
+		{name: "ProxyPass to another port", conf: edit(t, "ProxyPass / http://127.0.0.1:5000/", "ProxyPass / http://127.0.0.1:5001/"), yaml: goodYAML, rule: RuleUpstreamMismatch, line: 10},
+		{name: "localhost is loopback", conf: strings.ReplaceAll(good, "127.0.0.1:5000", "localhost:5000"), yaml: goodYAML},
+		{name: "ProxyPass to the admin address", conf: edit(t, "ProxyPass / http://127.0.0.1:5000/", "ProxyPass / http://127.0.0.1:9464/"), yaml: goodYAML, rule: RuleAdminProxied, line: 10},
+		{name: "BalancerMember to the admin address", conf: edit(t, direct, strings.Replace(balancer, "5000", "9464", 1)), yaml: goodYAML, rule: RuleAdminProxied, line: 11},
+		{name: "balancer of the upstreams", conf: edit(t, direct, balancer), yaml: goodYAML},
+		{name: "an upstream is never used", conf: edit(t, direct, balancer), yaml: goodYAML + "proxy:\n  upstreams: [127.0.0.1:5000, 127.0.0.1:5001]\n", rule: RuleUpstreamUnused, line: 0},
+
+		// Body limit.
+		{name: "body limit above the app's", conf: edit(t, "LimitRequestBody 30000000", "LimitRequestBody 0"), yaml: goodYAML, rule: RuleBodyLimit, line: 5},
+		{name: "body limit missing", conf: edit(t, "    LimitRequestBody 30000000\n", ""), yaml: goodYAML, rule: RuleBodyLimit, line: 1},
+		{name: "body limit equal to the app's", conf: edit(t, "LimitRequestBody 30000000", "LimitRequestBody 1000"), yaml: goodYAML + "  limits:\n    max_request_body: 1000\n"},
+
+		// Timeouts.
+		{name: "ProxyTimeout shorter than the shutdown timeout", conf: edit(t, "ProxyTimeout 60", "ProxyTimeout 10"), yaml: goodYAML, rule: RuleProxyTimeout, line: 4},
+		{name: "default timeout shorter than a long shutdown", conf: edit(t, "    ProxyTimeout 60\n", ""), yaml: goodYAML + "  shutdown_timeout: 120s\n", rule: RuleProxyTimeout, line: 1},
+		{name: "Timeout stands in for ProxyTimeout", conf: "Timeout 300\n" + edit(t, "    ProxyTimeout 60\n", ""), yaml: goodYAML + "  shutdown_timeout: 120s\n"},
+
+		// Pooled connections outliving the app's keep-alive.
+		{name: "no ttl", conf: edit(t, " ttl=60", ""), yaml: goodYAML, rule: RulePoolTTL, line: 10},
+		{name: "ttl above keep_alive_timeout", conf: edit(t, "ttl=60", "ttl=300"), yaml: goodYAML, rule: RulePoolTTL, line: 10},
+		{name: "no reuse needs no ttl", conf: edit(t, "ttl=60", "disablereuse=On"), yaml: goodYAML},
+
+		// Websockets.
+		{name: "websockets on but not passed", conf: good, yaml: goodYAML + "proxy:\n  websockets: true\n", rule: RuleWebsocketsMissing, line: 10},
+		{name: "websockets on and passed", conf: edit(t, "ttl=60", "ttl=60 upgrade=websocket"), yaml: goodYAML + "proxy:\n  websockets: true\n"},
+		{name: "websockets off but passed", conf: edit(t, "ttl=60", "ttl=60 upgrade=websocket"), yaml: goodYAML, rule: RuleWebsocketsUnexpected, line: 10},
+	})
+}
+
+// TestGeneratedHasNoFindings: what the generator writes passes every rule
+// against the description it came from.
+func TestGeneratedHasNoFindings(t *testing.T) {
+	for _, yaml := range goldenCases(t) {
+		name := strings.TrimSuffix(filepath.Base(yaml), ".yaml")
+		t.Run(name, func(t *testing.T) {
+			c := loadCase(t, yaml)
+			site := filepath.Join(t.TempDir(), "site.conf")
+			if err := os.WriteFile(site, generateOne(t, c), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			loaded, err := Load([]string{site}, LoadOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := Check(loaded, CheckOptions{Deployment: c}); len(got) != 0 {
+				t.Errorf("findings on generated config:\n%s", list(got))
+			}
+			if got := Check(loaded, CheckOptions{}); len(got) != 0 {
+				t.Errorf("findings on generated config without the description:\n%s", list(got))
+			}
+		})
+	}
+}
