@@ -472,3 +472,51 @@ func TestUnderSystemdSocketsAndNotificationsPassThrough(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// --env: a variable given to the supervisor replaces the one the
+// supervisor inherited.
+func TestEnvFlagReplacesAnInheritedVariable(t *testing.T) {
+	t.Setenv("GEN", "inherited")
+	s := supervise(t, []string{"--env", "GEN=given"})
+	resp, err := client.Get("http://" + s.addr + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if !strings.Contains(string(body), `"gen":"given"`) {
+		t.Errorf("the child saw %s", body)
+	}
+}
+
+// app_offline.htm present at start, for a program binding its own port:
+// the supervisor answers 503 on the listen address itself, then starts
+// the program when the file goes.
+func TestAppOfflineAtStartWithPortEnv(t *testing.T) {
+	dir := t.TempDir()
+	page := filepath.Join(dir, "app_offline.htm")
+	if err := os.WriteFile(page, []byte("maintenance"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s := startSupervise(t, []string{"--port-env", "PORT", "--working-directory", dir}, "-port-env", "PORT")
+	s.WaitListening(t, s.addr, 10*time.Second)
+	resp, err := client.Get("http://" + s.addr + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusServiceUnavailable || string(body) != "maintenance" {
+		t.Fatalf("offline answer %s %q", resp.Status, body)
+	}
+	if strings.Contains(s.Output(), "started the application") {
+		t.Error("the application was started while app_offline.htm exists")
+	}
+	if err := os.Remove(page); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 10*time.Second, "the app serves", func() bool {
+		_, err := get(s.addr)
+		return err == nil
+	})
+}
