@@ -520,3 +520,48 @@ func TestAppOfflineAtStartWithPortEnv(t *testing.T) {
 		return err == nil
 	})
 }
+
+// Subreaper: when the app dies, a grandchild that left its process group
+// is reparented to the supervisor, which reaps it when it ends (no zombie)
+// and counts it.
+func TestOrphanedGrandchildIsReapedBySupervisor(t *testing.T) {
+	s := supervise(t, []string{"--restart", "always"}, "-grandchild")
+	a, err := get(s.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pids []int
+	waitFor(t, 5*time.Second, "the grandchildren are reported", func() bool {
+		pids = grandchildPids(s.Output())
+		return len(pids) == 2
+	})
+	escaped := pids[1]                   // started with setsid: outside the app's process group
+	syscall.Kill(a.PID, syscall.SIGKILL) //nolint:errcheck
+	waitFor(t, 5*time.Second, "the escaped grandchild is the supervisor's", func() bool {
+		return parentOf(escaped) == s.Cmd.Process.Pid
+	})
+	requireGone(t, pids[0])                // the one in the app's group went with it
+	syscall.Kill(escaped, syscall.SIGKILL) //nolint:errcheck
+	waitFor(t, 5*time.Second, "the escaped grandchild is reaped", func() bool {
+		_, err := os.Stat("/proc/" + strconv.Itoa(escaped))
+		return os.IsNotExist(err)
+	})
+	waitFor(t, 5*time.Second, "the orphan is counted", func() bool {
+		return metric(t, s.admin, "apphost_supervisor_orphans_reaped_total") >= 1
+	})
+}
+
+// parentOf reads a process's parent pid from /proc, or -1.
+func parentOf(pid int) int {
+	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return -1
+	}
+	s := string(data)
+	f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
+	if len(f) < 2 {
+		return -1
+	}
+	p, _ := strconv.Atoi(f[1])
+	return p
+}
