@@ -1,3 +1,5 @@
+//go:build linux
+
 package supervisor
 
 import (
@@ -176,6 +178,14 @@ func (c *child) exited() bool {
 	default:
 		return false
 	}
+}
+
+// exitCode is the exit status, or 128+N when signal N killed the child.
+func (c *child) exitCode() int {
+	if c.status.Signaled() {
+		return 128 + int(c.status.Signal())
+	}
+	return c.status.ExitStatus()
 }
 
 // describe says how the child ended, for logs.

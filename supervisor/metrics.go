@@ -2,6 +2,7 @@ package supervisor
 
 import (
 	"sync/atomic"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -120,12 +121,12 @@ func (m *Metrics) setState(s string) {
 	}
 }
 
-func (m *Metrics) started(c *child) {
+func (m *Metrics) started(pid int, at time.Time) {
 	if m == nil {
 		return
 	}
-	m.pid.Store(int64(c.pid))
-	m.startTime.Set(float64(c.started.UnixNano()) / 1e9)
+	m.pid.Store(int64(pid))
+	m.startTime.Set(float64(at.UnixNano()) / 1e9)
 }
 
 func (m *Metrics) ready(up bool) {
@@ -139,15 +140,13 @@ func (m *Metrics) ready(up bool) {
 	}
 }
 
-func (m *Metrics) exited(c *child) {
+// exited records a child's end; code is its exit status, or 128+N after
+// signal N, as shells report it.
+func (m *Metrics) exited(pid, code int) {
 	if m == nil {
 		return
 	}
-	m.pid.CompareAndSwap(int64(c.pid), 0)
-	code := c.status.ExitStatus()
-	if c.status.Signaled() {
-		code = 128 + int(c.status.Signal())
-	}
+	m.pid.CompareAndSwap(int64(pid), 0)
 	m.lastExit.Set(float64(code))
 }
 

@@ -3,7 +3,6 @@ package supervisor
 import (
 	"os"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -22,8 +21,7 @@ func TestMetricsPassLintAndFollowTheChild(t *testing.T) {
 	if err != nil || len(problems) != 0 {
 		t.Fatalf("lint without a child: %v %v", problems, err)
 	}
-	c := &child{pid: os.Getpid(), started: time.Now(), done: make(chan struct{})}
-	m.started(c)
+	m.started(os.Getpid(), time.Now())
 	m.ready(true)
 	m.setState(StateRunning)
 	m.restart(ReasonSignal)
@@ -42,8 +40,7 @@ apphost_supervisor_child_up 1
 	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), "apphost_supervisor_child_up"); err != nil {
 		t.Error(err)
 	}
-	c.status = syscall.WaitStatus(uint32(syscall.SIGKILL)) // killed by signal 9
-	m.exited(c)
+	m.exited(os.Getpid(), 137) // killed by SIGKILL
 	if v := testutil.ToFloat64(m.lastExit); v != 137 {
 		t.Errorf("last exit code %v, want 137", v)
 	}

@@ -1,3 +1,5 @@
+//go:build linux
+
 package supervisor
 
 import (
@@ -52,7 +54,7 @@ func (s *supervisor) finish(c *child) {
 	<-c.done
 	signalGroup(c.pid, syscall.SIGKILL)
 	c.notify.close()
-	s.o.Metrics.exited(c)
+	s.o.Metrics.exited(c.pid, c.exitCode())
 }
 
 // ranFor is how long the child was ready before it ended (0 if never).

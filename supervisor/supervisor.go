@@ -1,3 +1,5 @@
+//go:build linux
+
 package supervisor
 
 import (
@@ -204,7 +206,7 @@ func (s *supervisor) startReady(ctx context.Context) (*child, string, error) {
 		n.close()
 		return nil, "", err
 	}
-	s.o.Metrics.started(c)
+	s.o.Metrics.started(c.pid, c.started)
 	s.o.Log.Info("started the application", "pid", c.pid, "command", s.o.Command[0])
 	reason := s.waitReady(ctx, c)
 	if reason == "" {
@@ -288,7 +290,7 @@ func (s *supervisor) reload(ctx context.Context, old *child) *child {
 		s.o.Log.Error("reload failed: the running application stays", "reason", reason, "error", err, "pid", old.pid)
 		s.o.Metrics.setState(StateRunning)
 		s.o.Metrics.ready(!old.exited())
-		s.o.Metrics.started(old)
+		s.o.Metrics.started(old.pid, old.started)
 		return old
 	}
 	s.o.Metrics.restart(ReasonReload)

@@ -115,6 +115,10 @@ func superviseConfig(cmd *cobra.Command, file string) (*config.Config, error) {
 
 func runSupervise(cmd *cobra.Command, c *config.Config) error {
 	s := c.Supervise
+	stopSignal, err := supervisor.SignalNamed(s.StopSignal)
+	if err != nil {
+		return fmt.Errorf("supervise.stop_signal: %w", err)
+	}
 	log := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil)).With("component", "supervisor")
 	opts := supervisor.Options{
 		Command:             s.Command,
@@ -126,7 +130,7 @@ func runSupervise(cmd *cobra.Command, c *config.Config) error {
 		HealthURL:           s.HealthURL,
 		HealthInterval:      s.HealthInterval,
 		HealthFailures:      s.HealthFailures,
-		StopSignal:          signalNamed(s.StopSignal),
+		StopSignal:          stopSignal,
 		StopTimeout:         s.StopTimeout,
 		Backoff:             supervisor.Backoff{Initial: s.BackoffInitial, Factor: s.BackoffFactor, Max: s.BackoffMax, Reset: s.BackoffReset},
 		RapidFailsPerMinute: s.RapidFailsPerMinute,
@@ -223,21 +227,4 @@ func serveSupervisorAdmin(addr string, reg *prometheus.Registry, log *slog.Logge
 		defer cancel()
 		srv.Shutdown(ctx) //nolint:errcheck // best effort at exit
 	}, nil
-}
-
-// signalNamed maps the stop signals the description accepts.
-func signalNamed(name string) syscall.Signal {
-	switch name {
-	case "SIGINT":
-		return syscall.SIGINT
-	case "SIGQUIT":
-		return syscall.SIGQUIT
-	case "SIGHUP":
-		return syscall.SIGHUP
-	case "SIGUSR1":
-		return syscall.SIGUSR1
-	case "SIGUSR2":
-		return syscall.SIGUSR2
-	}
-	return syscall.SIGTERM
 }
