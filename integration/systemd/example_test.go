@@ -34,6 +34,8 @@ func ExampleGenerate() {
 	// ListenStream=127.0.0.1:5000
 	// ListenStream=/run/shop/app.sock
 	// SocketMode=0660
+	// # The proxy connects through the socket's group: add SocketGroup= with the
+	// # proxy's group (www-data for Debian's nginx and Apache) in a drop-in.
 	// FileDescriptorName=shop
 	// # The kernel's queue of connections waiting while the application starts.
 	// Backlog=4096

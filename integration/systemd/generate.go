@@ -81,6 +81,8 @@ func socketUnit(c *config.Config) []byte {
 	}
 	if unix {
 		fmt.Fprintf(&b, "SocketMode=%04o\n", c.App.UnixSocketMode)
+		b.WriteString("# The proxy connects through the socket's group: add SocketGroup= with the\n")
+		b.WriteString("# proxy's group (www-data for Debian's nginx and Apache) in a drop-in.\n")
 	}
 	fmt.Fprintf(&b, "FileDescriptorName=%s\n", c.Name)
 	b.WriteString("# The kernel's queue of connections waiting while the application starts.\n")
