@@ -95,7 +95,15 @@ func startChild(st *starter, r *reaper, sp spec, gen int, notify *notifySocket) 
 	files := []uintptr{devnull.Fd(), outW.Fd(), errW.Fd()}
 	names := make([]string, 0, len(sp.sockets))
 	for _, s := range sp.sockets {
-		files = append(files, s.File.Fd())
+		fd, err := rawFd(s.File)
+		if err != nil {
+			outR.Close()
+			outW.Close()
+			errR.Close()
+			errW.Close()
+			return nil, fmt.Errorf("socket %s: %w", s.Addr, err)
+		}
+		files = append(files, fd)
 		names = append(names, s.Name)
 	}
 	env := childEnv(os.Environ(), sp.env)
@@ -138,6 +146,22 @@ func startChild(st *starter, r *reaper, sp spec, gen int, notify *notifySocket) 
 		close(c.done)
 	}()
 	return c, nil
+}
+
+// rawFd is f's descriptor. Unlike f.Fd it leaves the file's blocking mode
+// alone: the open file description of a socket is shared with running
+// children, and making it blocking under a child's event loop could leave
+// that child stuck in accept.
+func rawFd(f *os.File) (uintptr, error) {
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return 0, err
+	}
+	var fd uintptr
+	if err := rc.Control(func(d uintptr) { fd = d }); err != nil {
+		return 0, err
+	}
+	return fd, nil
 }
 
 func copyOutput(wg *sync.WaitGroup, r *os.File, w io.Writer) {
