@@ -168,15 +168,14 @@ func TestChildNeverReadyIsKilledAtStartupTimeout(t *testing.T) {
 
 // Readiness: --ready-url works for a program that never notifies.
 func TestReadyURLMakesTheChildReady(t *testing.T) {
-	addr := ""
-	s := startSupervise(t, []string{"--ready-url", "http://placeholder/"}, "-no-ready")
-	s.Stop(5 * time.Second) //nolint:errcheck // only the address was wanted
-	addr = s.addr
-	s = startSupervise(t, []string{"--listen", addr, "--ready-url", "http://" + addr + "/healthz", "--startup-timeout", "5s"}, "-no-ready")
-	s.addr = addr
+	addr := freeAddr(t)
+	s := startSupervise(t, []string{"--listen", addr, "--ready-url", "http://" + addr + "/healthz", "--startup-timeout", "5s"}, "-no-ready")
 	waitFor(t, 10*time.Second, "the supervisor says the app is ready", func() bool {
 		return strings.Contains(s.Output(), "the application is ready")
 	})
+	if _, err := get(addr); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // Liveness: a child whose health check hangs is restarted.
