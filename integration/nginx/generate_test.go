@@ -1,0 +1,135 @@
+package nginx_test
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/apphost/apphost/config"
+	"github.com/apphost/apphost/integration/nginx"
+	"github.com/apphost/apphost/tests/harness"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/gen")
+
+// genCases lists the descriptions in testdata/gen; each has a golden
+// <case>.conf next to it.
+func genCases(t *testing.T) []string {
+	t.Helper()
+	names, err := filepath.Glob("testdata/gen/*.yaml")
+	if err != nil || len(names) == 0 {
+		t.Fatalf("no descriptions in testdata/gen: %v", err)
+	}
+	for i, n := range names {
+		names[i] = strings.TrimSuffix(filepath.Base(n), ".yaml")
+	}
+	return names
+}
+
+// versionFor reads the nginx version a case is generated for from its
+// name ("…-nginx-1.25" → 1.25.1); the others use the default.
+func versionFor(t *testing.T, name string) nginx.Version {
+	t.Helper()
+	_, v, ok := strings.Cut(name, "-nginx-")
+	if !ok {
+		return nginx.Version{}
+	}
+	ver, err := nginx.ParseVersion(v + ".1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ver
+}
+
+func generate(t *testing.T, c *config.Config, v nginx.Version) []byte {
+	t.Helper()
+	f, err := nginx.Generate(c, nginx.Options{NginxVersion: v, AppVersion: "(devel)"})
+	if err != nil {
+		t.Fatalf("Generate: %v", err)
+	}
+	return f.Content
+}
+
+// The generator's output for each description matches its golden file.
+func TestGenerateGolden(t *testing.T) {
+	for _, name := range genCases(t) {
+		t.Run(name, func(t *testing.T) {
+			c, err := config.Load(filepath.Join("testdata/gen", name+".yaml"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := generate(t, c, versionFor(t, name))
+			golden := filepath.Join("testdata/gen", name+".conf")
+			if *update {
+				if err := os.WriteFile(golden, got, 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (run go test ./integration/nginx -run TestGenerateGolden -update)", err)
+			}
+			if !bytes.Equal(got, want) {
+				t.Errorf("output differs from %s (rerun with -update and review the diff):\n%s", golden, got)
+			}
+		})
+	}
+}
+
+// Every generated configuration is accepted by the real nginx -t. TLS
+// descriptions get a certificate made by the test in place of theirs.
+func TestGeneratedPassesNginxT(t *testing.T) {
+	bin := harness.RequireProgram(t, "nginx")
+	cert := harness.SelfSignedCert(t, t.TempDir(), "shop.example.com")
+	for _, name := range genCases(t) {
+		t.Run(name, func(t *testing.T) {
+			c, err := config.Load(filepath.Join("testdata/gen", name+".yaml"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			useCert(c, cert)
+			v := versionFor(t, name)
+			installed := nginx.InstalledVersion(context.Background())
+			if !installed.AtLeast(v) {
+				t.Skipf("generated for nginx %s; %s is installed", v, installed)
+			}
+			site := writeSite(t, generate(t, c, v))
+			requireNginxT(t, bin, site)
+		})
+	}
+}
+
+func useCert(c *config.Config, cert harness.Certificate) {
+	if c.Proxy.TLS != nil {
+		c.Proxy.TLS.Certificate, c.Proxy.TLS.CertificateKey = cert.CertFile, cert.KeyFile
+	}
+}
+
+func writeSite(t testing.TB, content []byte) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "site.conf")
+	if err := os.WriteFile(p, content, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func requireNginxT(t testing.TB, bin, site string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	res, err := nginx.RunTest(ctx, bin, site, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.OK {
+		content, _ := os.ReadFile(site)
+		t.Fatalf("nginx -t rejected the generated site: %s:%d: %s\n%s\n%s", res.File, res.Line, res.Message, res.Output, content)
+	}
+}
