@@ -219,7 +219,7 @@ func (p *plan) writeLimits(w *writer) {
 		body = "app.limits.max_request_body 0: no limit"
 	}
 	w.comment("Limits and timeouts matched with the app's: the body limit is the app's\n(" + body + "), and nginx waits for a response at\n" +
-		"least as long as the app may take to finish one while shutting down\n(app.shutdown_timeout " + p.c.App.ShutdownTimeout.String() + ").")
+		"least as long as the app may take to finish one while shutting down\n(app.shutdown_timeout " + nginxDuration(p.c.App.ShutdownTimeout) + ").")
 	w.line("client_max_body_size", nginxSize(l.MaxRequestBody))
 	w.line("proxy_connect_timeout", "5s")
 	w.line("proxy_send_timeout", nginxDuration(p.readTimeout))
