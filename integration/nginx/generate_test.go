@@ -133,3 +133,33 @@ func requireNginxT(t testing.TB, bin, site string) {
 		t.Fatalf("nginx -t rejected the generated site: %s:%d: %s\n%s\n%s", res.File, res.Line, res.Message, res.Output, content)
 	}
 }
+
+// Every generated configuration has zero findings when checked against
+// the description it was generated from.
+func TestGeneratedHasNoFindings(t *testing.T) {
+	for _, name := range genCases(t) {
+		t.Run(name, func(t *testing.T) {
+			c, err := config.Load(filepath.Join("testdata/gen", name+".yaml"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			requireNoFindings(t, c, generate(t, c, versionFor(t, name)))
+		})
+	}
+}
+
+func requireNoFindings(t testing.TB, c *config.Config, site []byte) {
+	t.Helper()
+	p := writeSite(t, site)
+	list, err := nginx.Check(context.Background(), []string{p}, nginx.CheckOptions{Description: c})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(list) > 0 {
+		var b strings.Builder
+		for _, f := range list {
+			b.WriteString(f.String() + "\n")
+		}
+		t.Fatalf("%d finding(s) on the generated site:\n%s\n%s", len(list), b.String(), site)
+	}
+}
