@@ -212,4 +212,3 @@ func (c *checker) passesUpgrade(value string) bool {
 	}
 	return false
 }
-
