@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 
 	"github.com/apphost/apphost/config"
 	"github.com/apphost/apphost/integration/findings"
@@ -79,7 +80,11 @@ func nginxTestFinding(ctx context.Context, binary string, t *Tree) (findings.Fin
 	if res.OK {
 		return findings.Finding{Rule: RuleNginxTest, Severity: findings.Info, File: t.Path, Message: "nginx -t accepted the configuration"}, nil
 	}
-	return findings.Finding{Rule: RuleNginxTest, Severity: findings.Error, File: res.File, Line: res.Line,
+	file := res.File
+	if abs, err := filepath.Abs(t.Path); err == nil && abs == file {
+		file = t.Path
+	}
+	return findings.Finding{Rule: RuleNginxTest, Severity: findings.Error, File: file, Line: res.Line,
 		Message: fmt.Sprintf("nginx -t rejected the configuration: %s", res.Message), Fix: ruleFix(RuleNginxTest)}, nil
 }
 
