@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/spf13/pflag"
 )
 
 func writeFile(t *testing.T, body string) string {
@@ -263,6 +265,48 @@ func TestEveryKeyHasOneEnvName(t *testing.T) {
 		seen[e] = k
 		if f, ok := fieldForEnv(e); !ok || f.path != k {
 			t.Errorf("%s does not map back to %s", e, k)
+		}
+	}
+}
+
+func TestFlagsOverrideEnvironmentAndFile(t *testing.T) {
+	fs := pflag.NewFlagSet("serve", pflag.ContinueOnError)
+	fv := AddHostFlags(fs)
+	if err := fs.Parse([]string{"--listen", "127.0.0.1:7001", "--listen=unix:/tmp/a.sock", "--max-request-body", "1MB", "--trusted-proxies", "10.0.0.0/8,unix"}); err != nil {
+		t.Fatal(err)
+	}
+	p := writeFile(t, "app:\n  listen: [127.0.0.1:6000]\n  limits:\n    max_request_body: 2MB\n    max_header_count: 7\n")
+	c, err := Resolve(p, []string{"APPHOST_APP_LIMITS_MAX_REQUEST_BODY=3MB"}, fv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.App.Listen) != 2 || c.App.Listen[1] != "unix:/tmp/a.sock" {
+		t.Errorf("listen: %v", c.App.Listen)
+	}
+	if c.App.Limits.MaxRequestBody != 1_000_000 || c.App.Limits.MaxHeaderCount != 7 {
+		t.Errorf("limits: %+v", c.App.Limits)
+	}
+	if !c.Forwarded.Trusted.Unix || len(c.Forwarded.Trusted.Prefixes) != 1 {
+		t.Errorf("trusted: %+v", c.Forwarded.Trusted)
+	}
+}
+
+func TestBadFlagNamesTheFlag(t *testing.T) {
+	fs := pflag.NewFlagSet("serve", pflag.ContinueOnError)
+	fv := AddHostFlags(fs)
+	if err := fs.Parse([]string{"--keep-alive-timeout", "forever"}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Resolve("", nil, fv)
+	if err == nil || !strings.HasPrefix(err.Error(), "flag --keep-alive-timeout: app.limits.keep_alive_timeout: want a duration") {
+		t.Fatalf("got %v", err)
+	}
+}
+
+func TestEveryHostFlagSetsAKey(t *testing.T) {
+	for _, f := range HostFlags() {
+		if _, ok := lookupField(f.Key); !ok {
+			t.Errorf("flag --%s sets unknown key %s", f.Name, f.Key)
 		}
 	}
 }

@@ -61,8 +61,8 @@ func (c *checkFlags) report(cmd *cobra.Command, list []findings.Finding, rules [
 	return nil
 }
 
-// exitError ends the process with code without printing anything more:
-// the output already said what was wrong.
+// exitError ends the process with code: 1 for findings and for failures
+// while running, where other errors mean 2 (usage and bad input).
 type exitError struct {
 	code int
 	err  error

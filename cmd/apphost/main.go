@@ -16,12 +16,12 @@ func run(args []string) int {
 	root := newRootCommand()
 	root.SetArgs(args)
 	if err := root.Execute(); err != nil {
+		fmt.Fprintln(os.Stderr, "apphost:", err)
 		var ec exitCoder
 		if asExitCoder(err, &ec) {
 			return ec.ExitCode()
 		}
-		fmt.Fprintln(os.Stderr, "apphost:", err)
-		return 2
+		return 2 // usage, configuration and input errors
 	}
 	return 0
 }

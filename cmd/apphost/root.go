@@ -26,7 +26,7 @@ func newRootCommand() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newGenCommand(), newCheckCommand(), newVersionCommand())
+	root.AddCommand(newServeCommand(), newGenCommand(), newCheckCommand(), newVersionCommand())
 	return root
 }
 

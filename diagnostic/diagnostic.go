@@ -1,0 +1,94 @@
+// Package diagnostic is the application `apphost serve` runs before the
+// real one is deployed: every request is answered with what the host saw —
+// the client's address, scheme and host as restored from trusted
+// forwarding headers, the path base, and the connection's own peer — which
+// is the quickest way to prove a proxy setup end to end.
+package diagnostic
+
+import (
+	"encoding/json"
+	"net"
+	"net/http"
+	"strconv"
+)
+
+// Report is the JSON object every request is answered with.
+type Report struct {
+	// ClientIP and ClientPort are the client as the host believes it: the
+	// forwarded client when a trusted proxy said so, else the peer.
+	ClientIP   string `json:"client_ip"`
+	ClientPort int    `json:"client_port"`
+	// Scheme is "https" when a trusted proxy said the client used TLS.
+	Scheme string `json:"scheme"`
+	Host   string `json:"host"`
+	// PathBase is the prefix the app is mounted under; Path is the rest,
+	// the path the application routes on.
+	PathBase string `json:"path_base"`
+	Path     string `json:"path"`
+	Query    string `json:"query,omitempty"`
+	Method   string `json:"method"`
+	Proto    string `json:"proto"`
+	// Peer is the connection's own remote address: the proxy, normally.
+	Peer string `json:"peer"`
+	// Headers are the request headers as the application receives them.
+	Headers http.Header `json:"headers"`
+}
+
+// Info is what the host knows about a request beyond the request itself.
+// Lookup functions supply it, so this package does not depend on how the
+// host restores it.
+type Info struct {
+	Scheme   string
+	PathBase string
+	Peer     string
+}
+
+// Handler answers every request with its Report as JSON. info returns what
+// the host restored for the request; nil means plain defaults (the scheme
+// from r.TLS, no path base, the peer from r.RemoteAddr).
+func Handler(info func(*http.Request) Info) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rep := Build(r, info)
+		body, err := json.MarshalIndent(rep, "", "  ")
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Cache-Control", "no-store")
+		w.Header().Set("Content-Length", strconv.Itoa(len(body)+1))
+		if r.Method == http.MethodHead {
+			return
+		}
+		w.Write(append(body, '\n'))
+	})
+}
+
+// Build assembles the Report for r.
+func Build(r *http.Request, info func(*http.Request) Info) Report {
+	in := Info{Scheme: "http", Peer: r.RemoteAddr}
+	if r.TLS != nil {
+		in.Scheme = "https"
+	}
+	if info != nil {
+		in = info(r)
+	}
+	rep := Report{
+		Scheme:   in.Scheme,
+		Host:     r.Host,
+		PathBase: in.PathBase,
+		Path:     r.URL.Path,
+		Query:    r.URL.RawQuery,
+		Method:   r.Method,
+		Proto:    r.Proto,
+		Peer:     in.Peer,
+		Headers:  r.Header,
+	}
+	if host, port, err := net.SplitHostPort(r.RemoteAddr); err == nil {
+		rep.ClientIP = host
+		rep.ClientPort, _ = strconv.Atoi(port)
+	} else {
+		rep.ClientIP = r.RemoteAddr
+	}
+	return rep
+}

@@ -1,0 +1,47 @@
+package diagnostic
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+)
+
+func TestReportFields(t *testing.T) {
+	r := httptest.NewRequest("POST", "http://shop.example.com/cart/items?x=1", nil)
+	r.RemoteAddr = "203.0.113.9:50123"
+	r.Header.Set("X-Test", "yes")
+	w := httptest.NewRecorder()
+	Handler(func(*http.Request) Info {
+		return Info{Scheme: "https", PathBase: "/shop", Peer: "127.0.0.1:40000"}
+	}).ServeHTTP(w, r)
+	if w.Code != 200 || w.Header().Get("Content-Type") != "application/json" {
+		t.Fatalf("status %d, type %q", w.Code, w.Header().Get("Content-Type"))
+	}
+	var got map[string]any
+	if err := json.Unmarshal(w.Body.Bytes(), &got); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]any{
+		"client_ip": "203.0.113.9", "client_port": float64(50123), "scheme": "https",
+		"host": "shop.example.com", "path_base": "/shop", "path": "/cart/items", "query": "x=1",
+		"method": "POST", "proto": "HTTP/1.1", "peer": "127.0.0.1:40000",
+	}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%s = %v, want %v", k, got[k], v)
+		}
+	}
+	if h, _ := got["headers"].(map[string]any); h == nil || h["X-Test"] == nil {
+		t.Errorf("headers missing: %v", got["headers"])
+	}
+}
+
+func TestDefaultsWithoutInfo(t *testing.T) {
+	r := httptest.NewRequest("GET", "/", nil)
+	r.RemoteAddr = "[::1]:6000"
+	rep := Build(r, nil)
+	if rep.ClientIP != "::1" || rep.ClientPort != 6000 || rep.Scheme != "http" || rep.Peer != "[::1]:6000" || rep.PathBase != "" {
+		t.Errorf("got %+v", rep)
+	}
+}

@@ -1,0 +1,54 @@
+package host
+
+import (
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+
+	"github.com/coreos/go-systemd/v22/activation"
+)
+
+// inherited is a listening socket received through socket activation.
+type inherited struct {
+	name string // from LISTEN_FDNAMES, or LISTEN_FD_<n>
+	l    net.Listener
+}
+
+// inheritListeners takes the sockets passed by the systemd socket-activation
+// protocol. It returns none when LISTEN_PID is not this process (the
+// variables were meant for another one). The variables are removed from the
+// environment in every case, so they do not leak into child processes. A
+// passed descriptor that is not a listening stream socket is an error.
+func inheritListeners(logger *slog.Logger) ([]inherited, error) {
+	pid, fds := os.Getenv("LISTEN_PID"), os.Getenv("LISTEN_FDS")
+	files := activation.Files(true)
+	if len(files) == 0 && fds != "" {
+		logger.Warn("ignoring LISTEN_FDS: LISTEN_PID is not this process", "LISTEN_PID", pid, "pid", os.Getpid(), "LISTEN_FDS", fds)
+	}
+	var out []inherited
+	for i, f := range files {
+		l, err := net.FileListener(f)
+		name := f.Name()
+		f.Close() // FileListener holds its own duplicate
+		if err != nil {
+			closeInherited(out)
+			closeFiles(files[i+1:])
+			return nil, fmt.Errorf("inherited socket %q (fd %d): not a listening stream socket: %w", name, 3+i, err)
+		}
+		out = append(out, inherited{name: name, l: l})
+	}
+	return out, nil
+}
+
+func closeInherited(ls []inherited) {
+	for _, l := range ls {
+		l.l.Close()
+	}
+}
+
+func closeFiles(fs []*os.File) {
+	for _, f := range fs {
+		f.Close()
+	}
+}

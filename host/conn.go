@@ -1,0 +1,123 @@
+package host
+
+import (
+	"errors"
+	"net"
+	"net/http"
+	"os"
+	"sync"
+	"time"
+)
+
+// connListener wraps a public listener: it holds back Accept while
+// MaxConnections connections are open, and wraps every connection in a
+// trackedConn.
+type connListener struct {
+	net.Listener
+	slots     chan struct{} // nil: unlimited; one token per open connection
+	closed    chan struct{}
+	closeOnce sync.Once
+}
+
+func newConnListener(l net.Listener, slots chan struct{}) *connListener {
+	return &connListener{Listener: l, slots: slots, closed: make(chan struct{})}
+}
+
+// Accept waits for a free slot, then for a connection. While it waits for a
+// slot, new connections stay in the kernel's backlog.
+func (l *connListener) Accept() (net.Conn, error) {
+	if l.slots != nil {
+		select {
+		case l.slots <- struct{}{}:
+		case <-l.closed:
+			return nil, net.ErrClosed
+		}
+	}
+	c, err := l.Listener.Accept()
+	if err != nil {
+		l.release()
+		return nil, err
+	}
+	return &trackedConn{Conn: c, release: l.release}, nil
+}
+
+func (l *connListener) release() {
+	if l.slots != nil {
+		<-l.slots
+	}
+}
+
+func (l *connListener) Close() error {
+	l.closeOnce.Do(func() { close(l.closed) })
+	return l.Listener.Close()
+}
+
+// timeoutResponse is sent to a client whose request head did not arrive
+// within RequestHeadersTimeout (net/http closes such connections silently).
+const timeoutResponse = "HTTP/1.1 408 Request Timeout\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\nContent-Length: 19\r\n\r\n408 Request Timeout"
+
+// trackedConn follows a connection's state so that a read timeout while a
+// request head is arriving can be answered 408, as Kestrel does. It
+// frees its listener slot once, when closed.
+type trackedConn struct {
+	net.Conn
+	release func()
+
+	mu        sync.Mutex
+	state     http.ConnState
+	pending   int    // bytes read since the connection became new or idle
+	head      []byte // the first bytes of the connection, to recognise HTTP/2
+	answered  bool
+	closeOnce sync.Once
+}
+
+// h2Preface starts every prior-knowledge HTTP/2 connection.
+const h2Preface = "PRI * HTTP/2.0"
+
+func (c *trackedConn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.state != http.StateNew && c.state != http.StateIdle {
+		return n, err
+	}
+	if len(c.head) < len(h2Preface) {
+		k := min(n, len(h2Preface)-len(c.head))
+		c.head = append(c.head, p[:k]...)
+	}
+	c.pending += n
+	if err != nil && c.pending > 0 && !c.answered && !c.isHTTP2() && isTimeout(err) {
+		c.answered = true
+		c.Conn.SetWriteDeadline(time.Now().Add(time.Second))
+		c.Conn.Write([]byte(timeoutResponse))
+	}
+	return n, err
+}
+
+// isHTTP2 reports whether the connection began with the HTTP/2 preface;
+// such a connection never gets an HTTP/1.1 answer.
+func (c *trackedConn) isHTTP2() bool {
+	n := min(len(c.head), len(h2Preface))
+	return n > 0 && string(c.head[:n]) == h2Preface[:n]
+}
+
+// setState records the state net/http reports for the connection.
+func (c *trackedConn) setState(s http.ConnState) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if s == http.StateIdle {
+		c.pending = 0
+	}
+	c.state = s
+}
+
+func (c *trackedConn) Close() error {
+	err := c.Conn.Close()
+	c.closeOnce.Do(c.release)
+	return err
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.Is(err, os.ErrDeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout())
+}

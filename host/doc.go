@@ -1,0 +1,55 @@
+// Package host serves an http.Handler the way Kestrel serves an ASP.NET Core
+// application behind nginx, Apache httpd or IIS: plain HTTP/1.1 and
+// prior-knowledge HTTP/2 cleartext on internal addresses, with request limits,
+// timeouts, graceful shutdown, health endpoints on a separate admin address,
+// panic recovery and an access log.
+//
+// # Contract
+//
+// [New] validates [Options] and binds every listener before it returns, so a
+// bad address or a port in use is reported at start-up, never while serving.
+// When the process was started through the systemd socket-activation protocol
+// (LISTEN_PID equal to the process id, LISTEN_FDS, LISTEN_FDNAMES), the
+// inherited sockets are served instead of [Options.Listen], and the three
+// variables are removed from the environment so child processes do not
+// inherit them.
+//
+// [Server.Serve] serves until its context ends, then shuts down in two phases:
+// it stops accepting (the listening sockets close, new connections are
+// refused), /readyz on the admin address answers 503, idle keep-alive
+// connections close, and requests in flight get [Options.ShutdownTimeout] to
+// finish. Serve returns nil when they all did, and an error wrapping
+// [ErrShutdownTimeout] when some had to be cut. [Run] adds SIGINT and SIGTERM:
+// the first starts the graceful shutdown, a second closes every connection at
+// once and Run returns an error wrapping [ErrForcedShutdown].
+//
+// The admin listener (default 127.0.0.1:9464) serves /healthz (liveness: 200
+// while the process serves) and /readyz (readiness: 200 while serving, 503
+// while draining) and the extra [Options.AdminHandlers]. Those paths are never
+// served on the public listeners: the operator must keep the admin address
+// off every proxy configuration.
+//
+// When NOTIFY_SOCKET is set, the server sends READY=1 once every listener
+// accepts, STOPPING=1 when the shutdown starts, and WATCHDOG=1 at half of
+// WATCHDOG_USEC while it runs.
+//
+// # Limits
+//
+// [Limits] follow Kestrel's defaults (see [DefaultLimits]). A request over a
+// limit gets the status Kestrel gives it and the server keeps serving
+// everyone else: 413 for a body over MaxRequestBody (from Content-Length
+// before any byte is read; a chunked body when it crosses the limit), 431 for
+// headers over MaxRequestHeaders in total or more than MaxHeaderCount fields,
+// 414 for a request line over MaxRequestLine, 408 for headers that take longer
+// than RequestHeadersTimeout and for a body slower than MinRequestBodyRate
+// after MinRequestBodyGrace. Where net/http does not provide a limit, the
+// host measures it; the doc comment of each [Limits] field says where the
+// measurement is approximate.
+//
+// # Request path
+//
+// A request passes, outermost first: the listener's connection limit,
+// net/http (header size backstop, timeouts, HTTP/1.1 and h2c), the host's
+// request limits, the access log (combined log format), panic recovery (500,
+// logged with its stack through log/slog) and the application's handler.
+package host

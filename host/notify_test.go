@@ -1,0 +1,77 @@
+package host
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+// TestSystemdNotify proves READY=1 once listening, WATCHDOG=1 at half of
+// WATCHDOG_USEC, and STOPPING=1 when the shutdown begins, received on a
+// unixgram socket as systemd would.
+func TestSystemdNotify(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "notify.sock")
+	sock, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: path, Net: "unixgram"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sock.Close()
+	t.Setenv("NOTIFY_SOCKET", path)
+	t.Setenv("WATCHDOG_USEC", "200000") // 200ms: WATCHDOG=1 every 100ms
+
+	received := make(chan string, 64)
+	go func() {
+		buf := make([]byte, 512)
+		for {
+			n, err := sock.Read(buf)
+			if err != nil {
+				close(received)
+				return
+			}
+			received <- string(buf[:n])
+		}
+	}()
+	next := func(want string) {
+		t.Helper()
+		timeout := time.After(5 * time.Second)
+		for {
+			select {
+			case got, ok := <-received:
+				if !ok {
+					t.Fatalf("socket closed waiting for %s", want)
+				}
+				if got == want {
+					return
+				}
+			case <-timeout:
+				t.Fatalf("no %s within 5s", want)
+			}
+		}
+	}
+
+	s, err := New(testApp(), Options{Listen: []string{"127.0.0.1:0"}, AdminListen: AdminOff,
+		AccessLog: io.Discard, Logger: slog.New(slog.NewTextHandler(t.Output(), nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() { served <- s.Serve(ctx) }()
+
+	next("READY=1")
+	if status, _ := get(t, http.DefaultClient, "http://"+s.Addrs()[0].String()+"/"); status != 200 {
+		t.Fatalf("status %d after READY=1", status)
+	}
+	next("WATCHDOG=1")
+	next("WATCHDOG=1")
+	cancel()
+	next("STOPPING=1")
+	if err := <-served; err != nil {
+		t.Fatalf("Serve: %v", err)
+	}
+}

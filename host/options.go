@@ -1,0 +1,163 @@
+package host
+
+import (
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+)
+
+// Options configures a [Server]. The zero value serves on 127.0.0.1:5000 with
+// the admin address 127.0.0.1:9464 and Kestrel's limits.
+type Options struct {
+	// Listen lists the public addresses: "host:port" for TCP or "unix:/path"
+	// for a unix socket. Empty means ["127.0.0.1:5000"], Kestrel's default.
+	// Ignored when sockets are inherited through socket activation
+	// (LISTEN_PID, LISTEN_FDS, LISTEN_FDNAMES); those are served instead.
+	Listen []string
+
+	// UnixSocketMode is the file mode given to unix sockets the server
+	// creates. Zero means 0o660: the owner and its group (the proxy's user
+	// is usually added to it) may connect.
+	UnixSocketMode fs.FileMode
+
+	// AdminListen is the address of /healthz, /readyz and AdminHandlers.
+	// Empty means "127.0.0.1:9464"; "off" disables the admin listener. It
+	// must differ from every public address.
+	AdminListen string
+
+	// ShutdownTimeout bounds how long requests in flight may run after the
+	// shutdown starts. Zero means 30s (Kestrel's host default); negative is
+	// an error.
+	ShutdownTimeout time.Duration
+
+	// Limits bounds requests and connections; see [Limits].
+	Limits Limits
+
+	// Logger receives the server's own logs. Nil means slog.Default().
+	Logger *slog.Logger
+
+	// AccessLog receives one combined-log-format line per request. Nil means
+	// os.Stdout; io.Discard turns the access log off entirely.
+	AccessLog io.Writer
+
+	// AdminHandlers adds routes to the admin listener, keyed by path (for
+	// example "/metrics"). The paths /healthz and /readyz are reserved.
+	AdminHandlers map[string]http.Handler
+}
+
+// Defaults and the value "off" of Options.AdminListen.
+const (
+	DefaultListen          = "127.0.0.1:5000" // Kestrel's default URL
+	DefaultAdminListen     = "127.0.0.1:9464" // loopback only, in the port range Prometheus exporters use
+	DefaultShutdownTimeout = 30 * time.Second // HostOptions.ShutdownTimeout
+	DefaultUnixSocketMode  = fs.FileMode(0o660)
+	AdminOff               = "off"
+)
+
+// config is Options with defaults filled in and addresses parsed: the single
+// value the rest of the package reads.
+type config struct {
+	listen          []address
+	adminListen     *address // nil when off
+	unixSocketMode  fs.FileMode
+	shutdownTimeout time.Duration
+	limits          Limits
+	logger          *slog.Logger
+	accessLog       io.Writer // nil when off
+	adminHandlers   map[string]http.Handler
+}
+
+// resolve fills in defaults, parses addresses and checks the rules that span
+// several settings. Every error names the option and the value.
+func (o Options) resolve() (config, error) {
+	c := config{
+		unixSocketMode:  o.UnixSocketMode,
+		shutdownTimeout: o.ShutdownTimeout,
+		logger:          o.Logger,
+		accessLog:       o.AccessLog,
+		adminHandlers:   o.AdminHandlers,
+	}
+	if c.logger == nil {
+		c.logger = slog.Default()
+	}
+	switch c.accessLog {
+	case nil:
+		c.accessLog = os.Stdout
+	case io.Discard:
+		c.accessLog = nil
+	}
+	if c.unixSocketMode == 0 {
+		c.unixSocketMode = DefaultUnixSocketMode
+	}
+	if c.unixSocketMode&^fs.ModePerm != 0 {
+		return c, fmt.Errorf("unix socket mode %#o: only permission bits (at most 0777) are allowed", uint32(c.unixSocketMode))
+	}
+	switch {
+	case c.shutdownTimeout == 0:
+		c.shutdownTimeout = DefaultShutdownTimeout
+	case c.shutdownTimeout < 0:
+		return c, fmt.Errorf("shutdown timeout %s: must not be negative", c.shutdownTimeout)
+	}
+
+	var err error
+	if c.limits, err = o.Limits.resolve(); err != nil {
+		return c, err
+	}
+
+	listen := o.Listen
+	if len(listen) == 0 {
+		listen = []string{DefaultListen}
+	}
+	seen := map[string]bool{}
+	for _, s := range listen {
+		a, err := parseAddress(s)
+		if err != nil {
+			return c, fmt.Errorf("listen address: %w", err)
+		}
+		if seen[a.String()] {
+			return c, fmt.Errorf("listen address %q: listed twice", s)
+		}
+		seen[a.String()] = true
+		c.listen = append(c.listen, a)
+	}
+
+	admin := strings.TrimSpace(o.AdminListen)
+	if admin == "" {
+		admin = DefaultAdminListen
+	}
+	if admin != AdminOff {
+		a, err := parseAddress(admin)
+		if err != nil {
+			return c, fmt.Errorf("admin address: %w", err)
+		}
+		for _, l := range c.listen {
+			if a.overlaps(l) {
+				return c, fmt.Errorf("admin address %q overlaps the listen address %q: the admin endpoints must never be reachable through the public listener", admin, l.String())
+			}
+		}
+		c.adminListen = &a
+	}
+	for path := range c.adminHandlers {
+		if err := checkAdminPath(path); err != nil {
+			return c, err
+		}
+	}
+	return c, nil
+}
+
+func checkAdminPath(path string) error {
+	switch {
+	case !strings.HasPrefix(path, "/"):
+		return fmt.Errorf("admin handler path %q: must start with /", path)
+	case path == healthzPath || path == readyzPath:
+		return fmt.Errorf("admin handler path %q: reserved for the host's own endpoint", path)
+	case strings.ContainsAny(path, "{} \t"):
+		return fmt.Errorf("admin handler path %q: a plain path is expected (no spaces, methods or wildcards)", path)
+	}
+	return nil
+}
