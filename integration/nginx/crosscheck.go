@@ -101,19 +101,9 @@ func (c *checker) scopedProxies() []*Node {
 	}
 	var mine []*Node
 	for _, p := range c.proxies {
-		s := p.Enclosing("server")
-		if s == nil {
-			continue
+		if s := p.Enclosing("server"); s != nil && servesAny(s, names) {
+			mine = append(mine, p)
 		}
-		for _, sn := range s.Children("server_name") {
-			for _, a := range sn.Args {
-				if names[strings.ToLower(a)] {
-					mine = append(mine, p)
-					goto next
-				}
-			}
-		}
-	next:
 	}
 	if len(mine) == 0 {
 		return c.proxies
@@ -206,6 +196,19 @@ func (c *checker) passesUpgrade(value string) bool {
 		if m, ok := c.maps[v]; ok {
 			src := trimVar(m.Arg(0))
 			if src == "http_upgrade" || src == "http_connection" {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// servesAny reports whether a server block's server_name lists one of
+// names (lower case).
+func servesAny(server *Node, names map[string]bool) bool {
+	for _, sn := range server.Children("server_name") {
+		for _, a := range sn.Args {
+			if names[strings.ToLower(a)] {
 				return true
 			}
 		}
