@@ -6,6 +6,8 @@ require (
 	github.com/coreos/go-systemd/v22 v22.7.0
 	github.com/felixge/httpsnoop v1.0.3
 	github.com/gorilla/handlers v1.5.2
+	github.com/nginxinc/nginx-go-crossplane v0.4.89
+	github.com/realclientip/realclientip-go v1.0.0
 	github.com/spf13/cobra v1.10.2
 	github.com/spf13/pflag v1.0.9
 	gopkg.in/yaml.v3 v3.0.1
@@ -15,7 +17,6 @@ require (
 	github.com/inconshreveable/mousetrap v1.1.0 // indirect
 	github.com/jstemmer/go-junit-report v1.0.0 // indirect
 	github.com/kr/pretty v0.3.1 // indirect
-	github.com/nginxinc/nginx-go-crossplane v0.4.89 // indirect
 	golang.org/x/mod v0.24.0 // indirect
 	golang.org/x/sync v0.13.0 // indirect
 	golang.org/x/sys v0.48.0 // indirect

@@ -68,7 +68,8 @@ type Forwarded struct {
 	// "forwarded" (RFC 7239) or "none".
 	Headers string
 	// TrustedProxies is the list as written; Trusted is what it means.
-	// Default [loopback, unix]: the proxy on the same machine.
+	// Default [loopback, unix]: the proxy on the same machine. An empty
+	// list trusts nobody.
 	TrustedProxies []string
 	Trusted        forwarded.TrustedProxies
 	// ForwardLimit is how many hops from the right are processed. Default 1.
@@ -76,6 +77,9 @@ type Forwarded struct {
 	// AllowedHosts limits the forwarded host: exact names or *.example.com.
 	// Default empty: any valid host.
 	AllowedHosts []string
+	// Options is the section as the forwarded middleware takes it, set by
+	// Validate.
+	Options forwarded.Options
 }
 
 // Proxy describes the reverse proxy in front of the app, for the nginx,

@@ -62,11 +62,12 @@ func (c *Config) Validate() error {
 		add("forwarded.trusted_proxies", "%w", err)
 	}
 	c.Forwarded.Trusted = trusted
-	for _, h := range c.Forwarded.AllowedHosts {
-		if !validServerName.MatchString(h) {
-			add("forwarded.allowed_hosts", "want host names such as shop.example.com or *.example.com, got %q", h)
-		}
+	fo, err := forwarded.ParseOptions(c.Forwarded.Headers, []string{}, c.Forwarded.ForwardLimit, c.Forwarded.AllowedHosts)
+	if err != nil {
+		add("forwarded.allowed_hosts", "%w", err)
 	}
+	fo.TrustedProxies = &c.Forwarded.Trusted
+	c.Forwarded.Options = fo
 
 	// proxy
 	for _, n := range c.Proxy.ServerNames {

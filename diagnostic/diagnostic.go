@@ -30,6 +30,10 @@ type Report struct {
 	Proto    string `json:"proto"`
 	// Peer is the connection's own remote address: the proxy, normally.
 	Peer string `json:"peer"`
+	// ClientCertificate is the subject of the certificate the client
+	// presented, when the proxy passed one on (IIS's
+	// MS-ASPNETCORE-CLIENTCERT).
+	ClientCertificate string `json:"client_certificate,omitempty"`
 	// Headers are the request headers as the application receives them.
 	Headers http.Header `json:"headers"`
 }
@@ -41,6 +45,10 @@ type Info struct {
 	Scheme   string
 	PathBase string
 	Peer     string
+
+	// ClientCertificate is the subject of the client's certificate, ""
+	// for none.
+	ClientCertificate string
 }
 
 // Handler answers every request with its Report as JSON. info returns what
@@ -84,6 +92,7 @@ func Build(r *http.Request, info func(*http.Request) Info) Report {
 		Peer:     in.Peer,
 		Headers:  r.Header,
 	}
+	rep.ClientCertificate = in.ClientCertificate
 	if host, port, err := net.SplitHostPort(r.RemoteAddr); err == nil {
 		rep.ClientIP = host
 		rep.ClientPort, _ = strconv.Atoi(port)

@@ -45,3 +45,29 @@ func TestDefaultsWithoutInfo(t *testing.T) {
 		t.Errorf("got %+v", rep)
 	}
 }
+
+func TestClientCertificateOnlyWhenPresented(t *testing.T) {
+	tests := []struct {
+		name, subject string
+		wantField     bool
+	}{
+		{"a certificate the proxy passed on is reported by subject", "CN=client.example.com", true},
+		{"without one the field is left out", "", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := httptest.NewRecorder()
+			Handler(func(r *http.Request) Info {
+				return Info{Scheme: "http", Peer: r.RemoteAddr, ClientCertificate: tt.subject}
+			}).ServeHTTP(w, httptest.NewRequest("GET", "/", nil))
+			var got map[string]any
+			if err := json.Unmarshal(w.Body.Bytes(), &got); err != nil {
+				t.Fatal(err)
+			}
+			v, ok := got["client_certificate"]
+			if ok != tt.wantField || (ok && v != tt.subject) {
+				t.Fatalf("client_certificate = %v (present %v), want %q", v, ok, tt.subject)
+			}
+		})
+	}
+}

@@ -18,30 +18,35 @@ type TrustedProxies struct {
 	Unix bool
 }
 
-// Loopback is what the word "loopback" stands for in a trusted-proxy list.
-var loopback = []netip.Prefix{
-	netip.MustParsePrefix("127.0.0.0/8"),
-	netip.MustParsePrefix("::1/128"),
+// loopback returns what the word "loopback" stands for in a trusted-proxy
+// list: 127.0.0.0/8 and ::1.
+func loopback() []netip.Prefix {
+	return []netip.Prefix{
+		netip.PrefixFrom(netip.AddrFrom4([4]byte{127, 0, 0, 0}), 8),
+		netip.PrefixFrom(netip.IPv6Loopback(), 128),
+	}
 }
 
 // DefaultTrustedProxies trusts loopback and unix-socket peers: the proxy on
 // the same machine, as ASP.NET Core does by default.
 func DefaultTrustedProxies() TrustedProxies {
-	return TrustedProxies{Prefixes: append([]netip.Prefix(nil), loopback...), Unix: true}
+	return TrustedProxies{Prefixes: loopback(), Unix: true}
 }
 
 // ParseTrustedProxies reads a trusted-proxy list as written in apphost.yaml
 // or on the command line: CIDRs ("10.0.0.0/8"), single addresses
 // ("192.0.2.7", "2001:db8::1") and the words "loopback" and "unix". An
 // IPv4-mapped IPv6 entry is stored as the IPv4 network it maps. An entry
-// that is none of these is an error naming it.
+// may itself be a comma-separated list ("loopback,10.0.0.0/8"), as a flag
+// or an environment variable gives it. An entry that is none of these is
+// an error naming it. An empty slice trusts nobody.
 func ParseTrustedProxies(entries []string) (TrustedProxies, error) {
 	var t TrustedProxies
-	for _, raw := range entries {
+	for _, raw := range splitEntries(entries) {
 		e := strings.TrimSpace(raw)
 		switch strings.ToLower(e) {
 		case "loopback":
-			t.Prefixes = append(t.Prefixes, loopback...)
+			t.Prefixes = append(t.Prefixes, loopback()...)
 			continue
 		case "unix":
 			t.Unix = true
@@ -56,6 +61,15 @@ func ParseTrustedProxies(entries []string) (TrustedProxies, error) {
 		t.Prefixes = append(t.Prefixes, p)
 	}
 	return t, nil
+}
+
+// splitEntries splits entries that hold comma-separated lists.
+func splitEntries(entries []string) []string {
+	var out []string
+	for _, e := range entries {
+		out = append(out, strings.Split(e, ",")...)
+	}
+	return out
 }
 
 func parsePrefix(s string) (netip.Prefix, error) {
@@ -96,4 +110,57 @@ func (t TrustedProxies) Contains(addr netip.Addr) bool {
 		}
 	}
 	return false
+}
+
+// normalized returns a copy whose networks are masked and unmapped, so a
+// hand-built value behaves like a parsed one and later changes to the
+// caller's slice do not reach a running middleware.
+func (t TrustedProxies) normalized() TrustedProxies {
+	out := TrustedProxies{Unix: t.Unix, Prefixes: make([]netip.Prefix, 0, len(t.Prefixes))}
+	for _, p := range t.Prefixes {
+		if !p.IsValid() {
+			continue
+		}
+		a := p.Addr().WithZone("")
+		bits := p.Bits()
+		if a.Is4In6() {
+			bits -= 96
+			if bits < 0 {
+				bits = 0
+			}
+			a = a.Unmap()
+		}
+		out.Prefixes = append(out.Prefixes, netip.PrefixFrom(a, bits).Masked())
+	}
+	return out
+}
+
+// String writes the list as ParseTrustedProxies reads it.
+func (t TrustedProxies) String() string {
+	var b strings.Builder
+	for _, p := range t.Prefixes {
+		if b.Len() > 0 {
+			b.WriteByte(',')
+		}
+		if p.IsSingleIP() {
+			b.WriteString(p.Addr().String())
+		} else {
+			b.WriteString(p.String())
+		}
+	}
+	if t.Unix {
+		if b.Len() > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString("unix")
+	}
+	return b.String()
+}
+
+// trusts reports whether a connection's peer is a trusted proxy.
+func (t TrustedProxies) trusts(p Peer) bool {
+	if p.Unix {
+		return t.Unix
+	}
+	return p.Addr.IsValid() && t.Contains(p.Addr.Addr())
 }

@@ -15,16 +15,22 @@ import (
 // flows" in DESIGN.md, with one change: the access log wraps panic recovery
 // so that a panicking request is logged with its 500.
 //
-// Steps still to come slot in where marked: metrics, path base, the
-// forwarded-headers middleware and the IIS pairing-token check, all between
-// the access log and the request limits.
+// Steps still to come slot in where marked: metrics and path base, inside
+// the forwarded headers. IIS mode's step (pairing token, application path,
+// shutdown event, client certificate) comes right after the request limits,
+// outside the forwarded headers.
 func chain(app http.Handler, c config) http.Handler {
 	h := app
 	h = passAbort(handlers.RecoveryHandler(handlers.RecoveryLogger(panicLogger{c.logger})), h)
 	if c.accessLog != nil {
 		h = handlers.CombinedLoggingHandler(c.accessLog, h)
 	}
-	// metrics → path base → forwarded headers → IIS token go here.
+	// metrics and path base go here, inside the forwarded headers so that
+	// they see the restored scheme and client.
+	h = c.forwarded.Handler(h)
+	if c.iis != nil {
+		h = &iisHandler{mode: c.iis, logger: c.logger, next: h}
+	}
 	h = &requestLimits{limits: c.limits, logger: c.logger, next: h}
 	return h
 }

@@ -46,10 +46,53 @@
 // host measures it; the doc comment of each [Limits] field says where the
 // measurement is approximate.
 //
+// # IIS mode
+//
+// Like ASP.NET Core's UseIISIntegration, the host notices when one of IIS's
+// modules started the process, from the variables [DetectIIS] reads
+// (through [Options.Getenv], os.Getenv by default):
+//
+//   - the ASP.NET Core Module, out of process, sets ASPNETCORE_PORT,
+//     ASPNETCORE_TOKEN (the pairing token) and ASPNETCORE_APPL_PATH (the IIS
+//     application's virtual path, "/" for a site's root);
+//   - HttpPlatformHandler sets HTTP_PLATFORM_PORT only.
+//
+// Then the server listens on 127.0.0.1:<port> and nowhere else, whatever
+// [Options.Listen] says, and logs so at start (sockets inherited from a
+// supervisor are still served instead: the supervisor bound that port).
+// A step right after the request limits then, in order:
+//
+//   - checks the pairing token when ASPNETCORE_TOKEN is set: a request whose
+//     MS-ASPNETCORE-TOKEN header is missing, repeated or different (compared
+//     in constant time) did not come through IIS and gets 400, logged
+//     without the token; the header is removed before the application sees
+//     the request;
+//   - strips ASPNETCORE_APPL_PATH from the front of the path, at a segment
+//     boundary and case-insensitively as IIS matches it, and makes it the
+//     path base ([PathBase]); a path outside it passes unchanged;
+//   - answers ANCM's shutdown request, POST <virtual path>/iisintegration
+//     with MS-ASPNETCORE-EVENT: shutdown, with 202 and starts the graceful
+//     shutdown, after which [Server.Serve] and [Run] return nil;
+//   - parses MS-ASPNETCORE-CLIENTCERT (the client's TLS certificate, base64
+//     DER) for [ClientCertificate]; a value that does not parse is ignored
+//     and logged.
+//
+// The shutdown request and the client certificate are honoured only with a
+// pairing token, which proves the request came through ANCM: ANCM replaces
+// any MS-ASPNETCORE-* header a client sends, while HttpPlatformHandler passes
+// them through, so under HttpPlatformHandler MS-ASPNETCORE-CLIENTCERT is
+// removed unread and POST /iisintegration is the application's. IIS's
+// forwarding headers (X-Forwarded-For with the client's port, as in
+// "[::1]:38792", and X-Forwarded-Proto) come from a loopback peer, which
+// the forwarded-headers middleware trusts by default. The operator's duty: keep the admin
+// address distinct per IIS application (or "off"), since IIS chooses the
+// public port but not the admin one.
+//
 // # Request path
 //
 // A request passes, outermost first: the listener's connection limit,
 // net/http (header size backstop, timeouts, HTTP/1.1 and h2c), the host's
-// request limits, the access log (combined log format), panic recovery (500,
+// request limits, IIS mode's step (when under IIS), the forwarded-headers
+// middleware, the access log (combined log format), panic recovery (500,
 // logged with its stack through log/slog) and the application's handler.
 package host

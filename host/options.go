@@ -2,6 +2,7 @@ package host
 
 import (
 	"fmt"
+	"github.com/apphost/apphost/forwarded"
 	"io"
 	"io/fs"
 	"log/slog"
@@ -48,6 +49,19 @@ type Options struct {
 	// AdminHandlers adds routes to the admin listener, keyed by path (for
 	// example "/metrics"). The paths /healthz and /readyz are reserved.
 	AdminHandlers map[string]http.Handler
+
+	// Forwarded configures the forwarded-headers middleware, which is
+	// always in the request path. The zero value is its default: trust
+	// loopback and unix-socket peers, read X-Forwarded-*, one hop. Set
+	// Forwarded.Headers to forwarded.None to read no forwarding header.
+	Forwarded forwarded.Options
+
+	// Getenv reads the environment variables IIS mode is detected from
+	// (see [DetectIIS]): under IIS's ASP.NET Core Module or HttpPlatformHandler
+	// the server listens on 127.0.0.1:<the port IIS chose> instead of
+	// Listen. Nil means os.Getenv; a function that returns "" turns IIS
+	// mode off.
+	Getenv func(key string) string
 }
 
 // Defaults and the value "off" of Options.AdminListen.
@@ -70,6 +84,8 @@ type config struct {
 	logger          *slog.Logger
 	accessLog       io.Writer // nil when off
 	adminHandlers   map[string]http.Handler
+	forwarded       *forwarded.Middleware
+	iis             *iisMode // nil when not under IIS
 }
 
 // resolve fills in defaults, parses addresses and checks the rules that span
@@ -108,6 +124,9 @@ func (o Options) resolve() (config, error) {
 	if c.limits, err = o.Limits.resolve(); err != nil {
 		return c, err
 	}
+	if c.forwarded, err = forwarded.New(o.Forwarded); err != nil {
+		return c, fmt.Errorf("forwarded headers: %w", err)
+	}
 
 	listen := o.Listen
 	if len(listen) == 0 {
@@ -124,6 +143,13 @@ func (o Options) resolve() (config, error) {
 		}
 		seen[a.String()] = true
 		c.listen = append(c.listen, a)
+	}
+	getenv := o.Getenv
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	if c.iis, err = resolveIIS(getenv, &c, o.Listen); err != nil {
+		return c, err
 	}
 
 	admin := strings.TrimSpace(o.AdminListen)

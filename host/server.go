@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/apphost/apphost/forwarded"
 	"net"
 	"net/http"
 	"sync"
@@ -40,6 +41,10 @@ type Server struct {
 	forceOnce sync.Once
 	served    atomic.Bool
 }
+
+// Forwarded returns the forwarded-headers middleware in the request path,
+// whose Stats count spoofing attempts and malformed entries.
+func (s *Server) Forwarded() *forwarded.Middleware { return s.cfg.forwarded }
 
 // New validates opts, then binds the public listeners (or takes the
 // inherited ones) and the admin listener. On error nothing stays bound.
@@ -181,6 +186,8 @@ func (s *Server) Serve(ctx context.Context) error {
 	select {
 	case <-ctx.Done():
 		log.Info("shutting down", "timeout", s.cfg.shutdownTimeout.String())
+	case <-s.cfg.iis.shutdownRequested():
+		log.Info("shutting down at IIS's request", "timeout", s.cfg.shutdownTimeout.String())
 	case serveErr = <-failed:
 		log.Error("listener failed; shutting down", "error", serveErr)
 	}

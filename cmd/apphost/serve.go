@@ -3,10 +3,12 @@ package main
 import (
 	"io"
 	"log/slog"
+	"net/http"
 	"os"
 
 	"github.com/apphost/apphost/config"
 	"github.com/apphost/apphost/diagnostic"
+	"github.com/apphost/apphost/forwarded"
 	"github.com/apphost/apphost/host"
 	"github.com/spf13/cobra"
 )
@@ -33,7 +35,7 @@ func newServeCommand() *cobra.Command {
 		opts := host.OptionsFromConfig(cfg)
 		opts.Logger = slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil))
 		opts.AccessLog = accessLogWriter(cfg, cmd.OutOrStdout())
-		if err := host.Run(cmd.Context(), diagnostic.Handler(nil), opts); err != nil {
+		if err := host.Run(cmd.Context(), diagnostic.Handler(diagnosticInfo), opts); err != nil {
 			return exitError{code: 1, err: err}
 		}
 		return nil
@@ -48,4 +50,24 @@ func accessLogWriter(cfg *config.Config, stdout io.Writer) io.Writer {
 		return io.Discard
 	}
 	return stdout
+}
+
+// diagnosticInfo is what the host restored for a request: the scheme and
+// client from trusted forwarding headers, the path base (IIS mode's
+// application path, then a trusted forwarded prefix), the connection's own
+// peer and the client's certificate.
+func diagnosticInfo(r *http.Request) diagnostic.Info {
+	in := diagnostic.Info{Scheme: "http", PathBase: host.PathBase(r.Context()), Peer: r.RemoteAddr}
+	if res, ok := forwarded.FromContext(r.Context()); ok {
+		in.Scheme = res.Scheme
+		in.PathBase += res.PathBase
+		in.Peer = res.Peer
+		if res.PeerUnix {
+			in.Peer = "unix:" + res.Peer
+		}
+	}
+	if cert, ok := host.ClientCertificate(r); ok {
+		in.ClientCertificate = cert.Subject.String()
+	}
+	return in
 }

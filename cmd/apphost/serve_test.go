@@ -164,3 +164,52 @@ func TestVersion(t *testing.T) {
 		t.Fatalf("%v %q", err, out)
 	}
 }
+
+func getReportWith(t *testing.T, url string, headers map[string]string) map[string]any {
+	t.Helper()
+	req, err := http.NewRequest("GET", url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range headers {
+		req.Header.Set(k, v)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var m map[string]any
+	if err := json.NewDecoder(resp.Body).Decode(&m); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// The diagnostic report shows what the forwarded-headers middleware
+// restored, and only from trusted peers.
+func TestServeReportsForwardedValuesFromTrustedPeersOnly(t *testing.T) {
+	spoof := map[string]string{"X-Forwarded-For": "203.0.113.7:4444", "X-Forwarded-Proto": "https", "X-Forwarded-Host": "shop.example.com", "X-Forwarded-Prefix": "/shop"}
+
+	_, addr := startServe(t, nil) // default: loopback is trusted
+	m := getReportWith(t, "http://"+addr+"/x", spoof)
+	for k, want := range map[string]any{"client_ip": "203.0.113.7", "client_port": float64(4444), "scheme": "https", "host": "shop.example.com", "path_base": "/shop"} {
+		if m[k] != want {
+			t.Errorf("trusted loopback peer: %s = %v, want %v", k, m[k], want)
+		}
+	}
+	if peer, _ := m["peer"].(string); !strings.HasPrefix(peer, "127.0.0.1:") {
+		t.Errorf("peer must stay the connection's address, got %v", m["peer"])
+	}
+
+	_, addr = startServe(t, nil, "--trusted-proxies", "10.0.0.0/8")
+	m = getReportWith(t, "http://"+addr+"/x", spoof)
+	for k, want := range map[string]any{"client_ip": "127.0.0.1", "scheme": "http", "host": addr, "path_base": ""} {
+		if m[k] != want {
+			t.Errorf("untrusted peer: %s = %v, want %v", k, m[k], want)
+		}
+	}
+	if h, _ := m["headers"].(map[string]any); h["X-Forwarded-For"] != nil || h["X-Forwarded-Proto"] != nil {
+		t.Errorf("forwarding headers from an untrusted peer reached the app: %v", h)
+	}
+}

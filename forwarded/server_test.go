@@ -1,0 +1,115 @@
+package forwarded
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// serve runs the middleware in a real http.Server on ln and returns a
+// client that reaches it; the handler answers with what FromContext saw.
+func serve(t *testing.T, opts Options, ln net.Listener) *http.Client {
+	t.Helper()
+	m, err := New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{
+		ReadHeaderTimeout: 5 * time.Second,
+		Handler: m.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			res, _ := FromContext(r.Context())
+			fmt.Fprintf(w, "client=%s remote=%s unix=%v xff=%q", res.Client, r.RemoteAddr, res.PeerUnix, r.Header.Get("X-Forwarded-For"))
+		})),
+	}
+	go srv.Serve(ln)
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		srv.Shutdown(ctx)
+	})
+	tr := &http.Transport{DisableKeepAlives: true}
+	if ln.Addr().Network() == "unix" {
+		path := ln.Addr().String()
+		tr.DialContext = func(ctx context.Context, _, _ string) (net.Conn, error) {
+			return (&net.Dialer{}).DialContext(ctx, "unix", path)
+		}
+	}
+	t.Cleanup(tr.CloseIdleConnections)
+	return &http.Client{Transport: tr, Timeout: 10 * time.Second}
+}
+
+func get(t *testing.T, c *http.Client, url, xff string) string {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("X-Forwarded-For", xff)
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// TestRealServer runs the middleware behind real sockets, where net/http
+// itself fills RemoteAddr and the local-address context value.
+func TestRealServer(t *testing.T) {
+	t.Run("unix socket peer is recognised and trusted by default", func(t *testing.T) {
+		ln, err := net.Listen("unix", filepath.Join(t.TempDir(), "app.sock"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := get(t, serve(t, Options{}, ln), "http://app/", "6.6.6.6, 203.0.113.7")
+		if want := `client=203.0.113.7:0 remote=203.0.113.7:0 unix=true xff="6.6.6.6"`; got != want {
+			t.Fatalf("got %s, want %s", got, want)
+		}
+	})
+	t.Run("unix socket peer not trusted without the word unix", func(t *testing.T) {
+		ln, err := net.Listen("unix", filepath.Join(t.TempDir(), "app.sock"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		tp := DefaultTrustedProxies()
+		tp.Unix = false
+		got := get(t, serve(t, Options{TrustedProxies: &tp}, ln), "http://app/", "6.6.6.6")
+		if !strings.HasSuffix(got, `xff=""`) || !strings.Contains(got, "unix=true") || strings.Contains(got, "6.6.6.6") {
+			t.Fatalf("got %s", got)
+		}
+	})
+	t.Run("loopback TCP peer is trusted by default", func(t *testing.T) {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := get(t, serve(t, Options{}, ln), "http://"+ln.Addr().String()+"/", "203.0.113.7")
+		if want := `client=203.0.113.7:0 remote=203.0.113.7:0 unix=false xff=""`; got != want {
+			t.Fatalf("got %s, want %s", got, want)
+		}
+	})
+	t.Run("TCP peer outside the trusted list: spoofed header ignored", func(t *testing.T) {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		tp, err := ParseTrustedProxies([]string{"10.0.0.0/8"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := get(t, serve(t, Options{TrustedProxies: &tp}, ln), "http://"+ln.Addr().String()+"/", "6.6.6.6")
+		if strings.Contains(got, "6.6.6.6") || !strings.Contains(got, "client=127.0.0.1:") {
+			t.Fatalf("got %s", got)
+		}
+	})
+}

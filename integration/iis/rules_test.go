@@ -1,0 +1,230 @@
+package iis
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/apphost/apphost/config"
+	"github.com/apphost/apphost/integration/findings"
+)
+
+// checkFile parses and checks a fixture against testdata/rules/apphost.yaml.
+func checkFile(t *testing.T, path string) []findings.Finding {
+	t.Helper()
+	c, err := config.Load("testdata/rules/apphost.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := Parse(path, data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return Check(doc, c)
+}
+
+// Every rule has a web.config that triggers it, on the line named here,
+// and one that clears it without any finding at all.
+func TestEveryRuleTriggersAndClears(t *testing.T) {
+	lines := map[string]int{
+		RuleUnknownElement:      9,
+		RuleUnknownAttribute:    9,
+		RuleInvalidValue:        7,
+		RuleValueOutOfRange:     7,
+		RuleMissingProcessPath:  7,
+		RuleInProcessNonDotnet:  7,
+		RuleStdoutLogEnabled:    7,
+		RuleMissingHandler:      7,
+		RuleNoForwardedProto:    6,
+		RuleBodyLimitMismatch:   10,
+		RuleUpstreamMismatch:    11,
+		RuleAdminProxied:        11,
+		RuleProcessPathMismatch: 7,
+	}
+	for _, rule := range Rules() {
+		t.Run(rule.ID, func(t *testing.T) {
+			dir := filepath.Join("testdata", "rules", strings.TrimPrefix(rule.ID, "iis/"))
+			var hit *findings.Finding
+			got := checkFile(t, filepath.Join(dir, "trigger.config"))
+			for i := range got {
+				if got[i].Rule == rule.ID {
+					hit = &got[i]
+				}
+			}
+			if hit == nil {
+				t.Fatalf("trigger.config did not trigger %s; findings: %v", rule.ID, got)
+			}
+			if hit.Severity != rule.Severity {
+				t.Errorf("severity %s, but Rules() says %s", hit.Severity, rule.Severity)
+			}
+			if want, ok := lines[rule.ID]; !ok || hit.Line != want {
+				t.Errorf("finding on line %d, want %d: %v", hit.Line, want, hit)
+			}
+			if hit.Message == "" || hit.Fix == "" {
+				t.Errorf("finding lacks a message or a fix: %+v", hit)
+			}
+			if clear := checkFile(t, filepath.Join(dir, "clear.config")); len(clear) > 0 {
+				t.Errorf("clear.config still has findings: %v", clear)
+			}
+		})
+	}
+}
+
+// docs/iis.md has an entry for every rule, under a heading with its ID,
+// so the HelpURI anchors resolve.
+func TestEveryRuleIsDocumented(t *testing.T) {
+	data, err := os.ReadFile("../../docs/iis.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, rule := range Rules() {
+		heading := regexp.MustCompile(`(?m)^### ` + regexp.QuoteMeta("`"+rule.ID+"`") + `$`)
+		if !heading.Match(data) {
+			t.Errorf("docs/iis.md has no heading ### `%s`", rule.ID)
+		}
+	}
+}
+
+// Value syntax, named for the mistake each case is about.
+func TestValueRules(t *testing.T) {
+	cases := []struct {
+		name, attrs string
+		want        string // rule ID, or "" for no finding
+	}{
+		{"startupTimeLimit at its maximum", `startupTimeLimit="3600"`, ""},
+		{"startupTimeLimit above 3600", `startupTimeLimit="3601"`, RuleValueOutOfRange},
+		{"negative startupTimeLimit", `startupTimeLimit="-1"`, RuleValueOutOfRange},
+		{"startupTimeLimit with a unit", `startupTimeLimit="60s"`, RuleInvalidValue},
+		{"startupTimeLimit beyond 64 bits", `startupTimeLimit="99999999999999999999999"`, RuleValueOutOfRange},
+		{"startupTimeLimit negative word", `startupTimeLimit="-ten"`, RuleInvalidValue},
+		{"startupTimeLimit empty", `startupTimeLimit=""`, RuleInvalidValue},
+		{"shutdownTimeLimit at 600", `shutdownTimeLimit="600"`, ""},
+		{"shutdownTimeLimit above 600", `shutdownTimeLimit="601"`, RuleValueOutOfRange},
+		{"rapidFailsPerMinute above 100", `rapidFailsPerMinute="101"`, RuleValueOutOfRange},
+		{"processesPerApplication zero", `processesPerApplication="0"`, RuleValueOutOfRange},
+		{"requestTimeout hh:mm:ss", `requestTimeout="00:20:00"`, ""},
+		{"requestTimeout at the documented maximum", `requestTimeout="360:00:00"`, ""},
+		{"requestTimeout at the maximum in days", `requestTimeout="15.00:00:00"`, ""},
+		{"requestTimeout a second beyond 360 hours", `requestTimeout="360:00:01"`, RuleValueOutOfRange},
+		{"requestTimeout of 360 days", `requestTimeout="360.00:00:00"`, RuleValueOutOfRange},
+		{"requestTimeout in seconds", `requestTimeout="00:02:30"`, ""},
+		{"requestTimeout as a number", `requestTimeout="120"`, RuleInvalidValue},
+		{"requestTimeout with 24 hours after days", `requestTimeout="1.24:00:00"`, RuleInvalidValue},
+		{"requestTimeout with 60 minutes", `requestTimeout="00:60:00"`, RuleInvalidValue},
+		{"boolean in capitals", `stdoutLogEnabled="FALSE"`, ""},
+		{"boolean as yes", `disableStartUpErrorPage="yes"`, RuleInvalidValue},
+		{"hosting model in lower case", `hostingModel="outofprocess"`, ""},
+		{"unknown hosting model", `hostingModel="Sidecar"`, RuleInvalidValue},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			doc := `<configuration><system.webServer><handlers><add name="a" path="*" verb="*" modules="AspNetCoreModuleV2" /></handlers>` +
+				`<aspNetCore processPath="app.exe" ` + tc.attrs + ` /></system.webServer></configuration>`
+			d, err := Parse("web.config", []byte(doc))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := Check(d, nil)
+			switch {
+			case tc.want == "" && len(got) > 0:
+				t.Errorf("want no finding, got %v", got)
+			case tc.want != "" && (len(got) != 1 || got[0].Rule != tc.want):
+				t.Errorf("want one %s, got %v", tc.want, got)
+			}
+		})
+	}
+}
+
+// The httpPlatform requestTimeout stops at 30 days and counts in whole
+// minutes, as its schema says (timeSpanRange 0,2592000,60).
+func TestHTTPPlatformRequestTimeout(t *testing.T) {
+	cases := []struct {
+		name, value, rule, mention string
+	}{
+		{"30 days is the maximum", "30.00:00:00", "", ""},
+		{"31 days is beyond it", "31.00:00:00", RuleValueOutOfRange, "30.00:00:00"},
+		{"seconds are not accepted", "00:02:30", RuleInvalidValue, "whole number of minutes"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			doc := `<configuration><system.webServer><handlers><add name="h" path="*" verb="*" modules="httpPlatformHandler" /></handlers>` +
+				`<httpPlatform processPath="app.exe" requestTimeout="` + tc.value + `" /></system.webServer></configuration>`
+			d, err := Parse("web.config", []byte(doc))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := Check(d, nil)
+			switch {
+			case tc.rule == "" && len(got) > 0:
+				t.Errorf("want no finding, got %v", got)
+			case tc.rule != "" && (len(got) != 1 || got[0].Rule != tc.rule || !strings.Contains(got[0].Message, tc.mention)):
+				t.Errorf("want one %s mentioning %q, got %v", tc.rule, tc.mention, got)
+			}
+		})
+	}
+}
+
+// InProcess is fine for the .NET host, wrong for anything else.
+func TestInProcessDotnetIsAllowed(t *testing.T) {
+	for _, pp := range []string{"dotnet", `C:\Program Files\dotnet\dotnet.exe`, "%LAUNCHER_PATH%"} {
+		doc := `<configuration><system.webServer><handlers><add name="a" path="*" verb="*" modules="AspNetCoreModuleV2" /></handlers>` +
+			`<aspNetCore processPath="` + pp + `" hostingModel="InProcess" /></system.webServer></configuration>`
+		d, err := Parse("web.config", []byte(doc))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := Check(d, nil); len(got) > 0 {
+			t.Errorf("processPath %q: %v", pp, got)
+		}
+	}
+}
+
+// A section name in the wrong case is reported; sections this package
+// does not know are left alone.
+func TestSectionNames(t *testing.T) {
+	doc := "<configuration>\n<system.webServer>\n<aspnetcore processPath=\"a.exe\" />\n<staticContent />\n</system.webServer>\n</configuration>"
+	d, err := Parse("web.config", []byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := Check(d, nil)
+	if len(got) != 1 || got[0].Rule != RuleUnknownElement || got[0].Line != 3 || !strings.Contains(got[0].Fix, "<aspNetCore>") {
+		t.Errorf("want one unknown-element on line 3 suggesting <aspNetCore>, got %v", got)
+	}
+}
+
+// <system.webserver> is not <system.webServer>.
+func TestSectionGroupCase(t *testing.T) {
+	d, err := Parse("web.config", []byte("<configuration>\n<location path=\".\">\n<system.webserver />\n</location>\n</configuration>"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := Check(d, nil)
+	if len(got) != 1 || got[0].Rule != RuleUnknownElement || got[0].Line != 3 {
+		t.Errorf("want one unknown-element on line 3, got %v", got)
+	}
+}
+
+// A disabled rule proxies nothing, so it is not held to the proxy rules.
+func TestDisabledRuleIsIgnored(t *testing.T) {
+	doc := `<configuration><system.webServer><rewrite><rules><rule name="old" enabled="false">` +
+		`<match url="(.*)" /><action type="Rewrite" url="http://127.0.0.1:9464/{R:1}" /></rule></rules></rewrite></system.webServer></configuration>`
+	d, err := Parse("web.config", []byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := config.Load("testdata/rules/apphost.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 30MB is IIS's default body limit too, so nothing else is found.
+	if got := Check(d, c); len(got) > 0 {
+		t.Errorf("want no findings, got %v", got)
+	}
+}
