@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -162,4 +163,46 @@ func requireNoFindings(t testing.TB, c *config.Config, site []byte) {
 		}
 		t.Fatalf("%d finding(s) on the generated site:\n%s\n%s", len(list), b.String(), site)
 	}
+}
+
+// The admin address is never an upstream, even in a description that
+// skipped validation.
+func TestGenerateRefusesTheAdminAddress(t *testing.T) {
+	c := config.Default()
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	c.Proxy.Upstreams = append(c.Proxy.Upstreams, "localhost:9464")
+	_, err := nginx.Generate(c, nginx.Options{})
+	if err == nil || !strings.Contains(err.Error(), "admin") {
+		t.Fatalf("err = %v, want a refusal naming the admin address", err)
+	}
+}
+
+// The generated site for the default description, as a user sees it.
+func ExampleGenerate() {
+	c := config.Default()
+	c.Proxy.ServerNames = []string{"shop.example.com"}
+	if err := c.Validate(); err != nil {
+		fmt.Println(err)
+		return
+	}
+	f, err := nginx.Generate(c, nginx.Options{AppVersion: "v1.0.0"})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	// The upstream, with connection reuse.
+	text := string(f.Content)
+	start := strings.Index(text, "upstream app {")
+	fmt.Print(f.Name, "\n", text[start:strings.Index(text[start:], "}\n")+start+2])
+	// Output:
+	// app.conf
+	// upstream app {
+	//     server 127.0.0.1:5000;
+	//     keepalive 32;
+	//     # Shorter than the app's keep-alive timeout (130s), so nginx closes an idle
+	//     # connection before the app does and never reuses one being closed.
+	//     keepalive_timeout 60s;
+	// }
 }

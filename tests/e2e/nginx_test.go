@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"crypto/sha1"
 	"encoding/base64"
 	"fmt"
@@ -291,5 +292,69 @@ proxy:
 	// A unix-socket peer is trusted by default, so the client is restored.
 	if rep.Path != "/over/unix" || rep.ClientIP != clientIP {
 		t.Errorf("the app saw path %q client %q, want /over/unix from %s", rep.Path, rep.ClientIP, clientIP)
+	}
+}
+
+// An IPv6 client reaches the app through the RFC 7239 header, where its
+// address must be bracketed and quoted (for="[::1]").
+func TestNginxForwardedIPv6Client(t *testing.T) {
+	harness.RequireProgram(t, "nginx")
+	l, err := net.Listen("tcp", "[::1]:0")
+	if err != nil {
+		t.Skipf("no IPv6 loopback: %v", err)
+	}
+	httpAddr := l.Addr().String()
+	l.Close()
+	app := harness.FreeAddr(t)
+	dir, conf := site(t, fmt.Sprintf(`name: shop
+app:
+  listen: [%s]
+forwarded:
+  headers: forwarded
+proxy:
+  server_names: [shop.test]
+  http_listen: "%s"
+`, app, httpAddr))
+	serve(t, dir, app)
+	harness.StartNginx(t, conf, httpAddr)
+	c := &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
+		return (&net.Dialer{}).DialContext(ctx, network, httpAddr)
+	}}}
+	resp, rep := get(t, c, "http://shop.test:"+port(httpAddr)+"/", nil)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("status %d", resp.StatusCode)
+	}
+	if rep.ClientIP != "::1" {
+		t.Errorf("client_ip %q, want ::1", rep.ClientIP)
+	}
+}
+
+// Behind another proxy (proxy.edge: false), nginx appends to the chain
+// that proxy sent, and the app, trusting two hops, finds the client the
+// outer proxy saw.
+func TestNginxBehindAnotherProxy(t *testing.T) {
+	harness.RequireProgram(t, "nginx")
+	app, httpAddr := harness.FreeAddr(t), harness.FreeAddr(t)
+	dir, conf := site(t, fmt.Sprintf(`name: shop
+app:
+  listen: [%s]
+forwarded:
+  trusted_proxies: [loopback]
+  forward_limit: 2
+proxy:
+  server_names: [shop.test]
+  http_listen: %s
+  edge: false
+`, app, httpAddr))
+	serve(t, dir, app)
+	harness.StartNginx(t, conf, httpAddr)
+	// The test's client plays the outer proxy at 127.0.0.2, which saw
+	// the client 203.0.113.9.
+	resp, rep := get(t, client(httpAddr, nil, ""), "http://shop.test:"+port(httpAddr)+"/", http.Header{"X-Forwarded-For": {"203.0.113.9"}})
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("status %d", resp.StatusCode)
+	}
+	if rep.ClientIP != "203.0.113.9" {
+		t.Errorf("client_ip %q, want 203.0.113.9 from the outer proxy's header", rep.ClientIP)
 	}
 }
