@@ -156,14 +156,14 @@ func parseFinding(main string, e crossplane.PayloadError) findings.Finding {
 	f.Message = strings.TrimSpace(f.Message)
 	f.Fix = ruleFix(f.Rule)
 	if filepath.IsAbs(f.File) && !filepath.IsAbs(main) {
-		if rel, err := filepath.Rel(mustGetwd(), f.File); err == nil && !strings.HasPrefix(rel, "..") {
+		if rel, err := filepath.Rel(workingDir(), f.File); err == nil && !strings.HasPrefix(rel, "..") {
 			f.File = rel
 		}
 	}
 	return f
 }
 
-func mustGetwd() string {
+func workingDir() string {
 	wd, err := os.Getwd()
 	if err != nil {
 		return "/"
