@@ -17,6 +17,8 @@ import (
 // rule at lines; the fixed file has no finding at all. desc, when set, is
 // the description the file is cross-checked against.
 type ruleCase struct {
+	// name tells cases of one rule apart; "" is the rule's name.
+	name  string
 	rule  string
 	file  string
 	desc  string
@@ -40,6 +42,7 @@ func ruleCases() []ruleCase {
 
 		// Connection reuse.
 		{rule: nginx.RuleKeepaliveNoHTTP11, file: "keepalive-without-http11.conf", lines: []int{9}, fixed: "keepalive-without-http11.fixed.conf"},
+		{name: "keepalive-without-http11/map-sends-close", rule: nginx.RuleKeepaliveNoHTTP11, file: "keepalive-map-close.conf", lines: []int{3}, fixed: "websocket-no-upgrade.fixed.conf"},
 		{rule: nginx.RuleNoUpstreamKeepalive, file: "no-upstream-keepalive.conf", lines: []int{5}, fixed: "no-upstream-keepalive.fixed.conf"},
 
 		// Inheritance that silently drops headers.
@@ -92,7 +95,11 @@ func describe(list []findings.Finding) string {
 // fixed form has no finding at all.
 func TestRules(t *testing.T) {
 	for _, tc := range ruleCases() {
-		t.Run(strings.TrimPrefix(tc.rule, "nginx/"), func(t *testing.T) {
+		name := tc.name
+		if name == "" {
+			name = strings.TrimPrefix(tc.rule, "nginx/")
+		}
+		t.Run(name, func(t *testing.T) {
 			list := checkFile(t, tc.file, tc.desc)
 			var lines []int
 			for _, f := range list {

@@ -1,6 +1,7 @@
 package nginx
 
 import (
+	"fmt"
 	"strings"
 )
 
@@ -42,7 +43,11 @@ func (c *checker) checkKeepalive() {
 				}
 				for _, e := range m.Block {
 					if len(e.Args) > 0 && strings.EqualFold(e.Args[len(e.Args)-1], "close") {
-						c.report(RuleKeepaliveNoHTTP11, e, "map for $%s sends \"Connection: close\" for %q, which turns off upstream %s's keepalive for those requests; map it to '' instead", v, e.Name, t.upstream.Arg(0))
+						which := fmt.Sprintf("the value %q of %s", e.Name, m.Arg(0))
+						if e.Name == "" {
+							which = "requests without " + m.Arg(0)
+						}
+						c.report(RuleKeepaliveNoHTTP11, e, "map for $%s sends \"Connection: close\" for %s, which turns off upstream %s's keepalive for them; map it to '' instead", v, which, t.upstream.Arg(0))
 					}
 				}
 			}
