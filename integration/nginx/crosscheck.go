@@ -58,6 +58,9 @@ func (c *checker) crossCheck() {
 		if d.Proxy.Websockets {
 			c.checkUpgrade(p)
 		}
+		if d.Proxy.PathPrefix != "" && d.Forwarded.Headers != "none" {
+			c.checkPrefix(p)
+		}
 	}
 	if !unknown {
 		for _, u := range d.Proxy.Upstreams {
@@ -214,4 +217,18 @@ func servesAny(server *Node, names map[string]bool) bool {
 		}
 	}
 	return false
+}
+
+// checkPrefix checks that a proxy_pass tells the app the prefix it is
+// mounted under.
+func (c *checker) checkPrefix(p *Node) {
+	prefix := c.desc.Proxy.PathPrefix
+	h, _ := headersIn(p.Parent, "proxy_set_header")
+	got, ok := sent(h, "x-forwarded-prefix")
+	switch {
+	case !ok:
+		c.report(RulePrefixNotForwarded, p, "proxy.path_prefix is %s, but proxy_pass %s sends no X-Forwarded-Prefix: the app builds links and redirects without the prefix", prefix, p.Arg(0))
+	case got.value != prefix:
+		c.report(RulePrefixNotForwarded, got.node, "X-Forwarded-Prefix is %s, but proxy.path_prefix is %s", got.value, prefix)
+	}
 }

@@ -62,6 +62,7 @@ func ruleCases() []ruleCase {
 		{rule: nginx.RuleBodySizeMismatch, file: "body-size-mismatch.conf", desc: "app.yaml", lines: []int{8}, fixed: "crosscheck.fixed.conf"},
 		{rule: nginx.RuleReadTimeoutShort, file: "proxy-read-timeout-short.conf", desc: "app.yaml", lines: []int{9}, fixed: "crosscheck.fixed.conf"},
 		{rule: nginx.RuleUpstreamKeepaliveTimeout, file: "upstream-keepalive-timeout.conf", desc: "app.yaml", lines: []int{4}, fixed: "crosscheck.fixed.conf"},
+		{rule: nginx.RulePrefixNotForwarded, file: "prefix-not-forwarded.conf", desc: "app-prefix.yaml", lines: []int{10}, fixed: "prefix-not-forwarded.fixed.conf"},
 		{rule: nginx.RuleWebsocketNoUpgrade, file: "websocket-no-upgrade.conf", desc: "app-websockets.yaml", lines: []int{10}, fixed: "websocket-no-upgrade.fixed.conf"},
 	}
 }
