@@ -2,7 +2,6 @@ package deploy
 
 import (
 	"bytes"
-	"flag"
 	"os"
 	"path/filepath"
 	"testing"
@@ -10,17 +9,6 @@ import (
 	"github.com/apphost/apphost/config"
 	"github.com/apphost/apphost/integration/nginx"
 )
-
-// defineUpdate defines the package's -update flag unless another test
-// file of the package already has; updateRequested reads it.
-func defineUpdate() bool {
-	if flag.Lookup("update") == nil {
-		flag.Bool("update", false, "rewrite the generated files under deploy/")
-	}
-	return true
-}
-
-var _ = defineUpdate()
 
 // deploy/nginx holds exactly what `apphost gen nginx` writes from
 // deploy/apphost.yaml, for nginx 1.22.
@@ -34,7 +22,7 @@ func TestNginxSiteInSync(t *testing.T) {
 		t.Fatal(err)
 	}
 	path := filepath.Join("nginx", f.Name)
-	if updateRequested() {
+	if *update {
 		if err := os.WriteFile(path, f.Content, 0o644); err != nil {
 			t.Fatal(err)
 		}
@@ -49,13 +37,4 @@ func TestNginxSiteInSync(t *testing.T) {
 			"    go run ./cmd/apphost gen nginx -f deploy/apphost.yaml --nginx-version 1.22 -o deploy/nginx --force\n"+
 			"or: go test ./deploy -run TestNginxSiteInSync -update", path)
 	}
-}
-
-// updateRequested reports whether -update was given.
-func updateRequested() bool {
-	f := flag.Lookup("update")
-	if f == nil {
-		return false
-	}
-	return f.Value.String() == "true"
 }
