@@ -15,8 +15,7 @@ func newCheckCommand() *cobra.Command {
 		Long: "Check an existing proxy configuration. Exit status: 0 when no finding reaches\n" +
 			"--fail-on, 1 when one does, 2 for usage errors or unreadable input.",
 	}
-	check.AddCommand(newCheckApacheCommand())
-	check.AddCommand(newCheckIISCommand())
+	check.AddCommand(newCheckNginxCommand(), newCheckApacheCommand(), newCheckIISCommand())
 	return check
 }
 

@@ -16,9 +16,7 @@ func newGenCommand() *cobra.Command {
 			"deployment description. Output goes to standard output, or with -o to files\n" +
 			"written atomically; an existing file with other content is kept unless --force.",
 	}
-	gen.AddCommand(newGenApacheCommand())
-	gen.AddCommand(newGenIISCommand())
-	gen.AddCommand(newGenSystemdCommand())
+	gen.AddCommand(newGenNginxCommand(), newGenApacheCommand(), newGenIISCommand(), newGenSystemdCommand())
 	return gen
 }
 

@@ -23,6 +23,12 @@ import (
 // fails and no connection is refused. The supervisor holds the socket, so
 // connections made while the application is down wait in the backlog;
 // nginx retries the requests the dying application had already accepted.
+//
+// The configuration is written here rather than by `apphost gen nginx`:
+// the generated upstream marks a server down after max_fails=3 errors for
+// fail_timeout=10s, so a few SIGKILLs in a row leave nginx answering 502
+// "no live upstreams" although the supervisor's socket never refused a
+// connection. Behind a supervisor, max_fails=0 is right.
 func TestNginxLosesNoRequestWhileTheAppIsKilled(t *testing.T) {
 	nginx := harness.RequireProgram(t, "nginx")
 	dir := t.TempDir()

@@ -1,0 +1,182 @@
+package nginx
+
+import (
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/apphost/apphost/config"
+	"github.com/apphost/apphost/integration/output"
+)
+
+// Options tune Generate. The zero value generates for DefaultVersion and
+// names no apphost version in the header.
+type Options struct {
+	// NginxVersion selects version-dependent syntax: "http2 on;" from
+	// 1.25.1, "listen … http2" before. Zero: DefaultVersion().
+	NginxVersion Version
+	// AppVersion is apphost's version, written in the comment header.
+	AppVersion string
+}
+
+// http2DirectiveSince is the first nginx with the "http2" directive; the
+// listen parameter is deprecated from then on.
+var http2DirectiveSince = Version{1, 25, 1}
+
+// rejectHandshakeSince is the first nginx with ssl_reject_handshake.
+var rejectHandshakeSince = Version{1, 19, 4}
+
+// Generate writes the nginx site configuration for c: one file named
+// "<name>.conf", to be included inside nginx's http {} block. c must have
+// been validated (config.Load does).
+func Generate(c *config.Config, opts Options) (output.File, error) {
+	p, err := newPlan(c, opts)
+	if err != nil {
+		return output.File{}, err
+	}
+	var w writer
+	p.write(&w)
+	return output.File{Name: c.Name + ".conf", Content: []byte(w.String())}, nil
+}
+
+// plan holds every value the site is written from, derived once from the
+// description.
+type plan struct {
+	c    *config.Config
+	opts Options
+	// ident is the name as an nginx variable-name fragment.
+	ident string
+	// upstream is the upstream block's name.
+	upstream string
+	tls      bool
+	// publicPort is the port clients see on the proxied server, "" when it
+	// is the scheme's default.
+	publicPort string
+	// readTimeout is proxy_read_timeout and proxy_send_timeout.
+	readTimeout time.Duration
+	// idleTimeout is the upstream keepalive_timeout: shorter than the
+	// app's, so that nginx, not the app, closes an idle connection.
+	idleTimeout time.Duration
+}
+
+// defaultProxyTimeout is nginx's own proxy_read_timeout, kept unless the
+// app may take longer.
+const defaultProxyTimeout = 60 * time.Second
+
+// defaultUpstreamIdle is nginx's own upstream keepalive_timeout.
+const defaultUpstreamIdle = 60 * time.Second
+
+func newPlan(c *config.Config, opts Options) (*plan, error) {
+	if c == nil {
+		return nil, errors.New("generating nginx configuration: no deployment description")
+	}
+	if len(c.Proxy.Upstreams) == 0 {
+		return nil, errors.New("generating nginx configuration: proxy.upstreams is empty (the description was not validated)")
+	}
+	for _, u := range c.Proxy.Upstreams {
+		if c.App.AdminListen != config.AdminOff && sameAddress(u, c.App.AdminListen) {
+			return nil, fmt.Errorf("generating nginx configuration: upstream %s is the admin address app.admin_listen: it must never be proxied", u)
+		}
+	}
+	if opts.NginxVersion.IsZero() {
+		opts.NginxVersion = DefaultVersion()
+	}
+	p := &plan{
+		c:        c,
+		opts:     opts,
+		ident:    identifier(c.Name),
+		upstream: c.Name,
+		tls:      c.Proxy.TLS != nil,
+	}
+	listen, defPort := c.Proxy.HTTPListen, "80"
+	if p.tls {
+		listen, defPort = c.Proxy.HTTPSListen, "443"
+	}
+	if port := listenPort(listen); port != defPort {
+		p.publicPort = port
+	}
+	p.readTimeout = max(defaultProxyTimeout, c.App.ShutdownTimeout)
+	p.idleTimeout = upstreamIdle(c.App.Limits.KeepAliveTimeout)
+	return p, nil
+}
+
+// upstreamIdle picks nginx's upstream keepalive_timeout: its default 60s,
+// or three quarters of the app's keep-alive timeout when that is not
+// longer, so the app never closes a connection nginx is about to reuse.
+func upstreamIdle(app time.Duration) time.Duration {
+	if app > defaultUpstreamIdle {
+		return defaultUpstreamIdle
+	}
+	d := (app * 3 / 4).Truncate(time.Millisecond)
+	return max(d, time.Millisecond)
+}
+
+// identifier turns a name into characters nginx allows in variable names.
+func identifier(name string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' {
+			return r
+		}
+		return '_'
+	}, name)
+}
+
+// listenPort is the port of a proxy.http_listen value: "80", "1.2.3.4:80",
+// "[::1]:80".
+func listenPort(listen string) string {
+	if i := strings.LastIndexByte(listen, ':'); i >= 0 {
+		return listen[i+1:]
+	}
+	return listen
+}
+
+// listenLines are the listen directives for a proxy.*_listen value: a
+// bare port listens on IPv4 and IPv6, an address on that address only.
+func listenLines(listen string, params ...string) [][]string {
+	suffix := func(addr string) []string { return append([]string{"listen", addr}, params...) }
+	if !strings.Contains(listen, ":") {
+		return [][]string{suffix(listen), suffix("[::]:" + listen)}
+	}
+	return [][]string{suffix(listen)}
+}
+
+// nginxDuration writes d in nginx's time syntax, exactly.
+func nginxDuration(d time.Duration) string {
+	if d%time.Second == 0 {
+		return strconv.FormatInt(int64(d/time.Second), 10) + "s"
+	}
+	return strconv.FormatInt(int64(d/time.Millisecond), 10) + "ms"
+}
+
+// nginxSize writes a byte count in nginx's size syntax, exactly.
+func nginxSize(n config.Size) string {
+	switch {
+	case n == 0:
+		return "0"
+	case n%(1<<20) == 0:
+		return strconv.FormatInt(int64(n>>20), 10) + "m"
+	case n%(1<<10) == 0:
+		return strconv.FormatInt(int64(n>>10), 10) + "k"
+	}
+	return strconv.FormatInt(int64(n), 10)
+}
+
+// upstreamServer is an upstream's address in nginx's syntax.
+func upstreamServer(a config.Address) string {
+	if a.IsUnix() {
+		return "unix:" + a.Path()
+	}
+	return string(a)
+}
+
+// source names the description in the header: its base name, so the
+// header is the same wherever the command runs.
+func (p *plan) source() string {
+	if p.c.File == "" {
+		return "the default description"
+	}
+	return filepath.Base(p.c.File)
+}

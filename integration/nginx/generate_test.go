@@ -1,0 +1,208 @@
+package nginx_test
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/apphost/apphost/config"
+	"github.com/apphost/apphost/integration/nginx"
+	"github.com/apphost/apphost/tests/harness"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/gen")
+
+// genCases lists the descriptions in testdata/gen; each has a golden
+// <case>.conf next to it.
+func genCases(t *testing.T) []string {
+	t.Helper()
+	names, err := filepath.Glob("testdata/gen/*.yaml")
+	if err != nil || len(names) == 0 {
+		t.Fatalf("no descriptions in testdata/gen: %v", err)
+	}
+	for i, n := range names {
+		names[i] = strings.TrimSuffix(filepath.Base(n), ".yaml")
+	}
+	return names
+}
+
+// versionFor reads the nginx version a case is generated for from its
+// name ("…-nginx-1.25" → 1.25.1); the others use the default.
+func versionFor(t *testing.T, name string) nginx.Version {
+	t.Helper()
+	_, v, ok := strings.Cut(name, "-nginx-")
+	if !ok {
+		return nginx.Version{}
+	}
+	ver, err := nginx.ParseVersion(v + ".1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ver
+}
+
+func generate(t *testing.T, c *config.Config, v nginx.Version) []byte {
+	t.Helper()
+	f, err := nginx.Generate(c, nginx.Options{NginxVersion: v, AppVersion: "(devel)"})
+	if err != nil {
+		t.Fatalf("Generate: %v", err)
+	}
+	return f.Content
+}
+
+// The generator's output for each description matches its golden file.
+func TestGenerateGolden(t *testing.T) {
+	for _, name := range genCases(t) {
+		t.Run(name, func(t *testing.T) {
+			c, err := config.Load(filepath.Join("testdata/gen", name+".yaml"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := generate(t, c, versionFor(t, name))
+			golden := filepath.Join("testdata/gen", name+".conf")
+			if *update {
+				if err := os.WriteFile(golden, got, 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (run go test ./integration/nginx -run TestGenerateGolden -update)", err)
+			}
+			if !bytes.Equal(got, want) {
+				t.Errorf("output differs from %s (rerun with -update and review the diff):\n%s", golden, got)
+			}
+		})
+	}
+}
+
+// Every generated configuration is accepted by the real nginx -t. TLS
+// descriptions get a certificate made by the test in place of theirs.
+func TestGeneratedPassesNginxT(t *testing.T) {
+	bin := harness.RequireProgram(t, "nginx")
+	cert := harness.SelfSignedCert(t, t.TempDir(), "shop.example.com")
+	for _, name := range genCases(t) {
+		t.Run(name, func(t *testing.T) {
+			c, err := config.Load(filepath.Join("testdata/gen", name+".yaml"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			useCert(c, cert)
+			v := versionFor(t, name)
+			installed := nginx.InstalledVersion(context.Background())
+			if !installed.AtLeast(v) {
+				t.Skipf("generated for nginx %s; %s is installed", v, installed)
+			}
+			site := writeSite(t, generate(t, c, v))
+			requireNginxT(t, bin, site)
+		})
+	}
+}
+
+func useCert(c *config.Config, cert harness.Certificate) {
+	if c.Proxy.TLS != nil {
+		c.Proxy.TLS.Certificate, c.Proxy.TLS.CertificateKey = cert.CertFile, cert.KeyFile
+	}
+}
+
+func writeSite(t testing.TB, content []byte) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "site.conf")
+	if err := os.WriteFile(p, content, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func requireNginxT(t testing.TB, bin, site string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	res, err := nginx.RunTest(ctx, bin, site, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.OK {
+		content, _ := os.ReadFile(site)
+		t.Fatalf("nginx -t rejected the generated site: %s:%d: %s\n%s\n%s", res.File, res.Line, res.Message, res.Output, content)
+	}
+}
+
+// Every generated configuration has zero findings when checked against
+// the description it was generated from.
+func TestGeneratedHasNoFindings(t *testing.T) {
+	for _, name := range genCases(t) {
+		t.Run(name, func(t *testing.T) {
+			c, err := config.Load(filepath.Join("testdata/gen", name+".yaml"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			requireNoFindings(t, c, generate(t, c, versionFor(t, name)))
+		})
+	}
+}
+
+func requireNoFindings(t testing.TB, c *config.Config, site []byte) {
+	t.Helper()
+	p := writeSite(t, site)
+	list, err := nginx.Check(context.Background(), []string{p}, nginx.CheckOptions{Description: c})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(list) > 0 {
+		var b strings.Builder
+		for _, f := range list {
+			b.WriteString(f.String() + "\n")
+		}
+		t.Fatalf("%d finding(s) on the generated site:\n%s\n%s", len(list), b.String(), site)
+	}
+}
+
+// The admin address is never an upstream, even in a description that
+// skipped validation.
+func TestGenerateRefusesTheAdminAddress(t *testing.T) {
+	c := config.Default()
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	c.Proxy.Upstreams = append(c.Proxy.Upstreams, "localhost:9464")
+	_, err := nginx.Generate(c, nginx.Options{})
+	if err == nil || !strings.Contains(err.Error(), "admin") {
+		t.Fatalf("err = %v, want a refusal naming the admin address", err)
+	}
+}
+
+// The generated site for the default description, as a user sees it.
+func ExampleGenerate() {
+	c := config.Default()
+	c.Proxy.ServerNames = []string{"shop.example.com"}
+	if err := c.Validate(); err != nil {
+		fmt.Println(err)
+		return
+	}
+	f, err := nginx.Generate(c, nginx.Options{AppVersion: "v1.0.0"})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	// The upstream, with connection reuse.
+	text := string(f.Content)
+	start := strings.Index(text, "upstream app {")
+	fmt.Print(f.Name, "\n", text[start:strings.Index(text[start:], "}\n")+start+2])
+	// Output:
+	// app.conf
+	// upstream app {
+	//     server 127.0.0.1:5000;
+	//     keepalive 32;
+	//     # Shorter than the app's keep-alive timeout (130s), so nginx closes an idle
+	//     # connection before the app does and never reuses one being closed.
+	//     keepalive_timeout 60s;
+	// }
+}

@@ -1,0 +1,114 @@
+package nginx
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+// TestResult is the verdict of `nginx -t`.
+type TestResult struct {
+	// OK is true when nginx accepted the configuration.
+	OK bool
+	// File, Line and Message are from nginx's first error, when it named
+	// one; Line is 0 when nginx gave no location.
+	File    string
+	Line    int
+	Message string
+	// Output is everything nginx printed.
+	Output string
+}
+
+// MainConfig is a main nginx.conf that keeps every path nginx writes
+// (pid, error log, temporary files) under prefix and includes site inside
+// http {}. asRoot sets "user root;", so that worker processes of a server
+// started by root can reach the app's unix sockets and the prefix.
+func MainConfig(prefix, site string, asRoot bool) []byte {
+	var w writer
+	w.comment("Main configuration written by apphost to test or run a site in " + prefix + ".")
+	if asRoot {
+		w.line("user", "root")
+	}
+	w.line("worker_processes", "1")
+	w.line("pid", quote(filepath.Join(prefix, "nginx.pid")))
+	w.line("error_log", quote(filepath.Join(prefix, "error.log")), "info")
+	w.open("events")
+	w.line("worker_connections", "256")
+	w.close()
+	w.open("http")
+	for _, t := range []string{"client_body", "proxy", "fastcgi", "uwsgi", "scgi"} {
+		w.line(t+"_temp_path", quote(filepath.Join(prefix, t+"_temp")))
+	}
+	w.line("access_log", "off")
+	w.line("include", quote(site))
+	w.close()
+	return []byte(w.String())
+}
+
+// RunTest runs `binary -t` on file in a temporary prefix. A site file
+// (site true) is included inside http {} of a main configuration written
+// by MainConfig; a full nginx.conf is tested as it is. The error is for
+// nginx failing to run at all; a rejected configuration is a TestResult
+// with OK false.
+func RunTest(ctx context.Context, binary, file string, site bool) (TestResult, error) {
+	abs, err := filepath.Abs(file)
+	if err != nil {
+		return TestResult{}, fmt.Errorf("nginx -t on %s: %w", file, err)
+	}
+	prefix, err := os.MkdirTemp("", "apphost-nginx-t-")
+	if err != nil {
+		return TestResult{}, fmt.Errorf("nginx -t on %s: %w", file, err)
+	}
+	defer os.RemoveAll(prefix)
+	conf := abs
+	if site {
+		conf = filepath.Join(prefix, "nginx.conf")
+		if err := os.WriteFile(conf, MainConfig(prefix, abs, os.Geteuid() == 0), 0o644); err != nil {
+			return TestResult{}, fmt.Errorf("nginx -t on %s: %w", file, err)
+		}
+	}
+	var out bytes.Buffer
+	cmd := exec.CommandContext(ctx, binary, "-t", "-p", prefix+"/", "-e", filepath.Join(prefix, "error.log"), "-c", conf)
+	cmd.Stdout = &out
+	cmd.Stderr = &out
+	runErr := cmd.Run()
+	res := TestResult{Output: out.String()}
+	var exit *exec.ExitError
+	switch {
+	case runErr == nil:
+		res.OK = true
+		return res, nil
+	case errors.As(runErr, &exit):
+		res.File, res.Line, res.Message = firstNginxError(res.Output)
+		if res.File == "" {
+			res.File = file
+		}
+		if res.File == conf && site {
+			res.File, res.Line = file, 0
+		}
+		return res, nil
+	}
+	return TestResult{}, fmt.Errorf("running %s -t on %s: %w", binary, file, runErr)
+}
+
+var nginxErrorLine = regexp.MustCompile(`\[(?:emerg|alert|crit|error)\] (.*?)(?: in (\S+?):(\d+))?\s*$`)
+
+// firstNginxError finds nginx's first error message and its location.
+func firstNginxError(out string) (file string, line int, msg string) {
+	for _, l := range strings.Split(out, "\n") {
+		m := nginxErrorLine.FindStringSubmatch(l)
+		if m == nil {
+			continue
+		}
+		n, _ := strconv.Atoi(m[3])
+		return m[2], n, m[1]
+	}
+	return "", 0, strings.TrimSpace(out)
+}

@@ -1,0 +1,138 @@
+package nginx_test
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/apphost/apphost/config"
+	"github.com/apphost/apphost/integration/findings"
+	"github.com/apphost/apphost/integration/nginx"
+)
+
+// ruleCase is one rule's proof: file (under testdata/rules) triggers the
+// rule at lines; the fixed file has no finding at all. desc, when set, is
+// the description the file is cross-checked against.
+type ruleCase struct {
+	// name tells cases of one rule apart; "" is the rule's name.
+	name  string
+	rule  string
+	file  string
+	desc  string
+	lines []int
+	fixed string
+}
+
+func ruleCases() []ruleCase {
+	return []ruleCase{
+		// What nginx itself would refuse.
+		{rule: nginx.RuleSyntax, file: "syntax.conf", lines: []int{4}, fixed: "syntax.fixed.conf"},
+		{rule: nginx.RuleUnknownDirective, file: "unknown-directive.conf", lines: []int{3}, fixed: "unknown-directive.fixed.conf"},
+		{rule: nginx.RuleDirectiveContext, file: "directive-context.conf", lines: []int{3, 4}, fixed: "directive-context.fixed.conf"},
+		{rule: nginx.RuleIncludeMissing, file: "include-missing.conf", lines: []int{3}, fixed: "include-missing.fixed.conf"},
+
+		// What the app is told about the client.
+		{rule: nginx.RuleNoForwardedProto, file: "no-forwarded-proto.conf", lines: []int{9}, fixed: "no-forwarded-proto.fixed.conf"},
+		{rule: nginx.RuleNoClientAddress, file: "no-client-address.conf", lines: []int{9}, fixed: "no-client-address.fixed.conf"},
+		{rule: nginx.RuleHostFromHTTPHost, file: "host-from-http-host.conf", lines: []int{15}, fixed: "host-from-http-host.fixed.conf"},
+		{rule: nginx.RuleEdgeAppendsForwarded, file: "edge-appends-forwarded-for.conf", lines: []int{13}, fixed: "edge-appends-forwarded-for.fixed.conf"},
+
+		// Connection reuse.
+		{rule: nginx.RuleKeepaliveNoHTTP11, file: "keepalive-without-http11.conf", lines: []int{9}, fixed: "keepalive-without-http11.fixed.conf"},
+		{name: "keepalive-without-http11/map-sends-close", rule: nginx.RuleKeepaliveNoHTTP11, file: "keepalive-map-close.conf", lines: []int{3}, fixed: "websocket-no-upgrade.fixed.conf"},
+		{rule: nginx.RuleNoUpstreamKeepalive, file: "no-upstream-keepalive.conf", lines: []int{5}, fixed: "no-upstream-keepalive.fixed.conf"},
+
+		// Inheritance that silently drops headers.
+		{rule: nginx.RuleProxySetHeaderDropped, file: "proxy-set-header-dropped.conf", lines: []int{18}, fixed: "proxy-set-header-dropped.fixed.conf"},
+		{rule: nginx.RuleAddHeaderDropped, file: "add-header-dropped.conf", lines: []int{8}, fixed: "add-header-dropped.fixed.conf"},
+
+		// Attacks: traversal, SSRF, header injection, stale DNS.
+		{rule: nginx.RuleAliasTraversal, file: "alias-traversal.conf", lines: []int{5}, fixed: "alias-traversal.fixed.conf"},
+		{rule: nginx.RuleProxyPassVariable, file: "proxy-pass-request-variable.conf", lines: []int{17}, fixed: "proxy-pass-request-variable.fixed.conf"},
+		{rule: nginx.RuleHeaderCRLF, file: "header-crlf.conf", lines: []int{5, 8}, fixed: "header-crlf.fixed.conf"},
+		{rule: nginx.RuleStaticDNS, file: "proxy-pass-static-dns.conf", lines: []int{5}, fixed: "proxy-pass-static-dns.fixed.conf"},
+
+		// Cross-checks against the description.
+		{rule: nginx.RuleUpstreamMismatch, file: "upstream-mismatch.conf", desc: "app.yaml", lines: []int{2}, fixed: "crosscheck.fixed.conf"},
+		{rule: nginx.RuleAppNotProxied, file: "app-not-proxied.conf", desc: "app.yaml", lines: []int{0}, fixed: "crosscheck.fixed.conf"},
+		{rule: nginx.RuleAdminProxied, file: "admin-proxied.conf", desc: "app.yaml", lines: []int{18}, fixed: "crosscheck.fixed.conf"},
+		{rule: nginx.RuleBodySizeMismatch, file: "body-size-mismatch.conf", desc: "app.yaml", lines: []int{8}, fixed: "crosscheck.fixed.conf"},
+		{rule: nginx.RuleReadTimeoutShort, file: "proxy-read-timeout-short.conf", desc: "app.yaml", lines: []int{9}, fixed: "crosscheck.fixed.conf"},
+		{rule: nginx.RuleUpstreamKeepaliveTimeout, file: "upstream-keepalive-timeout.conf", desc: "app.yaml", lines: []int{4}, fixed: "crosscheck.fixed.conf"},
+		{rule: nginx.RulePrefixNotForwarded, file: "prefix-not-forwarded.conf", desc: "app-prefix.yaml", lines: []int{10}, fixed: "prefix-not-forwarded.fixed.conf"},
+		{rule: nginx.RuleWebsocketNoUpgrade, file: "websocket-no-upgrade.conf", desc: "app-websockets.yaml", lines: []int{10}, fixed: "websocket-no-upgrade.fixed.conf"},
+	}
+}
+
+func checkFile(t *testing.T, file, desc string) []findings.Finding {
+	t.Helper()
+	var opts nginx.CheckOptions
+	if desc != "" {
+		c, err := config.Load(filepath.Join("testdata/rules", desc))
+		if err != nil {
+			t.Fatal(err)
+		}
+		opts.Description = c
+	}
+	list, err := nginx.Check(context.Background(), []string{filepath.Join("testdata/rules", file)}, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return list
+}
+
+func describe(list []findings.Finding) string {
+	var b strings.Builder
+	for _, f := range list {
+		fmt.Fprintf(&b, "  %s\n", f)
+	}
+	return b.String()
+}
+
+// Each rule fires on its test configuration at the lines given, and its
+// fixed form has no finding at all.
+func TestRules(t *testing.T) {
+	for _, tc := range ruleCases() {
+		name := tc.name
+		if name == "" {
+			name = strings.TrimPrefix(tc.rule, "nginx/")
+		}
+		t.Run(name, func(t *testing.T) {
+			list := checkFile(t, tc.file, tc.desc)
+			var lines []int
+			for _, f := range list {
+				if f.Rule == tc.rule {
+					lines = append(lines, f.Line)
+					if f.Message == "" || f.Fix == "" || f.File == "" {
+						t.Errorf("finding lacks message, fix or file: %+v", f)
+					}
+				}
+			}
+			if !slices.Equal(lines, tc.lines) {
+				t.Errorf("%s: %s at lines %v, want %v; all findings:\n%s", tc.file, tc.rule, lines, tc.lines, describe(list))
+			}
+			if fixed := checkFile(t, tc.fixed, tc.desc); len(fixed) > 0 {
+				t.Errorf("%s (the fixed form) still has findings:\n%s", tc.fixed, describe(fixed))
+			}
+		})
+	}
+}
+
+// Every rule but the nginx -t verdict has a test configuration above.
+func TestEveryRuleHasACase(t *testing.T) {
+	covered := map[string]bool{nginx.RuleNginxTest: true}
+	for _, tc := range ruleCases() {
+		covered[tc.rule] = true
+	}
+	for _, r := range nginx.Rules("") {
+		if !covered[r.ID] {
+			t.Errorf("rule %s has no test configuration", r.ID)
+		}
+		if r.Summary == "" {
+			t.Errorf("rule %s has no summary", r.ID)
+		}
+	}
+}

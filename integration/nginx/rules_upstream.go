@@ -1,0 +1,56 @@
+package nginx
+
+import (
+	"fmt"
+	"strings"
+)
+
+// checkKeepalive checks that connections to the app are reused: an
+// upstream block with keepalive, reached with HTTP/1.1 and without
+// "Connection: close".
+func (c *checker) checkKeepalive() {
+	for _, p := range c.proxies {
+		t := c.targetOf(p)
+		if t.variable {
+			continue
+		}
+		if t.upstream == nil {
+			c.report(RuleNoUpstreamKeepalive, p, "proxy_pass %s names no upstream {} block, so no connection to %s is ever reused: each request opens a new one", p.Arg(0), t.hostPart)
+			continue
+		}
+		ka := t.upstream.Children("keepalive")
+		if len(ka) == 0 {
+			c.report(RuleNoUpstreamKeepalive, p, "upstream %s (%s:%d) has no keepalive, so no connection to the app is ever reused: each request opens a new one", t.upstream.Arg(0), t.upstream.File, t.upstream.Line)
+			continue
+		}
+		loc := p.Parent
+		if v := loc.Effective("proxy_http_version"); v == nil || v.Arg(0) == "1.0" {
+			c.report(RuleKeepaliveNoHTTP11, p, "upstream %s has keepalive (%s:%d), but requests go out as HTTP/1.0 (no proxy_http_version 1.1), so every connection is closed after one request", t.upstream.Arg(0), ka[0].File, ka[0].Line)
+			continue
+		}
+		h, _ := headersIn(loc, "proxy_set_header")
+		conn, ok := h["connection"]
+		switch {
+		case !ok:
+			c.report(RuleKeepaliveNoHTTP11, p, "upstream %s has keepalive (%s:%d), but no proxy_set_header Connection: nginx sends \"Connection: close\", so every connection is closed after one request", t.upstream.Arg(0), ka[0].File, ka[0].Line)
+		case strings.EqualFold(conn.value, "close"):
+			c.report(RuleKeepaliveNoHTTP11, conn.node, "Connection is set to close, which turns off upstream %s's keepalive (%s:%d)", t.upstream.Arg(0), ka[0].File, ka[0].Line)
+		default:
+			for _, v := range variables(conn.value) {
+				m, ok := c.maps[v]
+				if !ok {
+					continue
+				}
+				for _, e := range m.Block {
+					if len(e.Args) > 0 && strings.EqualFold(e.Args[len(e.Args)-1], "close") {
+						which := fmt.Sprintf("the value %q of %s", e.Name, m.Arg(0))
+						if e.Name == "" {
+							which = "requests without " + m.Arg(0)
+						}
+						c.report(RuleKeepaliveNoHTTP11, e, "map for $%s sends \"Connection: close\" for %s, which turns off upstream %s's keepalive for them; map it to '' instead", v, which, t.upstream.Arg(0))
+					}
+				}
+			}
+		}
+	}
+}

@@ -1,0 +1,86 @@
+package nginx
+
+import (
+	"net"
+	"strings"
+
+	"github.com/apphost/apphost/config"
+)
+
+// target is where a proxy_pass sends requests.
+type target struct {
+	node *Node
+	// hostPart is the scheme-less address as written: "127.0.0.1:5000",
+	// "shop", "unix:/run/app.sock", or text with variables.
+	hostPart string
+	// variable is true when hostPart has variables: resolved per request.
+	variable bool
+	// upstream is the upstream {} block named by hostPart, if any.
+	upstream *Node
+	// addrs are the concrete addresses, each with the directive naming it.
+	addrs []targetAddr
+}
+
+type targetAddr struct {
+	addr config.Address
+	// host is the host as written (a name, or an IP); "" for unix.
+	host string
+	node *Node
+}
+
+// targetOf reads a proxy_pass directive.
+func (c *checker) targetOf(n *Node) target {
+	arg := n.Arg(0)
+	t := target{node: n}
+	scheme, rest, ok := strings.Cut(arg, "://")
+	if !ok {
+		// "proxy_pass $backend;": the whole target is a variable.
+		t.hostPart, t.variable = arg, true
+		return t
+	}
+	if path, ok := strings.CutPrefix(rest, "unix:"); ok {
+		path, _, _ = strings.Cut(path, ":")
+		t.hostPart = "unix:" + path
+		if a, err := config.ParseAddress(t.hostPart); err == nil {
+			t.addrs = []targetAddr{{addr: a, node: n}}
+		}
+		return t
+	}
+	host, _, _ := strings.Cut(rest, "/")
+	t.hostPart = host
+	if strings.Contains(host, "$") {
+		t.variable = true
+		return t
+	}
+	if up, ok := c.upstreams[host]; ok {
+		t.upstream = up
+		for _, s := range up.Children("server") {
+			if a, h, ok := serverAddress(s.Arg(0), "80"); ok {
+				t.addrs = append(t.addrs, targetAddr{addr: a, host: h, node: s})
+			}
+		}
+		return t
+	}
+	port := "80"
+	if scheme == "https" {
+		port = "443"
+	}
+	if a, h, ok := serverAddress(host, port); ok {
+		t.addrs = []targetAddr{{addr: a, host: h, node: n}}
+	}
+	return t
+}
+
+// serverAddress reads "host", "host:port", "[v6]:port" or "unix:/path".
+func serverAddress(s, defaultPort string) (config.Address, string, bool) {
+	if strings.HasPrefix(s, "unix:") {
+		a, err := config.ParseAddress(s)
+		return a, "", err == nil
+	}
+	host, port, err := net.SplitHostPort(s)
+	if err != nil {
+		host, port = strings.TrimSuffix(strings.TrimPrefix(s, "["), "]"), defaultPort
+	}
+	a, err := config.ParseAddress(net.JoinHostPort(host, port))
+	return a, host, err == nil
+}

@@ -1,0 +1,95 @@
+package nginx
+
+import (
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/apphost/apphost/config"
+)
+
+func TestParseSize(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want config.Size
+		bad  bool
+	}{
+		{in: "0", want: 0},
+		{in: "1000", want: 1000},
+		{in: "8k", want: 8 << 10},
+		{in: "1m", want: 1 << 20},
+		{in: "2G", want: 2 << 30},
+		{in: "", bad: true},
+		{in: "10q", bad: true},
+		{in: "-1", bad: true},
+		{in: "m", bad: true},
+	} {
+		got, err := parseSize(tc.in)
+		if tc.bad != (err != nil) || got != tc.want {
+			t.Errorf("parseSize(%q) = %d, %v; want %d, error %v", tc.in, got, err, tc.want, tc.bad)
+		}
+	}
+}
+
+func TestParseTime(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want time.Duration
+		bad  bool
+	}{
+		{in: "60", want: time.Minute},
+		{in: "60s", want: time.Minute},
+		{in: "1m30s", want: 90 * time.Second},
+		{in: "500ms", want: 500 * time.Millisecond},
+		{in: "1h", want: time.Hour},
+		{in: "1d", want: 24 * time.Hour},
+		{in: "", bad: true},
+		{in: "s", bad: true},
+		{in: "5x", bad: true},
+	} {
+		got, err := parseTime(tc.in)
+		if tc.bad != (err != nil) || got != tc.want {
+			t.Errorf("parseTime(%q) = %s, %v; want %s, error %v", tc.in, got, err, tc.want, tc.bad)
+		}
+	}
+}
+
+// The generator's durations and sizes read back as the same values.
+func TestGeneratedUnitsRoundTrip(t *testing.T) {
+	for _, d := range []time.Duration{time.Millisecond, 375 * time.Millisecond, time.Second, 90 * time.Second, time.Hour} {
+		if got, err := parseTime(nginxDuration(d)); err != nil || got != d {
+			t.Errorf("%s → %q → %s, %v", d, nginxDuration(d), got, err)
+		}
+	}
+	for _, n := range []config.Size{0, 1, 1000, 1 << 10, 30_000_000, 1 << 20, 5 << 30} {
+		if got, err := parseSize(nginxSize(n)); err != nil || got != n {
+			t.Errorf("%d → %q → %d, %v", n, nginxSize(n), got, err)
+		}
+	}
+}
+
+func TestVariables(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want []string
+	}{
+		{"$host", []string{"host"}},
+		{"https://$host$uri", []string{"host", "uri"}},
+		{"${uri}x", []string{"uri"}},
+		{"$10", []string{"1"}},
+		{"a$", nil},
+		{"for=\"[$remote_addr]\";proto=$scheme", []string{"remote_addr", "scheme"}},
+	} {
+		if got := variables(tc.in); !slices.Equal(got, tc.want) {
+			t.Errorf("variables(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+func TestUpstreamIdleStaysBelowTheApp(t *testing.T) {
+	for _, app := range []time.Duration{time.Millisecond, 500 * time.Millisecond, time.Second, 60 * time.Second, 61 * time.Second, 130 * time.Second} {
+		if got := upstreamIdle(app); got >= app && app > time.Millisecond {
+			t.Errorf("upstreamIdle(%s) = %s, not below the app's", app, got)
+		}
+	}
+}
