@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/apphost/apphost/metrics"
 	"github.com/felixge/httpsnoop"
 )
 
@@ -52,6 +53,7 @@ type limitedBody struct {
 	grace  time.Duration
 	logger *slog.Logger
 	remote string
+	conns  *metrics.Conns // counts the rejections
 
 	read  int64         // bytes handed to the handler
 	spent time.Duration // time spent inside Read
@@ -79,12 +81,14 @@ func (b *limitedBody) Read(p []byte) (int, error) {
 	case errors.As(err, &tooLarge):
 		b.err = err
 		b.guard.answer(http.StatusRequestEntityTooLarge)
+		b.conns.Rejected(metrics.LimitRequestBody)
 		b.logger.Debug("request rejected", "status", http.StatusRequestEntityTooLarge,
 			"reason", "body exceeds "+strconv.FormatInt(tooLarge.Limit, 10)+" bytes", "remote", b.remote)
 	case b.armed && isTimeout(err):
 		b.err = fmt.Errorf("%w: %d bytes in %s, minimum %d bytes/s after %s: %w",
 			ErrRequestBodyTooSlow, b.read, b.spent.Round(time.Millisecond), b.rate, b.grace, err)
 		b.guard.answer(http.StatusRequestTimeout)
+		b.conns.Rejected(metrics.LimitRequestBodyRate)
 		b.logger.Debug("request rejected", "status", http.StatusRequestTimeout, "reason", b.err.Error(), "remote", b.remote)
 	}
 	if b.err != nil {

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"runtime/debug"
 
+	"github.com/apphost/apphost/metrics"
 	"github.com/gorilla/handlers"
 )
 
@@ -15,23 +16,24 @@ import (
 // flows" in DESIGN.md, with one change: the access log wraps panic recovery
 // so that a panicking request is logged with its 500.
 //
-// Steps still to come slot in where marked: metrics and path base, inside
-// the forwarded headers. IIS mode's step (pairing token, application path,
+// Steps still to come slot in where marked: path base, inside the
+// forwarded headers. IIS mode's step (pairing token, application path,
 // shutdown event, client certificate) comes right after the request limits,
 // outside the forwarded headers.
 func chain(app http.Handler, c config) http.Handler {
-	h := app
+	h := metrics.Route(app) // reports the ServeMux pattern to the metrics step
 	h = passAbort(handlers.RecoveryHandler(handlers.RecoveryLogger(panicLogger{c.logger})), h)
 	if c.accessLog != nil {
 		h = handlers.CombinedLoggingHandler(c.accessLog, h)
 	}
-	// metrics and path base go here, inside the forwarded headers so that
-	// they see the restored scheme and client.
+	h = c.httpMetrics.Handler(h)
+	// path base goes here, between the metrics and the forwarded headers:
+	// both sit inside those to see the restored scheme and client.
 	h = c.forwarded.Handler(h)
 	if c.iis != nil {
 		h = &iisHandler{mode: c.iis, logger: c.logger, next: h}
 	}
-	h = &requestLimits{limits: c.limits, logger: c.logger, next: h}
+	h = &requestLimits{limits: c.limits, logger: c.logger, conns: c.conns, next: h}
 	return h
 }
 

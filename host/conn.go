@@ -7,6 +7,8 @@ import (
 	"os"
 	"sync"
 	"time"
+
+	"github.com/apphost/apphost/metrics"
 )
 
 // connListener wraps a public listener: it holds back Accept while
@@ -15,6 +17,7 @@ import (
 type connListener struct {
 	net.Listener
 	slots     chan struct{} // nil: unlimited; one token per open connection
+	conns     *metrics.Conns
 	closed    chan struct{}
 	closeOnce sync.Once
 }
@@ -29,8 +32,13 @@ func (l *connListener) Accept() (net.Conn, error) {
 	if l.slots != nil {
 		select {
 		case l.slots <- struct{}{}:
-		case <-l.closed:
-			return nil, net.ErrClosed
+		default:
+			l.conns.Delayed()
+			select {
+			case l.slots <- struct{}{}:
+			case <-l.closed:
+				return nil, net.ErrClosed
+			}
 		}
 	}
 	c, err := l.Listener.Accept()
@@ -38,7 +46,7 @@ func (l *connListener) Accept() (net.Conn, error) {
 		l.release()
 		return nil, err
 	}
-	return &trackedConn{Conn: c, release: l.release}, nil
+	return &trackedConn{Conn: c, release: l.release, conns: l.conns, opened: l.conns.Opened()}, nil
 }
 
 func (l *connListener) release() {
@@ -62,12 +70,15 @@ const timeoutResponse = "HTTP/1.1 408 Request Timeout\r\nContent-Type: text/plai
 type trackedConn struct {
 	net.Conn
 	release func()
+	conns   *metrics.Conns
+	opened  time.Time
 
 	mu        sync.Mutex
 	state     http.ConnState
 	pending   int    // bytes read since the connection became new or idle
 	head      []byte // the first bytes of the connection, to recognise HTTP/2
 	answered  bool
+	hijacked  bool
 	closeOnce sync.Once
 }
 
@@ -90,8 +101,21 @@ func (c *trackedConn) Read(p []byte) (int, error) {
 		c.answered = true
 		c.Conn.SetWriteDeadline(time.Now().Add(time.Second))
 		c.Conn.Write([]byte(timeoutResponse))
+		c.conns.Rejected(metrics.LimitRequestHeadersTimeout)
 	}
 	return n, err
+}
+
+// headTooLarge is what net/http writes, in one piece, when a request head
+// exceeds its MaxHeaderBytes; the handlers never see such a request.
+const headTooLarge = "HTTP/1.1 431 Request Header Fields Too Large\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n431 Request Header Fields Too Large"
+
+// Write counts net/http's own 431 among the limit rejections.
+func (c *trackedConn) Write(p []byte) (int, error) {
+	if len(p) == len(headTooLarge) && string(p) == headTooLarge {
+		c.conns.Rejected(metrics.LimitHeaderBytes)
+	}
+	return c.Conn.Write(p)
 }
 
 // isHTTP2 reports whether the connection began with the HTTP/2 preface;
@@ -108,12 +132,22 @@ func (c *trackedConn) setState(s http.ConnState) {
 	if s == http.StateIdle {
 		c.pending = 0
 	}
+	if s == http.StateHijacked && !c.hijacked {
+		c.hijacked = true
+		c.conns.Upgraded()
+	}
 	c.state = s
 }
 
 func (c *trackedConn) Close() error {
 	err := c.Conn.Close()
-	c.closeOnce.Do(c.release)
+	c.closeOnce.Do(func() {
+		c.release()
+		c.mu.Lock()
+		hijacked := c.hijacked
+		c.mu.Unlock()
+		c.conns.Closed(c.opened, hijacked)
+	})
 	return err
 }
 

@@ -3,6 +3,8 @@ package host
 import (
 	"fmt"
 	"github.com/apphost/apphost/forwarded"
+	"github.com/apphost/apphost/metrics"
+	"github.com/prometheus/client_golang/prometheus"
 	"io"
 	"io/fs"
 	"log/slog"
@@ -26,7 +28,8 @@ type Options struct {
 	// is usually added to it) may connect.
 	UnixSocketMode fs.FileMode
 
-	// AdminListen is the address of /healthz, /readyz and AdminHandlers.
+	// AdminListen is the address of /metrics, /healthz, /readyz,
+	// /debug/pprof/ (when Pprof is set) and AdminHandlers.
 	// Empty means "127.0.0.1:9464"; "off" disables the admin listener. It
 	// must differ from every public address.
 	AdminListen string
@@ -47,8 +50,24 @@ type Options struct {
 	AccessLog io.Writer
 
 	// AdminHandlers adds routes to the admin listener, keyed by path (for
-	// example "/metrics"). The paths /healthz and /readyz are reserved.
+	// example "/debug/vars"). The paths /metrics, /healthz, /readyz and
+	// /debug/pprof/ are reserved.
 	AdminHandlers map[string]http.Handler
+
+	// Metrics is the Prometheus registry the host registers its metrics on
+	// (see docs/metrics.md): the HTTP server metrics, connections, limit
+	// rejections, the forwarded-headers counters, and the Go runtime,
+	// process and build-info collectors (kept when already registered).
+	// The admin address serves it at /metrics. Nil means a private
+	// registry of the host's own, so /metrics always works; pass one to add
+	// the application's metrics to the same page. The global registry is
+	// never used. A registry serves one Server: a second New on it fails.
+	Metrics *prometheus.Registry
+
+	// Pprof serves the runtime's profiles at /debug/pprof/ on the admin
+	// address (see metrics.Pprof). Off by default: a CPU profile or trace
+	// costs the application while it runs.
+	Pprof bool
 
 	// Forwarded configures the forwarded-headers middleware, which is
 	// always in the request path. The zero value is its default: trust
@@ -86,6 +105,10 @@ type config struct {
 	adminHandlers   map[string]http.Handler
 	forwarded       *forwarded.Middleware
 	iis             *iisMode // nil when not under IIS
+	pprof           bool
+	metrics         *prometheus.Registry // set by instrument when nil
+	httpMetrics     *metrics.HTTP        // set by instrument
+	conns           *metrics.Conns       // set by instrument
 }
 
 // resolve fills in defaults, parses addresses and checks the rules that span
@@ -97,6 +120,8 @@ func (o Options) resolve() (config, error) {
 		logger:          o.Logger,
 		accessLog:       o.AccessLog,
 		adminHandlers:   o.AdminHandlers,
+		pprof:           o.Pprof,
+		metrics:         o.Metrics,
 	}
 	if c.logger == nil {
 		c.logger = slog.Default()
@@ -180,7 +205,7 @@ func checkAdminPath(path string) error {
 	switch {
 	case !strings.HasPrefix(path, "/"):
 		return fmt.Errorf("admin handler path %q: must start with /", path)
-	case path == healthzPath || path == readyzPath:
+	case path == healthzPath || path == readyzPath || path == metricsPath || path == pprofPath:
 		return fmt.Errorf("admin handler path %q: reserved for the host's own endpoint", path)
 	case strings.ContainsAny(path, "{} \t"):
 		return fmt.Errorf("admin handler path %q: a plain path is expected (no spaces, methods or wildcards)", path)

@@ -4,6 +4,8 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+
+	"github.com/apphost/apphost/metrics"
 )
 
 // requestLimits enforces the limits net/http does not: the request line's
@@ -12,6 +14,7 @@ import (
 type requestLimits struct {
 	limits Limits
 	logger *slog.Logger
+	conns  *metrics.Conns // counts the rejections
 	next   http.Handler
 }
 
@@ -19,21 +22,21 @@ func (h *requestLimits) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	l := h.limits
 	if l.MaxRequestLine > 0 {
 		if n := requestLineSize(r); n > l.MaxRequestLine {
-			h.reject(w, r, http.StatusRequestURITooLong, "request line of "+strconv.Itoa(n)+" bytes exceeds "+strconv.Itoa(l.MaxRequestLine))
+			h.reject(w, r, metrics.LimitRequestLine, http.StatusRequestURITooLong, "request line of "+strconv.Itoa(n)+" bytes exceeds "+strconv.Itoa(l.MaxRequestLine))
 			return
 		}
 	}
 	count, size := headerCountSize(r)
 	if l.MaxHeaderCount > 0 && count > l.MaxHeaderCount {
-		h.reject(w, r, http.StatusRequestHeaderFieldsTooLarge, strconv.Itoa(count)+" header fields exceed "+strconv.Itoa(l.MaxHeaderCount))
+		h.reject(w, r, metrics.LimitHeaderCount, http.StatusRequestHeaderFieldsTooLarge, strconv.Itoa(count)+" header fields exceed "+strconv.Itoa(l.MaxHeaderCount))
 		return
 	}
 	if l.MaxRequestHeaders > 0 && size > l.MaxRequestHeaders {
-		h.reject(w, r, http.StatusRequestHeaderFieldsTooLarge, "header fields of "+strconv.Itoa(size)+" bytes exceed "+strconv.Itoa(l.MaxRequestHeaders))
+		h.reject(w, r, metrics.LimitRequestHeaders, http.StatusRequestHeaderFieldsTooLarge, "header fields of "+strconv.Itoa(size)+" bytes exceed "+strconv.Itoa(l.MaxRequestHeaders))
 		return
 	}
 	if l.MaxRequestBody >= 0 && r.ContentLength > l.MaxRequestBody {
-		h.reject(w, r, http.StatusRequestEntityTooLarge, "declared body of "+strconv.FormatInt(r.ContentLength, 10)+" bytes exceeds "+strconv.FormatInt(l.MaxRequestBody, 10))
+		h.reject(w, r, metrics.LimitRequestBody, http.StatusRequestEntityTooLarge, "declared body of "+strconv.FormatInt(r.ContentLength, 10)+" bytes exceeds "+strconv.FormatInt(l.MaxRequestBody, 10))
 		return
 	}
 	if r.Body == nil || r.Body == http.NoBody || (l.MaxRequestBody < 0 && l.MinRequestBodyRate < 0) {
@@ -41,6 +44,7 @@ func (h *requestLimits) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w, body := limitBody(w, r, l, h.logger)
+	body.conns = h.conns
 	r2 := *r
 	r2.Body = body
 	h.next.ServeHTTP(w, &r2)
@@ -48,7 +52,8 @@ func (h *requestLimits) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // reject answers a request that broke a limit. An HTTP/1 connection is
 // closed after the answer, as Kestrel does after a bad request.
-func (h *requestLimits) reject(w http.ResponseWriter, r *http.Request, code int, reason string) {
+func (h *requestLimits) reject(w http.ResponseWriter, r *http.Request, limit metrics.Limit, code int, reason string) {
+	h.conns.Rejected(limit)
 	h.logger.Debug("request rejected", "status", code, "reason", reason, "remote", r.RemoteAddr, "method", r.Method)
 	if r.ProtoMajor == 1 {
 		w.Header().Set("Connection", "close")

@@ -56,6 +56,9 @@ func New(handler http.Handler, opts Options) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("host: %w", err)
 	}
+	if err := c.instrument(); err != nil {
+		return nil, fmt.Errorf("host: %w", err)
+	}
 	s := &Server{cfg: c, notify: notifier{c.logger}, force: make(chan struct{})}
 
 	ls, err := openPublic(c)
@@ -67,7 +70,9 @@ func New(handler http.Handler, opts Options) (*Server, error) {
 		slots = make(chan struct{}, c.limits.MaxConnections)
 	}
 	for _, l := range ls {
-		s.listeners = append(s.listeners, newConnListener(l, slots))
+		cl := newConnListener(l, slots)
+		cl.conns = c.conns
+		s.listeners = append(s.listeners, cl)
 	}
 
 	if c.adminListen != nil {

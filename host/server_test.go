@@ -127,7 +127,7 @@ func TestAccessLog(t *testing.T) {
 // only, next to the extra admin handlers.
 func TestAdminEndpoints(t *testing.T) {
 	s := startServer(t, testApp(), Options{AdminHandlers: map[string]http.Handler{
-		"/metrics": http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "metrics") }),
+		"/extra": http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "extra") }),
 	}})
 	public := "http://" + s.Addrs()[0].String()
 	admin := "http://" + s.AdminAddr().String()
@@ -140,7 +140,7 @@ func TestAdminEndpoints(t *testing.T) {
 	}{
 		{"liveness answers on the admin address", admin + "/healthz", 200, "ok\n"},
 		{"readiness answers on the admin address", admin + "/readyz", 200, "ready\n"},
-		{"an extra admin handler answers", admin + "/metrics", 200, "metrics"},
+		{"an extra admin handler answers", admin + "/extra", 200, "extra"},
 		{"the application is not on the admin address", admin + "/", 404, "404 page not found\n"},
 		{"liveness is not on the public address", public + "/healthz", 404, "404 page not found\n"},
 		{"readiness is not on the public address", public + "/readyz", 404, "404 page not found\n"},

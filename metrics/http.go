@@ -1,0 +1,290 @@
+package metrics
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/apphost/apphost/forwarded"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// DurationBuckets are the OpenTelemetry HTTP semantic conventions' advice
+// for http.server.request.duration, in seconds.
+var DurationBuckets = []float64{0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10}
+
+// SizeBuckets are the buckets of the body-size histograms, in bytes: 64
+// bytes to 16 MiB by factors of four.
+var SizeBuckets = prometheus.ExponentialBuckets(64, 4, 10)
+
+// Label names, as the OpenTelemetry attributes render in Prometheus.
+const (
+	LabelMethod = "http_request_method"
+	LabelStatus = "http_response_status_code"
+	LabelScheme = "url_scheme"
+	LabelRoute  = "http_route"
+)
+
+// OtherMethod replaces a request method that is not one of HTTP's known
+// methods, as the semantic conventions require, so that clients cannot
+// create series at will.
+const OtherMethod = "_OTHER"
+
+// methods are the known methods; a method's index in this list is its
+// index in the pre-curried tables, len(methods) standing for _OTHER.
+var methods = [...]string{
+	http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+	http.MethodDelete, http.MethodConnect, http.MethodOptions, http.MethodTrace,
+}
+
+func methodIndex(m string) int {
+	switch m {
+	case http.MethodGet:
+		return 0
+	case http.MethodHead:
+		return 1
+	case http.MethodPost:
+		return 2
+	}
+	for i := 3; i < len(methods); i++ {
+		if m == methods[i] {
+			return i
+		}
+	}
+	return len(methods)
+}
+
+func methodLabel(i int) string {
+	if i == len(methods) {
+		return OtherMethod
+	}
+	return methods[i]
+}
+
+// schemes are the url_scheme values; anything else is counted as _OTHER.
+var schemes = [...]string{"http", "https", OtherMethod}
+
+func schemeIndex(s string) int {
+	switch s {
+	case "http":
+		return 0
+	case "https":
+		return 1
+	}
+	return 2
+}
+
+// HTTP instruments a server's requests. Create it with [NewHTTP]; it is
+// safe for concurrent use.
+type HTTP struct {
+	duration *prometheus.HistogramVec
+	reqSize  *prometheus.HistogramVec
+	respSize *prometheus.HistogramVec
+	active   [len(methods) + 1][len(schemes)]prometheus.Gauge
+
+	// series caches the observers of each label combination seen, so a
+	// request costs a lock-free map load instead of a label hash and a
+	// read lock in the vectors.
+	series sync.Map // seriesKey → *observers
+}
+
+type seriesKey struct {
+	method, scheme, status int
+	route                  string
+}
+
+type observers struct {
+	duration, reqSize, respSize prometheus.Observer
+}
+
+// NewHTTP registers the HTTP server metrics on reg:
+// http_server_request_duration_seconds, http_server_active_requests,
+// http_server_request_body_size_bytes and
+// http_server_response_body_size_bytes.
+func NewHTTP(reg prometheus.Registerer) (*HTTP, error) {
+	labels := []string{LabelMethod, LabelStatus, LabelScheme, LabelRoute}
+	m := &HTTP{
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "http_server_request_duration_seconds",
+			Help:    "Duration of HTTP server requests, from the host receiving the request head to the handler returning.",
+			Buckets: DurationBuckets,
+		}, labels),
+		reqSize: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "http_server_request_body_size_bytes",
+			Help:    "Size of HTTP server request bodies: the declared Content-Length, or the bytes the handler read when none was declared.",
+			Buckets: SizeBuckets,
+		}, labels),
+		respSize: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "http_server_response_body_size_bytes",
+			Help:    "Size of HTTP server response bodies: the bytes the handler wrote.",
+			Buckets: SizeBuckets,
+		}, labels),
+	}
+	active := prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "http_server_active_requests",
+		Help: "HTTP server requests being served.",
+	}, []string{LabelMethod, LabelScheme})
+	for i := range m.active {
+		for j := range m.active[i] {
+			m.active[i][j] = active.WithLabelValues(methodLabel(i), schemes[j])
+		}
+	}
+	if err := register(reg, m.duration, m.reqSize, m.respSize, active); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+func register(reg prometheus.Registerer, cs ...prometheus.Collector) error {
+	for _, c := range cs {
+		if err := reg.Register(c); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (m *HTTP) observers(k seriesKey) *observers {
+	if o, ok := m.series.Load(k); ok {
+		return o.(*observers)
+	}
+	lv := []string{methodLabel(k.method), strconv.Itoa(k.status), schemes[k.scheme], k.route}
+	o, _ := m.series.LoadOrStore(k, &observers{
+		duration: m.duration.WithLabelValues(lv...),
+		reqSize:  m.reqSize.WithLabelValues(lv...),
+		respSize: m.respSize.WithLabelValues(lv...),
+	})
+	return o.(*observers)
+}
+
+// Handler returns next instrumented. It belongs inside the forwarded-headers
+// middleware (url_scheme is the scheme it restored) and outside panic
+// recovery (a recovered panic counts with its 500). The response writer
+// next receives keeps http.Flusher, http.Hijacker, io.ReaderFrom and
+// http.Pusher where the original has them, and unwraps for
+// http.ResponseController.
+func (m *HTTP) Handler(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		method := methodIndex(r.Method)
+		scheme := schemeIndex(requestScheme(r))
+		active := m.active[method][scheme]
+		active.Inc()
+
+		st := &state{Context: r.Context()}
+		rw := wrap(w, &st.rec)
+		var body *countingBody
+		if r.ContentLength < 0 && r.Body != nil && r.Body != http.NoBody {
+			body = &countingBody{ReadCloser: r.Body}
+		}
+		r2 := r.WithContext(st)
+		if body != nil {
+			r2.Body = body
+		}
+		defer func() {
+			route := st.route
+			if route == "" {
+				route = r2.Pattern
+			}
+			status := st.rec.status
+			if status == 0 {
+				status = http.StatusOK
+				if st.rec.hijacked {
+					status = http.StatusSwitchingProtocols
+				}
+			}
+			reqSize := r.ContentLength
+			if body != nil {
+				reqSize = body.n.Load()
+			}
+			o := m.observers(seriesKey{method: method, scheme: scheme, status: status, route: routeOf(route)})
+			o.duration.Observe(time.Since(start).Seconds())
+			o.reqSize.Observe(float64(reqSize))
+			o.respSize.Observe(float64(st.rec.written))
+			active.Dec()
+		}()
+		next.ServeHTTP(rw, r2)
+	})
+}
+
+// requestScheme is the scheme the forwarded-headers middleware restored,
+// or the connection's own.
+func requestScheme(r *http.Request) string {
+	if res, ok := forwarded.FromContext(r.Context()); ok && res.Scheme != "" {
+		return res.Scheme
+	}
+	if r.URL != nil && r.URL.Scheme != "" {
+		return r.URL.Scheme
+	}
+	if r.TLS != nil {
+		return "https"
+	}
+	return "http"
+}
+
+// routeOf turns a ServeMux pattern ("[METHOD ][HOST]/PATH") into the path
+// template the http_route label holds.
+func routeOf(pattern string) string {
+	if pattern == "" {
+		return ""
+	}
+	if i := strings.IndexAny(pattern, " \t"); i >= 0 {
+		pattern = strings.TrimLeft(pattern[i:], " \t")
+	}
+	if i := strings.IndexByte(pattern, '/'); i > 0 {
+		pattern = pattern[i:]
+	}
+	return pattern
+}
+
+// state is the request's context while the middleware runs: it carries
+// the route [Route] reports and the response's record.
+type state struct {
+	context.Context
+	route string
+	rec   record
+}
+
+type stateKey struct{}
+
+func (s *state) Value(key any) any {
+	if key == (stateKey{}) {
+		return s
+	}
+	return s.Context.Value(key)
+}
+
+// Route wraps the application's handler, the innermost step of the
+// request path: after it returns, the pattern the application's
+// http.ServeMux matched on the request it received is reported to the
+// [HTTP.Handler] outside, even if a step in between copied the request.
+// Without an HTTP.Handler outside, Route only calls next.
+func Route(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() { // deferred: a panicking handler's route counts too
+			if r.Pattern != "" {
+				if st, ok := r.Context().Value(stateKey{}).(*state); ok {
+					st.route = r.Pattern
+				}
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+// countingBody counts the bytes read from a request body of unknown length.
+type countingBody struct {
+	io.ReadCloser
+	n atomic.Int64
+}
+
+func (b *countingBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	b.n.Add(int64(n))
+	return n, err
+}

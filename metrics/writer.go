@@ -1,0 +1,104 @@
+package metrics
+
+import (
+	"bufio"
+	"io"
+	"net"
+	"net/http"
+)
+
+// record is what the middleware learns from the response writer.
+type record struct {
+	status   int // first final status written; 0: none yet
+	written  int64
+	hijacked bool
+}
+
+// recorder is the response writer handed down. Its variants add exactly
+// the optional interfaces the original writer has, in the combinations
+// net/http's writers have (HTTP/1: Flusher, Hijacker, ReaderFrom; HTTP/2:
+// Flusher, Pusher); any other writer gets the plain recorder, whose
+// Unwrap still lets http.ResponseController reach the original.
+type recorder struct {
+	w   http.ResponseWriter
+	rec *record
+}
+
+func (r *recorder) Header() http.Header         { return r.w.Header() }
+func (r *recorder) Unwrap() http.ResponseWriter { return r.w }
+
+func (r *recorder) WriteHeader(code int) {
+	if r.rec.status == 0 && (code >= 200 || code == http.StatusSwitchingProtocols) {
+		r.rec.status = code
+	}
+	r.w.WriteHeader(code)
+}
+
+func (r *recorder) Write(p []byte) (int, error) {
+	if r.rec.status == 0 {
+		r.rec.status = http.StatusOK
+	}
+	n, err := r.w.Write(p)
+	r.rec.written += int64(n)
+	return n, err
+}
+
+func (r *recorder) flush() {
+	if r.rec.status == 0 {
+		r.rec.status = http.StatusOK
+	}
+	r.w.(http.Flusher).Flush()
+}
+
+func (r *recorder) readFrom(src io.Reader) (int64, error) {
+	if r.rec.status == 0 {
+		r.rec.status = http.StatusOK
+	}
+	n, err := r.w.(io.ReaderFrom).ReadFrom(src)
+	r.rec.written += n
+	return n, err
+}
+
+func (r *recorder) hijack() (net.Conn, *bufio.ReadWriter, error) {
+	c, rw, err := r.w.(http.Hijacker).Hijack()
+	if err == nil {
+		r.rec.hijacked = true
+	}
+	return c, rw, err
+}
+
+type flushRecorder struct{ recorder }
+
+func (r *flushRecorder) Flush() { r.flush() }
+
+type http1Recorder struct{ recorder }
+
+func (r *http1Recorder) Flush()                                       { r.flush() }
+func (r *http1Recorder) ReadFrom(src io.Reader) (int64, error)        { return r.readFrom(src) }
+func (r *http1Recorder) Hijack() (net.Conn, *bufio.ReadWriter, error) { return r.hijack() }
+
+type http2Recorder struct{ recorder }
+
+func (r *http2Recorder) Flush() { r.flush() }
+func (r *http2Recorder) Push(target string, opts *http.PushOptions) error {
+	return r.w.(http.Pusher).Push(target, opts)
+}
+
+// wrap returns the recorder variant that matches w's optional interfaces.
+func wrap(w http.ResponseWriter, rec *record) http.ResponseWriter {
+	_, fl := w.(http.Flusher)
+	_, hj := w.(http.Hijacker)
+	_, rf := w.(io.ReaderFrom)
+	_, pu := w.(http.Pusher)
+	base := recorder{w: w, rec: rec}
+	switch {
+	case fl && hj && rf && !pu:
+		return &http1Recorder{base}
+	case fl && pu && !hj && !rf:
+		return &http2Recorder{base}
+	case fl && !hj && !rf && !pu:
+		return &flushRecorder{base}
+	default:
+		return &base
+	}
+}
