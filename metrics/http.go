@@ -88,9 +88,11 @@ type HTTP struct {
 	active   [len(methods) + 1][len(schemes)]prometheus.Gauge
 
 	// series caches the observers of each label combination seen, so a
-	// request costs a lock-free map load instead of a label hash and a
-	// read lock in the vectors.
-	series sync.Map // seriesKey → *observers
+	// request costs a lock-free map lookup instead of a label hash and a
+	// read lock in the vectors. The map is never modified: a new
+	// combination (rare, the labels are bounded) replaces it with a copy.
+	series   atomic.Pointer[map[seriesKey]*observers]
+	seriesMu sync.Mutex // serialises the copies
 }
 
 type seriesKey struct {
@@ -150,16 +152,33 @@ func register(reg prometheus.Registerer, cs ...prometheus.Collector) error {
 }
 
 func (m *HTTP) observers(k seriesKey) *observers {
-	if o, ok := m.series.Load(k); ok {
-		return o.(*observers)
+	if p := m.series.Load(); p != nil {
+		if o, ok := (*p)[k]; ok {
+			return o
+		}
+	}
+	m.seriesMu.Lock()
+	defer m.seriesMu.Unlock()
+	old := map[seriesKey]*observers{}
+	if p := m.series.Load(); p != nil {
+		old = *p
+	}
+	if o, ok := old[k]; ok {
+		return o
 	}
 	lv := []string{methodLabel(k.method), strconv.Itoa(k.status), schemes[k.scheme], k.route}
-	o, _ := m.series.LoadOrStore(k, &observers{
+	o := &observers{
 		duration: m.duration.WithLabelValues(lv...),
 		reqSize:  m.reqSize.WithLabelValues(lv...),
 		respSize: m.respSize.WithLabelValues(lv...),
-	})
-	return o.(*observers)
+	}
+	next := make(map[seriesKey]*observers, len(old)+1)
+	for k, v := range old {
+		next[k] = v
+	}
+	next[k] = o
+	m.series.Store(&next)
+	return o
 }
 
 // Handler returns next instrumented. It belongs inside the forwarded-headers
@@ -177,7 +196,7 @@ func (m *HTTP) Handler(next http.Handler) http.Handler {
 		active.Inc()
 
 		st := &state{Context: r.Context()}
-		rw := wrap(w, &st.rec)
+		rw := wrap(w, st)
 		var body *countingBody
 		if r.ContentLength < 0 && r.Body != nil && r.Body != http.NoBody {
 			body = &countingBody{ReadCloser: r.Body}
@@ -248,6 +267,7 @@ type state struct {
 	context.Context
 	route string
 	rec   record
+	h1    http1Recorder
 }
 
 type stateKey struct{}

@@ -119,9 +119,9 @@ func TestCountsPerMethodStatusSchemeAndRoute(t *testing.T) {
 	for range 4 {
 		do(t, "POST", srv.URL+"/items", map[string]string{"Host": "example.com"}, strings.NewReader("0123456789"))
 	}
-	do(t, "POST", srv.URL+"/items", https, nil)   // no pattern for this host: 404
-	do(t, "PUT", srv.URL+"/fail", nil, nil)       // 503 from /fail
-	do(t, "BREW", srv.URL+"/fail", nil, nil)      // unknown method
+	do(t, "POST", srv.URL+"/items", https, nil)    // no pattern for this host: 404
+	do(t, "PUT", srv.URL+"/fail", nil, nil)        // 503 from /fail
+	do(t, "BREW", srv.URL+"/fail", nil, nil)       // unknown method
 	do(t, "FROBNICATE", srv.URL+"/fail", nil, nil) // another
 
 	want := map[string]uint64{

@@ -84,16 +84,18 @@ func (r *http2Recorder) Push(target string, opts *http.PushOptions) error {
 	return r.w.(http.Pusher).Push(target, opts)
 }
 
-// wrap returns the recorder variant that matches w's optional interfaces.
-func wrap(w http.ResponseWriter, rec *record) http.ResponseWriter {
+// wrap returns the recorder variant that matches w's optional interfaces;
+// the HTTP/1 variant, the common one, is st's own, to save an allocation.
+func wrap(w http.ResponseWriter, st *state) http.ResponseWriter {
 	_, fl := w.(http.Flusher)
 	_, hj := w.(http.Hijacker)
 	_, rf := w.(io.ReaderFrom)
 	_, pu := w.(http.Pusher)
-	base := recorder{w: w, rec: rec}
+	base := recorder{w: w, rec: &st.rec}
 	switch {
 	case fl && hj && rf && !pu:
-		return &http1Recorder{base}
+		st.h1 = http1Recorder{base}
+		return &st.h1
 	case fl && pu && !hj && !rf:
 		return &http2Recorder{base}
 	case fl && !hj && !rf && !pu:
