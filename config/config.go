@@ -46,6 +46,9 @@ type App struct {
 	// AccessLog turns the combined-format access log on standard output on
 	// or off. Default on.
 	AccessLog bool
+	// Pprof serves the runtime's profiles at /debug/pprof/ on the admin
+	// address. Default off.
+	Pprof bool
 }
 
 // Limits are the request limits, with Kestrel's defaults. A zero value

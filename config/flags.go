@@ -26,6 +26,7 @@ func HostFlags() []Flag {
 		{"unix-socket-mode", "app.unix_socket_mode", fmt.Sprintf("permission of unix socket files, octal (default %04o)", d.App.UnixSocketMode)},
 		{"shutdown-timeout", "app.shutdown_timeout", fmt.Sprintf("how long in-flight requests may finish after a stop signal (default %s)", d.App.ShutdownTimeout)},
 		{"access-log", "app.access_log", fmt.Sprintf("write the combined-format access log to standard output: true or false (default %t)", d.App.AccessLog)},
+		{"pprof", "app.pprof", "serve the runtime's profiles at /debug/pprof/ on the admin address (default false; --pprof alone means true)"},
 		{"max-request-body", "app.limits.max_request_body", fmt.Sprintf("largest request body, 413 above it; 0 for no limit (default %d bytes)", int64(l.MaxRequestBody))},
 		{"max-request-headers", "app.limits.max_request_headers", fmt.Sprintf("largest total size of the request headers, 431 above it (default %s)", l.MaxRequestHeaders)},
 		{"max-header-count", "app.limits.max_header_count", fmt.Sprintf("most request header fields, 431 above it (default %d)", l.MaxHeaderCount)},
@@ -65,10 +66,14 @@ func AddHostFlags(fs *pflag.FlagSet) *FlagValues {
 	for _, f := range fv.flags {
 		v := new([]string)
 		fv.vals[f.Name] = v
-		if fl, ok := lookupField(f.Key); ok && fl.list {
+		fl, _ := lookupField(f.Key)
+		if fl.list {
 			fs.StringSliceVar(v, f.Name, nil, f.Usage)
 		} else {
 			fs.Var(&lastValue{v}, f.Name, f.Usage)
+		}
+		if fl.bare != "" {
+			fs.Lookup(f.Name).NoOptDefVal = fl.bare
 		}
 	}
 	return fv

@@ -13,6 +13,8 @@ import (
 type field struct {
 	path string
 	list bool
+	// bare is the value of the key's flag given without one ("--pprof").
+	bare string
 	set  func(c *Config, vals []string) error
 }
 
@@ -26,6 +28,7 @@ var fields = []field{
 	{path: "app.admin_listen", set: setAdmin(func(c *Config) *Address { return &c.App.AdminListen })},
 	{path: "app.shutdown_timeout", set: setDuration(func(c *Config) *time.Duration { return &c.App.ShutdownTimeout })},
 	{path: "app.access_log", set: setBool(func(c *Config) *bool { return &c.App.AccessLog })},
+	{path: "app.pprof", bare: "true", set: setBool(func(c *Config) *bool { return &c.App.Pprof })},
 	{path: "app.limits.max_request_body", set: setSize(func(c *Config) *Size { return &c.App.Limits.MaxRequestBody })},
 	{path: "app.limits.max_request_headers", set: setSize(func(c *Config) *Size { return &c.App.Limits.MaxRequestHeaders })},
 	{path: "app.limits.max_header_count", set: setInt(1, func(c *Config) *int { return &c.App.Limits.MaxHeaderCount })},

@@ -19,6 +19,7 @@ func OptionsFromConfig(c *deployment.Config) Options {
 		UnixSocketMode:  fs.FileMode(a.UnixSocketMode),
 		AdminListen:     string(a.AdminListen),
 		ShutdownTimeout: a.ShutdownTimeout,
+		Pprof:           a.Pprof,
 		Forwarded:       c.Forwarded.Options,
 		Limits: Limits{
 			MaxRequestBody:        offIfZero(int64(a.Limits.MaxRequestBody)),

@@ -13,9 +13,9 @@ import (
 	"time"
 
 	"github.com/apphost/apphost/config"
+	"github.com/apphost/apphost/metrics"
 	"github.com/apphost/apphost/supervisor"
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/spf13/cobra"
 )
 
@@ -169,6 +169,9 @@ func runSupervise(cmd *cobra.Command, c *config.Config) error {
 	}
 	reg := prometheus.NewRegistry()
 	m, err := supervisor.NewMetrics(reg)
+	if err == nil {
+		err = metrics.RegisterRuntime(reg)
+	}
 	if err != nil {
 		return err
 	}
@@ -213,7 +216,7 @@ func serveSupervisorAdmin(addr string, reg *prometheus.Registry, log *slog.Logge
 		return nil, fmt.Errorf("supervisor admin address: %w", err)
 	}
 	mux := http.NewServeMux()
-	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError}))
+	mux.Handle("GET /metrics", metrics.Handler(reg))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	go func() {
