@@ -1,0 +1,102 @@
+package prometheus
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/apphost/apphost/tests/harness"
+)
+
+// send makes one request and drains the answer.
+func send(t *testing.T, method, url string, header map[string]string) {
+	t.Helper()
+	req, err := http.NewRequest(method, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+}
+
+// scrape fetches a /metrics page in the text format.
+func scrape(t *testing.T, addr string) string {
+	t.Helper()
+	resp, err := http.Get("http://" + addr + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("scrape %s: %d %v", addr, resp.StatusCode, err)
+	}
+	return string(body)
+}
+
+// checkMetrics runs `promtool check metrics` on a live scrape and fails on
+// any problem it reports.
+func checkMetrics(t *testing.T, addr string) {
+	t.Helper()
+	page := scrape(t, addr)
+	out, err := harness.Promtool(t, strings.NewReader(page), "check", "metrics")
+	if err != nil || strings.TrimSpace(out) != "" {
+		t.Errorf("promtool check metrics on %s: %v\n%s", addr, err, out)
+	}
+}
+
+// TestPrometheusCountsTheRequestsSent runs the whole stack: `apphost
+// supervise` holds the public socket and runs `apphost serve`; a real
+// Prometheus scrapes both admin addresses every second. The number of
+// requests Prometheus reports is the number sent, per scheme and method,
+// the supervisor's child is up, and both pages pass promtool's lint.
+func TestPrometheusCountsTheRequestsSent(t *testing.T) {
+	bin := harness.Apphost(t)
+	public, appAdmin, supAdmin := harness.FreeAddr(t), harness.FreeAddr(t), harness.FreeAddr(t)
+	sup := harness.Start(t, bin, "supervise", "--listen", public, "--admin-listen", supAdmin, "--",
+		bin, "serve", "--admin-listen", appAdmin, "--access-log", "false")
+	sup.WaitListening(t, supAdmin, 30*time.Second)
+	sup.WaitListening(t, appAdmin, 30*time.Second)
+
+	prom := harness.StartPrometheus(t,
+		harness.ScrapeConfig("apphost", appAdmin),
+		harness.ScrapeConfig("apphost-supervisor", supAdmin))
+	prom.WaitQuery(t, `sum(up{job=~"apphost|apphost-supervisor"})`, 2, 60*time.Second)
+
+	const plain, https, other = 17, 6, 3
+	for i := range plain {
+		send(t, "GET", fmt.Sprintf("http://%s/item/%d", public, i), nil)
+	}
+	for range https {
+		// From loopback, a trusted proxy by default.
+		send(t, "POST", "http://"+public+"/", map[string]string{"X-Forwarded-Proto": "https"})
+	}
+	for range other {
+		send(t, "BREW", "http://"+public+"/", nil)
+	}
+
+	const total = plain + https + other
+	prom.WaitQuery(t, `sum(http_server_request_duration_seconds_count{job="apphost"})`, total, 60*time.Second)
+	prom.WaitQuery(t, `sum(http_server_request_duration_seconds_count{job="apphost",url_scheme="https",http_request_method="POST"})`, https, 60*time.Second)
+	prom.WaitQuery(t, `sum(http_server_request_duration_seconds_count{job="apphost",http_request_method="_OTHER"})`, other, 60*time.Second)
+	prom.WaitQuery(t, `count(count by (http_route) (http_server_request_duration_seconds_count{job="apphost"}))`, 1, 10*time.Second)
+	prom.WaitQuery(t, `apphost_supervisor_child_up{job="apphost-supervisor"}`, 1, 60*time.Second)
+	prom.WaitQuery(t, `count(apphost_supervisor_child_process_cpu_seconds_total{job="apphost-supervisor"})`, 1, 60*time.Second)
+
+	checkMetrics(t, appAdmin)
+	checkMetrics(t, supAdmin)
+
+	if err := sup.Stop(30 * time.Second); err != nil {
+		t.Errorf("supervise did not stop cleanly: %v", err)
+	}
+}
