@@ -53,7 +53,8 @@ type limitedBody struct {
 	grace  time.Duration
 	logger *slog.Logger
 	remote string
-	conns  *metrics.Conns // counts the rejections
+	conns  *metrics.Conns  // counts the rejections
+	answer *metrics.Answer // tells the metrics the status the host sent
 
 	read  int64         // bytes handed to the handler
 	spent time.Duration // time spent inside Read
@@ -80,14 +81,18 @@ func (b *limitedBody) Read(p []byte) (int, error) {
 		b.disarm()
 	case errors.As(err, &tooLarge):
 		b.err = err
-		b.guard.answer(http.StatusRequestEntityTooLarge)
+		if b.guard.answer(http.StatusRequestEntityTooLarge) {
+			b.answer.Set(http.StatusRequestEntityTooLarge)
+		}
 		b.conns.Rejected(metrics.LimitRequestBody)
 		b.logger.Debug("request rejected", "status", http.StatusRequestEntityTooLarge,
 			"reason", "body exceeds "+strconv.FormatInt(tooLarge.Limit, 10)+" bytes", "remote", b.remote)
 	case b.armed && isTimeout(err):
 		b.err = fmt.Errorf("%w: %d bytes in %s, minimum %d bytes/s after %s: %w",
 			ErrRequestBodyTooSlow, b.read, b.spent.Round(time.Millisecond), b.rate, b.grace, err)
-		b.guard.answer(http.StatusRequestTimeout)
+		if b.guard.answer(http.StatusRequestTimeout) {
+			b.answer.Set(http.StatusRequestTimeout)
+		}
 		b.conns.Rejected(metrics.LimitRequestBodyRate)
 		b.logger.Debug("request rejected", "status", http.StatusRequestTimeout, "reason", b.err.Error(), "remote", b.remote)
 	}
@@ -138,18 +143,20 @@ type responseGuard struct {
 	answered bool // the host answered; the handler's output is dropped
 }
 
-// answer sends code unless a status already went out.
-func (g *responseGuard) answer(code int) {
+// answer sends code unless a status already went out; it reports whether
+// it did.
+func (g *responseGuard) answer(code int) bool {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if g.sent {
-		return
+		return false
 	}
 	g.sent, g.answered = true, true
 	if g.http1 {
 		g.raw.Header().Set("Connection", "close")
 	}
 	http.Error(g.raw, strconv.Itoa(code)+" "+http.StatusText(code), code)
+	return true
 }
 
 // pass records that the handler writes; it reports false when the host

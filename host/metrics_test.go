@@ -214,6 +214,17 @@ func TestLimitRejectionsCounted(t *testing.T) {
 			return value(t, s.Metrics(), "apphost_rejected_requests_total", "limit="+limit, "http_response_status_code="+status) == n
 		})
 	}
+	// The chunked body and the slow one reached the application, which
+	// answered 500 on the read error; the requests count with the status
+	// the client got.
+	for _, status := range []string{"413", "408"} {
+		if v := value(t, s.Metrics(), "http_server_request_duration_seconds", "http_response_status_code="+status, "http_route=/echo"); v != 1 {
+			t.Errorf("requests counted with %s: %v, want 1", status, v)
+		}
+	}
+	if _, ok := sample(t, s.Metrics(), "http_server_request_duration_seconds", "http_response_status_code=500"); ok {
+		t.Error("a request is counted with the application's 500, which the client never got")
+	}
 }
 
 // Connections are counted while open and when closed, a connection limit

@@ -44,10 +44,11 @@ func (h *requestLimits) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w, body := limitBody(w, r, l, h.logger)
-	body.conns = h.conns
-	r2 := *r
+	ctx, answer := metrics.WithAnswer(r.Context())
+	body.conns, body.answer = h.conns, answer
+	r2 := r.WithContext(ctx)
 	r2.Body = body
-	h.next.ServeHTTP(w, &r2)
+	h.next.ServeHTTP(w, r2)
 }
 
 // reject answers a request that broke a limit. An HTTP/1 connection is

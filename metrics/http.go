@@ -198,7 +198,7 @@ func (m *HTTP) Handler(next http.Handler) http.Handler {
 		st := &state{Context: r.Context()}
 		rw := wrap(w, st)
 		var body *countingBody
-		if r.ContentLength < 0 && r.Body != nil && r.Body != http.NoBody {
+		if r.ContentLength < 0 && hasBody(r) {
 			body = &countingBody{ReadCloser: r.Body}
 		}
 		r2 := r.WithContext(st)
@@ -211,6 +211,11 @@ func (m *HTTP) Handler(next http.Handler) http.Handler {
 				route = r2.Pattern
 			}
 			status := st.rec.status
+			if hasBody(r) {
+				if code := answered(r.Context()); code != 0 {
+					status = code
+				}
+			}
 			if status == 0 {
 				status = http.StatusOK
 				if st.rec.hijacked {
@@ -230,6 +235,8 @@ func (m *HTTP) Handler(next http.Handler) http.Handler {
 		next.ServeHTTP(rw, r2)
 	})
 }
+
+func hasBody(r *http.Request) bool { return r.Body != nil && r.Body != http.NoBody }
 
 // requestScheme is the scheme the forwarded-headers middleware restored,
 // or the connection's own.
@@ -295,6 +302,37 @@ func Route(next http.Handler) http.Handler {
 		}()
 		next.ServeHTTP(w, r)
 	})
+}
+
+// Answer carries the status a step outside the metrics sent in place of
+// the application's (the host's 413 or 408 for a request body that broke a
+// limit while the application read it), so that the request is counted
+// with the status the client got.
+type Answer struct{ code atomic.Int64 }
+
+type answerKey struct{}
+
+// WithAnswer returns ctx carrying a new Answer, for the request handed to
+// the steps inside.
+func WithAnswer(ctx context.Context) (context.Context, *Answer) {
+	a := &Answer{}
+	return context.WithValue(ctx, answerKey{}, a), a
+}
+
+// Set records that code was sent instead of the application's answer. A
+// nil *Answer records nothing.
+func (a *Answer) Set(code int) {
+	if a != nil {
+		a.code.Store(int64(code))
+	}
+}
+
+// answered is the status recorded through ctx's Answer, or 0.
+func answered(ctx context.Context) int {
+	if a, ok := ctx.Value(answerKey{}).(*Answer); ok {
+		return int(a.code.Load())
+	}
+	return 0
 }
 
 // countingBody counts the bytes read from a request body of unknown length.
