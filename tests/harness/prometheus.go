@@ -193,3 +193,25 @@ func Promtool(t testing.TB, stdin io.Reader, args ...string) (string, error) {
 	out, err := cmd.CombinedOutput()
 	return string(out), err
 }
+
+// LabelValues returns the values of a label across every series Prometheus
+// holds (/api/v1/label/NAME/values); "__name__" gives the metric names.
+func (p *Prometheus) LabelValues(label string) ([]string, error) {
+	resp, err := http.Get(p.URL + "/api/v1/label/" + url.PathEscape(label) + "/values")
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	var r struct {
+		Status string   `json:"status"`
+		Error  string   `json:"error"`
+		Data   []string `json:"data"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&r); err != nil {
+		return nil, err
+	}
+	if r.Status != "success" {
+		return nil, fmt.Errorf("label %s: %s", label, r.Error)
+	}
+	return r.Data, nil
+}

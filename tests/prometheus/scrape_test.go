@@ -95,8 +95,45 @@ func TestPrometheusCountsTheRequestsSent(t *testing.T) {
 
 	checkMetrics(t, appAdmin)
 	checkMetrics(t, supAdmin)
+	t.Run("the dashboard and the alerting rules use only exported metrics", func(t *testing.T) {
+		checkDeployQueries(t, prom)
+	})
 
 	if err := sup.Stop(30 * time.Second); err != nil {
 		t.Errorf("supervise did not stop cleanly: %v", err)
+	}
+}
+
+// `apphost serve --pprof` serves the profiles on the admin address; without
+// the flag they are absent, and they are never on the public address.
+func TestServePprofFlag(t *testing.T) {
+	bin := harness.Apphost(t)
+	for _, tt := range []struct {
+		args  []string
+		admin int
+	}{
+		{nil, 404},
+		{[]string{"--pprof"}, 200},
+		{[]string{"--pprof=false"}, 404},
+	} {
+		t.Run(strings.Join(append([]string{"serve"}, tt.args...), " "), func(t *testing.T) {
+			public, admin := harness.FreeAddr(t), harness.FreeAddr(t)
+			p := harness.Start(t, bin, append([]string{"serve", "--listen", public, "--admin-listen", admin, "--access-log=false"}, tt.args...)...)
+			p.WaitListening(t, admin, 30*time.Second)
+			p.WaitListening(t, public, 30*time.Second)
+			for addr, want := range map[string]int{admin: tt.admin, public: 200} {
+				resp, err := http.Get("http://" + addr + "/debug/pprof/goroutine?debug=1")
+				if err != nil {
+					t.Fatal(err)
+				}
+				body, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				// The public address answers with the diagnostic application's
+				// report, never with a profile.
+				if resp.StatusCode != want || strings.Contains(string(body), "goroutine profile:") != (addr == admin && want == 200) {
+					t.Errorf("%s: %d %.60q, want %d", addr, resp.StatusCode, body, want)
+				}
+			}
+		})
 	}
 }
