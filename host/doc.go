@@ -24,8 +24,10 @@
 // once and Run returns an error wrapping [ErrForcedShutdown].
 //
 // The admin listener (default 127.0.0.1:9464) serves /healthz (liveness: 200
-// while the process serves) and /readyz (readiness: 200 while serving, 503
-// while draining) and the extra [Options.AdminHandlers]. Those paths are never
+// while the process serves), /readyz (readiness: 200 while serving, 503
+// while draining), /metrics (the registry of [Options.Metrics], see
+// docs/metrics.md), /debug/pprof/ when [Options.Pprof] is set, and the extra
+// [Options.AdminHandlers]. Those paths are never
 // served on the public listeners: the operator must keep the admin address
 // off every proxy configuration.
 //
