@@ -133,6 +133,20 @@ func TestRequestMetricsThroughTheChain(t *testing.T) {
 	if s.Metrics() != reg {
 		t.Error("Metrics() is not the registry passed in")
 	}
+	// A New that fails leaves the registry as it was: a second try with a
+	// free address works.
+	fresh := prometheus.NewRegistry()
+	if _, err := New(mux, Options{Listen: []string{s.Addrs()[0].String()}, AdminListen: AdminOff, Metrics: fresh}); err == nil {
+		t.Fatal("New on an address in use succeeded")
+	}
+	if mfs, _ := fresh.Gather(); len(mfs) != 0 {
+		t.Errorf("a failed New left %d metric families registered", len(mfs))
+	}
+	again, err := New(mux, Options{Listen: []string{"127.0.0.1:0"}, AdminListen: AdminOff, Metrics: fresh})
+	if err != nil {
+		t.Fatalf("New after a failed New on the same registry: %v", err)
+	}
+	again.closeListeners()
 	// A second server cannot share the registry.
 	if _, err := New(mux, Options{Listen: []string{"127.0.0.1:0"}, AdminListen: AdminOff, Metrics: reg}); err == nil || !strings.Contains(err.Error(), "metrics") {
 		t.Errorf("second New on the same registry: %v", err)

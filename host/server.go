@@ -48,7 +48,7 @@ func (s *Server) Forwarded() *forwarded.Middleware { return s.cfg.forwarded }
 
 // New validates opts, then binds the public listeners (or takes the
 // inherited ones) and the admin listener. On error nothing stays bound.
-func New(handler http.Handler, opts Options) (*Server, error) {
+func New(handler http.Handler, opts Options) (s *Server, err error) {
 	if handler == nil {
 		return nil, errors.New("host: nil handler")
 	}
@@ -56,10 +56,16 @@ func New(handler http.Handler, opts Options) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("host: %w", err)
 	}
-	if err := c.instrument(); err != nil {
+	undo, err := c.instrument()
+	if err != nil {
 		return nil, fmt.Errorf("host: %w", err)
 	}
-	s := &Server{cfg: c, notify: notifier{c.logger}, force: make(chan struct{})}
+	defer func() {
+		if s == nil {
+			undo() // New failed: the registry is left as it was
+		}
+	}()
+	s = &Server{cfg: c, notify: notifier{c.logger}, force: make(chan struct{})}
 
 	ls, err := openPublic(c)
 	if err != nil {

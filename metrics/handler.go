@@ -33,13 +33,20 @@ func RegisterRuntime(reg prometheus.Registerer) error {
 	return nil
 }
 
+// Registry is a registry Handler serves and counts the scrapes on;
+// *prometheus.Registry is one.
+type Registry interface {
+	prometheus.Registerer
+	prometheus.Gatherer
+}
+
 // Handler serves reg's metrics in the Prometheus text format, or in
 // OpenMetrics when the scraper asks for it. At most MaxScrapes run at once
 // and each is bounded by ScrapeTimeout. A collector that fails is logged
 // in promhttp_metric_handler_errors_total and the rest is still served;
 // promhttp_metric_handler_requests_total and
 // promhttp_metric_handler_requests_in_flight count the scrapes.
-func Handler(reg *prometheus.Registry) http.Handler {
+func Handler(reg Registry) http.Handler {
 	return promhttp.InstrumentMetricHandler(reg, promhttp.HandlerFor(reg, promhttp.HandlerOpts{
 		ErrorHandling:       promhttp.ContinueOnError,
 		Registry:            reg,
