@@ -1,9 +1,11 @@
 package prometheus
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -135,5 +137,17 @@ func TestServePprofFlag(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// `apphost serve` refuses to start with its admin address on a public one:
+// /metrics would become reachable through the proxy.
+func TestServeRefusesAdminOnAPublicAddress(t *testing.T) {
+	addr := harness.FreeAddr(t)
+	cmd := exec.Command(harness.Apphost(t), "serve", "--listen", addr, "--admin-listen", addr)
+	out, err := cmd.CombinedOutput()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 2 || !strings.Contains(string(out), "app.admin_listen: "+addr+" is also a public listener") {
+		t.Fatalf("%v, exit %v:\n%s", err, exit, out)
 	}
 }
