@@ -43,6 +43,16 @@ func (r *recorder) Write(p []byte) (int, error) {
 	return n, err
 }
 
+// WriteString keeps net/http's copy-free path for io.WriteString.
+func (r *recorder) WriteString(s string) (int, error) {
+	if r.rec.status == 0 {
+		r.rec.status = http.StatusOK
+	}
+	n, err := io.WriteString(r.w, s)
+	r.rec.written += int64(n)
+	return n, err
+}
+
 func (r *recorder) flush() {
 	if r.rec.status == 0 {
 		r.rec.status = http.StatusOK
