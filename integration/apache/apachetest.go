@@ -39,6 +39,12 @@ type ServerRoot struct {
 	// ServerName silences httpd's guess of the machine's name. Default
 	// "localhost".
 	ServerName string
+	// ThreadsPerChild, when not zero, is the number of worker threads of
+	// each httpd process (httpd's default is 25). mpm_event closes the idle
+	// keep-alive connections of a process whose threads are all busy, and
+	// a load test counts those closes as read errors; give each process
+	// more threads than the test has connections.
+	ThreadsPerChild int
 }
 
 // MainConfig returns the main configuration's text.
@@ -75,6 +81,14 @@ func (r ServerRoot) MainConfig() string {
 		line("Group nogroup")
 	}
 	line("ServerName %s", name)
+	if n := r.ThreadsPerChild; n > 0 {
+		if n > 64 {
+			line("ThreadLimit %d", n)
+		}
+		line("ThreadsPerChild %d", n)
+		// httpd's ServerLimit (16) processes at most.
+		line("MaxRequestWorkers %d", 16*n)
+	}
 	for _, l := range r.Listen {
 		line("Listen %s", l)
 	}
