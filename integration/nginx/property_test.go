@@ -60,6 +60,10 @@ func randomDescription(pick func(int) int) (*config.Config, nginx.Version, error
 		c.Proxy.TLS = &config.TLS{Certificate: "/etc/ssl/certs/t.pem", CertificateKey: "/etc/ssl/private/t.key",
 			HSTSMaxAge: []time.Duration{0, 3600 * time.Second, 2 * 365 * 24 * time.Hour}[pick(3)]}
 	}
+	c.App.Limits.MaxConnections = []int{0, 0, 3, 200, 10000}[pick(5)]
+	if pick(2) == 0 {
+		c.Supervise.Command = []string{"/usr/local/bin/app"}
+	}
 	v := []nginx.Version{{Major: 1, Minor: 18}, {Major: 1, Minor: 22, Patch: 1}, {Major: 1, Minor: 25, Patch: 1}, {Major: 1, Minor: 27}}[pick(4)]
 	return c, v, c.Validate()
 }
