@@ -234,3 +234,25 @@ func TestRulesAreDocumented(t *testing.T) {
 		}
 	}
 }
+
+// TestSyntaxFinding: text that does not parse becomes an apache/syntax
+// error at its line; a file that cannot be read stays an error.
+func TestSyntaxFinding(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "site.conf")
+	if err := os.WriteFile(bad, []byte("ServerName a\n<VirtualHost *:80>\n  <Location />\n  </VirtualHost>\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Load([]string{bad}, LoadOptions{})
+	f, ok := SyntaxFinding(err)
+	if !ok || f.Rule != RuleSyntax || f.Severity != findings.Error || f.File != bad || f.Line != 4 || f.Message == "" || f.Fix == "" {
+		t.Errorf("SyntaxFinding(%v) = %+v, %v; want apache/syntax at %s:4", err, f, ok, bad)
+	}
+	_, err = Load([]string{filepath.Join(dir, "none.conf")}, LoadOptions{})
+	if f, ok := SyntaxFinding(err); ok || err == nil {
+		t.Errorf("an unreadable file became finding %+v (err %v)", f, err)
+	}
+	if _, ok := SyntaxFinding(nil); ok {
+		t.Error("no error became a finding")
+	}
+}
