@@ -8,11 +8,17 @@ import (
 )
 
 func TestCrossChecks(t *testing.T) {
+	runRuleCases(t, crossCheckCases(t))
+}
+
+// crossCheckCases trigger and clear the rules that compare with the
+// description.
+func crossCheckCases(t *testing.T) []ruleCase {
 	const (
 		balancer = "    <Proxy balancer://shop>\n        BalancerMember http://127.0.0.1:5000 ttl=60\n    </Proxy>\n    ProxyPass / balancer://shop/\n    ProxyPassReverse / balancer://shop/\n"
 		direct   = "    ProxyPass / http://127.0.0.1:5000/ ttl=60\n    ProxyPassReverse / http://127.0.0.1:5000/\n"
 	)
-	runRuleCases(t, []ruleCase{
+	return []ruleCase{
 		// Spoofed forwarding headers at the edge.
 		{name: "client X-Forwarded-For passes at the edge", conf: edit(t, "    RequestHeader unset X-Forwarded-For early\n", ""), yaml: goodYAML, rule: RuleClientHeadersPassed, line: 1},
 		{name: "client headers may pass behind another proxy", conf: edit(t, "    RequestHeader unset X-Forwarded-For early\n", ""), yaml: goodYAML + "proxy:\n  edge: false\n"},
@@ -44,7 +50,7 @@ func TestCrossChecks(t *testing.T) {
 		{name: "websockets on but not passed", conf: good, yaml: goodYAML + "proxy:\n  websockets: true\n", rule: RuleWebsocketsMissing, line: 10},
 		{name: "websockets on and passed", conf: edit(t, "ttl=60", "ttl=60 upgrade=websocket"), yaml: goodYAML + "proxy:\n  websockets: true\n"},
 		{name: "websockets off but passed", conf: edit(t, "ttl=60", "ttl=60 upgrade=websocket"), yaml: goodYAML, rule: RuleWebsocketsUnexpected, line: 10},
-	})
+	}
 }
 
 // TestGeneratedHasNoFindings: what the generator writes passes every rule
