@@ -40,10 +40,12 @@ type ServerRoot struct {
 	// "localhost".
 	ServerName string
 	// ThreadsPerChild, when not zero, is the number of worker threads of
-	// each httpd process (httpd's default is 25). mpm_event closes the idle
+	// each httpd process (httpd's default is 25), and no process is then
+	// stopped for having too many idle threads. mpm_event closes the idle
 	// keep-alive connections of a process whose threads are all busy, and
-	// a load test counts those closes as read errors; give each process
-	// more threads than the test has connections.
+	// of a process it stops, and a load test counts those closes as read
+	// errors; give each process more threads than the test has
+	// connections.
 	ThreadsPerChild int
 }
 
@@ -86,8 +88,10 @@ func (r ServerRoot) MainConfig() string {
 			line("ThreadLimit %d", n)
 		}
 		line("ThreadsPerChild %d", n)
-		// httpd's ServerLimit (16) processes at most.
+		// httpd's ServerLimit (16) processes at most, none of them
+		// stopped for being idle.
 		line("MaxRequestWorkers %d", 16*n)
+		line("MaxSpareThreads %d", 16*n)
 	}
 	for _, l := range r.Listen {
 		line("Listen %s", l)

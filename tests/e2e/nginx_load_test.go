@@ -1,12 +1,10 @@
 package e2e
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
-	"os/exec"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -121,23 +119,7 @@ proxy:
 	serve(t, dir, app)
 	ng := harness.StartNginx(t, conf, httpAddr)
 
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	out, err := exec.CommandContext(ctx, wrk, "-d3s", "-t2", "-c50", "--timeout", "10s",
-		"-H", "Host: shop.test", "http://"+httpAddr+"/").CombinedOutput()
-	if err != nil {
-		t.Fatalf("wrk: %v\n%s", err, out)
-	}
-	res, err := parseWrk(string(out))
-	if err != nil {
-		t.Fatalf("%v\n%s", err, out)
-	}
-	if res.requests == 0 {
-		t.Fatalf("wrk made no request:\n%s", out)
-	}
-	if res.socketErrors != "" || res.non2xx != 0 {
-		t.Errorf("through the generated configuration: socket errors %q, %d answers not 2xx or 3xx\n%s", res.socketErrors, res.non2xx, out)
-	}
+	requireWrkClean(t, wrk, 50, "shop.test", "http://"+httpAddr+"/")
 	if log := ng.ErrorLog(); containsAny(log, "[error]", "[crit]", "[alert]") {
 		t.Errorf("nginx logged errors:\n%s", log)
 	}

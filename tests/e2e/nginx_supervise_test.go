@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -31,7 +30,7 @@ func TestNginxGeneratedSiteLosesNoRequestWhileTheAppIsKilled(t *testing.T) {
 app:
   listen: [%s]
 proxy:
-  server_names: [shop.test]
+  server_names: [127.0.0.1]
   http_listen: %s
 supervise:
   command: [%s, -request-delay, 50ms]
@@ -42,26 +41,6 @@ supervise:
 	ng := harness.StartNginx(t, conf, httpAddr)
 
 	url := "http://" + httpAddr + "/"
-	get := func(c *http.Client) (*http.Response, error) {
-		req, _ := http.NewRequest(http.MethodGet, url, nil)
-		req.Host = "shop.test"
-		return c.Do(req)
-	}
-	pid := func() int {
-		t.Helper()
-		resp, err := get(http.DefaultClient)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		var a struct {
-			PID int `json:"pid"`
-		}
-		if err := json.NewDecoder(resp.Body).Decode(&a); err != nil || a.PID == 0 {
-			t.Fatalf("no pid in the answer (%s): %v", resp.Status, err)
-		}
-		return a.PID
-	}
 
 	var ok, failed atomic.Int64
 	var firstErr atomic.Value
@@ -76,7 +55,7 @@ supervise:
 					return
 				default:
 				}
-				resp, err := get(c)
+				resp, err := c.Get(url)
 				if err == nil {
 					io.Copy(io.Discard, resp.Body) //nolint:errcheck
 					resp.Body.Close()
@@ -93,15 +72,15 @@ supervise:
 			}
 		})
 	}
-	last := pid()
+	last := pidOf(t, url)
 	for range 3 {
 		time.Sleep(300 * time.Millisecond)
 		if err := syscall.Kill(last, syscall.SIGKILL); err != nil {
 			t.Fatal(err)
 		}
 		deadline := time.Now().Add(15 * time.Second)
-		next := pid()
-		for ; next == last; next = pid() {
+		next := pidOf(t, url)
+		for ; next == last; next = pidOf(t, url) {
 			if time.Now().After(deadline) {
 				t.Fatal("no new application after SIGKILL")
 			}
