@@ -540,3 +540,29 @@ func parseWrk(out string) (wrkResult, error) {
 	}
 	return r, nil
 }
+
+// TestApacheWildcardServerName: a site whose only server name is a
+// wildcard starts (httpd refuses a wildcard ServerName) and serves the
+// names it covers, while other names are still refused.
+func TestApacheWildcardServerName(t *testing.T) {
+	_, app := startServe(t)
+	site := startApacheSite(t, `name: wild
+app:
+  listen: [`+app+`]
+proxy:
+  server_names: ["*.test"]
+  http_listen: %[1]s
+`)
+	for host, want := range map[string]int{"shop.test": http.StatusOK, "a.b.test": http.StatusOK, "shop.example": http.StatusForbidden, "unknown-host.invalid": http.StatusForbidden} {
+		req, _ := http.NewRequest("GET", "http://"+site.httpAddr+"/", nil)
+		req.Host = host
+		resp, err := site.client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Errorf("Host %s: %s, want %d", host, resp.Status, want)
+		}
+	}
+}
