@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -33,21 +32,7 @@ func TestRandomDescriptionsGenerateCleanSites(t *testing.T) {
 				cert := harness.SelfSignedCert(t, dir, "localhost")
 				c.Proxy.TLS.Certificate, c.Proxy.TLS.CertificateKey = cert.CertFile, cert.KeyFile
 			}
-			if err := os.WriteFile(site, generateOne(t, c), 0o644); err != nil {
-				t.Fatal(err)
-			}
-			loaded, err := Load([]string{site}, LoadOptions{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got := Check(loaded, CheckOptions{Deployment: c}); len(got) != 0 {
-				t.Errorf("findings against the description:\n%s", list(got))
-			}
-			// Without the description the checker expects forwarding
-			// headers, which an app reading none is not sent.
-			if got := Check(loaded, CheckOptions{}); len(got) != 0 && c.Forwarded.Headers != "none" {
-				t.Errorf("findings without the description:\n%s", list(got))
-			}
+			requireNoFindings(t, c, site)
 		})
 		if i%10 != 0 {
 			continue
