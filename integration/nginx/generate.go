@@ -71,8 +71,8 @@ const defaultProxyTimeout = 60 * time.Second
 // defaultKeepalive is the upstream's idle pool per nginx worker when the
 // app does not limit its connections. A pool smaller than the requests in
 // flight makes nginx close the surplus connections after each response
-// and open new ones for the next requests: measured at 50 concurrent
-// clients, a pool of 32 lost about half the throughput of a large one.
+// and open new ones for the next requests (docs/nginx.md has the numbers
+// measured with a pool of 32).
 const defaultKeepalive = 256
 
 // upstreamKeepalive sizes the idle pool: defaultKeepalive, or a quarter of

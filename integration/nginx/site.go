@@ -117,7 +117,7 @@ func (p *plan) writeUpstream(w *writer) {
 func (p *plan) keepaliveComment() string {
 	if m := p.c.App.Limits.MaxConnections; m > 0 {
 		return fmt.Sprintf("Idle connections each worker keeps: a quarter of the app's\n"+
-			"max_connections (%d), so idle ones never take all of the app's slots.", m)
+			"max_connections (%d), so idle ones leave room for busy ones.", m)
 	}
 	return "Idle connections each worker keeps: more than the requests in flight at\n" +
 		"once, or nginx closes the surplus and opens new ones under load."
