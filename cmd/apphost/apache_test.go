@@ -78,7 +78,7 @@ func TestCheckApacheExitStatus(t *testing.T) {
 		{"warnings fail at the default threshold", []string{recipe}, 1, "[apache/no-forwarded-proto]"},
 		{"warnings pass with --fail-on error", []string{recipe, "--fail-on", "error"}, 0, "[apache/no-forwarded-proto]"},
 		{"an open proxy is an error", []string{open, "--fail-on", "error"}, 1, "open.conf:1: error:"},
-		{"a parse error is exit 2 with file and line", []string{broken}, 2, "broken.conf:1: <VirtualHost> is never closed"},
+		{"a parse error is an error finding with file and line", []string{broken, "--fail-on", "error"}, 1, "broken.conf:1: error: <VirtualHost> is never closed: expected </VirtualHost> before the end of the file [apache/syntax]"},
 		{"a missing file is exit 2", []string{filepath.Join(dir, "none.conf")}, 2, "none.conf"},
 		{"an unknown format is exit 2", []string{recipe, "--format", "xml"}, 2, "format"},
 	}

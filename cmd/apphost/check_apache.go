@@ -40,7 +40,13 @@ func newCheckApacheCommand() *cobra.Command {
 			}
 			loaded, err := apache.Load(files, apache.LoadOptions{ServerRoot: serverRoot, Defines: defines, LookupEnv: os.LookupEnv})
 			if err != nil {
-				return err
+				// A configuration that does not parse is a finding, as
+				// for nginx; a file that cannot be read is not.
+				f, ok := apache.SyntaxFinding(err)
+				if !ok {
+					return err
+				}
+				return flags.report(cmd, []findings.Finding{f}, apache.Rules(), threshold)
 			}
 			list := apache.Check(loaded, apache.CheckOptions{Deployment: dep})
 			if apacheTest {

@@ -39,6 +39,14 @@ type ServerRoot struct {
 	// ServerName silences httpd's guess of the machine's name. Default
 	// "localhost".
 	ServerName string
+	// ThreadsPerChild, when not zero, is the number of worker threads of
+	// each httpd process (httpd's default is 25), and no process is then
+	// stopped for having too many idle threads. mpm_event closes the idle
+	// keep-alive connections of a process whose threads are all busy, and
+	// of a process it stops, and a load test counts those closes as read
+	// errors; give each process more threads than the test has
+	// connections.
+	ThreadsPerChild int
 }
 
 // MainConfig returns the main configuration's text.
@@ -75,6 +83,16 @@ func (r ServerRoot) MainConfig() string {
 		line("Group nogroup")
 	}
 	line("ServerName %s", name)
+	if n := r.ThreadsPerChild; n > 0 {
+		if n > 64 {
+			line("ThreadLimit %d", n)
+		}
+		line("ThreadsPerChild %d", n)
+		// httpd's ServerLimit (16) processes at most, none of them
+		// stopped for being idle.
+		line("MaxRequestWorkers %d", 16*n)
+		line("MaxSpareThreads %d", 16*n)
+	}
 	for _, l := range r.Listen {
 		line("Listen %s", l)
 	}

@@ -117,7 +117,12 @@ func TestGoodConfigHasNoFindings(t *testing.T) {
 }
 
 func TestConfigRules(t *testing.T) {
-	runRuleCases(t, []ruleCase{
+	runRuleCases(t, configRuleCases(t))
+}
+
+// configRuleCases trigger and clear the rules that need no description.
+func configRuleCases(t *testing.T) []ruleCase {
+	return []ruleCase{
 		// An open forward proxy.
 		{name: "ProxyRequests On is an open proxy", conf: "ProxyRequests On\n" + good, rule: RuleProxyRequestsOn, line: 1},
 		{name: "ProxyRequests Off is fine", conf: "ProxyRequests Off\n" + good},
@@ -160,7 +165,22 @@ func TestConfigRules(t *testing.T) {
 		// Variables nothing defines.
 		{name: "undefined variable", conf: good + "ErrorLog ${APACHE_LOG_DIR}/error.log\n", rule: RuleUndefinedVariable, line: 13},
 		{name: "defined variable", conf: "Define APACHE_LOG_DIR /var/log\n" + good + "ErrorLog ${APACHE_LOG_DIR}/error.log\n"},
-	})
+	}
+}
+
+// Every rule has a case above or in crossCheckCases that triggers it;
+// apache/syntax is TestSyntaxFinding's and apache/httpd-config-test the
+// command's (it runs httpd).
+func TestEveryRuleHasACase(t *testing.T) {
+	covered := map[string]bool{RuleSyntax: true, RuleConfigTest: true}
+	for _, tc := range append(configRuleCases(t), crossCheckCases(t)...) {
+		covered[tc.rule] = true
+	}
+	for _, r := range Rules() {
+		if !covered[r.ID] {
+			t.Errorf("rule %s has no case that triggers it", r.ID)
+		}
+	}
 }
 
 // TestMicrosoftDocsRecipe: the widely copied recipe sets X-Forwarded-Proto
@@ -232,5 +252,27 @@ func TestRulesAreDocumented(t *testing.T) {
 		if !slices.Contains(headings, r.ID) {
 			t.Errorf("docs/apache.md has no heading ### %s", r.ID)
 		}
+	}
+}
+
+// TestSyntaxFinding: text that does not parse becomes an apache/syntax
+// error at its line; a file that cannot be read stays an error.
+func TestSyntaxFinding(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "site.conf")
+	if err := os.WriteFile(bad, []byte("ServerName a\n<VirtualHost *:80>\n  <Location />\n  </VirtualHost>\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Load([]string{bad}, LoadOptions{})
+	f, ok := SyntaxFinding(err)
+	if !ok || f.Rule != RuleSyntax || f.Severity != findings.Error || f.File != bad || f.Line != 4 || f.Message == "" || f.Fix == "" {
+		t.Errorf("SyntaxFinding(%v) = %+v, %v; want apache/syntax at %s:4", err, f, ok, bad)
+	}
+	_, err = Load([]string{filepath.Join(dir, "none.conf")}, LoadOptions{})
+	if f, ok := SyntaxFinding(err); ok || err == nil {
+		t.Errorf("an unreadable file became finding %+v (err %v)", f, err)
+	}
+	if _, ok := SyntaxFinding(nil); ok {
+		t.Error("no error became a finding")
 	}
 }

@@ -123,13 +123,16 @@ func (g *gen) site(version string) error {
 	return nil
 }
 
+// catchAllName is the ServerName of the refusing first virtual host.
+const catchAllName = "unknown-host.invalid"
+
 // catchAll writes the first virtual host of an address, which httpd
 // serves when no ServerName or ServerAlias matches the request's Host:
 // such requests are refused rather than passed to the app.
 func (g *gen) catchAll(listen string, tls bool) {
 	g.line(0, "# Requests for other host names land here and are refused (403).")
 	g.line(0, "<VirtualHost %s>", vhostAddr(listen))
-	g.line(1, "ServerName unknown-host.invalid")
+	g.line(1, "ServerName %s", catchAllName)
 	if tls {
 		g.tls()
 	}
@@ -146,11 +149,28 @@ func (g *gen) tls() {
 	g.line(1, "SSLCertificateKeyFile %s", quote(g.c.Proxy.TLS.CertificateKey))
 }
 
+// names writes ServerName and ServerAlias. httpd refuses a wildcard in
+// ServerName, so the first exact name is the ServerName and every other
+// name an alias. With wildcards only, ServerName is the refusing virtual
+// host's, which comes first and so keeps requests for that name.
 func (g *gen) names() {
-	names := g.c.Proxy.ServerNames
-	g.line(1, "ServerName %s", names[0])
-	if len(names) > 1 {
-		g.line(1, "ServerAlias %s", strings.Join(names[1:], " "))
+	var exact string
+	var aliases []string
+	for _, n := range g.c.Proxy.ServerNames {
+		if exact == "" && !strings.ContainsAny(n, "*?") {
+			exact = n
+			continue
+		}
+		aliases = append(aliases, n)
+	}
+	if exact == "" {
+		g.line(1, "# httpd takes wildcards only in ServerAlias; the ServerName is the refusing")
+		g.line(1, "# virtual host's, which comes first and keeps requests for it.")
+		exact = catchAllName
+	}
+	g.line(1, "ServerName %s", exact)
+	if len(aliases) > 0 {
+		g.line(1, "ServerAlias %s", strings.Join(aliases, " "))
 	}
 }
 

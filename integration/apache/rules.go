@@ -1,9 +1,14 @@
 package apache
 
-import "github.com/apphost/apphost/integration/findings"
+import (
+	"errors"
+
+	"github.com/apphost/apphost/integration/findings"
+)
 
 // Rule IDs. Each has an entry in docs/apache.md under its ID.
 const (
+	RuleSyntax               = "apache/syntax"
 	RuleProxyRequestsOn      = "apache/proxy-requests-on"
 	RuleMissingReverse       = "apache/missing-proxy-pass-reverse"
 	RuleTrailingSlash        = "apache/trailing-slash-mismatch"
@@ -39,6 +44,8 @@ type rule struct {
 // ruleTable is every rule, in the order of the docs.
 func ruleTable() []rule {
 	return []rule{
+		{RuleSyntax, findings.Error, "the configuration does not parse (an unclosed or mismatched section, an unterminated quote, a bad Include or Define), so httpd refuses to start",
+			"correct the line named; httpd reads nothing after a syntax error", false},
 		{RuleProxyRequestsOn, findings.Error, "ProxyRequests On makes the server an open forward proxy for anyone who can reach it",
 			"remove ProxyRequests On (Off is the default); a reverse proxy needs only ProxyPass", false},
 		{RuleMissingReverse, findings.Warning, "ProxyPass without a matching ProxyPassReverse: redirects from the app point at the internal address",
@@ -106,4 +113,18 @@ func lookupRule(id string) rule {
 	}
 	// Unreachable while every ID used is in the table, which a test checks.
 	return rule{id: id, severity: findings.Error}
+}
+
+// SyntaxFinding turns an error from Load about the configuration's text (a
+// *SyntaxError with a line, such as an unclosed section or an Include that
+// matches no file) into an apache/syntax finding at that file and line.
+// ok is false for every other error, such as a file that cannot be read:
+// those are not findings.
+func SyntaxFinding(err error) (f findings.Finding, ok bool) {
+	var se *SyntaxError
+	if !errors.As(err, &se) || se.Line == 0 || se.Err != nil {
+		return findings.Finding{}, false
+	}
+	r := lookupRule(RuleSyntax)
+	return findings.Finding{Rule: r.id, Severity: r.severity, File: se.File, Line: se.Line, Message: se.Reason, Fix: r.fix}, true
 }

@@ -74,6 +74,11 @@ func TestJSONFields(t *testing.T) {
 		t.Errorf("got %v", got)
 	}
 	b.Reset()
+	tag := []Finding{{Rule: "apache/syntax", Severity: Error, File: "a&b.conf", Line: 1, Message: "<VirtualHost> is never closed"}}
+	if err := Write(&b, "json", tag, Tool{}, nil); err != nil || !strings.Contains(b.String(), `"<VirtualHost> is never closed"`) || !strings.Contains(b.String(), `"a&b.conf"`) {
+		t.Errorf("configuration text must stay readable in JSON, got %s %v", b.String(), err)
+	}
+	b.Reset()
 	if err := Write(&b, "json", nil, Tool{}, nil); err != nil || strings.TrimSpace(b.String()) != "[]" {
 		t.Errorf("no findings must be an empty array, got %q %v", b.String(), err)
 	}

@@ -69,5 +69,7 @@ func writeJSON(w io.Writer, list []Finding) error {
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
+	// Messages quote configuration such as <VirtualHost>; keep it readable.
+	enc.SetEscapeHTML(false)
 	return enc.Encode(out)
 }

@@ -102,5 +102,7 @@ func writeSARIF(w io.Writer, list []Finding, tool Tool, rules []Rule) error {
 	log := sarifLog{Schema: "https://json.schemastore.org/sarif-2.1.0.json", Version: "2.1.0", Runs: []sarifRun{run}}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
+	// Messages quote configuration such as <VirtualHost>; keep it readable.
+	enc.SetEscapeHTML(false)
 	return enc.Encode(log)
 }

@@ -60,11 +60,46 @@ type plan struct {
 	// idleTimeout is the upstream keepalive_timeout: shorter than the
 	// app's, so that nginx, not the app, closes an idle connection.
 	idleTimeout time.Duration
+	// keepalive is the upstream's idle connection pool, per worker.
+	keepalive int
 }
 
 // defaultProxyTimeout is nginx's own proxy_read_timeout, kept unless the
 // app may take longer.
 const defaultProxyTimeout = 60 * time.Second
+
+// defaultKeepalive is the upstream's idle pool per nginx worker when the
+// app does not limit its connections. A pool smaller than the requests in
+// flight makes nginx close the surplus connections after each response
+// and open new ones for the next requests (docs/nginx.md has the numbers
+// measured with a pool of 32).
+const defaultKeepalive = 256
+
+// upstreamKeepalive sizes the idle pool: defaultKeepalive, or a quarter of
+// the app's max_connections when it has one, since idle pooled
+// connections hold the app's connection slots (every worker keeps a pool
+// of its own).
+func upstreamKeepalive(maxConnections int) int {
+	if maxConnections <= 0 {
+		return defaultKeepalive
+	}
+	return min(defaultKeepalive, max(1, maxConnections/4))
+}
+
+// supervised reports whether apphost supervise holds the socket of the
+// upstream address u: the description supervises the app, and u is one of
+// the app's listen addresses.
+func (p *plan) supervised(u config.Address) bool {
+	if len(p.c.Supervise.Command) == 0 {
+		return false
+	}
+	for _, l := range p.c.App.Listen {
+		if sameAddress(u, l) {
+			return true
+		}
+	}
+	return false
+}
 
 // defaultUpstreamIdle is nginx's own upstream keepalive_timeout.
 const defaultUpstreamIdle = 60 * time.Second
@@ -100,6 +135,7 @@ func newPlan(c *config.Config, opts Options) (*plan, error) {
 	}
 	p.readTimeout = max(defaultProxyTimeout, c.App.ShutdownTimeout)
 	p.idleTimeout = upstreamIdle(c.App.Limits.KeepAliveTimeout)
+	p.keepalive = upstreamKeepalive(c.App.Limits.MaxConnections)
 	return p, nil
 }
 

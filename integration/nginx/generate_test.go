@@ -200,7 +200,9 @@ func ExampleGenerate() {
 	// app.conf
 	// upstream app {
 	//     server 127.0.0.1:5000;
-	//     keepalive 32;
+	//     # Idle connections each worker keeps: more than the requests in flight at
+	//     # once, or nginx closes the surplus and opens new ones under load.
+	//     keepalive 256;
 	//     # Shorter than the app's keep-alive timeout (130s), so nginx closes an idle
 	//     # connection before the app does and never reuses one being closed.
 	//     keepalive_timeout 60s;

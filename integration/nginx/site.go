@@ -2,6 +2,7 @@ package nginx
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -86,19 +87,40 @@ func (p *plan) writeUpstream(w *writer) {
 		"request pays for a new connection to the app.")
 	w.open("upstream", p.upstream)
 	several := len(p.c.Proxy.Upstreams) > 1
+	held := false
 	for _, u := range p.c.Proxy.Upstreams {
-		if several {
-			w.line("server", upstreamServer(u), "max_fails=3", "fail_timeout=10s")
-		} else {
+		switch {
+		case !several:
 			w.line("server", upstreamServer(u))
+		case p.supervised(u):
+			held = true
+			w.line("server", upstreamServer(u), "max_fails=0")
+		default:
+			w.line("server", upstreamServer(u), "max_fails=3", "fail_timeout=10s")
 		}
 	}
-	w.line("keepalive", "32")
+	if held {
+		w.comment("max_fails=0: apphost supervise holds these sockets, so they never refuse a\n" +
+			"connection; the requests a killed app had accepted fail together, and\n" +
+			"counting them would mark every entry down (502 \"no live upstreams\").")
+	}
+	w.comment(p.keepaliveComment())
+	w.line("keepalive", strconv.Itoa(p.keepalive))
 	w.comment(fmt.Sprintf("Shorter than the app's keep-alive timeout (%s), so nginx closes an idle\n"+
 		"connection before the app does and never reuses one being closed.", nginxDuration(p.c.App.Limits.KeepAliveTimeout)))
 	w.line("keepalive_timeout", nginxDuration(p.idleTimeout))
 	w.close()
 	w.blank()
+}
+
+// keepaliveComment says where the idle pool's size comes from.
+func (p *plan) keepaliveComment() string {
+	if m := p.c.App.Limits.MaxConnections; m > 0 {
+		return fmt.Sprintf("Idle connections each worker keeps: a quarter of the app's\n"+
+			"max_connections (%d), so idle ones leave room for busy ones.", m)
+	}
+	return "Idle connections each worker keeps: more than the requests in flight at\n" +
+		"once, or nginx closes the surplus and opens new ones under load."
 }
 
 func (p *plan) writeDefaultServers(w *writer) {

@@ -93,3 +93,15 @@ func TestUpstreamIdleStaysBelowTheApp(t *testing.T) {
 		}
 	}
 }
+
+// The idle pool is large without a connection limit, and with one it stays
+// a small part of the app's slots, never zero.
+func TestUpstreamKeepaliveFitsTheApp(t *testing.T) {
+	for _, tc := range []struct{ maxConnections, want int }{
+		{0, 256}, {-1, 256}, {1, 1}, {3, 1}, {4, 1}, {200, 50}, {1024, 256}, {100000, 256},
+	} {
+		if got := upstreamKeepalive(tc.maxConnections); got != tc.want {
+			t.Errorf("upstreamKeepalive(%d) = %d, want %d", tc.maxConnections, got, tc.want)
+		}
+	}
+}

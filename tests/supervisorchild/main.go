@@ -39,6 +39,7 @@ func main() {
 		grandchild = flag.Bool("grandchild", false, "start two sleeping grandchildren, one in a new session, and print their pids")
 		lines      = flag.Int("lines", 0, "print this many numbered lines on stdout at start")
 		drain      = flag.Duration("drain", 5*time.Second, "graceful shutdown limit on SIGTERM")
+		slow       = flag.Duration("request-delay", 0, "take this long to answer each request to /")
 	)
 	flag.Parse()
 	if *exitCode >= 0 {
@@ -71,6 +72,7 @@ func main() {
 	})
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		served.Add(1)
+		time.Sleep(*slow)
 		w.Header().Set("Content-Type", "application/json")
 		json.NewEncoder(w).Encode(map[string]any{ //nolint:errcheck
 			"pid":        os.Getpid(),
