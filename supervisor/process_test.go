@@ -201,6 +201,29 @@ func TestHungChildIsRestartedByLiveness(t *testing.T) {
 	requireGone(t, first.PID)
 }
 
+// Liveness under --restart never: the hung child is stopped, not
+// restarted, and the supervisor exits 1 saying why.
+func TestHungChildUnderRestartNeverEndsTheSupervisor(t *testing.T) {
+	addr := freeAddr(t)
+	s := supervise(t, []string{"--listen", addr, "--restart", "never", "--health-url", "http://" + addr + "/healthz",
+		"--health-interval", "100ms", "--health-failures", "2"}, "-hang-health-after", "300ms")
+	first, err := get(addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code := exitCode(s.Wait(20 * time.Second)); code != 1 {
+		t.Fatalf("exit code %d, want 1\n%s", code, s.Output())
+	}
+	requireGone(t, first.PID)
+	out := s.Output()
+	if !strings.Contains(out, "failed 2 health probes in a row (restart policy never)") {
+		t.Errorf("the reason is not given:\n%s", out)
+	}
+	if n := strings.Count(out, "started the application"); n != 1 {
+		t.Errorf("%d starts under restart never, want 1:\n%s", n, out)
+	}
+}
+
 func freeAddr(t *testing.T) string {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

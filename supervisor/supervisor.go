@@ -116,6 +116,13 @@ func (s *supervisor) run(ctx context.Context) error {
 			s.stop(c)
 			continue
 		case outLiveness:
+			if s.o.Restart == RestartNever {
+				// A hung application is a failure: under "never" it is
+				// stopped and the supervisor ends with it, as after a crash.
+				s.o.Log.Warn("the application failed its health probe: stopping it (restart policy never)", "pid", c.pid, "failures", s.o.HealthFailures)
+				s.stop(c)
+				return fmt.Errorf("the application failed %d health probes in a row (restart policy %s)", s.o.HealthFailures, s.o.Restart)
+			}
 			s.o.Log.Warn("the application failed its health probe: restarting it", "pid", c.pid, "failures", s.o.HealthFailures)
 			s.stop(c)
 			if err := s.failed(ctx, ReasonLiveness, c.ranFor() >= s.o.Backoff.Reset); err != nil {

@@ -43,6 +43,12 @@ func (o Options) withDefaults(name string) Options {
 // systemd's SIGKILL never cuts a drain the configuration allows.
 const stopMargin = 5 * time.Second
 
+// watchdog is WatchdogSec. The supervisor (or, with Direct, the host)
+// pings at half of it, every 15 s, from a loop that never blocks longer
+// than a ping interval; a missed ping makes systemd abort and restart the
+// service.
+const watchdog = 30 * time.Second
+
 // Generate returns NAME.socket and NAME.service for the description.
 func Generate(c *config.Config, o Options) ([]output.File, error) {
 	if len(c.Supervise.Command) == 0 {
@@ -133,6 +139,13 @@ func serviceUnit(c *config.Config, o Options) []byte {
 	fmt.Fprintf(&b, "TimeoutStartSec=%s\n", seconds(2*s.StartupTimeout))
 	fmt.Fprintf(&b, "TimeoutStopSec=%s\n", seconds(stop))
 	b.WriteString("Restart=on-failure\nRestartSec=5s\n")
+	if o.Direct {
+		b.WriteString("# The host sends WATCHDOG=1 at half this interval while it serves.\n")
+	} else {
+		b.WriteString("# The supervisor sends WATCHDOG=1 at half this interval from its\n")
+		b.WriteString("# supervision loop only: a stuck supervisor is restarted.\n")
+	}
+	fmt.Fprintf(&b, "WatchdogSec=%s\n", seconds(watchdog))
 	if s.WorkingDirectory != "" {
 		fmt.Fprintf(&b, "WorkingDirectory=%s\n", s.WorkingDirectory)
 	} else {
