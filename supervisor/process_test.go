@@ -224,6 +224,32 @@ func TestHungChildUnderRestartNeverEndsTheSupervisor(t *testing.T) {
 	}
 }
 
+// SIGHUP while the application is down (here, in the backoff after a
+// crash) does not reload the next one as soon as it is ready: that one is
+// already new.
+func TestSIGHUPDuringBackoffStartsNoExtraApplication(t *testing.T) {
+	s := supervise(t, []string{"--backoff-initial", "3s", "--backoff-max", "3s"}, "-crash-after", "1s")
+	waitFor(t, 20*time.Second, "the application crashed", func() bool {
+		return strings.Contains(s.Output(), "restarting the application after a delay")
+	})
+	if err := s.Signal(syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 20*time.Second, "the next application is ready", func() bool {
+		return strings.Count(s.Output(), "the application is ready") >= 2
+	})
+	waitFor(t, 20*time.Second, "the next application crashed too", func() bool {
+		return strings.Count(s.Output(), "the application exited") >= 2
+	})
+	out := s.Output()
+	if strings.Contains(out, "reloading: starting a new application") {
+		t.Errorf("a SIGHUP from the backoff reloaded the next application:\n%s", out)
+	}
+	if !strings.Contains(out, "reload requested while the application was not running") {
+		t.Errorf("the dropped reload was not logged:\n%s", out)
+	}
+}
+
 func freeAddr(t *testing.T) string {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

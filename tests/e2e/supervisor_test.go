@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -251,4 +252,111 @@ func TestSuperviseRunsApphostServeAndReloadsUnderLoad(t *testing.T) {
 		t.Errorf("the reload did not start exactly one new application:\n%s", sup.Output())
 	}
 	t.Logf("%d requests across the reload, %d closed unanswered by the old host's shutdown", ok.Load(), eofs.Load())
+}
+
+// A host-based application's admin address (metrics, /healthz, /readyz)
+// during a SIGHUP reload. Both instances run side by side for a moment,
+// so a fixed admin port is bound twice: without --hold-admin the new
+// instance fails to bind it and the reload fails (the old instance keeps
+// serving); with --hold-admin the supervisor holds the admin socket too,
+// both instances serve it in turn, and no admin request is refused.
+func TestReloadWithTheAppsAdminAddress(t *testing.T) {
+	tests := []struct {
+		name       string
+		holdAdmin  bool
+		wantReload bool
+	}{
+		{"without --hold-admin the new instance cannot bind the admin port", false, false},
+		{"with --hold-admin both instances share the admin socket", true, true},
+	}
+	apphost := harness.Apphost(t)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			app, appAdmin, supAdmin := harness.FreeAddr(t), harness.FreeAddr(t), harness.FreeAddr(t)
+			args := []string{"supervise", "--listen", app, "--admin-listen", supAdmin, "--stop-timeout", "5s"}
+			if tt.holdAdmin {
+				args = append(args, "--hold-admin")
+			}
+			cmd := exec.Command(apphost, append(args, "--", apphost, "serve")...)
+			// The supervisor and `apphost serve` both read app.admin_listen.
+			cmd.Env = append(os.Environ(), "APPHOST_APP_ADMIN_LISTEN="+appAdmin)
+			sup := harness.StartCmd(t, cmd)
+			sup.WaitListening(t, app, 20*time.Second)
+			waitUntil(t, 20*time.Second, "the app's admin address answers", func() bool {
+				return adminStatus(appAdmin) == http.StatusOK
+			})
+
+			var answered, refused atomic.Int64
+			stop := make(chan struct{})
+			var wg sync.WaitGroup
+			wg.Go(func() {
+				for {
+					select {
+					case <-stop:
+						return
+					case <-time.After(10 * time.Millisecond):
+					}
+					// 503 "draining" from the old instance is an answer too.
+					if code := adminStatus(appAdmin); code > 0 {
+						answered.Add(1)
+					} else {
+						refused.Add(1)
+					}
+				}
+			})
+			if err := sup.Signal(syscall.SIGHUP); err != nil {
+				t.Fatal(err)
+			}
+			outcome := `"the application stopped"`
+			if !tt.wantReload {
+				outcome = `"reload failed: the running application stays"`
+			}
+			waitUntil(t, 20*time.Second, "the reload ends", func() bool {
+				return strings.Contains(sup.Output(), outcome)
+			})
+			close(stop)
+			wg.Wait()
+			out := sup.Output()
+			t.Logf("admin address across the reload: %d answered, %d not", answered.Load(), refused.Load())
+			if tt.wantReload {
+				if refused.Load() != 0 || answered.Load() == 0 {
+					t.Errorf("admin address across the reload: %d answered, %d not", answered.Load(), refused.Load())
+				}
+				if strings.Contains(out, "address already in use") || strings.Contains(out, "reload failed") {
+					t.Errorf("the new instance did not start cleanly:\n%s", out)
+				}
+			} else if !strings.Contains(out, "address already in use") {
+				t.Errorf("the reload failed for another reason than the admin port:\n%s", out)
+			}
+			if code := adminStatus(appAdmin); code != http.StatusOK {
+				t.Errorf("after the reload the admin address answers %d", code)
+			}
+			if _, err := http.Get("http://" + app + "/"); err != nil {
+				t.Errorf("after the reload the app does not answer: %v", err)
+			}
+		})
+	}
+}
+
+// adminStatus is the status of GET /readyz on addr, or 0 when the
+// request fails.
+func adminStatus(addr string) int {
+	c := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
+	resp, err := c.Get("http://" + addr + "/readyz")
+	if err != nil {
+		return 0
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+func waitUntil(t *testing.T, timeout time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %s waiting until %s", timeout, what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
