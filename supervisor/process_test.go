@@ -3,6 +3,7 @@
 package supervisor_test
 
 import (
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -92,8 +93,8 @@ func TestChildIgnoringSIGTERMIsKilledAfterStopTimeout(t *testing.T) {
 	if err := s.Wait(10 * time.Second); err != nil {
 		t.Fatalf("supervisor: %v", err)
 	}
-	if d := time.Since(start); d < 500*time.Millisecond || d > 5*time.Second {
-		t.Errorf("stopping took %s, want a little over the 500ms stop timeout", d)
+	if d := time.Since(start); d < 500*time.Millisecond {
+		t.Errorf("stopping took %s, less than the 500ms stop timeout", d)
 	}
 	requireGone(t, a.PID)
 	if !strings.Contains(s.Output(), "did not stop in time") {
@@ -302,6 +303,17 @@ func startLoad(url string, workers int, stop <-chan struct{}) *load {
 	return l
 }
 
+// waitServed waits until n more requests have been answered: the load
+// reaches the application before the test goes on, however slow the
+// machine.
+func (l *load) waitServed(t *testing.T, n int64) {
+	t.Helper()
+	target := l.ok.Load() + n
+	waitFor(t, 20*time.Second, fmt.Sprintf("%d more requests are answered", n), func() bool {
+		return l.ok.Load() >= target
+	})
+}
+
 type statusError struct{ code int }
 
 func (e *statusError) Error() string { return "status " + strconv.Itoa(e.code) }
@@ -316,7 +328,7 @@ func TestSIGHUPUnderLoadFailsNoRequest(t *testing.T) {
 	}
 	stop := make(chan struct{})
 	l := startLoad("http://"+s.addr+"/", 4, stop)
-	time.Sleep(200 * time.Millisecond)
+	l.waitServed(t, 20)
 	if err := s.Signal(syscall.SIGHUP); err != nil {
 		t.Fatal(err)
 	}
@@ -325,7 +337,7 @@ func TestSIGHUPUnderLoadFailsNoRequest(t *testing.T) {
 		return err == nil && a.PID != first.PID
 	})
 	requireGone(t, first.PID)
-	time.Sleep(200 * time.Millisecond)
+	l.waitServed(t, 20)
 	close(stop)
 	l.wg.Wait()
 	if l.refused.Load() != 0 || l.failed.Load() != 0 || l.ok.Load() == 0 {
@@ -343,7 +355,7 @@ func TestKilledChildNeverRefusesAConnection(t *testing.T) {
 	stop := make(chan struct{})
 	l := startLoad("http://"+s.addr+"/", 4, stop)
 	for range 3 {
-		time.Sleep(300 * time.Millisecond)
+		l.waitServed(t, 20)
 		a, err := get(s.addr)
 		if err != nil {
 			t.Fatal(err)
@@ -614,4 +626,69 @@ func parentOf(pid int) int {
 	}
 	p, _ := strconv.Atoi(f[1])
 	return p
+}
+
+// Metrics on the supervisor's admin address follow the application: up,
+// state, start time, and the process collector reads the child's /proc
+// entry, not the supervisor's; after a SIGKILL the last exit code is 137
+// and the restart is counted under signal.
+func TestMetricsDescribeTheChild(t *testing.T) {
+	s := supervise(t, nil)
+	a, err := get(s.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 10*time.Second, "the application is up", func() bool {
+		return metric(t, s.admin, "apphost_supervisor_child_up") == 1
+	})
+	if v := metric(t, s.admin, `apphost_supervisor_state{state="running"}`); v != 1 {
+		t.Errorf("state running = %v", v)
+	}
+	want := procStartTime(t, a.PID)
+	for _, name := range []string{"apphost_supervisor_child_process_start_time_seconds", "apphost_supervisor_child_start_time_seconds"} {
+		if got := metric(t, s.admin, name); got < want-1.5 || got > want+1.5 {
+			t.Errorf("%s = %.2f, the child started at %.2f", name, got, want)
+		}
+	}
+	if own := procStartTime(t, s.Cmd.Process.Pid); own > want {
+		t.Fatalf("the supervisor (%.2f) started after the child (%.2f)", own, want)
+	}
+
+	syscall.Kill(a.PID, syscall.SIGKILL) //nolint:errcheck
+	waitFor(t, 10*time.Second, "a new child serves", func() bool {
+		b, err := get(s.addr)
+		return err == nil && b.PID != a.PID
+	})
+	if v := metric(t, s.admin, "apphost_supervisor_child_last_exit_code"); v != 137 {
+		t.Errorf("last exit code %v, want 137 (SIGKILL)", v)
+	}
+	if v := metric(t, s.admin, `apphost_supervisor_restarts_total{reason="signal"}`); v != 1 {
+		t.Errorf("signal restarts = %v, want 1", v)
+	}
+}
+
+// procStartTime is when pid started, in Unix seconds, from /proc as the
+// process collector computes it.
+func procStartTime(t *testing.T, pid int) float64 {
+	t.Helper()
+	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(data)
+	f := strings.Fields(s[strings.LastIndexByte(s, ')')+2:])
+	ticks, err := strconv.ParseFloat(f[19], 64) // field 22, starttime
+	if err != nil {
+		t.Fatal(err)
+	}
+	stat, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`(?m)^btime (\d+)$`).FindSubmatch(stat)
+	if m == nil {
+		t.Fatal("no btime in /proc/stat")
+	}
+	boot, _ := strconv.ParseFloat(string(m[1]), 64)
+	return boot + ticks/100 // USER_HZ
 }
