@@ -139,15 +139,44 @@ func TestCrashLoopBacksOffThenGivesUp(t *testing.T) {
 	}
 }
 
-// Restart policy: never means the supervisor ends with the app.
-func TestRestartNeverExitsWithTheApp(t *testing.T) {
-	s := startSupervise(t, []string{"--restart", "never"}, "-exit", "0")
-	if err := s.Wait(10 * time.Second); err != nil {
-		t.Fatalf("a clean exit under restart never: %v\n%s", err, s.Output())
+// Restart policy, as the table in docs/supervisor.md says: what a clean
+// exit and a failure lead to under each policy.
+func TestRestartPolicies(t *testing.T) {
+	tests := []struct {
+		name, policy, exit string
+		wantCode           int // the supervisor's exit status
+		wantStarts         int
+	}{
+		{"on-failure: a clean exit ends the supervisor with 0", "on-failure", "0", 0, 1},
+		{"on-failure: a failure is restarted until the limit", "on-failure", "4", 1, 3},
+		{"always: even a clean exit is restarted", "always", "0", 1, 3},
+		{"never: a clean exit ends the supervisor with 0", "never", "0", 0, 1},
+		{"never: a failure ends the supervisor with 1", "never", "4", 1, 1},
 	}
-	s = startSupervise(t, []string{"--restart", "never"}, "-exit", "4")
-	if code := exitCode(s.Wait(10 * time.Second)); code != 1 {
-		t.Fatalf("exit code %d after the app failed, want 1\n%s", code, s.Output())
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := startSupervise(t, []string{"--restart", tt.policy, "--rapid-fails-per-minute", "3"}, "-exit", tt.exit)
+			if code := exitCode(s.Wait(20 * time.Second)); code != tt.wantCode {
+				t.Fatalf("exit code %d, want %d\n%s", code, tt.wantCode, s.Output())
+			}
+			if n := strings.Count(s.Output(), "started the application"); n != tt.wantStarts {
+				t.Errorf("%d starts, want %d\n%s", n, tt.wantStarts, s.Output())
+			}
+		})
+	}
+}
+
+// Restart policy: an application that stayed up for --backoff-reset
+// starts the delays over, so occasional crashes never reach the long ones.
+func TestBackoffResetsAfterAStableRun(t *testing.T) {
+	s := supervise(t, []string{"--backoff-reset", "300ms"}, "-crash-after", "800ms")
+	waitFor(t, 30*time.Second, "three restarts", func() bool {
+		return strings.Count(s.Output(), "restarting the application after a delay") >= 3
+	})
+	for _, m := range regexp.MustCompile(`delay=(\S+) attempt=(\d+)`).FindAllStringSubmatch(s.Output(), -1) {
+		if m[1] != "50ms" || m[2] != "1" {
+			t.Errorf("delay %s at attempt %s after a run longer than the reset time, want 50ms at attempt 1", m[1], m[2])
+		}
 	}
 }
 
