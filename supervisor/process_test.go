@@ -169,7 +169,7 @@ func TestRestartPolicies(t *testing.T) {
 // Restart policy: an application that stayed up for --backoff-reset
 // starts the delays over, so occasional crashes never reach the long ones.
 func TestBackoffResetsAfterAStableRun(t *testing.T) {
-	s := supervise(t, []string{"--backoff-reset", "300ms"}, "-crash-after", "800ms")
+	s := supervise(t, []string{"--backoff-reset", "300ms"}, "-crash-after", "1500ms")
 	waitFor(t, 30*time.Second, "three restarts", func() bool {
 		return strings.Count(s.Output(), "restarting the application after a delay") >= 3
 	})
