@@ -148,4 +148,9 @@ func TestHoldAdmin(t *testing.T) {
 	if more, err := holdAdmin(c, passed); err != nil || len(more) != 0 {
 		t.Errorf("with an admin socket from systemd: %v, %v; want nothing more", more, err)
 	}
+	// The address taken by another process: an error naming the setting.
+	c.App.AdminListen = config.Address(held[0].Addr)
+	if _, err := holdAdmin(c, nil); err == nil || !strings.Contains(err.Error(), "app.admin_listen (supervise.hold_admin)") {
+		t.Errorf("admin address in use: %v", err)
+	}
 }
