@@ -164,4 +164,10 @@ type Supervise struct {
 	// AdminListen is the supervisor's own metrics address. Default
 	// 127.0.0.1:9465, next to the app's 9464.
 	AdminListen Address
+	// HoldAdmin makes the supervisor hold app.admin_listen too and pass it
+	// to the app as a socket named "apphost-admin", which apphost's host
+	// serves its admin endpoints on: two instances side by side during a
+	// reload then share it instead of the second failing to bind it.
+	// Only for apps built on the host; default false.
+	HoldAdmin bool
 }

@@ -108,6 +108,16 @@ func (c *Config) Validate() error {
 	if c.Supervise.PortEnv != "" && !validEnvName.MatchString(c.Supervise.PortEnv) {
 		add("supervise.port_env", "want a variable name of letters, digits and '_', got %q", c.Supervise.PortEnv)
 	}
+	if c.Supervise.HoldAdmin {
+		switch {
+		case c.App.AdminListen == AdminOff:
+			add("supervise.hold_admin", "app.admin_listen is off: there is no admin address to hold")
+		case c.Supervise.PortEnv != "":
+			add("supervise.hold_admin", "the app gets no sockets with supervise.port_env %s, so it cannot get the admin socket either", c.Supervise.PortEnv)
+		case c.Supervise.AdminListen != AdminOff && c.Supervise.AdminListen.overlaps(c.App.AdminListen):
+			add("supervise.hold_admin", "supervise.admin_listen %s is app.admin_listen: the supervisor's metrics and the app's admin socket need two addresses", c.Supervise.AdminListen)
+		}
+	}
 	if c.Supervise.BackoffMax < c.Supervise.BackoffInitial {
 		add("supervise.backoff_max", "%s is less than supervise.backoff_initial %s", c.Supervise.BackoffMax, c.Supervise.BackoffInitial)
 	}

@@ -41,6 +41,52 @@ func inheritListeners(logger *slog.Logger) ([]inherited, error) {
 	return out, nil
 }
 
+// AdminSocketName is the LISTEN_FDNAMES name of an inherited socket the
+// host serves its admin endpoints on (/healthz, /readyz, /metrics) instead
+// of binding Options.AdminListen. `apphost supervise --hold-admin` passes
+// it, so that the two instances running side by side during a reload share
+// the admin address instead of the second one failing to bind it. With the
+// admin listener off, the socket is closed.
+const AdminSocketName = "apphost-admin"
+
+// splitAdmin separates the inherited admin socket, if any, from the public
+// ones. A second admin socket is an error.
+func splitAdmin(inh []inherited) ([]inherited, net.Listener, error) {
+	var (
+		public []inherited
+		admin  net.Listener
+	)
+	for _, i := range inh {
+		switch {
+		case i.name != AdminSocketName:
+			public = append(public, i)
+		case admin != nil:
+			closeInherited(inh)
+			return nil, nil, fmt.Errorf("inherited sockets: more than one is named %s", AdminSocketName)
+		default:
+			admin = i.l
+		}
+	}
+	return public, admin, nil
+}
+
+// adminListener is the inherited admin socket when there is one, else
+// the admin address bound.
+func adminListener(c config, inherited net.Listener) (net.Listener, error) {
+	if inherited == nil {
+		return bind(*c.adminListen, c.unixSocketMode)
+	}
+	c.logger.Info("using the inherited admin socket", "name", AdminSocketName, "addr", inherited.Addr().String())
+	return inherited, nil
+}
+
+// closeUnused closes an inherited admin socket the server does not use.
+func closeUnused(inherited, used net.Listener) {
+	if inherited != nil && inherited != used {
+		inherited.Close()
+	}
+}
+
 func closeInherited(ls []inherited) {
 	for _, l := range ls {
 		l.l.Close()

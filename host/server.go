@@ -67,7 +67,7 @@ func New(handler http.Handler, opts Options) (s *Server, err error) {
 	}()
 	s = &Server{cfg: c, notify: notifier{c.logger}, force: make(chan struct{})}
 
-	ls, err := openPublic(c)
+	ls, inheritedAdmin, err := openPublic(c)
 	if err != nil {
 		return nil, fmt.Errorf("host: %w", err)
 	}
@@ -84,24 +84,32 @@ func New(handler http.Handler, opts Options) (s *Server, err error) {
 	if c.adminListen != nil {
 		h, err := adminHandler(&s.ready, c.adminHandlers)
 		if err == nil {
-			s.adminL, err = bind(*c.adminListen, c.unixSocketMode)
+			s.adminL, err = adminListener(c, inheritedAdmin)
 		}
 		if err != nil {
+			closeUnused(inheritedAdmin, s.adminL)
 			s.closeListeners()
 			return nil, fmt.Errorf("host: admin: %w", err)
 		}
 		s.admin = newAdminServer(h, c)
+	} else {
+		closeUnused(inheritedAdmin, nil)
 	}
 	s.public = s.newPublicServer(chain(handler, c))
 	return s, nil
 }
 
 // openPublic binds every listen address, or takes the inherited sockets
-// when there are some.
-func openPublic(c config) ([]net.Listener, error) {
+// when there are some. It also returns the inherited admin socket, if any
+// (see AdminSocketName).
+func openPublic(c config) ([]net.Listener, net.Listener, error) {
 	inh, err := inheritListeners(c.logger)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
+	}
+	inh, admin, err := splitAdmin(inh)
+	if err != nil {
+		return nil, nil, err
 	}
 	var ls []net.Listener
 	if len(inh) > 0 {
@@ -109,7 +117,7 @@ func openPublic(c config) ([]net.Listener, error) {
 			c.logger.Info("using inherited socket", "name", i.name, "addr", i.l.Addr().String())
 			ls = append(ls, i.l)
 		}
-		return ls, nil
+		return ls, admin, nil
 	}
 	for _, a := range c.listen {
 		l, err := bind(a, c.unixSocketMode)
@@ -117,11 +125,14 @@ func openPublic(c config) ([]net.Listener, error) {
 			for _, l := range ls {
 				l.Close()
 			}
-			return nil, err
+			if admin != nil {
+				admin.Close()
+			}
+			return nil, nil, err
 		}
 		ls = append(ls, l)
 	}
-	return ls, nil
+	return ls, admin, nil
 }
 
 func (s *Server) newPublicServer(h http.Handler) *http.Server {

@@ -3,6 +3,7 @@
 package supervisor_test
 
 import (
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -92,8 +93,8 @@ func TestChildIgnoringSIGTERMIsKilledAfterStopTimeout(t *testing.T) {
 	if err := s.Wait(10 * time.Second); err != nil {
 		t.Fatalf("supervisor: %v", err)
 	}
-	if d := time.Since(start); d < 500*time.Millisecond || d > 5*time.Second {
-		t.Errorf("stopping took %s, want a little over the 500ms stop timeout", d)
+	if d := time.Since(start); d < 500*time.Millisecond {
+		t.Errorf("stopping took %s, less than the 500ms stop timeout", d)
 	}
 	requireGone(t, a.PID)
 	if !strings.Contains(s.Output(), "did not stop in time") {
@@ -138,15 +139,44 @@ func TestCrashLoopBacksOffThenGivesUp(t *testing.T) {
 	}
 }
 
-// Restart policy: never means the supervisor ends with the app.
-func TestRestartNeverExitsWithTheApp(t *testing.T) {
-	s := startSupervise(t, []string{"--restart", "never"}, "-exit", "0")
-	if err := s.Wait(10 * time.Second); err != nil {
-		t.Fatalf("a clean exit under restart never: %v\n%s", err, s.Output())
+// Restart policy, as the table in docs/supervisor.md says: what a clean
+// exit and a failure lead to under each policy.
+func TestRestartPolicies(t *testing.T) {
+	tests := []struct {
+		name, policy, exit string
+		wantCode           int // the supervisor's exit status
+		wantStarts         int
+	}{
+		{"on-failure: a clean exit ends the supervisor with 0", "on-failure", "0", 0, 1},
+		{"on-failure: a failure is restarted until the limit", "on-failure", "4", 1, 3},
+		{"always: even a clean exit is restarted", "always", "0", 1, 3},
+		{"never: a clean exit ends the supervisor with 0", "never", "0", 0, 1},
+		{"never: a failure ends the supervisor with 1", "never", "4", 1, 1},
 	}
-	s = startSupervise(t, []string{"--restart", "never"}, "-exit", "4")
-	if code := exitCode(s.Wait(10 * time.Second)); code != 1 {
-		t.Fatalf("exit code %d after the app failed, want 1\n%s", code, s.Output())
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := startSupervise(t, []string{"--restart", tt.policy, "--rapid-fails-per-minute", "3"}, "-exit", tt.exit)
+			if code := exitCode(s.Wait(20 * time.Second)); code != tt.wantCode {
+				t.Fatalf("exit code %d, want %d\n%s", code, tt.wantCode, s.Output())
+			}
+			if n := strings.Count(s.Output(), "started the application"); n != tt.wantStarts {
+				t.Errorf("%d starts, want %d\n%s", n, tt.wantStarts, s.Output())
+			}
+		})
+	}
+}
+
+// Restart policy: an application that stayed up for --backoff-reset
+// starts the delays over, so occasional crashes never reach the long ones.
+func TestBackoffResetsAfterAStableRun(t *testing.T) {
+	s := supervise(t, []string{"--backoff-reset", "300ms"}, "-crash-after", "1500ms")
+	waitFor(t, 30*time.Second, "three restarts", func() bool {
+		return strings.Count(s.Output(), "restarting the application after a delay") >= 3
+	})
+	for _, m := range regexp.MustCompile(`delay=(\S+) attempt=(\d+)`).FindAllStringSubmatch(s.Output(), -1) {
+		if m[1] != "50ms" || m[2] != "1" {
+			t.Errorf("delay %s at attempt %s after a run longer than the reset time, want 50ms at attempt 1", m[1], m[2])
+		}
 	}
 }
 
@@ -201,6 +231,55 @@ func TestHungChildIsRestartedByLiveness(t *testing.T) {
 	requireGone(t, first.PID)
 }
 
+// Liveness under --restart never: the hung child is stopped, not
+// restarted, and the supervisor exits 1 saying why.
+func TestHungChildUnderRestartNeverEndsTheSupervisor(t *testing.T) {
+	addr := freeAddr(t)
+	s := supervise(t, []string{"--listen", addr, "--restart", "never", "--health-url", "http://" + addr + "/healthz",
+		"--health-interval", "100ms", "--health-failures", "2"}, "-hang-health-after", "300ms")
+	first, err := get(addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code := exitCode(s.Wait(20 * time.Second)); code != 1 {
+		t.Fatalf("exit code %d, want 1\n%s", code, s.Output())
+	}
+	requireGone(t, first.PID)
+	out := s.Output()
+	if !strings.Contains(out, "failed 2 health probes in a row (restart policy never)") {
+		t.Errorf("the reason is not given:\n%s", out)
+	}
+	if n := strings.Count(out, "started the application"); n != 1 {
+		t.Errorf("%d starts under restart never, want 1:\n%s", n, out)
+	}
+}
+
+// SIGHUP while the application is down (here, in the backoff after a
+// crash) does not reload the next one as soon as it is ready: that one is
+// already new.
+func TestSIGHUPDuringBackoffStartsNoExtraApplication(t *testing.T) {
+	s := supervise(t, []string{"--backoff-initial", "3s", "--backoff-max", "3s"}, "-crash-after", "1s")
+	waitFor(t, 20*time.Second, "the application crashed", func() bool {
+		return strings.Contains(s.Output(), "restarting the application after a delay")
+	})
+	if err := s.Signal(syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 20*time.Second, "the next application is ready", func() bool {
+		return strings.Count(s.Output(), "the application is ready") >= 2
+	})
+	waitFor(t, 20*time.Second, "the next application crashed too", func() bool {
+		return strings.Count(s.Output(), "the application exited") >= 2
+	})
+	out := s.Output()
+	if strings.Contains(out, "reloading: starting a new application") {
+		t.Errorf("a SIGHUP from the backoff reloaded the next application:\n%s", out)
+	}
+	if !strings.Contains(out, "reload requested while the application was not running") {
+		t.Errorf("the dropped reload was not logged:\n%s", out)
+	}
+}
+
 func freeAddr(t *testing.T) string {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -253,6 +332,17 @@ func startLoad(url string, workers int, stop <-chan struct{}) *load {
 	return l
 }
 
+// waitServed waits until n more requests have been answered: the load
+// reaches the application before the test goes on, however slow the
+// machine.
+func (l *load) waitServed(t *testing.T, n int64) {
+	t.Helper()
+	target := l.ok.Load() + n
+	waitFor(t, 20*time.Second, fmt.Sprintf("%d more requests are answered", n), func() bool {
+		return l.ok.Load() >= target
+	})
+}
+
 type statusError struct{ code int }
 
 func (e *statusError) Error() string { return "status " + strconv.Itoa(e.code) }
@@ -267,7 +357,7 @@ func TestSIGHUPUnderLoadFailsNoRequest(t *testing.T) {
 	}
 	stop := make(chan struct{})
 	l := startLoad("http://"+s.addr+"/", 4, stop)
-	time.Sleep(200 * time.Millisecond)
+	l.waitServed(t, 20)
 	if err := s.Signal(syscall.SIGHUP); err != nil {
 		t.Fatal(err)
 	}
@@ -276,7 +366,7 @@ func TestSIGHUPUnderLoadFailsNoRequest(t *testing.T) {
 		return err == nil && a.PID != first.PID
 	})
 	requireGone(t, first.PID)
-	time.Sleep(200 * time.Millisecond)
+	l.waitServed(t, 20)
 	close(stop)
 	l.wg.Wait()
 	if l.refused.Load() != 0 || l.failed.Load() != 0 || l.ok.Load() == 0 {
@@ -294,7 +384,7 @@ func TestKilledChildNeverRefusesAConnection(t *testing.T) {
 	stop := make(chan struct{})
 	l := startLoad("http://"+s.addr+"/", 4, stop)
 	for range 3 {
-		time.Sleep(300 * time.Millisecond)
+		l.waitServed(t, 20)
 		a, err := get(s.addr)
 		if err != nil {
 			t.Fatal(err)
@@ -565,4 +655,69 @@ func parentOf(pid int) int {
 	}
 	p, _ := strconv.Atoi(f[1])
 	return p
+}
+
+// Metrics on the supervisor's admin address follow the application: up,
+// state, start time, and the process collector reads the child's /proc
+// entry, not the supervisor's; after a SIGKILL the last exit code is 137
+// and the restart is counted under signal.
+func TestMetricsDescribeTheChild(t *testing.T) {
+	s := supervise(t, nil)
+	a, err := get(s.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 10*time.Second, "the application is up", func() bool {
+		return metric(t, s.admin, "apphost_supervisor_child_up") == 1
+	})
+	if v := metric(t, s.admin, `apphost_supervisor_state{state="running"}`); v != 1 {
+		t.Errorf("state running = %v", v)
+	}
+	want := procStartTime(t, a.PID)
+	for _, name := range []string{"apphost_supervisor_child_process_start_time_seconds", "apphost_supervisor_child_start_time_seconds"} {
+		if got := metric(t, s.admin, name); got < want-1.5 || got > want+1.5 {
+			t.Errorf("%s = %.2f, the child started at %.2f", name, got, want)
+		}
+	}
+	if own := procStartTime(t, s.Cmd.Process.Pid); own > want {
+		t.Fatalf("the supervisor (%.2f) started after the child (%.2f)", own, want)
+	}
+
+	syscall.Kill(a.PID, syscall.SIGKILL) //nolint:errcheck
+	waitFor(t, 10*time.Second, "a new child serves", func() bool {
+		b, err := get(s.addr)
+		return err == nil && b.PID != a.PID
+	})
+	if v := metric(t, s.admin, "apphost_supervisor_child_last_exit_code"); v != 137 {
+		t.Errorf("last exit code %v, want 137 (SIGKILL)", v)
+	}
+	if v := metric(t, s.admin, `apphost_supervisor_restarts_total{reason="signal"}`); v != 1 {
+		t.Errorf("signal restarts = %v, want 1", v)
+	}
+}
+
+// procStartTime is when pid started, in Unix seconds, from /proc as the
+// process collector computes it.
+func procStartTime(t *testing.T, pid int) float64 {
+	t.Helper()
+	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(data)
+	f := strings.Fields(s[strings.LastIndexByte(s, ')')+2:])
+	ticks, err := strconv.ParseFloat(f[19], 64) // field 22, starttime
+	if err != nil {
+		t.Fatal(err)
+	}
+	stat, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`(?m)^btime (\d+)$`).FindSubmatch(stat)
+	if m == nil {
+		t.Fatal("no btime in /proc/stat")
+	}
+	boot, _ := strconv.ParseFloat(string(m[1]), 64)
+	return boot + ticks/100 // USER_HZ
 }

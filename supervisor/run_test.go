@@ -94,3 +94,106 @@ func TestRunNotifiesTheServiceManager(t *testing.T) {
 		t.Fatal("Run did not return after cancel")
 	}
 }
+
+// The watchdog is fed while the loop waits for an application to drain:
+// taking it offline with a child that ignores SIGTERM keeps the loop in
+// stop for the whole stop timeout, and WATCHDOG=1 keeps coming, so a
+// WatchdogSec shorter than the stop timeout never aborts a healthy
+// supervisor.
+func TestWatchdogIsFedWhileTheApplicationDrains(t *testing.T) {
+	dir := t.TempDir()
+	socks, err := supervisor.Listen([]config.Address{"127.0.0.1:0"}, "web", 0o660)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer supervisor.CloseSockets(socks)
+	reg := prometheus.NewRegistry()
+	m, err := supervisor.NewMetrics(reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	states := make(chan string, 1000)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() {
+		done <- supervisor.Run(ctx, supervisor.Options{
+			Command:     []string{harness.SupervisorChild(t), "-ignore-term"},
+			Dir:         dir,
+			Sockets:     socks,
+			Metrics:     m,
+			Notify:      func(s string) { states <- s },
+			Watchdog:    50 * time.Millisecond,
+			StopTimeout: 2 * time.Second,
+			OfflinePoll: 50 * time.Millisecond,
+			Log:         slog.New(slog.NewTextHandler(io.Discard, nil)),
+			Stdout:      io.Discard,
+			Stderr:      io.Discard,
+		})
+	}()
+	stopping := func() bool {
+		return gaugeValue(t, reg, "apphost_supervisor_state", "stopping") == 1
+	}
+	deadline := time.After(20 * time.Second)
+	for ready := false; !ready; {
+		select {
+		case s := <-states:
+			ready = strings.Contains(s, "READY=1")
+		case <-deadline:
+			t.Fatal("no READY=1")
+		}
+	}
+	if err := os.WriteFile(dir+"/app_offline.htm", []byte("down"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 10*time.Second, "the supervisor stops the application", stopping)
+	for len(states) > 0 { // pings from before the stop
+		<-states
+	}
+	pings := 0
+	for stopping() {
+		select {
+		case s := <-states:
+			if strings.Contains(s, "WATCHDOG=1") && stopping() {
+				pings++
+			}
+		case <-time.After(100 * time.Millisecond):
+		case <-deadline:
+			t.Fatal("the application was not stopped")
+		}
+	}
+	if pings < 3 {
+		t.Errorf("%d WATCHDOG=1 while the application drained for 2s, want a steady stream", pings)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Run did not return after cancel")
+	}
+}
+
+// gaugeValue reads one labelled sample from reg, or -1.
+func gaugeValue(t *testing.T, reg *prometheus.Registry, name, label string) float64 {
+	t.Helper()
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() != name {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetValue() == label {
+					return m.GetGauge().GetValue()
+				}
+			}
+		}
+	}
+	return -1
+}

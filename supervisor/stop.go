@@ -16,24 +16,36 @@ import (
 // stop ends a child gracefully: the stop signal to its process group,
 // then SIGKILL after the stop timeout. It waits until the child has exited
 // and kills whatever is left in its group.
+// The supervision loop calls it, so it keeps the watchdog fed while the
+// application drains.
 func (s *supervisor) stop(c *child) {
 	s.o.Metrics.setState(StateStopping)
 	s.o.Metrics.ready(false)
-	s.stopQuiet(c)
+	s.stopChild(c, s.wd)
 }
 
-// stopQuiet is stop without touching the supervisor's state, for an old
-// child being drained after a reload.
-func (s *supervisor) stopQuiet(c *child) {
+// stopQuiet is stop without touching the supervisor's state or the
+// watchdog, for an old child being drained after a reload while the loop
+// goes on.
+func (s *supervisor) stopQuiet(c *child) { s.stopChild(c, nil) }
+
+func (s *supervisor) stopChild(c *child, wd <-chan time.Time) {
 	if !c.exited() {
 		signalGroup(c.pid, s.o.StopSignal)
 		t := time.NewTimer(s.o.StopTimeout)
-		select {
-		case <-c.done:
-		case <-t.C:
-			s.o.Log.Warn("the application did not stop in time: killing it", "pid", c.pid, "stop_timeout", s.o.StopTimeout)
-			signalGroup(c.pid, syscall.SIGKILL)
-			<-c.done
+	wait:
+		for {
+			select {
+			case <-c.done:
+				break wait
+			case <-wd:
+				s.o.Notify("WATCHDOG=1")
+			case <-t.C:
+				s.o.Log.Warn("the application did not stop in time: killing it", "pid", c.pid, "stop_timeout", s.o.StopTimeout)
+				signalGroup(c.pid, syscall.SIGKILL)
+				<-c.done
+				break wait
+			}
 		}
 		t.Stop()
 	}

@@ -88,6 +88,7 @@ func (s *supervisor) run(ctx context.Context) error {
 			s.o.Metrics.restart(ReasonOffline)
 			continue
 		}
+		s.dropPendingReload()
 		c, reason, err := s.startReady(ctx)
 		if err != nil {
 			return err
@@ -116,6 +117,13 @@ func (s *supervisor) run(ctx context.Context) error {
 			s.stop(c)
 			continue
 		case outLiveness:
+			if s.o.Restart == RestartNever {
+				// A hung application is a failure: under "never" it is
+				// stopped and the supervisor ends with it, as after a crash.
+				s.o.Log.Warn("the application failed its health probe: stopping it (restart policy never)", "pid", c.pid, "failures", s.o.HealthFailures)
+				s.stop(c)
+				return fmt.Errorf("the application failed %d health probes in a row (restart policy %s)", s.o.HealthFailures, s.o.Restart)
+			}
 			s.o.Log.Warn("the application failed its health probe: restarting it", "pid", c.pid, "failures", s.o.HealthFailures)
 			s.stop(c)
 			if err := s.failed(ctx, ReasonLiveness, c.ranFor() >= s.o.Backoff.Reset); err != nil {
@@ -286,6 +294,10 @@ func (s *supervisor) reload(ctx context.Context, old *child) *child {
 		s.finish(c)
 		c = nil
 	}
+	if err == nil && c == nil && ctx.Err() != nil {
+		s.o.Log.Info("reload interrupted: the supervisor is stopping", "pid", old.pid)
+		return old
+	}
 	if err != nil || c == nil {
 		s.o.Log.Error("reload failed: the running application stays", "reason", reason, "error", err, "pid", old.pid)
 		s.o.Metrics.setState(StateRunning)
@@ -300,6 +312,16 @@ func (s *supervisor) reload(ctx context.Context, old *child) *child {
 		s.drainDone <- struct{}{}
 	}()
 	return c
+}
+
+// dropPendingReload forgets a SIGHUP that arrived while no application
+// ran: the application about to start is already new.
+func (s *supervisor) dropPendingReload() {
+	select {
+	case <-s.o.Reload:
+		s.o.Log.Info("reload requested while the application was not running: starting it anew instead")
+	default:
+	}
 }
 
 func monotonicUsec() string {

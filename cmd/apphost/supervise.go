@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/apphost/apphost/config"
+	"github.com/apphost/apphost/host"
 	"github.com/apphost/apphost/metrics"
 	"github.com/apphost/apphost/supervisor"
 	"github.com/prometheus/client_golang/prometheus"
@@ -25,28 +26,30 @@ import (
 var superviseFlags = []struct {
 	name, key, usage string
 	list             bool
+	boolean          bool // --name alone means true
 }{
-	{"listen", "app.listen", "address to hold for the app, host:port or unix:/path (repeatable; default: app.listen)", true},
-	{"admin-listen", "supervise.admin_listen", "address of the supervisor's /metrics, or off (default 127.0.0.1:9465)", false},
-	{"restart", "supervise.restart", "restart policy: always, on-failure or never (default on-failure)", false},
-	{"env", "supervise.environment", "extra KEY=value variable for the app (repeatable)", true},
-	{"working-directory", "supervise.working_directory", "the app's working directory, where app_offline.htm is looked for", false},
-	{"ready-url", "supervise.ready_url", "URL that answers 2xx once the app is ready (READY=1 on NOTIFY_SOCKET works too)", false},
-	{"startup-timeout", "supervise.startup_timeout", "kill an app not ready within this time (default 60s)", false},
-	{"health-url", "supervise.health_url", "URL probed for liveness while the app runs", false},
-	{"health-interval", "supervise.health_interval", "time between liveness probes (default 10s)", false},
-	{"health-failures", "supervise.health_failures", "consecutive failed probes that restart the app (default 3)", false},
-	{"stop-signal", "supervise.stop_signal", "signal that asks the app to stop (default SIGTERM)", false},
-	{"stop-timeout", "supervise.stop_timeout", "time the app may drain before SIGKILL (default 35s)", false},
-	{"backoff-initial", "supervise.backoff_initial", "delay before the first restart after a failure (default 1s)", false},
-	{"backoff-factor", "supervise.backoff_factor", "multiplier of the delay after each further failure (default 2)", false},
-	{"backoff-max", "supervise.backoff_max", "longest delay between restarts (default 30s)", false},
-	{"backoff-reset", "supervise.backoff_reset", "uptime after which the delay starts over (default 60s)", false},
-	{"rapid-fails-per-minute", "supervise.rapid_fails_per_minute", "failed starts within a minute that make the supervisor give up (default 10)", false},
-	{"port-env", "supervise.port_env", "pass the listen port in this variable instead of sockets (connections are refused during restarts)", false},
-	{"log-file", "supervise.log_file", "also write the app's output to this file, rotated by size", false},
-	{"log-max-size", "supervise.log_max_size", "size at which the log file is rotated (default 10MB)", false},
-	{"log-max-files", "supervise.log_max_files", "rotated log files to keep (default 5)", false},
+	{"listen", "app.listen", "address to hold for the app, host:port or unix:/path (repeatable; default: app.listen)", true, false},
+	{"admin-listen", "supervise.admin_listen", "address of the supervisor's /metrics, or off (default 127.0.0.1:9465)", false, false},
+	{"restart", "supervise.restart", "restart policy: always, on-failure or never (default on-failure)", false, false},
+	{"env", "supervise.environment", "extra KEY=value variable for the app (repeatable)", true, false},
+	{"working-directory", "supervise.working_directory", "the app's working directory, where app_offline.htm is looked for", false, false},
+	{"ready-url", "supervise.ready_url", "URL that answers 2xx once the app is ready (READY=1 on NOTIFY_SOCKET works too)", false, false},
+	{"startup-timeout", "supervise.startup_timeout", "kill an app not ready within this time (default 60s)", false, false},
+	{"health-url", "supervise.health_url", "URL probed for liveness while the app runs", false, false},
+	{"health-interval", "supervise.health_interval", "time between liveness probes (default 10s)", false, false},
+	{"health-failures", "supervise.health_failures", "consecutive failed probes that restart the app (default 3)", false, false},
+	{"stop-signal", "supervise.stop_signal", "signal that asks the app to stop (default SIGTERM)", false, false},
+	{"stop-timeout", "supervise.stop_timeout", "time the app may drain before SIGKILL (default 35s)", false, false},
+	{"backoff-initial", "supervise.backoff_initial", "delay before the first restart after a failure (default 1s)", false, false},
+	{"backoff-factor", "supervise.backoff_factor", "multiplier of the delay after each further failure (default 2)", false, false},
+	{"backoff-max", "supervise.backoff_max", "longest delay between restarts (default 30s)", false, false},
+	{"backoff-reset", "supervise.backoff_reset", "uptime after which the delay starts over (default 60s)", false, false},
+	{"rapid-fails-per-minute", "supervise.rapid_fails_per_minute", "failed starts within a minute that make the supervisor give up (default 10)", false, false},
+	{"port-env", "supervise.port_env", "pass the listen port in this variable instead of sockets (connections are refused during restarts)", false, false},
+	{"log-file", "supervise.log_file", "also write the app's output to this file, rotated by size", false, false},
+	{"log-max-size", "supervise.log_max_size", "size at which the log file is rotated (default 10MB)", false, false},
+	{"log-max-files", "supervise.log_max_files", "rotated log files to keep (default 5)", false, false},
+	{"hold-admin", "supervise.hold_admin", "also hold app.admin_listen and pass it to the app as the socket " + host.AdminSocketName + ", shared across a reload (apps built on apphost's host)", false, true},
 }
 
 func newSuperviseCommand() *cobra.Command {
@@ -74,9 +77,13 @@ func newSuperviseCommand() *cobra.Command {
 	}
 	cmd.Flags().StringVarP(&file, "file", "f", "", "deployment description to read (default: built-in defaults)")
 	for _, f := range superviseFlags {
-		if f.list {
+		switch {
+		case f.list:
 			cmd.Flags().StringArray(f.name, nil, f.usage)
-		} else {
+		case f.boolean:
+			cmd.Flags().String(f.name, "", f.usage)
+			cmd.Flags().Lookup(f.name).NoOptDefVal = "true"
+		default:
 			cmd.Flags().String(f.name, "", f.usage)
 		}
 	}
@@ -153,6 +160,14 @@ func runSupervise(cmd *cobra.Command, c *config.Config) error {
 				return err
 			}
 		}
+		if s.HoldAdmin {
+			admin, err := holdAdmin(c, sockets)
+			if err != nil {
+				supervisor.CloseSockets(sockets)
+				return err
+			}
+			sockets = append(sockets, admin...)
+		}
 		defer supervisor.CloseSockets(sockets)
 		for _, sock := range sockets {
 			log.Info("holding a socket for the application", "addr", sock.Addr, "name", sock.Name)
@@ -203,6 +218,21 @@ func runSupervise(cmd *cobra.Command, c *config.Config) error {
 		return exitError{code: 1, err: err}
 	}
 	return nil
+}
+
+// holdAdmin binds app.admin_listen as the socket apphost's host serves its
+// admin endpoints on, unless systemd already passed one of that name.
+func holdAdmin(c *config.Config, sockets []supervisor.Socket) ([]supervisor.Socket, error) {
+	for _, s := range sockets {
+		if s.Name == host.AdminSocketName {
+			return nil, nil
+		}
+	}
+	admin, err := supervisor.Listen([]config.Address{c.App.AdminListen}, host.AdminSocketName, os.FileMode(c.App.UnixSocketMode))
+	if err != nil {
+		return nil, fmt.Errorf("app.admin_listen (supervise.hold_admin): %w", err)
+	}
+	return admin, nil
 }
 
 // serveSupervisorAdmin serves /metrics and /healthz on addr.

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/apphost/apphost/config"
+	"github.com/apphost/apphost/host"
+	"github.com/apphost/apphost/supervisor"
 )
 
 // Every flag of `apphost supervise` is in its --help, with the key it
@@ -116,5 +118,39 @@ func TestGenSystemdWritesBothUnits(t *testing.T) {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, out.String())
 		}
+	}
+}
+
+// --hold-admin alone means true; the admin socket is bound from
+// app.admin_listen, unless systemd already passed one by that name.
+func TestHoldAdmin(t *testing.T) {
+	cmd := newSuperviseCommand()
+	if err := cmd.ParseFlags([]string{"--hold-admin"}); err != nil {
+		t.Fatal(err)
+	}
+	c, err := superviseConfig(cmd, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.Supervise.HoldAdmin {
+		t.Fatal("--hold-admin did not set supervise.hold_admin")
+	}
+	c.App.AdminListen = "127.0.0.1:0"
+	held, err := holdAdmin(c, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer supervisor.CloseSockets(held)
+	if len(held) != 1 || held[0].Name != host.AdminSocketName {
+		t.Fatalf("held %+v, want one socket named %s", held, host.AdminSocketName)
+	}
+	passed := []supervisor.Socket{{Name: "shop"}, {Name: host.AdminSocketName}}
+	if more, err := holdAdmin(c, passed); err != nil || len(more) != 0 {
+		t.Errorf("with an admin socket from systemd: %v, %v; want nothing more", more, err)
+	}
+	// The address taken by another process: an error naming the setting.
+	c.App.AdminListen = config.Address(held[0].Addr)
+	if _, err := holdAdmin(c, nil); err == nil || !strings.Contains(err.Error(), "app.admin_listen (supervise.hold_admin)") {
+		t.Errorf("admin address in use: %v", err)
 	}
 }

@@ -115,12 +115,13 @@ func (ck *checker) process(servers []*Element, c *config.Config) {
 			}
 			args, _ := sec.Attr("arguments")
 			wantArgs := windowsArgs(cmd[1:])
-			if pp.Value == cmd[0] && strings.TrimSpace(args.Value) == strings.TrimSpace(wantArgs) {
+			wantPath, _ := ProcessPath(cmd[0])
+			if strings.EqualFold(pp.Value, wantPath) && strings.TrimSpace(args.Value) == strings.TrimSpace(wantArgs) {
 				continue
 			}
 			ck.add(RuleProcessPathMismatch, findings.Warning, pp.Line,
 				fmt.Sprintf("<%s> starts %s but supervise.command is %s", name, strings.TrimSpace(pp.Value+" "+args.Value), strings.TrimSpace(cmd[0]+" "+wantArgs)),
-				fmt.Sprintf(`set processPath="%s" arguments="%s", or change supervise.command`, escapeAttr(cmd[0]), escapeAttr(wantArgs)))
+				fmt.Sprintf(`set processPath="%s" arguments="%s", or change supervise.command`, escapeAttr(wantPath), escapeAttr(wantArgs)))
 		}
 	}
 }

@@ -1,6 +1,7 @@
 package iis
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 
@@ -31,12 +32,18 @@ func deriveModuleValues(c *config.Config) (moduleValues, error) {
 	if err := checkXMLText("supervise.log_file", s.LogFile); err != nil {
 		return moduleValues{}, err
 	}
-	v := moduleValues{processPath: s.Command[0], arguments: windowsArgs(s.Command[1:])}
+	v := moduleValues{arguments: windowsArgs(s.Command[1:])}
+	var translated bool
+	v.processPath, translated = ProcessPath(s.Command[0])
+	if translated {
+		v.notes = append(v.notes, fmt.Sprintf(`supervise.command %s is a Unix path: IIS starts %s in the site's folder. For another program, give supervise.command its Windows path (C:\sites\%s\...).`,
+			s.Command[0], v.processPath, c.Name))
+	}
 	var n1, n2 string
 	v.startupTimeLimit, n1 = seconds("supervise.startup_timeout", s.StartupTimeout, maxStartupTimeLimit)
 	v.rapidFails, n2 = count("supervise.rapid_fails_per_minute", s.RapidFailsPerMinute, maxRapidFails)
 	v.notes = append(v.notes, n1, n2)
-	v.stdoutLogFile = s.LogFile
+	v.stdoutLogFile = logPath(s.LogFile)
 	if v.stdoutLogFile == "" {
 		v.stdoutLogFile = `.\logs\` + c.Name + "-stdout"
 	}

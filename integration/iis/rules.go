@@ -13,6 +13,7 @@ const (
 	RuleInvalidValue        = "iis/invalid-value"
 	RuleValueOutOfRange     = "iis/value-out-of-range"
 	RuleMissingProcessPath  = "iis/missing-process-path"
+	RuleUnixProcessPath     = "iis/unix-process-path"
 	RuleInProcessNonDotnet  = "iis/inprocess-non-dotnet"
 	RuleStdoutLogEnabled    = "iis/stdout-log-enabled"
 	RuleMissingHandler      = "iis/missing-handler"
@@ -37,6 +38,7 @@ func Rules() []findings.Rule {
 		r(RuleInvalidValue, findings.Error, "a value IIS cannot read: not a number, boolean, hh:mm:ss time span or allowed word"),
 		r(RuleValueOutOfRange, findings.Error, "a number or time span outside the range IIS documents for the attribute"),
 		r(RuleMissingProcessPath, findings.Error, "httpPlatform or aspNetCore without processPath: IIS has nothing to start"),
+		r(RuleUnixProcessPath, findings.Error, "processPath is a Unix path such as /usr/local/bin/shop: IIS on Windows cannot start it"),
 		r(RuleInProcessNonDotnet, findings.Error, "hostingModel=\"InProcess\" for a program that is not .NET: only .NET runs inside the IIS worker process"),
 		r(RuleStdoutLogEnabled, findings.Warning, "stdoutLogEnabled=\"true\": IIS never rotates or trims that log, so it grows without bound"),
 		r(RuleMissingHandler, findings.Error, "httpPlatform or aspNetCore configured but no handler mapped to its module: IIS never calls it"),

@@ -38,6 +38,7 @@ func TestEveryRuleTriggersAndClears(t *testing.T) {
 		RuleInvalidValue:        7,
 		RuleValueOutOfRange:     7,
 		RuleMissingProcessPath:  7,
+		RuleUnixProcessPath:     7,
 		RuleInProcessNonDotnet:  7,
 		RuleStdoutLogEnabled:    7,
 		RuleMissingHandler:      7,

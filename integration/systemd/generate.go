@@ -43,6 +43,12 @@ func (o Options) withDefaults(name string) Options {
 // systemd's SIGKILL never cuts a drain the configuration allows.
 const stopMargin = 5 * time.Second
 
+// watchdog is WatchdogSec. The supervisor pings at half of it, every
+// 15 s, from a loop that never blocks longer than a ping interval; a
+// missed ping makes systemd abort and restart the service. With Direct it
+// is only suggested: the program may not ping at all.
+const watchdog = 30 * time.Second
+
 // Generate returns NAME.socket and NAME.service for the description.
 func Generate(c *config.Config, o Options) ([]output.File, error) {
 	if len(c.Supervise.Command) == 0 {
@@ -133,6 +139,16 @@ func serviceUnit(c *config.Config, o Options) []byte {
 	fmt.Fprintf(&b, "TimeoutStartSec=%s\n", seconds(2*s.StartupTimeout))
 	fmt.Fprintf(&b, "TimeoutStopSec=%s\n", seconds(stop))
 	b.WriteString("Restart=on-failure\nRestartSec=5s\n")
+	if o.Direct {
+		// Not every socket-activated program pings; one that does not
+		// would be killed at every interval.
+		b.WriteString("# apphost's host sends WATCHDOG=1 at half of WatchdogSec while it serves;\n")
+		fmt.Fprintf(&b, "# for a program built on it, add WatchdogSec=%s in a drop-in.\n", seconds(watchdog))
+	} else {
+		b.WriteString("# The supervisor sends WATCHDOG=1 at half this interval from its\n")
+		b.WriteString("# supervision loop only: a stuck supervisor is restarted.\n")
+		fmt.Fprintf(&b, "WatchdogSec=%s\n", seconds(watchdog))
+	}
 	if s.WorkingDirectory != "" {
 		fmt.Fprintf(&b, "WorkingDirectory=%s\n", s.WorkingDirectory)
 	} else {
