@@ -73,4 +73,3 @@ type recordingWriter struct {
 func (w *recordingWriter) Header() http.Header         { return w.h }
 func (w *recordingWriter) Write(p []byte) (int, error) { return len(p), nil }
 func (w *recordingWriter) WriteHeader(code int)        { w.code = code }
-
