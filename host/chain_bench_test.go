@@ -37,13 +37,15 @@ func BenchmarkChain(b *testing.B) {
 		{"host", chain(hello, c)},
 		{"host-access-log", chain(hello, logged)},
 	}
+	nginx := map[string]string{"X-Forwarded-For": "203.0.113.7", "X-Forwarded-Proto": "https", "X-Real-Ip": "203.0.113.7"}
 	peers := []struct {
 		name, addr string
 		headers    map[string]string
+		post       bool // with a (empty) request body, which the body limits wrap
 	}{
-		{"direct", "203.0.113.9:51000", nil},
-		{"nginx", "127.0.0.1:51000", map[string]string{
-			"X-Forwarded-For": "203.0.113.7", "X-Forwarded-Proto": "https", "X-Real-Ip": "203.0.113.7"}},
+		{"direct", "203.0.113.9:51000", nil, false},
+		{"nginx", "127.0.0.1:51000", nginx, false},
+		{"nginx-post", "127.0.0.1:51000", nginx, true},
 	}
 	for _, p := range peers {
 		for _, s := range steps {
@@ -51,6 +53,9 @@ func BenchmarkChain(b *testing.B) {
 				r, err := http.NewRequest(http.MethodGet, "http://app.example.com/", nil)
 				if err != nil {
 					b.Fatal(err)
+				}
+				if p.post {
+					r.Method, r.Body = http.MethodPost, eofBody{}
 				}
 				r.RemoteAddr = p.addr
 				r.RequestURI = "/"
@@ -85,3 +90,9 @@ type benchWriter struct {
 func (w *benchWriter) Header() http.Header         { return w.h }
 func (w *benchWriter) Write(p []byte) (int, error) { w.n += len(p); return len(p), nil }
 func (w *benchWriter) WriteHeader(int)             {}
+
+// eofBody is a request body that is already at its end.
+type eofBody struct{}
+
+func (eofBody) Read([]byte) (int, error) { return 0, io.EOF }
+func (eofBody) Close() error             { return nil }
