@@ -56,9 +56,9 @@ func scanHeaders(h http.Header) headerSet {
 }
 
 // headerBit returns the member of headerSet a canonical header name is, or
-// zero. X-Original-* headers are written by the middleware only: copies
-// that arrive with a request are removed. Every name it knows starts with F, T or X, which settles most other
-// names with one comparison.
+// zero. (X-Original-* headers are written by the middleware only: copies
+// that arrive with a request are removed.) Every name it knows starts with
+// F, T or X, which settles most other names with one comparison.
 func headerBit(k string) headerSet {
 	if k == "" || (k[0] != 'X' && k[0] != 'F' && k[0] != 'T') {
 		return 0
