@@ -157,8 +157,9 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		out.Header = hdr
 	}
 	if res.forApplied {
-		// One string over rw.addr, which nothing writes again: formatting
-		// with String would allocate.
+		// The text is formatted into rw.addr and the string points at it,
+		// where String would allocate a copy. This is sound because nothing
+		// writes rw.addr again, and the string keeps rw alive.
 		b := res.Client.AppendTo(rw.addr[:0])
 		out.RemoteAddr = unsafe.String(unsafe.SliceData(b), len(b))
 	}
