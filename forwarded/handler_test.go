@@ -3,6 +3,7 @@ package forwarded
 import (
 	"net/http"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -89,4 +90,98 @@ func TestHandlerRewrittenHeadersAreCopies(t *testing.T) {
 	if got := seen["X-Forwarded-For"]; !reflect.DeepEqual(got, []string{"198.51.100.1"}) {
 		t.Errorf("next saw X-Forwarded-For %q, want the unconsumed entry", got)
 	}
+}
+
+// FuzzHandler checks the properties of the Handler's rewrite that hold
+// whatever the headers say: the caller's request is not modified; headers
+// the middleware does not own pass unchanged; from an untrusted peer no
+// forwarding or X-Original-* header passes and RemoteAddr is the peer's;
+// from a trusted peer the family not read is removed, RemoteAddr is the
+// client when one was applied, X-Original-For is present exactly then and
+// holds the peer, and the forwarding lists never grow.
+func FuzzHandler(f *testing.F) {
+	f.Add("203.0.113.7", "https", "for=192.0.2.1;proto=https", "198.51.100.9", "x", uint8(0), uint8(1), true)
+	f.Add("198.51.100.1, 10.0.0.2", "http, https", "", "", "", uint8(0), uint8(3), true)
+	f.Add("", "", `for=192.0.2.1, for="[2001:db8::1]:80";host=a.example`, "", "", uint8(1), uint8(2), true)
+	f.Add("198.51.100.1", "https", "for=192.0.2.1", "198.51.100.1", "spoof", uint8(0), uint8(1), false)
+	f.Fuzz(func(t *testing.T, xff, proto, fwd, realIP, orig string, family, limit uint8, trusted bool) {
+		m, err := New(Options{Headers: Family(family % 3), ForwardLimit: int(limit%4) + 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := http.NewRequest(http.MethodGet, "http://app.internal/", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.RemoteAddr = "127.0.0.1:40000"
+		if !trusted {
+			r.RemoteAddr = "203.0.113.50:40000"
+		}
+		r.Header.Set("Accept", "*/*")
+		r.Header["Empty"] = nil
+		for name, v := range map[string]string{hdrXFF: xff, hdrXFProto: proto, hdrForwarded: fwd, hdrRealIP: realIP, hdrOrigFor: orig} {
+			if v != "" {
+				r.Header[name] = strings.Split(v, "\n")
+			}
+		}
+		before, beforeRemote := r.Header.Clone(), r.RemoteAddr
+		var got *http.Request
+		m.Handler(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) { got = r })).ServeHTTP(nopWriter{}, r)
+
+		if !reflect.DeepEqual(r.Header, before) || r.RemoteAddr != beforeRemote {
+			t.Fatal("the caller's request was modified")
+		}
+		owned := func(name string) bool { return headerBit(name) != 0 && headerBit(name) != hasOther }
+		for name, v := range before {
+			if !owned(name) && (trusted || headerBit(name) == 0) && !reflect.DeepEqual(got.Header[name], v) {
+				t.Fatalf("%s: next saw %q, want %q unchanged", name, got.Header[name], v)
+			}
+		}
+		if Family(family%3) == None {
+			if !reflect.DeepEqual(got.Header, before) || got.RemoteAddr != beforeRemote {
+				t.Fatal("with Headers None the request changed")
+			}
+			return
+		}
+		if !trusted {
+			for name := range got.Header {
+				if headerBit(name) != 0 {
+					t.Fatalf("%s passed from an untrusted peer", name)
+				}
+			}
+			if got.RemoteAddr != beforeRemote {
+				t.Fatalf("RemoteAddr %q from an untrusted peer", got.RemoteAddr)
+			}
+			return
+		}
+		notRead := hdrForwarded
+		if Family(family%3) == Forwarded {
+			notRead = hdrXFF
+		}
+		if _, ok := got.Header[notRead]; ok {
+			t.Fatalf("%s, the family not read, passed", notRead)
+		}
+		res, _ := FromContext(got.Context())
+		if res.forApplied && got.RemoteAddr != res.Client.String() || !res.forApplied && got.RemoteAddr != beforeRemote {
+			t.Fatalf("RemoteAddr %q for client %v (applied: %v)", got.RemoteAddr, res.Client, res.forApplied)
+		}
+		if o := got.Header[hdrOrigFor]; res.forApplied != (len(o) == 1 && o[0] == beforeRemote) {
+			t.Fatalf("client applied: %v, X-Original-For %q", res.forApplied, o)
+		}
+		for _, name := range []string{hdrXFF, hdrXFProto, hdrForwarded} {
+			if n, was := listLen(got.Header[name]), listLen(before[name]); n > was {
+				t.Fatalf("%s grew from %d to %d entries", name, was, n)
+			}
+		}
+	})
+}
+
+// listLen counts a header's comma-separated entries, roughly: enough to
+// see a list grow.
+func listLen(lines []string) int {
+	n := 0
+	for _, l := range lines {
+		n += strings.Count(l, ",") + 1
+	}
+	return n
 }
