@@ -81,29 +81,27 @@ func (it *listIter) lastComma(s string) (int, error) {
 	return -1, nil
 }
 
-// remaining returns the field lines left after the entries read so far,
-// or nil when none is left.
-func (it *listIter) remaining() []string {
-	var out []string
-	out = append(out, it.lines[:min(it.i, len(it.lines))]...)
+// appendRemaining appends to dst the field lines left after the entries
+// read so far, and returns dst and whether any was left.
+func (it *listIter) appendRemaining(dst []string) ([]string, bool) {
+	n := len(dst)
+	dst = append(dst, it.lines[:min(it.i, len(it.lines))]...)
 	if it.has && trimOWS(trimCommas(it.cur)) != "" {
-		out = append(out, trimOWS(it.cur))
+		dst = append(dst, trimOWS(it.cur))
 	}
-	if len(out) == 0 {
-		return nil
-	}
-	return out
+	return dst, len(dst) > n
 }
 
-// dropRight returns lines without their n rightmost entries.
-func dropRight(lines []string, n int, rfc7239 bool) []string {
+// appendDropRight appends to dst the field lines of lines without their n
+// rightmost entries, and returns dst and whether any line was left.
+func appendDropRight(dst, lines []string, n int, rfc7239 bool) ([]string, bool) {
 	it := newListIter(lines, rfc7239)
 	for range n {
 		if _, ok, err := it.next(); !ok || err != nil {
-			return nil
+			return dst, false
 		}
 	}
-	return it.remaining()
+	return it.appendRemaining(dst)
 }
 
 // entryAt returns the entry at position pos from the right or, when the

@@ -3,7 +3,9 @@ package forwarded
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"sync/atomic"
+	"unsafe"
 )
 
 // Middleware applies forwarding headers from trusted proxies. Create it
@@ -83,57 +85,106 @@ func FromContext(ctx context.Context) (Result, bool) {
 // with consumed entries removed and the values they replaced kept in
 // X-Original-For, -Proto, -Host and -Prefix. The caller's request, its URL
 // and its headers are not modified.
+//
+// A request that carries none of the headers the middleware reads or
+// removes costs one allocation: the clone and its context value are one
+// object.
 func (m *Middleware) Handler(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx := &resultContext{Context: r.Context(), res: m.Resolve(r.Header, PeerOf(r))}
-		res := &ctx.res
-		res.Peer = r.RemoteAddr
-		if res.seen&forwardingSet != 0 && !res.trusted {
-			m.untrusted.Add(1)
-		}
-		if res.malformed > 0 {
-			m.malformed.Add(uint64(res.malformed))
-		}
-		if res.hostRejected {
-			m.hostRejected.Add(1)
-		}
-		origScheme := "http"
-		if r.TLS != nil {
-			origScheme = "https"
-		}
-		out := r.WithContext(ctx)
-		if h := m.rewriteHeaders(r, res, origScheme); h != nil {
-			out.Header = h
-		}
-		if res.forApplied {
-			out.RemoteAddr = res.Client.String()
-		}
-		if res.Scheme != "" {
-			u := *r.URL
-			u.Scheme = res.Scheme
-			out.URL = &u
-		} else {
-			res.Scheme = origScheme
-		}
-		if res.Host != "" {
-			out.Host = res.Host
-		} else {
-			res.Host = r.Host
-		}
-		next.ServeHTTP(w, out)
-	})
+	return &handler{m: m, next: next}
+}
+
+type handler struct {
+	m    *Middleware
+	next http.Handler
+}
+
+// passed is the request handed on with its context, allocated as one
+// object. Request.WithContext, inlined, copies into req without an
+// allocation of its own.
+type passed struct {
+	req http.Request
+	ctx resultContext
+}
+
+// rewritten is passed plus the storage a rewrite needs, so that applying
+// forwarded values allocates this and the new header map only.
+type rewritten struct {
+	passed
+	url  url.URL
+	addr [len("[ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff]:65535")]byte
+	vals [16]string // backing for the header values; more spill to the heap
+}
+
+func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	m := h.m
+	var seen headerSet
+	if m.cfg.family != None {
+		seen = scanHeaders(r.Header)
+	}
+	peer := PeerOf(r)
+	origScheme := "http"
+	if r.TLS != nil {
+		origScheme = "https"
+	}
+	if seen == 0 {
+		// Nothing to apply and nothing to remove.
+		p := &passed{ctx: resultContext{Context: r.Context(), res: Result{
+			Client: peer.Addr, PeerUnix: peer.Unix, Peer: r.RemoteAddr,
+			Scheme: origScheme, Host: r.Host,
+			trusted: m.cfg.family != None && m.cfg.trust.trusts(peer),
+		}}}
+		p.req = *r.WithContext(&p.ctx)
+		h.next.ServeHTTP(w, &p.req)
+		return
+	}
+
+	rw := &rewritten{}
+	rw.ctx = resultContext{Context: r.Context(), res: m.resolve(r.Header, peer, &seen)}
+	res := &rw.ctx.res
+	res.Peer = r.RemoteAddr
+	if res.seen&forwardingSet != 0 && !res.trusted {
+		m.untrusted.Add(1)
+	}
+	if res.malformed > 0 {
+		m.malformed.Add(uint64(res.malformed))
+	}
+	if res.hostRejected {
+		m.hostRejected.Add(1)
+	}
+	rw.req = *r.WithContext(&rw.ctx)
+	out := &rw.req
+	if hdr := m.rewriteHeaders(r, res, seen, origScheme, rw.vals[:0]); hdr != nil {
+		out.Header = hdr
+	}
+	if res.forApplied {
+		// The text is formatted into rw.addr and the string points at it,
+		// where String would allocate a copy. This is sound because nothing
+		// writes rw.addr again, and the string keeps rw alive.
+		b := res.Client.AppendTo(rw.addr[:0])
+		out.RemoteAddr = unsafe.String(unsafe.SliceData(b), len(b))
+	}
+	if res.Scheme != "" {
+		rw.url = *r.URL
+		rw.url.Scheme = res.Scheme
+		out.URL = &rw.url
+	} else {
+		res.Scheme = origScheme
+	}
+	if res.Host != "" {
+		out.Host = res.Host
+	} else {
+		res.Host = r.Host
+	}
+	h.next.ServeHTTP(w, out)
 }
 
 // rewriteHeaders returns the headers to pass on, or nil when they are
-// unchanged.
-func (m *Middleware) rewriteHeaders(r *http.Request, res *Result, origScheme string) http.Header {
+// unchanged; seen is what the request carries. The new map's values are
+// copied into vals (and past its capacity, into a new array), so that
+// nothing done to them reaches the caller's headers.
+func (m *Middleware) rewriteHeaders(r *http.Request, res *Result, seen headerSet, origScheme string, vals []string) http.Header {
 	if m.cfg.family == None {
 		return nil
-	}
-	h0 := r.Header
-	seen := res.seen
-	if res.trusted {
-		seen = scanHeaders(h0)
 	}
 	drop := forwardingSet // from an untrusted peer, every forwarding header goes
 	if res.trusted {
@@ -148,59 +199,78 @@ func (m *Middleware) rewriteHeaders(r *http.Request, res *Result, origScheme str
 	if seen&(drop|hasOriginal) == 0 {
 		return nil
 	}
-	h := h0.Clone()
-	for _, name := range originalHeaders() {
-		delete(h, name)
+	// The entries are collected first so that the map is made with its
+	// final size: Go allocates a map of up to eight entries as one group,
+	// and a larger hint costs a table.
+	type entry struct {
+		name string
+		v    []string
 	}
-	if !res.trusted {
-		for _, name := range forwardingHeaders() {
-			delete(h, name)
-		}
-		return h
+	var buf [24]entry
+	kept := buf[:0]
+	// add appends v to vals and returns it as a slice of its own, capped
+	// so that an append by a handler further down copies.
+	add := func(v ...string) []string {
+		n := len(vals)
+		vals = append(vals, v...)
+		return vals[n:len(vals):len(vals)]
 	}
-	if m.cfg.family == Forwarded {
-		for _, name := range [...]string{hdrXFF, hdrXFProto, hdrXFHost, hdrXFPrefix} {
-			delete(h, name)
+	for name, v := range r.Header {
+		bit := headerBit(name)
+		switch {
+		case bit == 0:
+		case bit == hasOriginal:
+			continue // written by the middleware only
+		case !res.trusted:
+			continue // every forwarding header goes
+		case bit == hasOther:
+		case bit == hasForwarded && m.cfg.family == Forwarded:
+			// The consumed elements go.
+			var ok bool
+			n := len(vals)
+			if vals, ok = appendDropRight(vals, v, res.consumed, true); ok {
+				kept = append(kept, entry{name, vals[n:len(vals):len(vals)]})
+			}
+			continue
+		case bit == hasForwarded, m.cfg.family == Forwarded:
+			continue // the family not read
+		case res.consumed > 0:
+			// The consumed entries of the X-Forwarded family go.
+			var ok bool
+			n := len(vals)
+			if vals, ok = appendDropRight(vals, v, res.consumed, false); ok {
+				kept = append(kept, entry{name, vals[n:len(vals):len(vals)]})
+			}
+			continue
 		}
-		setOrDelete(h, hdrForwarded, dropRight(h0[hdrForwarded], res.consumed, true))
-	} else {
-		delete(h, hdrForwarded)
-		for _, name := range [...]string{hdrXFF, hdrXFProto, hdrXFHost, hdrXFPrefix} {
-			if _, ok := h0[name]; ok && res.consumed > 0 {
-				setOrDelete(h, name, dropRight(h0[name], res.consumed, false))
+		if v == nil {
+			kept = append(kept, entry{name, nil}) // as Header.Clone keeps it
+			continue
+		}
+		kept = append(kept, entry{name, add(v...)})
+	}
+	if res.trusted {
+		// The values the forwarded ones replaced, as ASP.NET Core keeps them.
+		if res.forApplied {
+			if res.PeerUnix {
+				kept = append(kept, entry{hdrOrigFor, add("unix")})
+			} else {
+				kept = append(kept, entry{hdrOrigFor, add(r.RemoteAddr)})
 			}
 		}
-	}
-	// The values the forwarded ones replaced, as ASP.NET Core keeps them;
-	// one backing array for the four header values.
-	var orig [4]string
-	set := func(i int, name, v string) {
-		orig[i] = v
-		h[name] = orig[i : i+1 : i+1]
-	}
-	if res.forApplied {
-		if res.PeerUnix {
-			set(0, hdrOrigFor, "unix")
-		} else {
-			set(0, hdrOrigFor, r.RemoteAddr)
+		if res.Scheme != "" {
+			kept = append(kept, entry{hdrOrigProto, add(origScheme)})
+		}
+		if res.Host != "" {
+			kept = append(kept, entry{hdrOrigHost, add(r.Host)})
+		}
+		if res.PathBase != "" {
+			kept = append(kept, entry{hdrOrigPrefix, add("")}) // the path base before: none
 		}
 	}
-	if res.Scheme != "" {
-		set(1, hdrOrigProto, origScheme)
-	}
-	if res.Host != "" {
-		set(2, hdrOrigHost, r.Host)
-	}
-	if res.PathBase != "" {
-		set(3, hdrOrigPrefix, "") // the path base before: none
+	h := make(http.Header, len(kept))
+	for _, e := range kept {
+		h[e.name] = e.v
 	}
 	return h
-}
-
-func setOrDelete(h http.Header, name string, v []string) {
-	if v == nil {
-		delete(h, name)
-		return
-	}
-	h[name] = v
 }

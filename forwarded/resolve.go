@@ -50,38 +50,36 @@ const forwardingSet = xForwardedSet | hasForwarded | hasOther
 func scanHeaders(h http.Header) headerSet {
 	var s headerSet
 	for k := range h {
-		switch k {
-		case hdrXFF:
-			s |= hasXFF
-		case hdrXFProto:
-			s |= hasXFProto
-		case hdrXFHost:
-			s |= hasXFHost
-		case hdrXFPrefix:
-			s |= hasXFPrefix
-		case hdrForwarded:
-			s |= hasForwarded
-		case hdrRealIP, hdrXFPort, hdrXFScheme, hdrXFSsl, hdrFrontEndHTTP, hdrTrueClientIP:
-			s |= hasOther
-		case hdrOrigFor, hdrOrigProto, hdrOrigHost, hdrOrigPrefix:
-			s |= hasOriginal
-		}
+		s |= headerBit(k)
 	}
 	return s
 }
 
-// forwardingHeaders names the members of forwardingSet, and
-// originalHeaders those of hasOriginal: X-Original-* are written by the
-// middleware only, and copies that arrive with a request are removed.
-func forwardingHeaders() [11]string {
-	return [...]string{
-		hdrXFF, hdrXFProto, hdrXFHost, hdrXFPrefix, hdrForwarded,
-		hdrRealIP, hdrXFPort, hdrXFScheme, hdrXFSsl, hdrFrontEndHTTP, hdrTrueClientIP,
+// headerBit returns the member of headerSet a canonical header name is, or
+// zero. (X-Original-* headers are written by the middleware only: copies
+// that arrive with a request are removed.) Every name it knows starts with
+// F, T or X, which settles most other names with one comparison.
+func headerBit(k string) headerSet {
+	if k == "" || (k[0] != 'X' && k[0] != 'F' && k[0] != 'T') {
+		return 0
 	}
-}
-
-func originalHeaders() [4]string {
-	return [...]string{hdrOrigFor, hdrOrigProto, hdrOrigHost, hdrOrigPrefix}
+	switch k {
+	case hdrXFF:
+		return hasXFF
+	case hdrXFProto:
+		return hasXFProto
+	case hdrXFHost:
+		return hasXFHost
+	case hdrXFPrefix:
+		return hasXFPrefix
+	case hdrForwarded:
+		return hasForwarded
+	case hdrRealIP, hdrXFPort, hdrXFScheme, hdrXFSsl, hdrFrontEndHTTP, hdrTrueClientIP:
+		return hasOther
+	case hdrOrigFor, hdrOrigProto, hdrOrigHost, hdrOrigPrefix:
+		return hasOriginal
+	}
+	return 0
 }
 
 // Peer is the connection a request arrived on.
@@ -146,13 +144,24 @@ type Result struct {
 // Host are left empty when no trusted hop supplied them, and so is Peer;
 // Handler fills all three from the request.
 func (m *Middleware) Resolve(h http.Header, peer Peer) Result {
+	return m.resolve(h, peer, nil)
+}
+
+// resolve is Resolve; Handler, which scans the headers first, passes what
+// it found in seen so that an untrusted peer's headers are not scanned
+// twice.
+func (m *Middleware) resolve(h http.Header, peer Peer, seen *headerSet) Result {
 	res := Result{Client: peer.Addr, PeerUnix: peer.Unix}
 	if m.cfg.family == None {
 		return res
 	}
 	res.trusted = m.cfg.trust.trusts(peer)
 	if !res.trusted {
-		res.seen = scanHeaders(h)
+		if seen != nil {
+			res.seen = *seen
+		} else {
+			res.seen = scanHeaders(h)
+		}
 		return res
 	}
 	// A trusted peer: look up only the family read, which is cheaper than

@@ -1,11 +1,9 @@
 package host
 
 import (
-	"fmt"
 	"log"
 	"log/slog"
 	"net/http"
-	"runtime/debug"
 
 	"github.com/apphost/apphost/metrics"
 	"github.com/gorilla/handlers"
@@ -22,7 +20,7 @@ import (
 // outside the forwarded headers.
 func chain(app http.Handler, c config) http.Handler {
 	h := metrics.Route(app) // reports the ServeMux pattern to the metrics step
-	h = passAbort(handlers.RecoveryHandler(handlers.RecoveryLogger(panicLogger{c.logger})), h)
+	h = &recovery{logger: c.logger, next: h}
 	if c.accessLog != nil {
 		h = handlers.CombinedLoggingHandler(c.accessLog, h)
 	}
@@ -35,40 +33,6 @@ func chain(app http.Handler, c config) http.Handler {
 	}
 	h = &requestLimits{limits: c.limits, logger: c.logger, conns: c.conns, next: h}
 	return h
-}
-
-// panicLogger logs a recovered panic through slog with the panicking
-// goroutine's stack. gorilla/handlers calls Println from its deferred
-// recover, so the stack is still that of the panic.
-type panicLogger struct{ logger *slog.Logger }
-
-func (p panicLogger) Println(v ...any) {
-	p.logger.Error("panic serving request", "panic", fmt.Sprint(v...), "stack", string(debug.Stack()))
-}
-
-// passAbort wraps app in recovery while keeping the meaning of a panic with
-// http.ErrAbortHandler: abort the response without logging a stack (as
-// httputil.ReverseProxy does when the upstream fails mid-body). Such a panic
-// bypasses recovery and reaches net/http, which closes the connection.
-func passAbort(recovery func(http.Handler) http.Handler, app http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		aborted := false
-		recovery(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			defer func() {
-				if p := recover(); p != nil {
-					if p == http.ErrAbortHandler {
-						aborted = true
-						return
-					}
-					panic(p) // to recovery, with the original frames still on the stack
-				}
-			}()
-			app.ServeHTTP(w, r)
-		})).ServeHTTP(w, r)
-		if aborted {
-			panic(http.ErrAbortHandler)
-		}
-	})
 }
 
 // errorLog routes net/http's own messages through slog.

@@ -2,6 +2,7 @@ package host
 
 import (
 	"errors"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -155,3 +156,15 @@ func isTimeout(err error) bool {
 	var ne net.Error
 	return errors.Is(err, os.ErrDeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout())
 }
+
+// ReadFrom hands a copy into the connection to the socket's own ReadFrom,
+// which uses sendfile(2) or splice(2): net/http's response writer takes
+// that path only when its connection implements io.ReaderFrom.
+func (c *trackedConn) ReadFrom(r io.Reader) (int64, error) {
+	if rf, ok := c.Conn.(io.ReaderFrom); ok {
+		return rf.ReadFrom(r)
+	}
+	return io.Copy(struct{ io.Writer }{c.Conn}, r)
+}
+
+var _ io.ReaderFrom = (*trackedConn)(nil)

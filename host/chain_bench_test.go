@@ -1,0 +1,98 @@
+package host
+
+import (
+	"io"
+	"log/slog"
+	"net/http"
+	"testing"
+)
+
+// BenchmarkChain measures the host's request path in process: the same
+// hello handler called bare and through chain, with a minimal
+// ResponseWriter, so that the difference is the host's own cost per
+// request:
+//
+//	go test -run '^$' -bench Chain -benchmem ./host/
+func BenchmarkChain(b *testing.B) {
+	hello := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		io.WriteString(w, "Hello, World!")
+	})
+	c, err := Options{
+		AccessLog:   io.Discard,
+		AdminListen: AdminOff,
+		Logger:      slog.New(slog.DiscardHandler),
+		Getenv:      func(string) string { return "" },
+	}.resolve()
+	if err != nil {
+		b.Fatal(err)
+	}
+	logged := c
+	logged.accessLog = io.Discard
+	steps := []struct {
+		name string
+		h    http.Handler
+	}{
+		{"bare", hello},
+		{"host", chain(hello, c)},
+		{"host-access-log", chain(hello, logged)},
+	}
+	nginx := map[string]string{"X-Forwarded-For": "203.0.113.7", "X-Forwarded-Proto": "https", "X-Real-Ip": "203.0.113.7"}
+	peers := []struct {
+		name, addr string
+		headers    map[string]string
+		post       bool // with a (empty) request body, which the body limits wrap
+	}{
+		{"direct", "203.0.113.9:51000", nil, false},
+		{"nginx", "127.0.0.1:51000", nginx, false},
+		{"nginx-post", "127.0.0.1:51000", nginx, true},
+	}
+	for _, p := range peers {
+		for _, s := range steps {
+			b.Run(p.name+"/"+s.name, func(b *testing.B) {
+				r, err := http.NewRequest(http.MethodGet, "http://app.example.com/", nil)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if p.post {
+					r.Method, r.Body = http.MethodPost, eofBody{}
+				}
+				r.RemoteAddr = p.addr
+				r.RequestURI = "/"
+				r.Header.Set("User-Agent", "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0")
+				r.Header.Set("Accept", "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8")
+				r.Header.Set("Accept-Encoding", "gzip, deflate, br")
+				r.Header.Set("Accept-Language", "en-GB,en;q=0.5")
+				for k, v := range p.headers {
+					r.Header.Set(k, v)
+				}
+				w := &benchWriter{h: http.Header{}}
+				b.ReportAllocs()
+				for b.Loop() {
+					clear(w.h)
+					s.h.ServeHTTP(w, r)
+				}
+				if w.n == 0 {
+					b.Fatal("nothing written")
+				}
+			})
+		}
+	}
+}
+
+// benchWriter is a ResponseWriter that keeps nothing but its header map,
+// reused across requests as net/http reuses little else.
+type benchWriter struct {
+	h http.Header
+	n int
+}
+
+func (w *benchWriter) Header() http.Header         { return w.h }
+func (w *benchWriter) Write(p []byte) (int, error) { w.n += len(p); return len(p), nil }
+func (w *benchWriter) WriteHeader(int)             {}
+
+// eofBody is a request body that is already at its end.
+type eofBody struct{}
+
+func (eofBody) Read([]byte) (int, error) { return 0, io.EOF }
+func (eofBody) Close() error             { return nil }

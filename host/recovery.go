@@ -1,0 +1,37 @@
+package host
+
+import (
+	"fmt"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+)
+
+// recovery turns a panic in the application into a 500 and an error log
+// with the panicking goroutine's stack, so one bad request neither kills
+// the process nor goes unnoticed. It answers as gorilla/handlers'
+// RecoveryHandler does (WriteHeader(500), nothing else), but costs no
+// allocation per request and lets a panic with http.ErrAbortHandler
+// through: that one means "abort the response" (httputil.ReverseProxy
+// raises it when the upstream fails mid-body), and net/http then closes
+// the connection without logging a stack.
+type recovery struct {
+	logger *slog.Logger
+	next   http.Handler
+}
+
+func (h *recovery) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	defer func() {
+		p := recover()
+		if p == nil {
+			return
+		}
+		if p == http.ErrAbortHandler {
+			panic(p)
+		}
+		w.WriteHeader(http.StatusInternalServerError)
+		// Still in the deferred call: the stack is the panic's.
+		h.logger.Error("panic serving request", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+	}()
+	h.next.ServeHTTP(w, r)
+}
