@@ -1,13 +1,16 @@
 package host
 
 import (
+	"bufio"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/felixge/httpsnoop"
@@ -56,7 +59,15 @@ type limitedBody struct {
 	read  int64         // bytes handed to the handler
 	spent time.Duration // time spent inside Read
 	armed bool          // a read deadline is set on the connection
+	eof   bool          // the body was read to its end
 	err   error         // sticky failure
+}
+
+// unfinished reports whether the handler left part of the body unread on a
+// connection net/http still owns. After a failure (413, 408) the
+// connection closes anyway.
+func (b *limitedBody) unfinished() bool {
+	return !b.eof && b.err == nil && !b.guard.hijacked.Load()
 }
 
 func (b *limitedBody) Read(p []byte) (int, error) {
@@ -75,6 +86,7 @@ func (b *limitedBody) Read(p []byte) (int, error) {
 	switch {
 	case err == nil:
 	case errors.Is(err, io.EOF):
+		b.eof = true
 		b.disarm()
 	case errors.As(err, &tooLarge):
 		b.err = err
@@ -132,6 +144,8 @@ type responseGuard struct {
 	mu       sync.Mutex
 	sent     bool // a final status went out (from the handler or the host)
 	answered bool // the host answered; the handler's output is dropped
+
+	hijacked atomic.Bool // the handler took the connection over
 }
 
 // answer sends code unless a status already went out.
@@ -187,6 +201,12 @@ func (g *responseGuard) wrap() http.ResponseWriter {
 					return 0, errAnswered
 				}
 				return next(src)
+			}
+		},
+		Hijack: func(next httpsnoop.HijackFunc) httpsnoop.HijackFunc {
+			return func() (net.Conn, *bufio.ReadWriter, error) {
+				g.hijacked.Store(true)
+				return next()
 			}
 		},
 		Flush: func(next httpsnoop.FlushFunc) httpsnoop.FlushFunc {

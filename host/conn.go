@@ -6,29 +6,47 @@ import (
 	"net/http"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 )
+
+// connPool is shared by the public listeners: it counts their open
+// connections and, with MaxConnections, holds one slot per connection.
+type connPool struct {
+	slots       chan struct{} // nil: unlimited; one token per open connection
+	open        atomic.Int64
+	sendTimeout time.Duration // <= 0: writes have no deadline
+}
+
+func newConnPool(l Limits) *connPool {
+	p := &connPool{sendTimeout: l.SendTimeout}
+	if l.MaxConnections > 0 {
+		p.slots = make(chan struct{}, l.MaxConnections)
+	}
+	return p
+}
 
 // connListener wraps a public listener: it holds back Accept while
 // MaxConnections connections are open, and wraps every connection in a
 // trackedConn.
 type connListener struct {
 	net.Listener
-	slots     chan struct{} // nil: unlimited; one token per open connection
+	pool      *connPool
 	closed    chan struct{}
 	closeOnce sync.Once
+	closeErr  error
 }
 
-func newConnListener(l net.Listener, slots chan struct{}) *connListener {
-	return &connListener{Listener: l, slots: slots, closed: make(chan struct{})}
+func newConnListener(l net.Listener, pool *connPool) *connListener {
+	return &connListener{Listener: l, pool: pool, closed: make(chan struct{})}
 }
 
 // Accept waits for a free slot, then for a connection. While it waits for a
 // slot, new connections stay in the kernel's backlog.
 func (l *connListener) Accept() (net.Conn, error) {
-	if l.slots != nil {
+	if l.pool.slots != nil {
 		select {
-		case l.slots <- struct{}{}:
+		case l.pool.slots <- struct{}{}:
 		case <-l.closed:
 			return nil, net.ErrClosed
 		}
@@ -38,18 +56,24 @@ func (l *connListener) Accept() (net.Conn, error) {
 		l.release()
 		return nil, err
 	}
-	return &trackedConn{Conn: c, release: l.release}, nil
+	l.pool.open.Add(1)
+	return &trackedConn{Conn: c, owner: l, sendTimeout: l.pool.sendTimeout}, nil
 }
 
 func (l *connListener) release() {
-	if l.slots != nil {
-		<-l.slots
+	if l.pool.slots != nil {
+		<-l.pool.slots
 	}
 }
 
+// Close closes the listener once; later calls return the first result, so
+// that the host may close its listeners before net/http's Shutdown does.
 func (l *connListener) Close() error {
-	l.closeOnce.Do(func() { close(l.closed) })
-	return l.Listener.Close()
+	l.closeOnce.Do(func() {
+		close(l.closed)
+		l.closeErr = l.Listener.Close()
+	})
+	return l.closeErr
 }
 
 // timeoutResponse is sent to a client whose request head did not arrive
@@ -57,11 +81,17 @@ func (l *connListener) Close() error {
 const timeoutResponse = "HTTP/1.1 408 Request Timeout\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\nContent-Length: 19\r\n\r\n408 Request Timeout"
 
 // trackedConn follows a connection's state so that a read timeout while a
-// request head is arriving can be answered 408, as Kestrel does. It
-// frees its listener slot once, when closed.
+// request head is arriving can be answered 408, as Kestrel does. It bounds
+// every write by the send timeout, and frees its listener slot once, when
+// closed.
 type trackedConn struct {
 	net.Conn
-	release func()
+	owner       *connListener
+	sendTimeout time.Duration
+	// writeDeadline is the deadline set through SetWriteDeadline or
+	// SetDeadline (by the application, through http.ResponseController or
+	// on a hijacked connection), in Unix nanoseconds; 0 for none.
+	writeDeadline atomic.Int64
 
 	mu        sync.Mutex
 	state     http.ConnState
@@ -111,9 +141,66 @@ func (c *trackedConn) setState(s http.ConnState) {
 	c.state = s
 }
 
+// sendChunk is the most a single write to the socket carries: each piece
+// must be taken by the kernel within the send timeout, so a client reading
+// at least sendChunk bytes per send timeout is never cut.
+const sendChunk = 16 << 10
+
+// Write writes p in pieces of at most sendChunk bytes, each with a write
+// deadline of the send timeout from its start (or the deadline the
+// application set, when that is earlier). A client that stops reading
+// makes the write fail once the socket buffers are full, instead of
+// holding the handler forever.
+func (c *trackedConn) Write(p []byte) (int, error) {
+	if c.sendTimeout <= 0 {
+		return c.Conn.Write(p)
+	}
+	written := 0
+	for len(p) > 0 {
+		piece := p[:min(len(p), sendChunk)]
+		deadline := time.Now().Add(c.sendTimeout)
+		if own := c.writeDeadline.Load(); own != 0 && own < deadline.UnixNano() {
+			deadline = time.Unix(0, own)
+		}
+		if err := c.Conn.SetWriteDeadline(deadline); err != nil {
+			return written, err
+		}
+		n, err := c.Conn.Write(piece)
+		written += n
+		if err != nil {
+			return written, err
+		}
+		p = p[n:]
+	}
+	return written, nil
+}
+
+// SetWriteDeadline records the deadline so that Write keeps it.
+func (c *trackedConn) SetWriteDeadline(t time.Time) error {
+	c.recordWriteDeadline(t)
+	return c.Conn.SetWriteDeadline(t)
+}
+
+// SetDeadline records the write deadline so that Write keeps it.
+func (c *trackedConn) SetDeadline(t time.Time) error {
+	c.recordWriteDeadline(t)
+	return c.Conn.SetDeadline(t)
+}
+
+func (c *trackedConn) recordWriteDeadline(t time.Time) {
+	if t.IsZero() {
+		c.writeDeadline.Store(0)
+	} else {
+		c.writeDeadline.Store(t.UnixNano())
+	}
+}
+
 func (c *trackedConn) Close() error {
 	err := c.Conn.Close()
-	c.closeOnce.Do(c.release)
+	c.closeOnce.Do(func() {
+		c.owner.pool.open.Add(-1)
+		c.owner.release()
+	})
 	return err
 }
 

@@ -65,6 +65,20 @@ type Limits struct {
 	// MinRequestBodyRate applies (Kestrel: 5s). Negative is an error.
 	MinRequestBodyGrace time.Duration
 
+	// SendTimeout bounds how long the client may leave the response
+	// unread (Kestrel bounds the same with MinResponseDataRate, 240 bytes/s
+	// after 5s). Writes go to the socket in pieces of at most 16 KiB, and
+	// each must be taken by the kernel within SendTimeout, or the write
+	// fails and the connection closes: the handler's Write returns an
+	// error instead of blocking forever on a client that stopped reading.
+	// A download progressing at 16 KiB per SendTimeout or faster (273
+	// bytes/s at the default) is never cut. A deadline the application
+	// sets (http.ResponseController.SetWriteDeadline) is kept when it is
+	// earlier. Default 60s; negative: no limit. For HTTP/2 it bounds the
+	// connection's writes, not a single stream held back by the client's
+	// flow control.
+	SendTimeout time.Duration
+
 	// MaxConnections bounds the connections open at once on all public
 	// listeners together. Zero or negative: no limit (Kestrel's default).
 	// Above the limit the host stops accepting: new connections wait in the
@@ -87,6 +101,7 @@ func DefaultLimits() Limits {
 		KeepAliveTimeout:      130 * time.Second, // KeepAliveTimeout
 		MinRequestBodyRate:    240,               // MinRequestBodyDataRate bytesPerSecond
 		MinRequestBodyGrace:   5 * time.Second,   // MinRequestBodyDataRate gracePeriod
+		SendTimeout:           60 * time.Second,  // MinResponseDataRate: 240 bytes/s after 5s, as 16 KiB per write
 		MaxConnections:        0,                 // MaxConcurrentConnections: null, unlimited
 	}
 }
@@ -115,6 +130,9 @@ func (l Limits) resolve() (Limits, error) {
 	}
 	if l.MinRequestBodyRate == 0 {
 		l.MinRequestBodyRate = d.MinRequestBodyRate
+	}
+	if l.SendTimeout == 0 {
+		l.SendTimeout = d.SendTimeout
 	}
 	switch {
 	case l.MinRequestBodyGrace == 0:

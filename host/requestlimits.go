@@ -4,6 +4,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"time"
 )
 
 // requestLimits enforces the limits net/http does not: the request line's
@@ -36,15 +37,28 @@ func (h *requestLimits) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.reject(w, r, http.StatusRequestEntityTooLarge, "declared body of "+strconv.FormatInt(r.ContentLength, 10)+" bytes exceeds "+strconv.FormatInt(l.MaxRequestBody, 10))
 		return
 	}
-	if r.Body == nil || r.Body == http.NoBody || (l.MaxRequestBody < 0 && l.MinRequestBodyRate < 0) {
+	if r.Body == nil || r.Body == http.NoBody {
 		h.next.ServeHTTP(w, r)
 		return
 	}
-	w, body := limitBody(w, r, l, h.logger)
+	lw, body := limitBody(w, r, l, h.logger)
 	r2 := *r
 	r2.Body = body
-	h.next.ServeHTTP(w, &r2)
+	h.next.ServeHTTP(lw, &r2)
+	if r.ProtoMajor == 1 && body.unfinished() {
+		// net/http reads up to 256 KiB of an unread body after the handler
+		// so that the connection can serve another request, without any
+		// deadline: a client trickling that body would hold the connection
+		// (and the response, which waits for it) indefinitely. As Kestrel,
+		// allow bodyDrainTimeout; past it the read fails, and net/http
+		// sends the response with "Connection: close" and closes.
+		http.NewResponseController(w).SetReadDeadline(time.Now().Add(bodyDrainTimeout))
+	}
 }
+
+// bodyDrainTimeout bounds the time net/http may spend reading the part of a
+// request body the handler left unread (Kestrel's RequestBodyDrainTimeout).
+var bodyDrainTimeout = 5 * time.Second
 
 // reject answers a request that broke a limit. An HTTP/1 connection is
 // closed after the answer, as Kestrel does after a bad request.

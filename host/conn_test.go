@@ -1,0 +1,220 @@
+package host
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+)
+
+// pipeConn is a trackedConn over one end of a synchronous pipe: a write
+// completes only as the other end reads.
+func pipeConn(t *testing.T, sendTimeout time.Duration) (*trackedConn, net.Conn) {
+	t.Helper()
+	a, b := net.Pipe()
+	t.Cleanup(func() { a.Close(); b.Close() })
+	return &trackedConn{Conn: a, sendTimeout: sendTimeout}, b
+}
+
+// TestSendTimeoutCutsAStalledReader proves a write to a peer that reads
+// nothing fails with a timeout after the send timeout.
+func TestSendTimeoutCutsAStalledReader(t *testing.T) {
+	c, _ := pipeConn(t, 200*time.Millisecond)
+	start := time.Now()
+	n, err := c.Write(make([]byte, 1000))
+	if n != 0 || !isTimeout(err) {
+		t.Fatalf("Write to a stalled peer: %d bytes, %v; want 0 and a timeout", n, err)
+	}
+	if d := time.Since(start); d < 200*time.Millisecond || d > 5*time.Second {
+		t.Fatalf("the write failed after %s, want about 200ms", d)
+	}
+}
+
+// TestSendTimeoutSparesASlowReader proves the deadline moves with every
+// piece taken: a write lasting several send timeouts succeeds while the
+// peer keeps reading.
+func TestSendTimeoutSparesASlowReader(t *testing.T) {
+	const timeout = 300 * time.Millisecond
+	c, peer := pipeConn(t, timeout)
+	go func() {
+		buf := make([]byte, 4096)
+		for {
+			if _, err := peer.Read(buf); err != nil {
+				return
+			}
+			time.Sleep(10 * time.Millisecond) // 16 KiB in 40ms, well within the timeout
+		}
+	}()
+	size := 8 * sendChunk
+	start := time.Now()
+	n, err := c.Write(make([]byte, size))
+	if n != size || err != nil {
+		t.Fatalf("Write to a slow reader: %d bytes, %v; want %d, nil", n, err, size)
+	}
+	if d := time.Since(start); d < timeout {
+		t.Logf("the write took %s; the reader was not slow enough to prove much", d)
+	}
+}
+
+// TestSendTimeoutKeepsAnEarlierOwnDeadline proves a deadline the
+// application set is kept when it comes before the send timeout.
+func TestSendTimeoutKeepsAnEarlierOwnDeadline(t *testing.T) {
+	c, _ := pipeConn(t, time.Hour)
+	c.SetWriteDeadline(time.Now().Add(100 * time.Millisecond))
+	done := make(chan error, 1)
+	go func() { _, err := c.Write([]byte("x")); done <- err }()
+	select {
+	case err := <-done:
+		if !isTimeout(err) {
+			t.Fatalf("Write: %v, want a timeout", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the application's deadline was replaced by the one-hour send timeout")
+	}
+	c.SetWriteDeadline(time.Time{})
+	if c.writeDeadline.Load() != 0 {
+		t.Fatal("clearing the deadline was not recorded")
+	}
+}
+
+// TestSendTimeoutReleasesTheHandler proves, through a real server, that a
+// handler streaming to a client that stopped reading gets an error from
+// Write instead of blocking forever.
+func TestSendTimeoutReleasesTheHandler(t *testing.T) {
+	writeErr := make(chan error, 1)
+	app := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		chunk := make([]byte, 32<<10)
+		for range 1 << 14 { // 512 MiB at most: far more than the socket buffers hold
+			if _, err := w.Write(chunk); err != nil {
+				writeErr <- err
+				return
+			}
+		}
+		writeErr <- nil
+	})
+	addr := startServer(t, app, Options{Limits: Limits{SendTimeout: 300 * time.Millisecond}}).Addrs()[0].String()
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	io.WriteString(c, "GET / HTTP/1.1\r\nHost: test\r\n\r\n") // and never read
+	select {
+	case err := <-writeErr:
+		if err == nil {
+			t.Fatal("the handler wrote 512 MiB to a client that reads nothing")
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("the handler's Write still blocks 30s after the client stopped reading")
+	}
+}
+
+// TestUnreadBodyDrain proves a body the handler leaves unread does not
+// hold the connection: sent in full, the connection serves the next
+// request; trickled, the response comes after the drain timeout with
+// "Connection: close".
+func TestUnreadBodyDrain(t *testing.T) {
+	old := bodyDrainTimeout
+	bodyDrainTimeout = 300 * time.Millisecond
+	t.Cleanup(func() { bodyDrainTimeout = old })
+	addr := startServer(t, testApp(), Options{Limits: Limits{MinRequestBodyRate: -1}}).Addrs()[0].String()
+	post := "POST / HTTP/1.1\r\nHost: test\r\nContent-Length: 100\r\n\r\n"
+
+	t.Run("a complete unread body leaves the connection reusable", func(t *testing.T) {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		c.SetDeadline(time.Now().Add(10 * time.Second))
+		br := bufio.NewReader(c)
+		for i := range 2 {
+			io.WriteString(c, post+strings.Repeat("b", 100))
+			resp, err := http.ReadResponse(br, nil)
+			if err != nil {
+				t.Fatalf("request %d: %v", i+1, err)
+			}
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != 200 || resp.Close {
+				t.Fatalf("request %d: status %d, close %t; want 200 on a kept-alive connection", i+1, resp.StatusCode, resp.Close)
+			}
+		}
+	})
+	t.Run("a stalled unread body is given up after the drain timeout", func(t *testing.T) {
+		start := time.Now()
+		resp, _ := exchange(t, addr, post+"only part of it")
+		if resp.StatusCode != 200 || !resp.Close {
+			t.Fatalf("status %d, close %t; want 200 and the connection closed", resp.StatusCode, resp.Close)
+		}
+		if d := time.Since(start); d < bodyDrainTimeout {
+			t.Fatalf("answered after %s, before the drain timeout", d)
+		}
+	})
+}
+
+// TestDrainWindowAnswersBusyKeepAliveConnections proves a request sent on a
+// kept-alive connection just after the shutdown began is answered, with
+// "Connection: close", instead of meeting a closed connection.
+func TestDrainWindowAnswersBusyKeepAliveConnections(t *testing.T) {
+	s, err := New(testApp(), Options{Listen: []string{"127.0.0.1:0"}, AdminListen: AdminOff, AccessLog: io.Discard,
+		Logger: slog.New(slog.NewTextHandler(t.Output(), nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() { served <- s.Serve(ctx) }()
+	addr := s.Addrs()[0].String()
+
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	br := bufio.NewReader(c)
+	request := func() *http.Response {
+		t.Helper()
+		io.WriteString(c, "GET / HTTP/1.1\r\nHost: test\r\n\r\n")
+		resp, err := http.ReadResponse(br, nil)
+		if err != nil {
+			t.Fatalf("read response: %v", err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		return resp
+	}
+	if resp := request(); resp.StatusCode != 200 || resp.Close {
+		t.Fatalf("before the shutdown: status %d, close %t", resp.StatusCode, resp.Close)
+	}
+
+	cancel() // the connection is idle now
+	eventually(t, "the listener to close", func() bool {
+		d, err := net.Dial("tcp", addr)
+		if err == nil {
+			d.Close()
+		}
+		return err != nil
+	})
+	if resp := request(); resp.StatusCode != 200 || !resp.Close {
+		t.Fatalf("during the shutdown: status %d, close %t; want 200 with Connection: close", resp.StatusCode, resp.Close)
+	}
+	if _, err := br.ReadByte(); !errors.Is(err, io.EOF) {
+		t.Fatalf("after the answer: %v, want EOF", err)
+	}
+	select {
+	case err := <-served:
+		if err != nil {
+			t.Fatalf("Serve: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Serve did not return")
+	}
+}
