@@ -2,6 +2,7 @@ package host
 
 import (
 	"errors"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -157,15 +158,10 @@ func (c *trackedConn) Write(p []byte) (int, error) {
 	}
 	written := 0
 	for len(p) > 0 {
-		piece := p[:min(len(p), sendChunk)]
-		deadline := time.Now().Add(c.sendTimeout)
-		if own := c.writeDeadline.Load(); own != 0 && own < deadline.UnixNano() {
-			deadline = time.Unix(0, own)
-		}
-		if err := c.Conn.SetWriteDeadline(deadline); err != nil {
+		if err := c.armWrite(); err != nil {
 			return written, err
 		}
-		n, err := c.Conn.Write(piece)
+		n, err := c.Conn.Write(p[:min(len(p), sendChunk)])
 		written += n
 		if err != nil {
 			return written, err
@@ -173,6 +169,42 @@ func (c *trackedConn) Write(p []byte) (int, error) {
 		p = p[n:]
 	}
 	return written, nil
+}
+
+// ReadFrom hands the copy to the socket's own ReadFrom, which uses
+// sendfile(2) or splice(2) (net/http's response writer takes that path
+// only when its connection implements io.ReaderFrom), in pieces of
+// sendChunk bytes under the send timeout as Write does.
+func (c *trackedConn) ReadFrom(r io.Reader) (int64, error) {
+	rf, ok := c.Conn.(io.ReaderFrom)
+	if !ok {
+		return io.Copy(struct{ io.Writer }{c}, r)
+	}
+	if c.sendTimeout <= 0 {
+		return rf.ReadFrom(r)
+	}
+	var total int64
+	for {
+		if err := c.armWrite(); err != nil {
+			return total, err
+		}
+		piece := &io.LimitedReader{R: r, N: sendChunk}
+		n, err := rf.ReadFrom(piece)
+		total += n
+		if err != nil || piece.N > 0 { // an error, or r ended within the piece
+			return total, err
+		}
+	}
+}
+
+// armWrite sets the write deadline for the next piece: the send timeout
+// from now, or the application's own deadline when that is earlier.
+func (c *trackedConn) armWrite() error {
+	deadline := time.Now().Add(c.sendTimeout)
+	if own := c.writeDeadline.Load(); own != 0 && own < deadline.UnixNano() {
+		deadline = time.Unix(0, own)
+	}
+	return c.Conn.SetWriteDeadline(deadline)
 }
 
 // SetWriteDeadline records the deadline so that Write keeps it.
@@ -198,8 +230,10 @@ func (c *trackedConn) recordWriteDeadline(t time.Time) {
 func (c *trackedConn) Close() error {
 	err := c.Conn.Close()
 	c.closeOnce.Do(func() {
-		c.owner.pool.open.Add(-1)
-		c.owner.release()
+		if c.owner != nil {
+			c.owner.pool.open.Add(-1)
+			c.owner.release()
+		}
 	})
 	return err
 }

@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -217,4 +219,71 @@ func TestDrainWindowAnswersBusyKeepAliveConnections(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("Serve did not return")
 	}
+}
+
+// tcpPair is a trackedConn over the accepted end of a loopback TCP
+// connection, and the dialling end.
+func tcpPair(t *testing.T, sendTimeout time.Duration) (*trackedConn, net.Conn) {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	peer, err := net.Dial("tcp", l.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := l.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close(); peer.Close() })
+	return &trackedConn{Conn: c, sendTimeout: sendTimeout}, peer
+}
+
+// TestSendTimeoutInReadFrom proves the socket's ReadFrom (sendfile) path
+// keeps the send timeout: a file copied to a peer that reads nothing fails
+// with a timeout, and one copied to a reading peer arrives whole.
+func TestSendTimeoutInReadFrom(t *testing.T) {
+	const size = 64 << 20 // more than loopback's socket buffers hold
+	file := filepath.Join(t.TempDir(), "big")
+	if err := os.WriteFile(file, make([]byte, size), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	copyFile := func(c *trackedConn) (int64, error) {
+		f, err := os.Open(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		return c.ReadFrom(f)
+	}
+
+	t.Run("a stalled peer", func(t *testing.T) {
+		c, _ := tcpPair(t, 200*time.Millisecond)
+		done := make(chan error, 1)
+		go func() { _, err := copyFile(c); done <- err }()
+		select {
+		case err := <-done:
+			if !isTimeout(err) {
+				t.Fatalf("ReadFrom to a stalled peer: %v, want a timeout", err)
+			}
+		case <-time.After(30 * time.Second):
+			t.Fatal("ReadFrom still blocked 30s after the peer stopped reading")
+		}
+	})
+	t.Run("a reading peer", func(t *testing.T) {
+		c, peer := tcpPair(t, 5*time.Second)
+		got := make(chan int64, 1)
+		go func() { n, _ := io.Copy(io.Discard, peer); got <- n }()
+		n, err := copyFile(c)
+		if n != size || err != nil {
+			t.Fatalf("ReadFrom: %d bytes, %v; want %d, nil", n, err, size)
+		}
+		c.Close()
+		if n := <-got; n != size {
+			t.Fatalf("the peer read %d bytes, want %d", n, size)
+		}
+	})
 }
