@@ -156,7 +156,9 @@ func (s *Server) AdminAddr() net.Addr {
 }
 
 // Serve serves until ctx ends, then shuts down gracefully: the listeners
-// close, /readyz turns 503, idle connections close and requests in flight
+// close, /readyz turns 503, kept-alive connections get up to 500ms to
+// finish their current exchange with "Connection: close" (see drain), idle
+// connections close and requests in flight
 // get ShutdownTimeout to finish. It returns nil after a complete graceful
 // shutdown, an error wrapping ErrShutdownTimeout when requests had to be cut,
 // and the listener's error if one fails while serving. Serve may be called
