@@ -287,3 +287,39 @@ func TestSendTimeoutInReadFrom(t *testing.T) {
 		}
 	})
 }
+
+// BenchmarkTrackedConnWrite measures what the send timeout adds to a
+// small write (one deadline per write) on a loopback connection.
+func BenchmarkTrackedConnWrite(b *testing.B) {
+	for _, bc := range []struct {
+		name    string
+		timeout time.Duration
+	}{{"off", -1}, {"60s", time.Minute}} {
+		b.Run(bc.name, func(b *testing.B) {
+			l, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer l.Close()
+			peer, err := net.Dial("tcp", l.Addr().String())
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer peer.Close()
+			raw, err := l.Accept()
+			if err != nil {
+				b.Fatal(err)
+			}
+			c := &trackedConn{Conn: raw, sendTimeout: bc.timeout}
+			defer c.Close()
+			go io.Copy(io.Discard, peer)
+			p := make([]byte, 512)
+			b.SetBytes(int64(len(p)))
+			for b.Loop() {
+				if _, err := c.Write(p); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
