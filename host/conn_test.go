@@ -323,3 +323,48 @@ func BenchmarkTrackedConnWrite(b *testing.B) {
 		})
 	}
 }
+
+// TestUnreadBodyDrainSparesHijackedConnections proves the drain timeout is
+// not set on a connection the handler took over.
+func TestUnreadBodyDrainSparesHijackedConnections(t *testing.T) {
+	old := bodyDrainTimeout
+	bodyDrainTimeout = 100 * time.Millisecond
+	t.Cleanup(func() { bodyDrainTimeout = old })
+	readErr := make(chan error, 1)
+	app := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		conn, brw, err := http.NewResponseController(w).Hijack()
+		if err != nil {
+			readErr <- err
+			return
+		}
+		go func() {
+			defer conn.Close()
+			time.Sleep(3 * bodyDrainTimeout)
+			brw.WriteString("HTTP/1.1 101 Switching Protocols\r\n\r\n")
+			brw.Flush()
+			_, err := io.ReadFull(brw, make([]byte, 5))
+			readErr <- err
+		}()
+	})
+	addr := startServer(t, app, Options{}).Addrs()[0].String()
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	io.WriteString(c, "POST / HTTP/1.1\r\nHost: test\r\nContent-Length: 3\r\nConnection: Upgrade\r\nUpgrade: test\r\n\r\nabc")
+	br := bufio.NewReader(c)
+	if line, err := br.ReadString('\n'); err != nil || !strings.Contains(line, "101") {
+		t.Fatalf("answer %q, %v", line, err)
+	}
+	io.WriteString(c, "hello")
+	select {
+	case err := <-readErr:
+		if err != nil {
+			t.Fatalf("reading the hijacked connection: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the hijacked connection's reader did not finish")
+	}
+}
