@@ -225,10 +225,13 @@ const drainWindow = 500 * time.Millisecond
 func (s *Server) drain() error {
 	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.shutdownTimeout)
 	defer cancel()
-	s.draining.Store(true)
+	// Close the listeners before asking clients to close: a client that
+	// reconnects after "Connection: close" must be refused, not queued in a
+	// backlog about to be reset.
 	for _, l := range s.listeners {
 		l.Close()
 	}
+	s.draining.Store(true)
 	s.waitConnsClosed(min(drainWindow, s.cfg.shutdownTimeout/2))
 	done := make(chan error, 1)
 	go func() { done <- s.public.Shutdown(ctx) }()

@@ -118,8 +118,19 @@ func TestGracefulDrainUnderLoad(t *testing.T) {
 	if st.ok == 0 || st.refused == 0 {
 		t.Errorf("test clients: %d answers and %d refusals, want some of both", st.ok, st.refused)
 	}
-	for _, e := range st.lost {
-		t.Errorf("request on an accepted connection: %s", e)
+	// The host serves kept-alive connections for 500ms after the signal
+	// before closing the idle ones: a request written in that time must
+	// be answered. One written later on a connection that stayed idle
+	// through the window may meet the close (see docs/host.md); on a busy
+	// connection that happens only when the client stalls for the whole
+	// window, as on an overloaded machine.
+	windowEnd := signalled.Add(500 * time.Millisecond)
+	for _, l := range st.lost {
+		if l.written.Before(windowEnd) {
+			t.Errorf("request written %s after SIGTERM on an accepted connection: %s", l.written.Sub(signalled).Round(time.Millisecond), l.err)
+		} else {
+			t.Logf("request written %s after SIGTERM, after the drain window: %s", l.written.Sub(signalled).Round(time.Millisecond), l.err)
+		}
 	}
 	report := out.String()
 	t.Logf("wrk:\n%s", report)
@@ -148,7 +159,12 @@ type keepAliveClients struct {
 
 type clientStats struct {
 	ok, closes, refused, unaccepted int
-	lost                            []string // failures on connections that had been answered before
+	lost                            []lostRequest // failures on connections that had been answered before
+}
+
+type lostRequest struct {
+	written time.Time
+	err     string
 }
 
 func startKeepAliveClients(addr string, n int, limit time.Duration) *keepAliveClients {
@@ -181,6 +197,7 @@ func (k *keepAliveClients) run(addr string, end time.Time) {
 		br := bufio.NewReader(c)
 		answered := 0
 		for time.Now().Before(end) {
+			written := time.Now()
 			_, err := io.WriteString(c, "GET /load HTTP/1.1\r\nHost: drain\r\n\r\n")
 			var resp *http.Response
 			if err == nil {
@@ -194,9 +211,9 @@ func (k *keepAliveClients) run(addr string, end time.Time) {
 			case err != nil && answered == 0:
 				local.unaccepted++ // reset in the backlog when the listener closed
 			case err != nil:
-				local.lost = append(local.lost, fmt.Sprintf("after %d answers: %v", answered, err))
+				local.lost = append(local.lost, lostRequest{written, fmt.Sprintf("after %d answers: %v", answered, err)})
 			case resp.StatusCode/100 != 2:
-				local.lost = append(local.lost, fmt.Sprintf("status %d", resp.StatusCode))
+				local.lost = append(local.lost, lostRequest{written, fmt.Sprintf("status %d", resp.StatusCode)})
 			default:
 				local.ok++
 				answered++
