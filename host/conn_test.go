@@ -368,3 +368,48 @@ func TestUnreadBodyDrainSparesHijackedConnections(t *testing.T) {
 		t.Fatal("the hijacked connection's reader did not finish")
 	}
 }
+
+// TestSendTimeoutReleasesAStalledHTTP2Stream proves the send timeout
+// reaches a single HTTP/2 stream whose client grants no more flow-control
+// window (Go's client grants more only as the body is read), while the
+// connection itself stays usable.
+func TestSendTimeoutReleasesAStalledHTTP2Stream(t *testing.T) {
+	writeErr := make(chan error, 1)
+	mux := http.NewServeMux()
+	mux.HandleFunc("/download", func(w http.ResponseWriter, r *http.Request) {
+		chunk := make([]byte, 32<<10)
+		for range 1 << 10 { // 32 MiB at most, far more than the client's 4 MiB window
+			if _, err := w.Write(chunk); err != nil {
+				writeErr <- err
+				return
+			}
+		}
+		writeErr <- nil
+	})
+	mux.Handle("/", testApp())
+	addr := startServer(t, mux, Options{Limits: Limits{SendTimeout: 300 * time.Millisecond}}).Addrs()[0].String()
+	var h2 http.Protocols
+	h2.SetUnencryptedHTTP2(true)
+	client := &http.Client{Transport: &http.Transport{Protocols: &h2}, Timeout: 30 * time.Second}
+	defer client.CloseIdleConnections()
+
+	resp, err := client.Get("http://" + addr + "/download")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close() // never read
+	if resp.ProtoMajor != 2 {
+		t.Fatalf("answered over %s, want HTTP/2", resp.Proto)
+	}
+	select {
+	case err := <-writeErr:
+		if err == nil {
+			t.Fatal("the handler wrote 32 MiB to a stream whose client reads nothing")
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("the handler's Write still blocks 20s after the client stopped reading its stream")
+	}
+	if status, body := get(t, client, "http://"+addr+"/"); status != 200 || body != "hello" {
+		t.Fatalf("another stream afterwards: %d %q", status, body)
+	}
+}

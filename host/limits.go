@@ -74,9 +74,10 @@ type Limits struct {
 	// A download progressing at 16 KiB per SendTimeout or faster (273
 	// bytes/s at the default) is never cut. A deadline the application
 	// sets (http.ResponseController.SetWriteDeadline) is kept when it is
-	// earlier. Default 60s; negative: no limit. For HTTP/2 it bounds the
-	// connection's writes, not a single stream held back by the client's
-	// flow control.
+	// earlier. Default 60s; negative: no limit. For HTTP/2 it bounds both
+	// the connection's writes and each stream's (a stream the client holds
+	// back with flow control is reset; its pieces get at least 7/8 of the
+	// timeout).
 	SendTimeout time.Duration
 
 	// MaxConnections bounds the connections open at once on all public

@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"strconv"
 	"time"
+
+	"github.com/felixge/httpsnoop"
 )
 
 // requestLimits enforces the limits net/http does not: the request line's
@@ -18,6 +20,9 @@ type requestLimits struct {
 
 func (h *requestLimits) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	l := h.limits
+	if r.ProtoMajor == 2 && l.SendTimeout > 0 {
+		w = limitStreamSend(w, l.SendTimeout)
+	}
 	if l.MaxRequestLine > 0 {
 		if n := requestLineSize(r); n > l.MaxRequestLine {
 			h.reject(w, r, http.StatusRequestURITooLong, "request line of "+strconv.Itoa(n)+" bytes exceeds "+strconv.Itoa(l.MaxRequestLine))
@@ -90,4 +95,54 @@ func headerCountSize(r *http.Request) (count, size int) {
 		size += len("Host") + len(r.Host) + 4
 	}
 	return count, size
+}
+
+// limitStreamSend applies the send timeout to one HTTP/2 stream, which the
+// connection's write deadlines do not cover: a client that stops granting
+// flow-control window to a stream holds its handler's Write without
+// holding up the connection. Each piece of at most sendChunk bytes must be
+// sent within the timeout (a stream write deadline, which resets the
+// stream when it passes). The deadline is moved at most every eighth of
+// the timeout, because each move is a message to the connection's serving
+// goroutine; a piece therefore gets at least 7/8 of the timeout.
+func limitStreamSend(w http.ResponseWriter, timeout time.Duration) http.ResponseWriter {
+	s := &streamSend{rc: http.NewResponseController(w), timeout: timeout}
+	return httpsnoop.Wrap(w, httpsnoop.Hooks{
+		Write: func(next httpsnoop.WriteFunc) httpsnoop.WriteFunc {
+			return func(p []byte) (int, error) {
+				written := 0
+				for len(p) > 0 {
+					s.arm()
+					n, err := next(p[:min(len(p), sendChunk)])
+					written += n
+					if err != nil {
+						return written, err
+					}
+					p = p[n:]
+				}
+				return written, nil
+			}
+		},
+		Flush: func(next httpsnoop.FlushFunc) httpsnoop.FlushFunc {
+			return func() {
+				s.arm()
+				next()
+			}
+		},
+	})
+}
+
+type streamSend struct {
+	rc      *http.ResponseController
+	timeout time.Duration
+	armed   time.Time // when the deadline was last moved
+}
+
+func (s *streamSend) arm() {
+	now := time.Now()
+	if now.Sub(s.armed) < s.timeout/8 {
+		return
+	}
+	s.armed = now
+	s.rc.SetWriteDeadline(now.Add(s.timeout))
 }
