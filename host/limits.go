@@ -72,9 +72,11 @@ type Limits struct {
 	// fails and the connection closes: the handler's Write returns an
 	// error instead of blocking forever on a client that stopped reading.
 	// A download progressing at 16 KiB per SendTimeout or faster (273
-	// bytes/s at the default) is never cut. A deadline the application
-	// sets (http.ResponseController.SetWriteDeadline) is kept when it is
-	// earlier. Default 60s; negative: no limit. For HTTP/2 it bounds both
+	// bytes/s at the default) is never cut. Over HTTP/1.1 a deadline the
+	// application sets (http.ResponseController.SetWriteDeadline, or on a
+	// hijacked connection) is kept when it is earlier; over HTTP/2 the
+	// host's stream deadline replaces it at the next write, so set
+	// SendTimeout negative for handlers that manage their own. Default 60s; negative: no limit. For HTTP/2 it bounds both
 	// the connection's writes and each stream's (a stream the client holds
 	// back with flow control is reset; its pieces get at least 7/8 of the
 	// timeout).
