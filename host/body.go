@@ -42,6 +42,7 @@ func limitBody(w http.ResponseWriter, r *http.Request, l Limits, logger *slog.Lo
 	if b.rate > 0 {
 		b.rc = http.NewResponseController(w)
 	}
+	g.body = b
 	return g.wrap(), b
 }
 
@@ -59,15 +60,17 @@ type limitedBody struct {
 	read  int64         // bytes handed to the handler
 	spent time.Duration // time spent inside Read
 	armed bool          // a read deadline is set on the connection
-	eof   bool          // the body was read to its end
 	err   error         // sticky failure
+	// ended is set once the body was read to its end or failed; it is
+	// read from the response writer's side too.
+	ended atomic.Bool
 }
 
 // unfinished reports whether the handler left part of the body unread on a
 // connection net/http still owns. After a failure (413, 408) the
 // connection closes anyway.
 func (b *limitedBody) unfinished() bool {
-	return !b.eof && b.err == nil && !b.guard.hijacked.Load()
+	return !b.ended.Load() && !b.guard.hijacked.Load()
 }
 
 func (b *limitedBody) Read(p []byte) (int, error) {
@@ -86,7 +89,7 @@ func (b *limitedBody) Read(p []byte) (int, error) {
 	switch {
 	case err == nil:
 	case errors.Is(err, io.EOF):
-		b.eof = true
+		b.ended.Store(true)
 		b.disarm()
 	case errors.As(err, &tooLarge):
 		b.err = err
@@ -100,6 +103,7 @@ func (b *limitedBody) Read(p []byte) (int, error) {
 		b.logger.Debug("request rejected", "status", http.StatusRequestTimeout, "reason", b.err.Error(), "remote", b.remote)
 	}
 	if b.err != nil {
+		b.ended.Store(true)
 		return n, b.err
 	}
 	return n, err
@@ -146,6 +150,26 @@ type responseGuard struct {
 	answered bool // the host answered; the handler's output is dropped
 
 	hijacked atomic.Bool // the handler took the connection over
+
+	body     *limitedBody
+	drainSet atomic.Bool // beforeSend has run
+}
+
+// beforeSend runs before the handler's response bytes go out. On HTTP/1,
+// net/http reads whatever the handler left of the body before it sends the
+// response head (up to 256 KiB), inside the handler's Write or Flush and
+// without a deadline: a client trickling that body would hold the handler.
+// The read gets bodyDrainTimeout, as after the handler returns. When the
+// rate limit is off the host cannot tell a full-duplex handler's own body
+// reads from net/http's, and sets nothing.
+func (g *responseGuard) beforeSend() {
+	if !g.http1 || g.drainSet.Load() {
+		return
+	}
+	g.drainSet.Store(true)
+	if b := g.body; b != nil && b.rc != nil && b.unfinished() {
+		b.rc.SetReadDeadline(time.Now().Add(bodyDrainTimeout))
+	}
 }
 
 // answer sends code unless a status already went out.
@@ -192,6 +216,7 @@ func (g *responseGuard) wrap() http.ResponseWriter {
 				if !g.pass(0) {
 					return 0, errAnswered
 				}
+				g.beforeSend()
 				return next(p)
 			}
 		},
@@ -200,6 +225,7 @@ func (g *responseGuard) wrap() http.ResponseWriter {
 				if !g.pass(0) {
 					return 0, errAnswered
 				}
+				g.beforeSend()
 				return next(src)
 			}
 		},
@@ -212,6 +238,7 @@ func (g *responseGuard) wrap() http.ResponseWriter {
 		Flush: func(next httpsnoop.FlushFunc) httpsnoop.FlushFunc {
 			return func() {
 				if g.pass(0) {
+					g.beforeSend()
 					next()
 				}
 			}

@@ -413,3 +413,50 @@ func TestSendTimeoutReleasesAStalledHTTP2Stream(t *testing.T) {
 		t.Fatalf("another stream afterwards: %d %q", status, body)
 	}
 }
+
+// TestUnreadBodyDrainWhileStreaming proves a handler that streams a large
+// answer without reading the body is not held by a client trickling that
+// body: net/http's read of the unread body, inside the handler's Write,
+// gets the drain timeout too.
+func TestUnreadBodyDrainWhileStreaming(t *testing.T) {
+	old := bodyDrainTimeout
+	bodyDrainTimeout = 300 * time.Millisecond
+	t.Cleanup(func() { bodyDrainTimeout = old })
+	const size = 1 << 20
+	done := make(chan error, 1)
+	app := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		chunk := make([]byte, 32<<10)
+		for range size / len(chunk) {
+			if _, err := w.Write(chunk); err != nil {
+				done <- err
+				return
+			}
+		}
+		done <- nil
+	})
+	addr := startServer(t, app, Options{}).Addrs()[0].String()
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	io.WriteString(c, "POST / HTTP/1.1\r\nHost: test\r\nContent-Length: 100\r\n\r\nonly part") // then nothing
+	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	if err != nil {
+		t.Fatalf("no answer while the body is stalled: %v", err)
+	}
+	n, err := io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !resp.Close || n != size || err != nil {
+		t.Fatalf("status %d, close %t, %d bytes, %v; want 200, closed, %d bytes", resp.StatusCode, resp.Close, n, err, size)
+	}
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("the handler's Write: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the handler did not finish")
+	}
+}
