@@ -174,7 +174,10 @@ func (c *trackedConn) Write(p []byte) (int, error) {
 // ReadFrom hands the copy to the socket's own ReadFrom, which uses
 // sendfile(2) or splice(2) (net/http's response writer takes that path
 // only when its connection implements io.ReaderFrom), in pieces of
-// sendChunk bytes under the send timeout as Write does.
+// sendChunk bytes under the send timeout as Write does. The socket copies
+// that way only from a file or a socket, alone or inside one
+// io.LimitedReader (as http.ServeContent passes it); each piece keeps that
+// shape. Other readers are copied through Write.
 func (c *trackedConn) ReadFrom(r io.Reader) (int64, error) {
 	rf, ok := c.Conn.(io.ReaderFrom)
 	if !ok {
@@ -183,18 +186,40 @@ func (c *trackedConn) ReadFrom(r io.Reader) (int64, error) {
 	if c.sendTimeout <= 0 {
 		return rf.ReadFrom(r)
 	}
+	src, limit := r, int64(-1) // -1: until src ends
+	outer, limited := r.(*io.LimitedReader)
+	if limited {
+		src, limit = outer.R, max(outer.N, 0)
+	}
+	switch src.(type) {
+	case *os.File, *net.TCPConn, *net.UnixConn:
+	default:
+		return io.Copy(struct{ io.Writer }{c}, r)
+	}
 	var total int64
-	for {
-		if err := c.armWrite(); err != nil {
-			return total, err
+	var err error
+	for limit != 0 {
+		if err = c.armWrite(); err != nil {
+			break
 		}
-		piece := &io.LimitedReader{R: r, N: sendChunk}
-		n, err := rf.ReadFrom(piece)
+		piece := &io.LimitedReader{R: src, N: sendChunk}
+		if limit > 0 {
+			piece.N = min(piece.N, limit)
+		}
+		var n int64
+		n, err = rf.ReadFrom(piece)
 		total += n
-		if err != nil || piece.N > 0 { // an error, or r ended within the piece
-			return total, err
+		if limit > 0 {
+			limit -= n
+		}
+		if err != nil || piece.N > 0 { // an error, or src ended within the piece
+			break
 		}
 	}
+	if limited {
+		outer.N = limit
+	}
+	return total, err
 }
 
 // armWrite sets the write deadline for the next piece: the send timeout

@@ -273,6 +273,28 @@ func TestSendTimeoutInReadFrom(t *testing.T) {
 			t.Fatal("ReadFrom still blocked 30s after the peer stopped reading")
 		}
 	})
+	t.Run("a file inside a LimitedReader, and a plain reader", func(t *testing.T) {
+		c, peer := tcpPair(t, 5*time.Second)
+		got := make(chan int64, 1)
+		go func() { n, _ := io.Copy(io.Discard, peer); got <- n }()
+		f, err := os.Open(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		const part = size/2 + 7
+		lr := &io.LimitedReader{R: f, N: part}
+		if n, err := c.ReadFrom(lr); n != part || err != nil || lr.N != 0 {
+			t.Fatalf("ReadFrom a LimitedReader: %d bytes, %v, %d left; want %d, nil, 0", n, err, lr.N, part)
+		}
+		if n, err := c.ReadFrom(strings.NewReader("tail")); n != 4 || err != nil {
+			t.Fatalf("ReadFrom a strings.Reader: %d bytes, %v", n, err)
+		}
+		c.Close()
+		if n := <-got; n != part+4 {
+			t.Fatalf("the peer read %d bytes, want %d", n, part+4)
+		}
+	})
 	t.Run("a reading peer", func(t *testing.T) {
 		c, peer := tcpPair(t, 5*time.Second)
 		got := make(chan int64, 1)

@@ -155,14 +155,13 @@ func (s *Server) AdminAddr() net.Addr {
 	return s.adminL.Addr()
 }
 
-// Serve serves until ctx ends, then shuts down gracefully: the listeners
-// close, /readyz turns 503, kept-alive connections get up to 500ms to
-// finish their current exchange with "Connection: close" (see drain), idle
-// connections close and requests in flight
-// get ShutdownTimeout to finish. It returns nil after a complete graceful
-// shutdown, an error wrapping ErrShutdownTimeout when requests had to be cut,
-// and the listener's error if one fails while serving. Serve may be called
-// once.
+// Serve serves until ctx ends, then shuts down gracefully: /readyz turns
+// 503, the listeners close, kept-alive connections get up to 500ms to finish
+// their current exchange with "Connection: close" (see drain), idle
+// connections close and requests in flight get ShutdownTimeout to finish. It
+// returns nil after a complete graceful shutdown, an error wrapping
+// ErrShutdownTimeout when requests had to be cut, and the listener's error
+// if one fails while serving. Serve may be called once.
 func (s *Server) Serve(ctx context.Context) error {
 	if !s.served.CompareAndSwap(false, true) {
 		return errors.New("host: Serve called twice")
