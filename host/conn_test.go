@@ -71,13 +71,9 @@ func TestSendTimeoutKeepsAnEarlierOwnDeadline(t *testing.T) {
 	c.SetWriteDeadline(time.Now().Add(100 * time.Millisecond))
 	done := make(chan error, 1)
 	go func() { _, err := c.Write([]byte("x")); done <- err }()
-	select {
-	case err := <-done:
-		if !isTimeout(err) {
-			t.Fatalf("Write: %v, want a timeout", err)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("the application's deadline was replaced by the one-hour send timeout")
+	err := receive(t, done, 5*time.Second, "the application's deadline was replaced by the one-hour send timeout")
+	if !isTimeout(err) {
+		t.Fatalf("Write: %v, want a timeout", err)
 	}
 	c.SetWriteDeadline(time.Time{})
 	if c.writeDeadline.Load() != 0 {
@@ -101,19 +97,10 @@ func TestSendTimeoutReleasesTheHandler(t *testing.T) {
 		writeErr <- nil
 	})
 	addr := startServer(t, app, Options{Limits: Limits{SendTimeout: 300 * time.Millisecond}}).Addrs()[0].String()
-	c, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	io.WriteString(c, "GET / HTTP/1.1\r\nHost: test\r\n\r\n") // and never read
-	select {
-	case err := <-writeErr:
-		if err == nil {
-			t.Fatal("the handler wrote 512 MiB to a client that reads nothing")
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatal("the handler's Write still blocks 30s after the client stopped reading")
+	dialRaw(t, addr, "GET / HTTP/1.1\r\nHost: test\r\n\r\n") // and never read
+	err := receive(t, writeErr, 30*time.Second, "the handler's Write still blocks 30s after the client stopped reading")
+	if err == nil {
+		t.Fatal("the handler wrote 512 MiB to a client that reads nothing")
 	}
 }
 
@@ -211,13 +198,9 @@ func TestDrainWindowAnswersBusyKeepAliveConnections(t *testing.T) {
 	if _, err := br.ReadByte(); !errors.Is(err, io.EOF) {
 		t.Fatalf("after the answer: %v, want EOF", err)
 	}
-	select {
-	case err := <-served:
-		if err != nil {
-			t.Fatalf("Serve: %v", err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("Serve did not return")
+	err = receive(t, served, 10*time.Second, "Serve did not return")
+	if err != nil {
+		t.Fatalf("Serve: %v", err)
 	}
 }
 
@@ -369,25 +352,15 @@ func TestUnreadBodyDrainSparesHijackedConnections(t *testing.T) {
 		}()
 	})
 	addr := startServer(t, app, Options{}).Addrs()[0].String()
-	c, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	c.SetDeadline(time.Now().Add(10 * time.Second))
-	io.WriteString(c, "POST / HTTP/1.1\r\nHost: test\r\nContent-Length: 3\r\nConnection: Upgrade\r\nUpgrade: test\r\n\r\nabc")
+	c := dialRaw(t, addr, "POST / HTTP/1.1\r\nHost: test\r\nContent-Length: 3\r\nConnection: Upgrade\r\nUpgrade: test\r\n\r\nabc")
 	br := bufio.NewReader(c)
 	if line, err := br.ReadString('\n'); err != nil || !strings.Contains(line, "101") {
 		t.Fatalf("answer %q, %v", line, err)
 	}
 	io.WriteString(c, "hello")
-	select {
-	case err := <-readErr:
-		if err != nil {
-			t.Fatalf("reading the hijacked connection: %v", err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("the hijacked connection's reader did not finish")
+	err := receive(t, readErr, 10*time.Second, "the hijacked connection's reader did not finish")
+	if err != nil {
+		t.Fatalf("reading the hijacked connection: %v", err)
 	}
 }
 
@@ -423,13 +396,9 @@ func TestSendTimeoutReleasesAStalledHTTP2Stream(t *testing.T) {
 	if resp.ProtoMajor != 2 {
 		t.Fatalf("answered over %s, want HTTP/2", resp.Proto)
 	}
-	select {
-	case err := <-writeErr:
-		if err == nil {
-			t.Fatal("the handler wrote 32 MiB to a stream whose client reads nothing")
-		}
-	case <-time.After(20 * time.Second):
-		t.Fatal("the handler's Write still blocks 20s after the client stopped reading its stream")
+	err = receive(t, writeErr, 20*time.Second, "the handler's Write still blocks 20s after the client stopped reading its stream")
+	if err == nil {
+		t.Fatal("the handler wrote 32 MiB to a stream whose client reads nothing")
 	}
 	if status, body := get(t, client, "http://"+addr+"/"); status != 200 || body != "hello" {
 		t.Fatalf("another stream afterwards: %d %q", status, body)
@@ -457,13 +426,7 @@ func TestUnreadBodyDrainWhileStreaming(t *testing.T) {
 		done <- nil
 	})
 	addr := startServer(t, app, Options{}).Addrs()[0].String()
-	c, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	c.SetDeadline(time.Now().Add(10 * time.Second))
-	io.WriteString(c, "POST / HTTP/1.1\r\nHost: test\r\nContent-Length: 100\r\n\r\nonly part") // then nothing
+	c := dialRaw(t, addr, "POST / HTTP/1.1\r\nHost: test\r\nContent-Length: 100\r\n\r\nonly part") // then nothing
 	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
 	if err != nil {
 		t.Fatalf("no answer while the body is stalled: %v", err)
@@ -473,12 +436,35 @@ func TestUnreadBodyDrainWhileStreaming(t *testing.T) {
 	if resp.StatusCode != 200 || !resp.Close || n != size || err != nil {
 		t.Fatalf("status %d, close %t, %d bytes, %v; want 200, closed, %d bytes", resp.StatusCode, resp.Close, n, err, size)
 	}
+	err = receive(t, done, 10*time.Second, "the handler did not finish")
+	if err != nil {
+		t.Fatalf("the handler's Write: %v", err)
+	}
+}
+
+// dialRaw writes request on a new connection with a 10s deadline, closed
+// when the test ends.
+func dialRaw(t *testing.T, addr, request string) net.Conn {
+	t.Helper()
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	io.WriteString(c, request)
+	return c
+}
+
+// receive waits up to within for a value from ch, failing the test with
+// what when none comes.
+func receive(t *testing.T, ch <-chan error, within time.Duration, what string) error {
+	t.Helper()
 	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("the handler's Write: %v", err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("the handler did not finish")
+	case err := <-ch:
+		return err
+	case <-time.After(within):
+		t.Fatal(what)
+		return nil
 	}
 }

@@ -219,7 +219,7 @@ func TestTricklingBodyIsCut(t *testing.T) {
 // with the send timeout, each handler's Write fails and its goroutine ends.
 func TestStalledDownloadsReleaseTheirHandlers(t *testing.T) {
 	t.Parallel()
-	const clients = 20
+	const clients = 8
 	results := make(chan error, clients)
 	app := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		chunk := make([]byte, 32<<10)
