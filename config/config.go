@@ -62,6 +62,7 @@ type Limits struct {
 	KeepAliveTimeout      time.Duration // 130s: Kestrel's KeepAliveTimeout, above nginx's 60s upstream idle time.
 	MinRequestBodyRate    Size          // 240 bytes per second: Kestrel's MinRequestBodyDataRate. 0: off.
 	MinRequestBodyGrace   time.Duration // 5s: Kestrel's grace period for the rate.
+	SendTimeout           time.Duration // 60s: a write to a client that reads nothing fails after it (Kestrel: MinResponseDataRate). 0: off.
 	MaxConnections        int           // 0: unlimited, as Kestrel.
 }
 

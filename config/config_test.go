@@ -37,6 +37,7 @@ app:
     keep_alive_timeout: 1m
     min_request_body_rate: 0
     min_request_body_grace: 2s
+    send_timeout: 20s
     max_connections: 1000
 forwarded:
   headers: forwarded
@@ -78,6 +79,7 @@ supervise:
 		{"keepalive", l.KeepAliveTimeout, time.Minute},
 		{"rate", l.MinRequestBodyRate, Size(0)},
 		{"grace", l.MinRequestBodyGrace, 2 * time.Second},
+		{"send timeout", l.SendTimeout, 20 * time.Second},
 		{"conns", l.MaxConnections, 1000},
 		{"family", c.Forwarded.Headers, "forwarded"},
 		{"trusted unix", c.Forwarded.Trusted.Unix, true},

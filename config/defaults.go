@@ -28,6 +28,7 @@ func Default() *Config {
 				KeepAliveTimeout:      130 * time.Second,
 				MinRequestBodyRate:    240,
 				MinRequestBodyGrace:   5 * time.Second,
+				SendTimeout:           60 * time.Second,
 				MaxConnections:        0,
 			},
 		},

@@ -35,6 +35,7 @@ func HostFlags() []Flag {
 		{"keep-alive-timeout", "app.limits.keep_alive_timeout", fmt.Sprintf("idle time before a keep-alive connection is closed (default %s)", l.KeepAliveTimeout)},
 		{"min-request-body-rate", "app.limits.min_request_body_rate", fmt.Sprintf("slowest request body upload in bytes per second, 408 below it; 0 turns it off (default %d)", int64(l.MinRequestBodyRate))},
 		{"min-request-body-grace", "app.limits.min_request_body_grace", fmt.Sprintf("time before the body rate is enforced (default %s)", l.MinRequestBodyGrace)},
+		{"send-timeout", "app.limits.send_timeout", fmt.Sprintf("time a client may leave the response unread before the write fails and the connection closes; 0 turns it off (default %s)", l.SendTimeout)},
 		{"max-connections", "app.limits.max_connections", "most concurrent connections; 0 for no limit (default 0)"},
 		{"forwarded-headers", "forwarded.headers", fmt.Sprintf("forwarding headers read: x-forwarded, forwarded (RFC 7239) or none (default %s)", d.Forwarded.Headers)},
 		{"trusted-proxies", "forwarded.trusted_proxies", fmt.Sprintf("peers whose forwarding headers are believed: CIDRs, addresses, loopback, unix; comma-separated (default %s)", strings.Join(d.Forwarded.TrustedProxies, ","))},

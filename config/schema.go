@@ -37,6 +37,7 @@ var fields = []field{
 	{path: "app.limits.keep_alive_timeout", set: setDuration(func(c *Config) *time.Duration { return &c.App.Limits.KeepAliveTimeout })},
 	{path: "app.limits.min_request_body_rate", set: setSize(func(c *Config) *Size { return &c.App.Limits.MinRequestBodyRate })},
 	{path: "app.limits.min_request_body_grace", set: setDuration(func(c *Config) *time.Duration { return &c.App.Limits.MinRequestBodyGrace })},
+	{path: "app.limits.send_timeout", set: setDuration(func(c *Config) *time.Duration { return &c.App.Limits.SendTimeout })},
 	{path: "app.limits.max_connections", set: setInt(0, func(c *Config) *int { return &c.App.Limits.MaxConnections })},
 
 	{path: "forwarded.headers", set: setChoice([]string{"x-forwarded", "forwarded", "none"}, func(c *Config) *string { return &c.Forwarded.Headers })},

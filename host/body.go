@@ -1,13 +1,16 @@
 package host
 
 import (
+	"bufio"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/apphost/apphost/metrics"
@@ -40,6 +43,7 @@ func limitBody(w http.ResponseWriter, r *http.Request, l Limits, logger *slog.Lo
 	if b.rate > 0 {
 		b.rc = http.NewResponseController(w)
 	}
+	g.body = b
 	return g.wrap(), b
 }
 
@@ -60,6 +64,16 @@ type limitedBody struct {
 	spent time.Duration // time spent inside Read
 	armed bool          // a read deadline is set on the connection
 	err   error         // sticky failure
+	// ended is set once the body was read to its end or failed; it is
+	// read from the response writer's side too.
+	ended atomic.Bool
+}
+
+// unfinished reports whether the handler left part of the body unread on a
+// connection net/http still owns. After a failure (413, 408) the
+// connection closes anyway.
+func (b *limitedBody) unfinished() bool {
+	return !b.ended.Load() && !b.guard.hijacked.Load()
 }
 
 func (b *limitedBody) Read(p []byte) (int, error) {
@@ -78,6 +92,7 @@ func (b *limitedBody) Read(p []byte) (int, error) {
 	switch {
 	case err == nil:
 	case errors.Is(err, io.EOF):
+		b.ended.Store(true)
 		b.disarm()
 	case errors.As(err, &tooLarge):
 		b.err = err
@@ -97,6 +112,7 @@ func (b *limitedBody) Read(p []byte) (int, error) {
 		b.logger.Debug("request rejected", "status", http.StatusRequestTimeout, "reason", b.err.Error(), "remote", b.remote)
 	}
 	if b.err != nil {
+		b.ended.Store(true)
 		return n, b.err
 	}
 	return n, err
@@ -141,6 +157,28 @@ type responseGuard struct {
 	mu       sync.Mutex
 	sent     bool // a final status went out (from the handler or the host)
 	answered bool // the host answered; the handler's output is dropped
+
+	hijacked atomic.Bool // the handler took the connection over
+
+	body     *limitedBody
+	drainSet atomic.Bool // beforeSend has run
+}
+
+// beforeSend runs before the handler's response bytes go out. On HTTP/1,
+// net/http reads whatever the handler left of the body before it sends the
+// response head (up to 256 KiB), inside the handler's Write or Flush and
+// without a deadline: a client trickling that body would hold the handler.
+// The read gets bodyDrainTimeout, as after the handler returns. When the
+// rate limit is off the host cannot tell a full-duplex handler's own body
+// reads from net/http's, and sets nothing.
+func (g *responseGuard) beforeSend() {
+	if !g.http1 || g.drainSet.Load() {
+		return
+	}
+	g.drainSet.Store(true)
+	if b := g.body; b != nil && b.rc != nil && b.unfinished() {
+		b.rc.SetReadDeadline(time.Now().Add(bodyDrainTimeout))
+	}
 }
 
 // answer sends code unless a status already went out; it reports whether
@@ -189,6 +227,7 @@ func (g *responseGuard) wrap() http.ResponseWriter {
 				if !g.pass(0) {
 					return 0, errAnswered
 				}
+				g.beforeSend()
 				return next(p)
 			}
 		},
@@ -197,12 +236,20 @@ func (g *responseGuard) wrap() http.ResponseWriter {
 				if !g.pass(0) {
 					return 0, errAnswered
 				}
+				g.beforeSend()
 				return next(src)
+			}
+		},
+		Hijack: func(next httpsnoop.HijackFunc) httpsnoop.HijackFunc {
+			return func() (net.Conn, *bufio.ReadWriter, error) {
+				g.hijacked.Store(true)
+				return next()
 			}
 		},
 		Flush: func(next httpsnoop.FlushFunc) httpsnoop.FlushFunc {
 			return func() {
 				if g.pass(0) {
+					g.beforeSend()
 					next()
 				}
 			}

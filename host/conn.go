@@ -7,36 +7,54 @@ import (
 	"net/http"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/apphost/apphost/metrics"
 )
+
+// connPool is shared by the public listeners: it counts their open
+// connections and, with MaxConnections, holds one slot per connection.
+type connPool struct {
+	slots       chan struct{} // nil: unlimited; one token per open connection
+	open        atomic.Int64
+	sendTimeout time.Duration // <= 0: writes have no deadline
+}
+
+func newConnPool(l Limits) *connPool {
+	p := &connPool{sendTimeout: l.SendTimeout}
+	if l.MaxConnections > 0 {
+		p.slots = make(chan struct{}, l.MaxConnections)
+	}
+	return p
+}
 
 // connListener wraps a public listener: it holds back Accept while
 // MaxConnections connections are open, and wraps every connection in a
 // trackedConn.
 type connListener struct {
 	net.Listener
-	slots     chan struct{} // nil: unlimited; one token per open connection
+	pool      *connPool
 	conns     *metrics.Conns
 	closed    chan struct{}
 	closeOnce sync.Once
+	closeErr  error
 }
 
-func newConnListener(l net.Listener, slots chan struct{}) *connListener {
-	return &connListener{Listener: l, slots: slots, closed: make(chan struct{})}
+func newConnListener(l net.Listener, pool *connPool) *connListener {
+	return &connListener{Listener: l, pool: pool, closed: make(chan struct{})}
 }
 
 // Accept waits for a free slot, then for a connection. While it waits for a
 // slot, new connections stay in the kernel's backlog.
 func (l *connListener) Accept() (net.Conn, error) {
-	if l.slots != nil {
+	if l.pool.slots != nil {
 		select {
-		case l.slots <- struct{}{}:
+		case l.pool.slots <- struct{}{}:
 		default:
 			l.conns.Delayed()
 			select {
-			case l.slots <- struct{}{}:
+			case l.pool.slots <- struct{}{}:
 			case <-l.closed:
 				return nil, net.ErrClosed
 			}
@@ -47,18 +65,24 @@ func (l *connListener) Accept() (net.Conn, error) {
 		l.release()
 		return nil, err
 	}
-	return &trackedConn{Conn: c, release: l.release, conns: l.conns, opened: l.conns.Opened()}, nil
+	l.pool.open.Add(1)
+	return &trackedConn{Conn: c, owner: l, sendTimeout: l.pool.sendTimeout, conns: l.conns, opened: l.conns.Opened()}, nil
 }
 
 func (l *connListener) release() {
-	if l.slots != nil {
-		<-l.slots
+	if l.pool.slots != nil {
+		<-l.pool.slots
 	}
 }
 
+// Close closes the listener once; later calls return the first result, so
+// that the host may close its listeners before net/http's Shutdown does.
 func (l *connListener) Close() error {
-	l.closeOnce.Do(func() { close(l.closed) })
-	return l.Listener.Close()
+	l.closeOnce.Do(func() {
+		close(l.closed)
+		l.closeErr = l.Listener.Close()
+	})
+	return l.closeErr
 }
 
 // timeoutResponse is sent to a client whose request head did not arrive
@@ -66,13 +90,19 @@ func (l *connListener) Close() error {
 const timeoutResponse = "HTTP/1.1 408 Request Timeout\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\nContent-Length: 19\r\n\r\n408 Request Timeout"
 
 // trackedConn follows a connection's state so that a read timeout while a
-// request head is arriving can be answered 408, as Kestrel does. It
-// frees its listener slot once, when closed.
+// request head is arriving can be answered 408, as Kestrel does. It bounds
+// every write by the send timeout, and frees its listener slot once, when
+// closed.
 type trackedConn struct {
 	net.Conn
-	release func()
-	conns   *metrics.Conns
-	opened  time.Time
+	owner       *connListener
+	sendTimeout time.Duration
+	// writeDeadline is the deadline set through SetWriteDeadline or
+	// SetDeadline (by the application, through http.ResponseController or
+	// on a hijacked connection), in Unix nanoseconds; 0 for none.
+	writeDeadline atomic.Int64
+	conns         *metrics.Conns
+	opened        time.Time
 
 	mu        sync.Mutex
 	state     http.ConnState
@@ -111,14 +141,6 @@ func (c *trackedConn) Read(p []byte) (int, error) {
 // exceeds its MaxHeaderBytes; the handlers never see such a request.
 const headTooLarge = "HTTP/1.1 431 Request Header Fields Too Large\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n431 Request Header Fields Too Large"
 
-// Write counts net/http's own 431 among the limit rejections.
-func (c *trackedConn) Write(p []byte) (int, error) {
-	if len(p) == len(headTooLarge) && string(p) == headTooLarge {
-		c.conns.Rejected(metrics.LimitHeaderBytes)
-	}
-	return c.Conn.Write(p)
-}
-
 // isHTTP2 reports whether the connection began with the HTTP/2 preface;
 // such a connection never gets an HTTP/1.1 answer.
 func (c *trackedConn) isHTTP2() bool {
@@ -140,10 +162,127 @@ func (c *trackedConn) setState(s http.ConnState) {
 	c.state = s
 }
 
+// sendChunk is the most a single write to the socket carries: each piece
+// must be taken by the kernel within the send timeout, so a client reading
+// at least sendChunk bytes per send timeout is never cut.
+const sendChunk = 16 << 10
+
+// Write writes p in pieces of at most sendChunk bytes, each with a write
+// deadline of the send timeout from its start (or the deadline the
+// application set, when that is earlier). A client that stops reading
+// makes the write fail once the socket buffers are full, instead of
+// holding the handler forever. It also counts net/http's own 431 among the
+// limit rejections.
+func (c *trackedConn) Write(p []byte) (int, error) {
+	if len(p) == len(headTooLarge) && string(p) == headTooLarge {
+		c.conns.Rejected(metrics.LimitHeaderBytes)
+	}
+	if c.sendTimeout <= 0 {
+		return c.Conn.Write(p)
+	}
+	written := 0
+	for len(p) > 0 {
+		if err := c.armWrite(); err != nil {
+			return written, err
+		}
+		n, err := c.Conn.Write(p[:min(len(p), sendChunk)])
+		written += n
+		if err != nil {
+			return written, err
+		}
+		p = p[n:]
+	}
+	return written, nil
+}
+
+// ReadFrom hands the copy to the socket's own ReadFrom, which uses
+// sendfile(2) or splice(2) (net/http's response writer takes that path
+// only when its connection implements io.ReaderFrom), in pieces of
+// sendChunk bytes under the send timeout as Write does. The socket copies
+// that way only from a file or a socket, alone or inside one
+// io.LimitedReader (as http.ServeContent passes it); each piece keeps that
+// shape. Other readers are copied through Write.
+func (c *trackedConn) ReadFrom(r io.Reader) (int64, error) {
+	rf, ok := c.Conn.(io.ReaderFrom)
+	if !ok {
+		return io.Copy(struct{ io.Writer }{c}, r)
+	}
+	if c.sendTimeout <= 0 {
+		return rf.ReadFrom(r)
+	}
+	src, limit := r, int64(-1) // -1: until src ends
+	outer, limited := r.(*io.LimitedReader)
+	if limited {
+		src, limit = outer.R, max(outer.N, 0)
+	}
+	switch src.(type) {
+	case *os.File, *net.TCPConn, *net.UnixConn:
+	default:
+		return io.Copy(struct{ io.Writer }{c}, r)
+	}
+	var total int64
+	var err error
+	for limit != 0 {
+		if err = c.armWrite(); err != nil {
+			break
+		}
+		piece := &io.LimitedReader{R: src, N: sendChunk}
+		if limit > 0 {
+			piece.N = min(piece.N, limit)
+		}
+		var n int64
+		n, err = rf.ReadFrom(piece)
+		total += n
+		if limit > 0 {
+			limit -= n
+		}
+		if err != nil || piece.N > 0 { // an error, or src ended within the piece
+			break
+		}
+	}
+	if limited {
+		outer.N = limit
+	}
+	return total, err
+}
+
+// armWrite sets the write deadline for the next piece: the send timeout
+// from now, or the application's own deadline when that is earlier.
+func (c *trackedConn) armWrite() error {
+	deadline := time.Now().Add(c.sendTimeout)
+	if own := c.writeDeadline.Load(); own != 0 && own < deadline.UnixNano() {
+		deadline = time.Unix(0, own)
+	}
+	return c.Conn.SetWriteDeadline(deadline)
+}
+
+// SetWriteDeadline records the deadline so that Write keeps it.
+func (c *trackedConn) SetWriteDeadline(t time.Time) error {
+	c.recordWriteDeadline(t)
+	return c.Conn.SetWriteDeadline(t)
+}
+
+// SetDeadline records the write deadline so that Write keeps it.
+func (c *trackedConn) SetDeadline(t time.Time) error {
+	c.recordWriteDeadline(t)
+	return c.Conn.SetDeadline(t)
+}
+
+func (c *trackedConn) recordWriteDeadline(t time.Time) {
+	if t.IsZero() {
+		c.writeDeadline.Store(0)
+	} else {
+		c.writeDeadline.Store(t.UnixNano())
+	}
+}
+
 func (c *trackedConn) Close() error {
 	err := c.Conn.Close()
 	c.closeOnce.Do(func() {
-		c.release()
+		if c.owner != nil {
+			c.owner.pool.open.Add(-1)
+			c.owner.release()
+		}
 		c.mu.Lock()
 		hijacked := c.hijacked
 		c.mu.Unlock()
@@ -155,16 +294,6 @@ func (c *trackedConn) Close() error {
 func isTimeout(err error) bool {
 	var ne net.Error
 	return errors.Is(err, os.ErrDeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout())
-}
-
-// ReadFrom hands a copy into the connection to the socket's own ReadFrom,
-// which uses sendfile(2) or splice(2): net/http's response writer takes
-// that path only when its connection implements io.ReaderFrom.
-func (c *trackedConn) ReadFrom(r io.Reader) (int64, error) {
-	if rf, ok := c.Conn.(io.ReaderFrom); ok {
-		return rf.ReadFrom(r)
-	}
-	return io.Copy(struct{ io.Writer }{c.Conn}, r)
 }
 
 var _ io.ReaderFrom = (*trackedConn)(nil)

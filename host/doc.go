@@ -16,8 +16,9 @@
 //
 // [Server.Serve] serves until its context ends, then shuts down in two phases:
 // it stops accepting (the listening sockets close, new connections are
-// refused), /readyz on the admin address answers 503, idle keep-alive
-// connections close, and requests in flight get [Options.ShutdownTimeout] to
+// refused), /readyz on the admin address answers 503, busy keep-alive
+// connections are answered with "Connection: close" for up to 500ms, the
+// idle ones close, and requests in flight get [Options.ShutdownTimeout] to
 // finish. Serve returns nil when they all did, and an error wrapping
 // [ErrShutdownTimeout] when some had to be cut. [Run] adds SIGINT and SIGTERM:
 // the first starts the graceful shutdown, a second closes every connection at
@@ -44,7 +45,8 @@
 // headers over MaxRequestHeaders in total or more than MaxHeaderCount fields,
 // 414 for a request line over MaxRequestLine, 408 for headers that take longer
 // than RequestHeadersTimeout and for a body slower than MinRequestBodyRate
-// after MinRequestBodyGrace. Where net/http does not provide a limit, the
+// after MinRequestBodyGrace; a response write the client leaves untaken for
+// SendTimeout fails and closes the connection. Where net/http does not provide a limit, the
 // host measures it; the doc comment of each [Limits] field says where the
 // measurement is approximate.
 //

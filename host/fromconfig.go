@@ -3,13 +3,14 @@ package host
 import (
 	"io"
 	"io/fs"
+	"time"
 
 	deployment "github.com/apphost/apphost/config"
 )
 
 // OptionsFromConfig turns a validated deployment description into
-// Options. In the description a limit of 0 turns max_request_body and
-// min_request_body_rate off; in Limits zero means the default, so those
+// Options. In the description a limit of 0 turns max_request_body,
+// min_request_body_rate and send_timeout off; in Limits zero means the default, so those
 // become negative here. The logger, access-log writer and admin handlers
 // are left for the caller: the access log goes to standard output unless
 // app.access_log is false.
@@ -30,6 +31,7 @@ func OptionsFromConfig(c *deployment.Config) Options {
 			KeepAliveTimeout:      a.Limits.KeepAliveTimeout,
 			MinRequestBodyRate:    offIfZero(int64(a.Limits.MinRequestBodyRate)),
 			MinRequestBodyGrace:   a.Limits.MinRequestBodyGrace,
+			SendTimeout:           offIfZero(a.Limits.SendTimeout),
 			MaxConnections:        a.Limits.MaxConnections,
 		},
 	}
@@ -53,7 +55,7 @@ func OptionsFromConfig(c *deployment.Config) Options {
 	return o
 }
 
-func offIfZero(n int64) int64 {
+func offIfZero[T int64 | time.Duration](n T) T {
 	if n == 0 {
 		return -1
 	}

@@ -65,6 +65,23 @@ type Limits struct {
 	// MinRequestBodyRate applies (Kestrel: 5s). Negative is an error.
 	MinRequestBodyGrace time.Duration
 
+	// SendTimeout bounds how long the client may leave the response
+	// unread (Kestrel bounds the same with MinResponseDataRate, 240 bytes/s
+	// after 5s). Writes go to the socket in pieces of at most 16 KiB, and
+	// each must be taken by the kernel within SendTimeout, or the write
+	// fails and the connection closes: the handler's Write returns an
+	// error instead of blocking forever on a client that stopped reading.
+	// A download progressing at 16 KiB per SendTimeout or faster (273
+	// bytes/s at the default) is never cut. Over HTTP/1.1 a deadline the
+	// application sets (http.ResponseController.SetWriteDeadline, or on a
+	// hijacked connection) is kept when it is earlier; over HTTP/2 the
+	// host's stream deadline replaces it at the next write, so set
+	// SendTimeout negative for handlers that manage their own. Default 60s; negative: no limit. For HTTP/2 it bounds both
+	// the connection's writes and each stream's (a stream the client holds
+	// back with flow control is reset; its pieces get at least 7/8 of the
+	// timeout).
+	SendTimeout time.Duration
+
 	// MaxConnections bounds the connections open at once on all public
 	// listeners together. Zero or negative: no limit (Kestrel's default).
 	// Above the limit the host stops accepting: new connections wait in the
@@ -87,6 +104,7 @@ func DefaultLimits() Limits {
 		KeepAliveTimeout:      130 * time.Second, // KeepAliveTimeout
 		MinRequestBodyRate:    240,               // MinRequestBodyDataRate bytesPerSecond
 		MinRequestBodyGrace:   5 * time.Second,   // MinRequestBodyDataRate gracePeriod
+		SendTimeout:           60 * time.Second,  // MinResponseDataRate: 240 bytes/s after 5s, as 16 KiB per write
 		MaxConnections:        0,                 // MaxConcurrentConnections: null, unlimited
 	}
 }
@@ -115,6 +133,9 @@ func (l Limits) resolve() (Limits, error) {
 	}
 	if l.MinRequestBodyRate == 0 {
 		l.MinRequestBodyRate = d.MinRequestBodyRate
+	}
+	if l.SendTimeout == 0 {
+		l.SendTimeout = d.SendTimeout
 	}
 	switch {
 	case l.MinRequestBodyGrace == 0:

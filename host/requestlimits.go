@@ -4,8 +4,10 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/apphost/apphost/metrics"
+	"github.com/felixge/httpsnoop"
 )
 
 // requestLimits enforces the limits net/http does not: the request line's
@@ -20,6 +22,9 @@ type requestLimits struct {
 
 func (h *requestLimits) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	l := h.limits
+	if r.ProtoMajor == 2 && l.SendTimeout > 0 {
+		w = limitStreamSend(w, l.SendTimeout)
+	}
 	if l.MaxRequestLine > 0 {
 		if n := requestLineSize(r); n > l.MaxRequestLine {
 			h.reject(w, r, metrics.LimitRequestLine, http.StatusRequestURITooLong, "request line of "+strconv.Itoa(n)+" bytes exceeds "+strconv.Itoa(l.MaxRequestLine))
@@ -39,17 +44,30 @@ func (h *requestLimits) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.reject(w, r, metrics.LimitRequestBody, http.StatusRequestEntityTooLarge, "declared body of "+strconv.FormatInt(r.ContentLength, 10)+" bytes exceeds "+strconv.FormatInt(l.MaxRequestBody, 10))
 		return
 	}
-	if r.Body == nil || r.Body == http.NoBody || (l.MaxRequestBody < 0 && l.MinRequestBodyRate < 0) {
+	if r.Body == nil || r.Body == http.NoBody {
 		h.next.ServeHTTP(w, r)
 		return
 	}
-	w, body := limitBody(w, r, l, h.logger)
+	lw, body := limitBody(w, r, l, h.logger)
 	ctx, answer := metrics.WithAnswer(r.Context())
 	body.conns, body.answer = h.conns, answer
 	r2 := r.WithContext(ctx)
 	r2.Body = body
-	h.next.ServeHTTP(w, r2)
+	h.next.ServeHTTP(lw, r2)
+	if r.ProtoMajor == 1 && body.unfinished() {
+		// net/http reads up to 256 KiB of an unread body after the handler
+		// so that the connection can serve another request, without any
+		// deadline: a client trickling that body would hold the connection
+		// (and the response, which waits for it) indefinitely. As Kestrel,
+		// allow bodyDrainTimeout; past it the read fails, and net/http
+		// sends the response with "Connection: close" and closes.
+		http.NewResponseController(w).SetReadDeadline(time.Now().Add(bodyDrainTimeout))
+	}
 }
+
+// bodyDrainTimeout bounds the time net/http may spend reading the part of a
+// request body the handler left unread (Kestrel's RequestBodyDrainTimeout).
+var bodyDrainTimeout = 5 * time.Second
 
 // reject answers a request that broke a limit. An HTTP/1 connection is
 // closed after the answer, as Kestrel does after a bad request.
@@ -82,4 +100,54 @@ func headerCountSize(r *http.Request) (count, size int) {
 		size += len("Host") + len(r.Host) + 4
 	}
 	return count, size
+}
+
+// limitStreamSend applies the send timeout to one HTTP/2 stream, which the
+// connection's write deadlines do not cover: a client that stops granting
+// flow-control window to a stream holds its handler's Write without
+// holding up the connection. Each piece of at most sendChunk bytes must be
+// sent within the timeout (a stream write deadline, which resets the
+// stream when it passes). The deadline is moved at most every eighth of
+// the timeout, because each move is a message to the connection's serving
+// goroutine; a piece therefore gets at least 7/8 of the timeout.
+func limitStreamSend(w http.ResponseWriter, timeout time.Duration) http.ResponseWriter {
+	s := &streamSend{rc: http.NewResponseController(w), timeout: timeout}
+	return httpsnoop.Wrap(w, httpsnoop.Hooks{
+		Write: func(next httpsnoop.WriteFunc) httpsnoop.WriteFunc {
+			return func(p []byte) (int, error) {
+				written := 0
+				for len(p) > 0 {
+					s.arm()
+					n, err := next(p[:min(len(p), sendChunk)])
+					written += n
+					if err != nil {
+						return written, err
+					}
+					p = p[n:]
+				}
+				return written, nil
+			}
+		},
+		Flush: func(next httpsnoop.FlushFunc) httpsnoop.FlushFunc {
+			return func() {
+				s.arm()
+				next()
+			}
+		},
+	})
+}
+
+type streamSend struct {
+	rc      *http.ResponseController
+	timeout time.Duration
+	armed   time.Time // when the deadline was last moved
+}
+
+func (s *streamSend) arm() {
+	now := time.Now()
+	if now.Sub(s.armed) < s.timeout/8 {
+		return
+	}
+	s.armed = now
+	s.rc.SetWriteDeadline(now.Add(s.timeout))
 }

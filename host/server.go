@@ -28,6 +28,8 @@ type Server struct {
 	cfg       config
 	public    *http.Server
 	listeners []net.Listener
+	conns     *connPool
+	draining  atomic.Bool  // the listeners are closed; answers close their connection
 	admin     *http.Server // nil when off
 	adminL    net.Listener
 	ready     atomic.Bool
@@ -71,12 +73,9 @@ func New(handler http.Handler, opts Options) (s *Server, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("host: %w", err)
 	}
-	var slots chan struct{}
-	if c.limits.MaxConnections > 0 {
-		slots = make(chan struct{}, c.limits.MaxConnections)
-	}
+	s.conns = newConnPool(c.limits)
 	for _, l := range ls {
-		cl := newConnListener(l, slots)
+		cl := newConnListener(l, s.conns)
 		cl.conns = c.conns
 		s.listeners = append(s.listeners, cl)
 	}
@@ -95,7 +94,7 @@ func New(handler http.Handler, opts Options) (s *Server, err error) {
 	} else {
 		closeUnused(inheritedAdmin, nil)
 	}
-	s.public = s.newPublicServer(chain(handler, c))
+	s.public = s.newPublicServer(s.closeWhenDraining(chain(handler, c)))
 	return s, nil
 }
 
@@ -178,12 +177,13 @@ func (s *Server) AdminAddr() net.Addr {
 	return s.adminL.Addr()
 }
 
-// Serve serves until ctx ends, then shuts down gracefully: the listeners
-// close, /readyz turns 503, idle connections close and requests in flight
-// get ShutdownTimeout to finish. It returns nil after a complete graceful
-// shutdown, an error wrapping ErrShutdownTimeout when requests had to be cut,
-// and the listener's error if one fails while serving. Serve may be called
-// once.
+// Serve serves until ctx ends, then shuts down gracefully: /readyz turns
+// 503, the listeners close, kept-alive connections get up to 500ms to finish
+// their current exchange with "Connection: close" (see drain), idle
+// connections close and requests in flight get ShutdownTimeout to finish. It
+// returns nil after a complete graceful shutdown, an error wrapping
+// ErrShutdownTimeout when requests had to be cut, and the listener's error
+// if one fails while serving. Serve may be called once.
 func (s *Server) Serve(ctx context.Context) error {
 	if !s.served.CompareAndSwap(false, true) {
 		return errors.New("host: Serve called twice")
@@ -226,11 +226,34 @@ func (s *Server) Serve(ctx context.Context) error {
 	return err
 }
 
+// drainWindow is the longest the host keeps serving keep-alive connections
+// after closing its listeners, answering each request with
+// "Connection: close", before net/http's Shutdown closes the idle ones.
+const drainWindow = 500 * time.Millisecond
+
 // drain shuts the public server down within the shutdown timeout, then the
 // admin server, which keeps answering /readyz with 503 until then.
+//
+// net/http's Shutdown closes every idle keep-alive connection at once. A
+// client that has just sent a request on such a connection (the server has
+// not read it yet, so it still counts as idle) then sees the connection
+// close without an answer. To narrow that race for busy clients, the host
+// first closes its listeners and, for up to drainWindow (at most half the
+// shutdown timeout), keeps serving the open connections while answering
+// with "Connection: close": every client that sends a request in that time
+// gets its answer and a clean close. Only connections idle for the whole
+// window are then closed by Shutdown.
 func (s *Server) drain() error {
 	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.shutdownTimeout)
 	defer cancel()
+	// Close the listeners before asking clients to close: a client that
+	// reconnects after "Connection: close" must be refused, not queued in a
+	// backlog about to be reset.
+	for _, l := range s.listeners {
+		l.Close()
+	}
+	s.draining.Store(true)
+	s.waitConnsClosed(min(drainWindow, s.cfg.shutdownTimeout/2))
 	done := make(chan error, 1)
 	go func() { done <- s.public.Shutdown(ctx) }()
 	var err error
@@ -252,6 +275,35 @@ func (s *Server) drain() error {
 		}
 	}
 	return err
+}
+
+// waitConnsClosed waits until no public connection is open, the window
+// has passed or a forced shutdown begins.
+func (s *Server) waitConnsClosed(window time.Duration) {
+	deadline := time.NewTimer(window)
+	defer deadline.Stop()
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	for s.conns.open.Load() > 0 {
+		select {
+		case <-deadline.C:
+			return
+		case <-s.force:
+			return
+		case <-tick.C:
+		}
+	}
+}
+
+// closeWhenDraining asks HTTP/1 clients to close their connection once the
+// shutdown has begun (see drain).
+func (s *Server) closeWhenDraining(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s.draining.Load() && r.ProtoMajor == 1 {
+			w.Header().Set("Connection", "close")
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 // forceClose ends a graceful shutdown at once.

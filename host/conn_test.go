@@ -1,0 +1,470 @@
+package host
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// pipeConn is a trackedConn over one end of a synchronous pipe: a write
+// completes only as the other end reads.
+func pipeConn(t *testing.T, sendTimeout time.Duration) (*trackedConn, net.Conn) {
+	t.Helper()
+	a, b := net.Pipe()
+	t.Cleanup(func() { a.Close(); b.Close() })
+	return &trackedConn{Conn: a, sendTimeout: sendTimeout}, b
+}
+
+// TestSendTimeoutCutsAStalledReader proves a write to a peer that reads
+// nothing fails with a timeout after the send timeout.
+func TestSendTimeoutCutsAStalledReader(t *testing.T) {
+	c, _ := pipeConn(t, 200*time.Millisecond)
+	start := time.Now()
+	n, err := c.Write(make([]byte, 1000))
+	if n != 0 || !isTimeout(err) {
+		t.Fatalf("Write to a stalled peer: %d bytes, %v; want 0 and a timeout", n, err)
+	}
+	if d := time.Since(start); d < 200*time.Millisecond || d > 5*time.Second {
+		t.Fatalf("the write failed after %s, want about 200ms", d)
+	}
+}
+
+// TestSendTimeoutSparesASlowReader proves the deadline moves with every
+// piece taken: a write lasting several send timeouts succeeds while the
+// peer keeps reading.
+func TestSendTimeoutSparesASlowReader(t *testing.T) {
+	const timeout = 300 * time.Millisecond
+	c, peer := pipeConn(t, timeout)
+	go func() {
+		buf := make([]byte, 4096)
+		for {
+			if _, err := peer.Read(buf); err != nil {
+				return
+			}
+			time.Sleep(10 * time.Millisecond) // 16 KiB in 40ms, well within the timeout
+		}
+	}()
+	size := 8 * sendChunk
+	start := time.Now()
+	n, err := c.Write(make([]byte, size))
+	if n != size || err != nil {
+		t.Fatalf("Write to a slow reader: %d bytes, %v; want %d, nil", n, err, size)
+	}
+	if d := time.Since(start); d < timeout {
+		t.Logf("the write took %s; the reader was not slow enough to prove much", d)
+	}
+}
+
+// TestSendTimeoutKeepsAnEarlierOwnDeadline proves a deadline the
+// application set is kept when it comes before the send timeout.
+func TestSendTimeoutKeepsAnEarlierOwnDeadline(t *testing.T) {
+	c, _ := pipeConn(t, time.Hour)
+	c.SetWriteDeadline(time.Now().Add(100 * time.Millisecond))
+	done := make(chan error, 1)
+	go func() { _, err := c.Write([]byte("x")); done <- err }()
+	err := receive(t, done, 5*time.Second, "the application's deadline was replaced by the one-hour send timeout")
+	if !isTimeout(err) {
+		t.Fatalf("Write: %v, want a timeout", err)
+	}
+	c.SetWriteDeadline(time.Time{})
+	if c.writeDeadline.Load() != 0 {
+		t.Fatal("clearing the deadline was not recorded")
+	}
+}
+
+// TestSendTimeoutReleasesTheHandler proves, through a real server, that a
+// handler streaming to a client that stopped reading gets an error from
+// Write instead of blocking forever.
+func TestSendTimeoutReleasesTheHandler(t *testing.T) {
+	writeErr := make(chan error, 1)
+	app := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		chunk := make([]byte, 32<<10)
+		for range 1 << 14 { // 512 MiB at most: far more than the socket buffers hold
+			if _, err := w.Write(chunk); err != nil {
+				writeErr <- err
+				return
+			}
+		}
+		writeErr <- nil
+	})
+	addr := startServer(t, app, Options{Limits: Limits{SendTimeout: 300 * time.Millisecond}}).Addrs()[0].String()
+	dialRaw(t, addr, "GET / HTTP/1.1\r\nHost: test\r\n\r\n") // and never read
+	err := receive(t, writeErr, 30*time.Second, "the handler's Write still blocks 30s after the client stopped reading")
+	if err == nil {
+		t.Fatal("the handler wrote 512 MiB to a client that reads nothing")
+	}
+}
+
+// TestUnreadBodyDrain proves a body the handler leaves unread does not
+// hold the connection: sent in full, the connection serves the next
+// request; trickled, the response comes after the drain timeout with
+// "Connection: close".
+func TestUnreadBodyDrain(t *testing.T) {
+	old := bodyDrainTimeout
+	bodyDrainTimeout = 300 * time.Millisecond
+	t.Cleanup(func() { bodyDrainTimeout = old })
+	addr := startServer(t, testApp(), Options{Limits: Limits{MinRequestBodyRate: -1}}).Addrs()[0].String()
+	post := "POST / HTTP/1.1\r\nHost: test\r\nContent-Length: 100\r\n\r\n"
+
+	t.Run("a complete unread body leaves the connection reusable", func(t *testing.T) {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		c.SetDeadline(time.Now().Add(10 * time.Second))
+		br := bufio.NewReader(c)
+		for i := range 2 {
+			io.WriteString(c, post+strings.Repeat("b", 100))
+			resp, err := http.ReadResponse(br, nil)
+			if err != nil {
+				t.Fatalf("request %d: %v", i+1, err)
+			}
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != 200 || resp.Close {
+				t.Fatalf("request %d: status %d, close %t; want 200 on a kept-alive connection", i+1, resp.StatusCode, resp.Close)
+			}
+		}
+	})
+	t.Run("a stalled unread body is given up after the drain timeout", func(t *testing.T) {
+		start := time.Now()
+		resp, _ := exchange(t, addr, post+"only part of it")
+		if resp.StatusCode != 200 || !resp.Close {
+			t.Fatalf("status %d, close %t; want 200 and the connection closed", resp.StatusCode, resp.Close)
+		}
+		if d := time.Since(start); d < bodyDrainTimeout {
+			t.Fatalf("answered after %s, before the drain timeout", d)
+		}
+	})
+}
+
+// TestDrainWindowAnswersBusyKeepAliveConnections proves a request sent on a
+// kept-alive connection just after the shutdown began is answered, with
+// "Connection: close", instead of meeting a closed connection.
+func TestDrainWindowAnswersBusyKeepAliveConnections(t *testing.T) {
+	s, err := New(testApp(), Options{Listen: []string{"127.0.0.1:0"}, AdminListen: AdminOff, AccessLog: io.Discard,
+		Logger: slog.New(slog.NewTextHandler(t.Output(), nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() { served <- s.Serve(ctx) }()
+	addr := s.Addrs()[0].String()
+
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	br := bufio.NewReader(c)
+	request := func() *http.Response {
+		t.Helper()
+		io.WriteString(c, "GET / HTTP/1.1\r\nHost: test\r\n\r\n")
+		resp, err := http.ReadResponse(br, nil)
+		if err != nil {
+			t.Fatalf("read response: %v", err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		return resp
+	}
+	if resp := request(); resp.StatusCode != 200 || resp.Close {
+		t.Fatalf("before the shutdown: status %d, close %t", resp.StatusCode, resp.Close)
+	}
+
+	cancel() // the connection is idle now
+	eventually(t, "the listener to close", func() bool {
+		d, err := net.Dial("tcp", addr)
+		if err == nil {
+			d.Close()
+		}
+		return err != nil
+	})
+	if resp := request(); resp.StatusCode != 200 || !resp.Close {
+		t.Fatalf("during the shutdown: status %d, close %t; want 200 with Connection: close", resp.StatusCode, resp.Close)
+	}
+	if _, err := br.ReadByte(); !errors.Is(err, io.EOF) {
+		t.Fatalf("after the answer: %v, want EOF", err)
+	}
+	err = receive(t, served, 10*time.Second, "Serve did not return")
+	if err != nil {
+		t.Fatalf("Serve: %v", err)
+	}
+}
+
+// tcpPair is a trackedConn over the accepted end of a loopback TCP
+// connection, and the dialling end.
+func tcpPair(t *testing.T, sendTimeout time.Duration) (*trackedConn, net.Conn) {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	peer, err := net.Dial("tcp", l.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := l.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close(); peer.Close() })
+	return &trackedConn{Conn: c, sendTimeout: sendTimeout}, peer
+}
+
+// TestSendTimeoutInReadFrom proves the socket's ReadFrom (sendfile) path
+// keeps the send timeout: a file copied to a peer that reads nothing fails
+// with a timeout, and one copied to a reading peer arrives whole.
+func TestSendTimeoutInReadFrom(t *testing.T) {
+	const size = 64 << 20 // more than loopback's socket buffers hold
+	file := filepath.Join(t.TempDir(), "big")
+	if err := os.WriteFile(file, make([]byte, size), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	copyFile := func(c *trackedConn) (int64, error) {
+		f, err := os.Open(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		return c.ReadFrom(f)
+	}
+
+	t.Run("a stalled peer", func(t *testing.T) {
+		c, _ := tcpPair(t, 200*time.Millisecond)
+		done := make(chan error, 1)
+		go func() { _, err := copyFile(c); done <- err }()
+		select {
+		case err := <-done:
+			if !isTimeout(err) {
+				t.Fatalf("ReadFrom to a stalled peer: %v, want a timeout", err)
+			}
+		case <-time.After(30 * time.Second):
+			t.Fatal("ReadFrom still blocked 30s after the peer stopped reading")
+		}
+	})
+	t.Run("a file inside a LimitedReader, and a plain reader", func(t *testing.T) {
+		c, peer := tcpPair(t, 5*time.Second)
+		got := make(chan int64, 1)
+		go func() { n, _ := io.Copy(io.Discard, peer); got <- n }()
+		f, err := os.Open(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		const part = size/2 + 7
+		lr := &io.LimitedReader{R: f, N: part}
+		if n, err := c.ReadFrom(lr); n != part || err != nil || lr.N != 0 {
+			t.Fatalf("ReadFrom a LimitedReader: %d bytes, %v, %d left; want %d, nil, 0", n, err, lr.N, part)
+		}
+		if n, err := c.ReadFrom(strings.NewReader("tail")); n != 4 || err != nil {
+			t.Fatalf("ReadFrom a strings.Reader: %d bytes, %v", n, err)
+		}
+		c.Close()
+		if n := <-got; n != part+4 {
+			t.Fatalf("the peer read %d bytes, want %d", n, part+4)
+		}
+	})
+	t.Run("a reading peer", func(t *testing.T) {
+		c, peer := tcpPair(t, 5*time.Second)
+		got := make(chan int64, 1)
+		go func() { n, _ := io.Copy(io.Discard, peer); got <- n }()
+		n, err := copyFile(c)
+		if n != size || err != nil {
+			t.Fatalf("ReadFrom: %d bytes, %v; want %d, nil", n, err, size)
+		}
+		c.Close()
+		if n := <-got; n != size {
+			t.Fatalf("the peer read %d bytes, want %d", n, size)
+		}
+	})
+}
+
+// BenchmarkTrackedConnWrite measures what the send timeout adds to a
+// small write (one deadline per write) on a loopback connection.
+func BenchmarkTrackedConnWrite(b *testing.B) {
+	for _, bc := range []struct {
+		name    string
+		timeout time.Duration
+	}{{"off", -1}, {"60s", time.Minute}} {
+		b.Run(bc.name, func(b *testing.B) {
+			l, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer l.Close()
+			peer, err := net.Dial("tcp", l.Addr().String())
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer peer.Close()
+			raw, err := l.Accept()
+			if err != nil {
+				b.Fatal(err)
+			}
+			c := &trackedConn{Conn: raw, sendTimeout: bc.timeout}
+			defer c.Close()
+			go io.Copy(io.Discard, peer)
+			p := make([]byte, 512)
+			b.SetBytes(int64(len(p)))
+			for b.Loop() {
+				if _, err := c.Write(p); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// TestUnreadBodyDrainSparesHijackedConnections proves the drain timeout is
+// not set on a connection the handler took over.
+func TestUnreadBodyDrainSparesHijackedConnections(t *testing.T) {
+	old := bodyDrainTimeout
+	bodyDrainTimeout = 100 * time.Millisecond
+	t.Cleanup(func() { bodyDrainTimeout = old })
+	readErr := make(chan error, 1)
+	app := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		conn, brw, err := http.NewResponseController(w).Hijack()
+		if err != nil {
+			readErr <- err
+			return
+		}
+		go func() {
+			defer conn.Close()
+			time.Sleep(3 * bodyDrainTimeout)
+			brw.WriteString("HTTP/1.1 101 Switching Protocols\r\n\r\n")
+			brw.Flush()
+			_, err := io.ReadFull(brw, make([]byte, 5))
+			readErr <- err
+		}()
+	})
+	addr := startServer(t, app, Options{}).Addrs()[0].String()
+	c := dialRaw(t, addr, "POST / HTTP/1.1\r\nHost: test\r\nContent-Length: 3\r\nConnection: Upgrade\r\nUpgrade: test\r\n\r\nabc")
+	br := bufio.NewReader(c)
+	if line, err := br.ReadString('\n'); err != nil || !strings.Contains(line, "101") {
+		t.Fatalf("answer %q, %v", line, err)
+	}
+	io.WriteString(c, "hello")
+	err := receive(t, readErr, 10*time.Second, "the hijacked connection's reader did not finish")
+	if err != nil {
+		t.Fatalf("reading the hijacked connection: %v", err)
+	}
+}
+
+// TestSendTimeoutReleasesAStalledHTTP2Stream proves the send timeout
+// reaches a single HTTP/2 stream whose client grants no more flow-control
+// window (Go's client grants more only as the body is read), while the
+// connection itself stays usable.
+func TestSendTimeoutReleasesAStalledHTTP2Stream(t *testing.T) {
+	writeErr := make(chan error, 1)
+	mux := http.NewServeMux()
+	mux.HandleFunc("/download", func(w http.ResponseWriter, r *http.Request) {
+		chunk := make([]byte, 32<<10)
+		for range 1 << 10 { // 32 MiB at most, far more than the client's 4 MiB window
+			if _, err := w.Write(chunk); err != nil {
+				writeErr <- err
+				return
+			}
+		}
+		writeErr <- nil
+	})
+	mux.Handle("/", testApp())
+	addr := startServer(t, mux, Options{Limits: Limits{SendTimeout: 300 * time.Millisecond}}).Addrs()[0].String()
+	var h2 http.Protocols
+	h2.SetUnencryptedHTTP2(true)
+	client := &http.Client{Transport: &http.Transport{Protocols: &h2}, Timeout: 30 * time.Second}
+	defer client.CloseIdleConnections()
+
+	resp, err := client.Get("http://" + addr + "/download")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close() // never read
+	if resp.ProtoMajor != 2 {
+		t.Fatalf("answered over %s, want HTTP/2", resp.Proto)
+	}
+	err = receive(t, writeErr, 20*time.Second, "the handler's Write still blocks 20s after the client stopped reading its stream")
+	if err == nil {
+		t.Fatal("the handler wrote 32 MiB to a stream whose client reads nothing")
+	}
+	if status, body := get(t, client, "http://"+addr+"/"); status != 200 || body != "hello" {
+		t.Fatalf("another stream afterwards: %d %q", status, body)
+	}
+}
+
+// TestUnreadBodyDrainWhileStreaming proves a handler that streams a large
+// answer without reading the body is not held by a client trickling that
+// body: net/http's read of the unread body, inside the handler's Write,
+// gets the drain timeout too.
+func TestUnreadBodyDrainWhileStreaming(t *testing.T) {
+	old := bodyDrainTimeout
+	bodyDrainTimeout = 300 * time.Millisecond
+	t.Cleanup(func() { bodyDrainTimeout = old })
+	const size = 1 << 20
+	done := make(chan error, 1)
+	app := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		chunk := make([]byte, 32<<10)
+		for range size / len(chunk) {
+			if _, err := w.Write(chunk); err != nil {
+				done <- err
+				return
+			}
+		}
+		done <- nil
+	})
+	addr := startServer(t, app, Options{}).Addrs()[0].String()
+	c := dialRaw(t, addr, "POST / HTTP/1.1\r\nHost: test\r\nContent-Length: 100\r\n\r\nonly part") // then nothing
+	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	if err != nil {
+		t.Fatalf("no answer while the body is stalled: %v", err)
+	}
+	n, err := io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !resp.Close || n != size || err != nil {
+		t.Fatalf("status %d, close %t, %d bytes, %v; want 200, closed, %d bytes", resp.StatusCode, resp.Close, n, err, size)
+	}
+	err = receive(t, done, 10*time.Second, "the handler did not finish")
+	if err != nil {
+		t.Fatalf("the handler's Write: %v", err)
+	}
+}
+
+// dialRaw writes request on a new connection with a 10s deadline, closed
+// when the test ends.
+func dialRaw(t *testing.T, addr, request string) net.Conn {
+	t.Helper()
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	io.WriteString(c, request)
+	return c
+}
+
+// receive waits up to within for a value from ch, failing the test with
+// what when none comes.
+func receive(t *testing.T, ch <-chan error, within time.Duration, what string) error {
+	t.Helper()
+	select {
+	case err := <-ch:
+		return err
+	case <-time.After(within):
+		t.Fatal(what)
+		return nil
+	}
+}

@@ -1,0 +1,160 @@
+package hardening
+
+import (
+	"bufio"
+	"context"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/apphost/apphost/host"
+	"github.com/apphost/apphost/tests/harness"
+)
+
+// serving is an `apphost serve` process and its public address.
+type serving struct {
+	proc *harness.Process
+	addr string
+}
+
+// startServe runs `apphost serve` on free loopback ports, access log off,
+// with args added, and waits until it accepts connections.
+func startServe(t *testing.T, args ...string) serving {
+	t.Helper()
+	addr, admin := harness.FreeAddr(t), harness.FreeAddr(t)
+	all := append([]string{"serve", "--listen", addr, "--admin-listen", admin, "--access-log", "false"}, args...)
+	p := harness.Start(t, harness.Apphost(t), all...)
+	p.WaitListening(t, addr, 30*time.Second)
+	return serving{proc: p, addr: addr}
+}
+
+func (s serving) pid() int { return s.proc.Cmd.Process.Pid }
+
+// startHost serves h in the test process with opts on a free loopback port
+// and stops it when the test ends.
+func startHost(t *testing.T, h http.Handler, opts host.Options) string {
+	t.Helper()
+	opts.Listen = []string{"127.0.0.1:0"}
+	opts.AdminListen = host.AdminOff
+	opts.AccessLog = io.Discard
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	s, err := host.New(h, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Serve(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case <-done:
+		case <-time.After(30 * time.Second):
+			t.Error("the server did not stop within 30s")
+		}
+	})
+	return s.Addrs()[0].String()
+}
+
+// rawRequest writes request on a new connection (from another goroutine,
+// so that a server answering before the client has written everything is
+// seen) and reads one response, within 10s.
+func rawRequest(t *testing.T, addr, request string) *http.Response {
+	t.Helper()
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	go io.WriteString(c, request)
+	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	if err != nil {
+		t.Fatalf("read response: %v", err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return resp
+}
+
+// rssBytes is the resident set size of process pid.
+func rssBytes(t *testing.T, pid int) int64 {
+	t.Helper()
+	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for line := range strings.SplitSeq(string(data), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
+			if err != nil {
+				t.Fatalf("VmRSS %q: %v", rest, err)
+			}
+			return kb << 10
+		}
+	}
+	t.Fatal("no VmRSS in /proc/" + strconv.Itoa(pid) + "/status")
+	return 0
+}
+
+// socketCount is the number of sockets process pid holds open.
+func socketCount(t *testing.T, pid int) int {
+	t.Helper()
+	n, err := countSockets(pid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func countSockets(pid int) (int, error) {
+	dir := "/proc/" + strconv.Itoa(pid) + "/fd"
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, e := range entries {
+		if target, err := os.Readlink(filepath.Join(dir, e.Name())); err == nil && strings.HasPrefix(target, "socket:") {
+			n++
+		}
+	}
+	return n, nil
+}
+
+// waitFor polls cond every 20ms until it holds or timeout passes.
+func waitFor(timeout time.Duration, cond func() bool) bool {
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return true
+}
+
+// goroutinesSettle waits up to 10s for the goroutine count to fall to at
+// most limit and returns the last count.
+func goroutinesSettle(limit int) int {
+	n := runtime.NumGoroutine()
+	waitFor(10*time.Second, func() bool {
+		n = runtime.NumGoroutine()
+		return n <= limit
+	})
+	return n
+}
+
+const mib = 1 << 20
+
+func newReader(c net.Conn) *bufio.Reader { return bufio.NewReader(c) }
