@@ -5,6 +5,8 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime/debug"
+
+	"github.com/apphost/apphost/metrics"
 )
 
 // recovery turns a panic in the application into a 500 and an error log
@@ -15,6 +17,11 @@ import (
 // through: that one means "abort the response" (httputil.ReverseProxy
 // raises it when the upstream fails mid-body), and net/http then closes
 // the connection without logging a stack.
+//
+// A panic after the response has begun is logged the same way, but the
+// response cannot turn into a 500 any more: recovery then aborts it with
+// http.ErrAbortHandler, so the client sees a cut response (an incomplete
+// body, or no answer at all) instead of a truncated one that looks whole.
 type recovery struct {
 	logger *slog.Logger
 	next   http.Handler
@@ -29,9 +36,12 @@ func (h *recovery) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if p == http.ErrAbortHandler {
 			panic(p)
 		}
-		w.WriteHeader(http.StatusInternalServerError)
 		// Still in the deferred call: the stack is the panic's.
 		h.logger.Error("panic serving request", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+		if started, _ := metrics.ResponseStarted(r.Context()); started {
+			panic(http.ErrAbortHandler)
+		}
+		w.WriteHeader(http.StatusInternalServerError)
 	}()
 	h.next.ServeHTTP(w, r)
 }

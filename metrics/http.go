@@ -346,3 +346,15 @@ func (b *countingBody) Read(p []byte) (int, error) {
 	b.n.Add(int64(n))
 	return n, err
 }
+
+// ResponseStarted reports whether the application has begun its response
+// (written a final status or body bytes, or hijacked the connection), as
+// seen by the [HTTP.Handler] outside; known is false when ctx is not a
+// request inside that handler.
+func ResponseStarted(ctx context.Context) (started, known bool) {
+	st, ok := ctx.Value(stateKey{}).(*state)
+	if !ok {
+		return false, false
+	}
+	return st.rec.status != 0 || st.rec.hijacked, true
+}
