@@ -1,17 +1,32 @@
 package host
 
 import (
-	"bufio"
-	"io"
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 )
+
+// listeningFile returns a listening loopback socket as a file to hand to a
+// child process, and its address. This process keeps the socket open but
+// never accepts on it, so the child serves every connection.
+func listeningFile(t *testing.T) (*os.File, string) {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	f, err := l.(*net.TCPListener).File()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	return f, l.Addr().String()
+}
 
 // TestSocketActivationServesEveryNamedSocket hands two listening sockets to
 // the server process, named through LISTEN_FDNAMES as a systemd socket unit
@@ -22,53 +37,14 @@ func TestSocketActivationServesEveryNamedSocket(t *testing.T) {
 	var files []*os.File
 	var addrs []string
 	for range 2 {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer l.Close()
-		f, err := l.(*net.TCPListener).File()
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer f.Close()
+		f, addr := listeningFile(t)
 		files = append(files, f)
-		addrs = append(addrs, l.Addr().String())
+		addrs = append(addrs, addr)
 	}
 
-	cmd := exec.Command("sh", "-c", `LISTEN_PID=$$ exec "$0" "$@"`, os.Args[0])
-	cmd.Env = append(os.Environ(), childEnv+"=1", "APPHOST_HOST_TEST_LISTEN=127.0.0.1:0",
-		"LISTEN_FDS=2", "LISTEN_FDNAMES=shop:shop-internal")
-	cmd.ExtraFiles = files
-	var stderr syncBuffer
-	cmd.Stderr = &stderr
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	first := make(chan string, 1)
-	go func() {
-		r := bufio.NewReader(stdout)
-		line, _ := r.ReadString('\n')
-		first <- line
-		io.Copy(io.Discard, r)
-		exited <- cmd.Wait()
-	}()
-	defer func() {
-		cmd.Process.Kill()
-		<-exited
-	}()
-	select {
-	case line := <-first:
-		if !strings.HasPrefix(line, "addr "+addrs[0]+" ") {
-			t.Fatalf("child serves %q, want the first inherited socket %s\n%s", line, addrs[0], stderr.String())
-		}
-	case <-time.After(20 * time.Second):
-		t.Fatalf("child did not start serving\n%s", stderr.String())
+	c := startChild(t, []string{"APPHOST_HOST_TEST_LISTEN=127.0.0.1:0", "LISTEN_FDS=2", "LISTEN_FDNAMES=shop:shop-internal"}, files, "self")
+	if c.addr != addrs[0] {
+		t.Fatalf("child serves %s, want the first inherited socket %s", c.addr, addrs[0])
 	}
 
 	for _, a := range addrs {
@@ -76,23 +52,17 @@ func TestSocketActivationServesEveryNamedSocket(t *testing.T) {
 			t.Errorf("inherited socket %s: %d %q", a, status, body)
 		}
 	}
-	cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case err := <-exited:
-		exited <- err
-		if err != nil {
-			t.Fatalf("exit after SIGTERM: %v\n%s", err, stderr.String())
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("child still running 10s after SIGTERM")
+	c.cmd.Process.Signal(syscall.SIGTERM)
+	if code := c.wait(t, 10*time.Second); code != 0 {
+		t.Fatalf("exit code %d after SIGTERM, want 0", code)
 	}
-	log := stderr.String()
+	log := c.stderr.String()
 	for i, name := range []string{"shop", "shop-internal"} {
 		if want := `msg="using inherited socket" name=` + name + " addr=" + addrs[i]; !strings.Contains(log, want) {
 			t.Errorf("log does not contain %q:\n%s", want, log)
 		}
 	}
-	if strings.Contains(log, "msg=listening addr=127.0.0.1:0") {
-		t.Errorf("Options.Listen was bound too:\n%s", log)
+	if n := strings.Count(log, "msg=listening "); n != 2 {
+		t.Errorf("%d listeners served, want the 2 inherited ones and not Options.Listen:\n%s", n, log)
 	}
 }

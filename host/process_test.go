@@ -21,6 +21,7 @@ type child struct {
 	addr, admin string
 	exited      chan error
 	lines       chan string // standard output after the first line
+	stderr      syncBuffer  // its logs, also copied to the test's output
 }
 
 // startChild starts the server process. With activation, it is started
@@ -40,7 +41,8 @@ func startChild(t *testing.T, env []string, files []*os.File, listenPID string) 
 	}
 	cmd.Env = append(os.Environ(), append(env, childEnv+"=1")...)
 	cmd.ExtraFiles = files
-	cmd.Stderr = t.Output()
+	c := &child{cmd: cmd, exited: make(chan error, 1), lines: make(chan string, 16)}
+	cmd.Stderr = io.MultiWriter(t.Output(), &c.stderr)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -48,7 +50,6 @@ func startChild(t *testing.T, env []string, files []*os.File, listenPID string) 
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	c := &child{cmd: cmd, exited: make(chan error, 1), lines: make(chan string, 16)}
 	lines := make(chan string, 1)
 	go func() {
 		r := bufio.NewReader(stdout)
@@ -206,16 +207,7 @@ func TestSocketActivation(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			l, err := net.Listen("tcp", "127.0.0.1:0")
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer l.Close()
-			f, err := l.(*net.TCPListener).File()
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer f.Close()
+			f, addr := listeningFile(t)
 
 			c := startChild(t, []string{
 				"APPHOST_HOST_TEST_LISTEN=127.0.0.1:0",
@@ -223,8 +215,8 @@ func TestSocketActivation(t *testing.T) {
 				"LISTEN_FDNAMES=http",
 			}, []*os.File{f}, tt.listenPID)
 
-			if served := c.addr == l.Addr().String(); served != tt.wantServed {
-				t.Fatalf("child serves %s, inherited %s: served=%v, want %v", c.addr, l.Addr(), served, tt.wantServed)
+			if served := c.addr == addr; served != tt.wantServed {
+				t.Fatalf("child serves %s, inherited %s: served=%v, want %v", c.addr, addr, served, tt.wantServed)
 			}
 			status, body := get(t, http.DefaultClient, "http://"+c.addr+"/env")
 			if want := `LISTEN_PID="" LISTEN_FDS="" LISTEN_FDNAMES=""`; status != 200 || body != want {

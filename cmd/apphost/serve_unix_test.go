@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"net"
 	"net/http"
 	"os"
@@ -43,20 +42,7 @@ func TestServeOnAUnixSocketReportsThePeerSensibly(t *testing.T) {
 	c := &http.Client{Transport: tr, Timeout: 10 * time.Second}
 	report := func(headers map[string]string) map[string]any {
 		t.Helper()
-		req, _ := http.NewRequest("GET", "http://shop.test/x", nil)
-		for k, v := range headers {
-			req.Header.Set(k, v)
-		}
-		resp, err := c.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		var m map[string]any
-		if err := json.NewDecoder(resp.Body).Decode(&m); err != nil {
-			t.Fatal(err)
-		}
-		return m
+		return getReportVia(t, c, "http://shop.test/x", headers)
 	}
 
 	m := report(nil)
