@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/apphost/apphost/forwarded"
@@ -16,19 +17,63 @@ var (
 	validListen     = regexp.MustCompile(`^(([0-9.]+|\[[0-9a-fA-F:.]+\]|\*):)?[0-9]{1,5}$`)
 )
 
-// Validate fills in the defaults that depend on other settings and checks
-// the rules that span several settings. It reports every problem found,
-// joined; each is an *Error naming the key and, when known, where it was
+// Validate fills in the values derived from other settings
+// (deriveForwarded, deriveUpstreams), then checks the rules that span
+// several settings. It reports every problem found, joined, section by
+// section; each is an *Error naming the key and, when known, where it was
 // set.
 func (c *Config) Validate() error {
+	forwardedErrs := c.deriveForwarded()
+	c.deriveUpstreams()
+	return errors.Join(slices.Concat(c.checkName(), c.checkApp(), forwardedErrs, c.checkProxy(), c.checkSupervise())...)
+}
+
+// deriveForwarded sets Forwarded.Trusted and Forwarded.Options, the
+// section as the forwarded middleware takes it, from the values as
+// written. A value the middleware refuses is returned as an error.
+func (c *Config) deriveForwarded() []error {
 	var errs []error
-	add := func(key, format string, args ...any) { errs = append(errs, c.errorAt(key, format, args...)) }
-
-	if !validName.MatchString(c.Name) {
-		add("name", "want lower-case letters, digits, '.', '_' or '-' (it names files and the systemd unit), got %q", c.Name)
+	add := c.adder(&errs)
+	trusted, err := forwarded.ParseTrustedProxies(c.Forwarded.TrustedProxies)
+	if err != nil {
+		add("forwarded.trusted_proxies", "%w", err)
 	}
+	c.Forwarded.Trusted = trusted
+	// headers and forward_limit were checked as they were set, so what
+	// ParseOptions can still refuse is an allowed host.
+	fo, err := forwarded.ParseOptions(c.Forwarded.Headers, []string{}, c.Forwarded.ForwardLimit, c.Forwarded.AllowedHosts)
+	if err != nil {
+		add("forwarded.allowed_hosts", "%w", err)
+	}
+	fo.TrustedProxies = &c.Forwarded.Trusted
+	c.Forwarded.Options = fo
+	return errs
+}
 
-	// app
+// deriveUpstreams makes the proxy forward to the app's own listeners when
+// proxy.upstreams is not set.
+func (c *Config) deriveUpstreams() {
+	if len(c.Proxy.Upstreams) == 0 {
+		c.Proxy.Upstreams = append([]Address(nil), c.App.Listen...)
+	}
+}
+
+// adder returns a function that appends an *Error for key to errs.
+func (c *Config) adder(errs *[]error) func(key, format string, args ...any) {
+	return func(key, format string, args ...any) { *errs = append(*errs, c.errorAt(key, format, args...)) }
+}
+
+func (c *Config) checkName() []error {
+	var errs []error
+	if !validName.MatchString(c.Name) {
+		c.adder(&errs)("name", "want lower-case letters, digits, '.', '_' or '-' (it names files and the systemd unit), got %q", c.Name)
+	}
+	return errs
+}
+
+func (c *Config) checkApp() []error {
+	var errs []error
+	add := c.adder(&errs)
 	if len(c.App.Listen) == 0 {
 		add("app.listen", "needs at least one address, such as 127.0.0.1:5000")
 	}
@@ -55,21 +100,12 @@ func (c *Config) Validate() error {
 	if l.KeepAliveTimeout <= 0 {
 		add("app.limits.keep_alive_timeout", "want a positive duration, got %s", l.KeepAliveTimeout)
 	}
+	return errs
+}
 
-	// forwarded
-	trusted, err := forwarded.ParseTrustedProxies(c.Forwarded.TrustedProxies)
-	if err != nil {
-		add("forwarded.trusted_proxies", "%w", err)
-	}
-	c.Forwarded.Trusted = trusted
-	fo, err := forwarded.ParseOptions(c.Forwarded.Headers, []string{}, c.Forwarded.ForwardLimit, c.Forwarded.AllowedHosts)
-	if err != nil {
-		add("forwarded.allowed_hosts", "%w", err)
-	}
-	fo.TrustedProxies = &c.Forwarded.Trusted
-	c.Forwarded.Options = fo
-
-	// proxy
+func (c *Config) checkProxy() []error {
+	var errs []error
+	add := c.adder(&errs)
 	for _, n := range c.Proxy.ServerNames {
 		if !validServerName.MatchString(n) {
 			add("proxy.server_names", "want host names such as shop.example.com or *.example.com, got %q", n)
@@ -86,9 +122,6 @@ func (c *Config) Validate() error {
 	if t := c.Proxy.TLS; t != nil && (t.Certificate == "" || t.CertificateKey == "") {
 		add("proxy.tls", "needs both certificate and certificate_key")
 	}
-	if len(c.Proxy.Upstreams) == 0 {
-		c.Proxy.Upstreams = append([]Address(nil), c.App.Listen...)
-	}
 	for _, u := range c.Proxy.Upstreams {
 		if c.App.AdminListen != AdminOff && u.overlaps(c.App.AdminListen) {
 			add("proxy.upstreams", "%s is the admin address: the proxy must never forward to it", u)
@@ -97,8 +130,12 @@ func (c *Config) Validate() error {
 	if err := checkPathPrefix(c.Proxy.PathPrefix); err != nil {
 		add("proxy.path_prefix", "%w", err)
 	}
+	return errs
+}
 
-	// supervise
+func (c *Config) checkSupervise() []error {
+	var errs []error
+	add := c.adder(&errs)
 	for _, kv := range c.Supervise.Environment {
 		k, _, ok := strings.Cut(kv, "=")
 		if !ok || !validEnvName.MatchString(k) {
@@ -124,7 +161,7 @@ func (c *Config) Validate() error {
 	if c.Supervise.StartupTimeout <= 0 {
 		add("supervise.startup_timeout", "want a positive duration")
 	}
-	return errors.Join(errs...)
+	return errs
 }
 
 // checkPathPrefix accepts "" or a path of one or more segments: it starts

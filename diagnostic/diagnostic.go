@@ -9,13 +9,16 @@ import (
 	"encoding/json"
 	"net"
 	"net/http"
+	"net/netip"
 	"strconv"
 )
 
 // Report is the JSON object every request is answered with.
 type Report struct {
 	// ClientIP and ClientPort are the client as the host believes it: the
-	// forwarded client when a trusted proxy said so, else the peer.
+	// forwarded client when a trusted proxy said so, else the peer. A peer
+	// on a unix socket has no IP address: without a forwarded client,
+	// ClientIP is "" and ClientPort 0.
 	ClientIP   string `json:"client_ip"`
 	ClientPort int    `json:"client_port"`
 	// Scheme is "https" when a trusted proxy said the client used TLS.
@@ -29,6 +32,10 @@ type Report struct {
 	Method   string `json:"method"`
 	Proto    string `json:"proto"`
 	// Peer is the connection's own remote address: the proxy, normally.
+	// For a unix-socket connection it is "unix:" and the peer's socket
+	// name, or, when the peer's socket is unnamed (as a connecting
+	// client's usually is), the path of the socket it connected to; see
+	// ConnPeer.
 	Peer string `json:"peer"`
 	// ClientCertificate is the subject of the certificate the client
 	// presented, when the proxy passed one on (IIS's
@@ -53,7 +60,7 @@ type Info struct {
 
 // Handler answers every request with its Report as JSON. info returns what
 // the host restored for the request; nil means plain defaults (the scheme
-// from r.TLS, no path base, the peer from r.RemoteAddr).
+// from r.TLS, no path base, the peer from ConnPeer(r, r.RemoteAddr)).
 func Handler(info func(*http.Request) Info) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rep := Build(r, info)
@@ -74,7 +81,7 @@ func Handler(info func(*http.Request) Info) http.Handler {
 
 // Build assembles the Report for r.
 func Build(r *http.Request, info func(*http.Request) Info) Report {
-	in := Info{Scheme: "http", Peer: r.RemoteAddr}
+	in := Info{Scheme: "http", Peer: ConnPeer(r, r.RemoteAddr)}
 	if r.TLS != nil {
 		in.Scheme = "https"
 	}
@@ -93,11 +100,39 @@ func Build(r *http.Request, info func(*http.Request) Info) Report {
 		Headers:  r.Header,
 	}
 	rep.ClientCertificate = in.ClientCertificate
-	if host, port, err := net.SplitHostPort(r.RemoteAddr); err == nil {
-		rep.ClientIP = host
-		rep.ClientPort, _ = strconv.Atoi(port)
-	} else {
-		rep.ClientIP = r.RemoteAddr
+	if ap, ok := clientAddr(r.RemoteAddr); ok {
+		rep.ClientIP = ap.Addr().String()
+		rep.ClientPort = int(ap.Port())
 	}
 	return rep
+}
+
+// clientAddr reads the client from a RemoteAddr: "ip:port", or a bare IP
+// with port 0. Anything else — the "@" or "" net/http gives a unix-socket
+// peer — names no client.
+func clientAddr(remoteAddr string) (netip.AddrPort, bool) {
+	if ap, err := netip.ParseAddrPort(remoteAddr); err == nil {
+		return ap, true
+	}
+	if a, err := netip.ParseAddr(remoteAddr); err == nil {
+		return netip.AddrPortFrom(a, 0), true
+	}
+	return netip.AddrPort{}, false
+}
+
+// ConnPeer is how the report writes the peer of r's connection, given the
+// connection's own RemoteAddr (which the forwarded-headers middleware
+// replaces in the request it passes on, so the caller supplies the
+// original). A TCP peer is its "ip:port". A unix-socket peer is "unix:"
+// and its socket's name when it has one; an unnamed peer (net/http gives
+// it "@" or "") is shown by the socket it connected to, "unix:/path".
+func ConnPeer(r *http.Request, remoteAddr string) string {
+	local, _ := r.Context().Value(http.LocalAddrContextKey).(net.Addr)
+	if local == nil || local.Network() != "unix" {
+		return remoteAddr
+	}
+	if remoteAddr != "" && remoteAddr != "@" {
+		return "unix:" + remoteAddr
+	}
+	return "unix:" + local.String()
 }

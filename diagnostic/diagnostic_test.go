@@ -1,7 +1,9 @@
 package diagnostic
 
 import (
+	"context"
 	"encoding/json"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -69,5 +71,49 @@ func TestClientCertificateOnlyWhenPresented(t *testing.T) {
 				t.Fatalf("client_certificate = %v (present %v), want %q", v, ok, tt.subject)
 			}
 		})
+	}
+}
+
+// A unix-socket peer has no IP address: the report must not present
+// net/http's "@" as the client's IP, and shows the peer by the socket.
+func TestUnixSocketPeer(t *testing.T) {
+	sock := &net.UnixAddr{Name: "/run/shop/app.sock", Net: "unix"}
+	tcp := &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 5000}
+	tests := []struct {
+		name       string
+		local      net.Addr
+		remoteAddr string
+		wantIP     string
+		wantPort   int
+		wantPeer   string
+	}{
+		{"unnamed unix peer as Linux reports it", sock, "@", "", 0, "unix:/run/shop/app.sock"},
+		{"unnamed unix peer with an empty address", sock, "", "", 0, "unix:/run/shop/app.sock"},
+		{"named unix peer", sock, "/run/nginx/client.sock", "", 0, "unix:/run/nginx/client.sock"},
+		{"TCP peer", tcp, "192.0.2.10:41000", "192.0.2.10", 41000, "192.0.2.10:41000"},
+		{"bare IP without a port", tcp, "192.0.2.10", "192.0.2.10", 0, "192.0.2.10"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := httptest.NewRequest("GET", "/", nil)
+			r = r.WithContext(context.WithValue(r.Context(), http.LocalAddrContextKey, tt.local))
+			r.RemoteAddr = tt.remoteAddr
+			rep := Build(r, nil)
+			if rep.ClientIP != tt.wantIP || rep.ClientPort != tt.wantPort || rep.Peer != tt.wantPeer {
+				t.Errorf("client_ip %q client_port %d peer %q, want %q %d %q",
+					rep.ClientIP, rep.ClientPort, rep.Peer, tt.wantIP, tt.wantPort, tt.wantPeer)
+			}
+		})
+	}
+}
+
+// ConnPeer keeps the connection's own address when the forwarded-headers
+// middleware replaced RemoteAddr with a forwarded client.
+func TestConnPeerUsesTheGivenRemoteAddr(t *testing.T) {
+	r := httptest.NewRequest("GET", "/", nil)
+	r = r.WithContext(context.WithValue(r.Context(), http.LocalAddrContextKey, &net.UnixAddr{Name: "/run/a.sock", Net: "unix"}))
+	r.RemoteAddr = "203.0.113.7:0" // the forwarded client
+	if got := ConnPeer(r, "@"); got != "unix:/run/a.sock" {
+		t.Errorf("ConnPeer = %q, want unix:/run/a.sock", got)
 	}
 }

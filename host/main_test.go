@@ -52,11 +52,13 @@ func childMain() int {
 // testApp is the application every test serves.
 //
 //	/         200 "hello"
-//	/echo     200 with the number of body bytes read, or 500 on a read error
+//	/echo     200 with the number of body bytes read, or 500 on a read error;
+//	          a child process first prints "echo reading body"
 //	/panic    panics
 //	/abort    sends part of a response, then panics with http.ErrAbortHandler
 //	/proto    200 with r.Proto
-//	/block    waits until the request's context ends
+//	/block    waits until the request's context ends; a child process
+//	          first prints "block waiting"
 //	/env      the socket-activation variables as the process sees them
 func testApp() http.Handler {
 	mux := http.NewServeMux()
@@ -64,6 +66,11 @@ func testApp() http.Handler {
 		io.WriteString(w, "hello")
 	})
 	mux.HandleFunc("/echo", func(w http.ResponseWriter, r *http.Request) {
+		if os.Getenv(childEnv) != "" {
+			// The parent process waits for this line to know the request
+			// is in the handler (see TestSIGTERMWhileBodyArrives).
+			fmt.Println("echo reading body")
+		}
 		n, err := io.Copy(io.Discard, r.Body)
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusInternalServerError)
@@ -80,6 +87,9 @@ func testApp() http.Handler {
 		panic(http.ErrAbortHandler)
 	})
 	mux.HandleFunc("/block", func(w http.ResponseWriter, r *http.Request) {
+		if os.Getenv(childEnv) != "" {
+			fmt.Println("block waiting")
+		}
 		<-r.Context().Done()
 	})
 	mux.HandleFunc("/env", func(w http.ResponseWriter, r *http.Request) {

@@ -4,9 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
-	"path/filepath"
 	"testing"
 	"time"
 )
@@ -15,27 +13,8 @@ import (
 // WATCHDOG_USEC, and STOPPING=1 when the shutdown begins, received on a
 // unixgram socket as systemd would.
 func TestSystemdNotify(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "notify.sock")
-	sock, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: path, Net: "unixgram"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sock.Close()
-	t.Setenv("NOTIFY_SOCKET", path)
+	received := listenNotify(t)
 	t.Setenv("WATCHDOG_USEC", "200000") // 200ms: WATCHDOG=1 every 100ms
-
-	received := make(chan string, 64)
-	go func() {
-		buf := make([]byte, 512)
-		for {
-			n, err := sock.Read(buf)
-			if err != nil {
-				close(received)
-				return
-			}
-			received <- string(buf[:n])
-		}
-	}()
 	next := func(want string) {
 		t.Helper()
 		timeout := time.After(5 * time.Second)
@@ -45,7 +24,7 @@ func TestSystemdNotify(t *testing.T) {
 				if !ok {
 					t.Fatalf("socket closed waiting for %s", want)
 				}
-				if got == want {
+				if got.state == want {
 					return
 				}
 			case <-timeout:

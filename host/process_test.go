@@ -20,6 +20,8 @@ type child struct {
 	cmd         *exec.Cmd
 	addr, admin string
 	exited      chan error
+	lines       chan string // standard output after the first line
+	stderr      syncBuffer  // its logs, also copied to the test's output
 }
 
 // startChild starts the server process. With activation, it is started
@@ -39,7 +41,8 @@ func startChild(t *testing.T, env []string, files []*os.File, listenPID string) 
 	}
 	cmd.Env = append(os.Environ(), append(env, childEnv+"=1")...)
 	cmd.ExtraFiles = files
-	cmd.Stderr = t.Output()
+	c := &child{cmd: cmd, exited: make(chan error, 1), lines: make(chan string, 16)}
+	cmd.Stderr = io.MultiWriter(t.Output(), &c.stderr)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -47,12 +50,21 @@ func startChild(t *testing.T, env []string, files []*os.File, listenPID string) 
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	c := &child{cmd: cmd, exited: make(chan error, 1)}
 	lines := make(chan string, 1)
 	go func() {
-		line, _ := bufio.NewReader(stdout).ReadString('\n')
+		r := bufio.NewReader(stdout)
+		line, _ := r.ReadString('\n')
 		lines <- line
-		io.Copy(io.Discard, stdout)
+		for {
+			line, err := r.ReadString('\n')
+			if err != nil {
+				break
+			}
+			select {
+			case c.lines <- strings.TrimSpace(line):
+			default: // nobody waits for it
+			}
+		}
 		c.exited <- cmd.Wait()
 	}()
 	t.Cleanup(func() {
@@ -68,6 +80,22 @@ func startChild(t *testing.T, env []string, files []*os.File, listenPID string) 
 		t.Fatal("child did not start serving")
 	}
 	return c
+}
+
+// waitLine waits for the child to print want on its standard output.
+func (c *child) waitLine(t *testing.T, want string) {
+	t.Helper()
+	timeout := time.After(20 * time.Second)
+	for {
+		select {
+		case line := <-c.lines:
+			if line == want {
+				return
+			}
+		case <-timeout:
+			t.Fatalf("child did not print %q within 20s", want)
+		}
+	}
 }
 
 // wait returns the child's exit code, failing the test after timeout.
@@ -104,7 +132,7 @@ func TestSIGTERMWhileBodyArrives(t *testing.T) {
 	defer conn.Close()
 	conn.SetDeadline(time.Now().Add(20 * time.Second))
 	io.WriteString(conn, "POST /echo HTTP/1.1\r\nHost: test\r\nContent-Length: 1000\r\n\r\n"+strings.Repeat("a", 500))
-	time.Sleep(200 * time.Millisecond) // the handler is now reading the body
+	c.waitLine(t, "echo reading body") // the handler is now reading the body
 
 	if err := c.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
@@ -146,7 +174,7 @@ func TestSecondSignalForcesExit(t *testing.T) {
 	}
 	defer conn.Close()
 	io.WriteString(conn, "GET /block HTTP/1.1\r\nHost: test\r\n\r\n")
-	time.Sleep(200 * time.Millisecond)
+	c.waitLine(t, "block waiting")
 
 	c.cmd.Process.Signal(syscall.SIGTERM)
 	time.Sleep(200 * time.Millisecond)
@@ -157,10 +185,11 @@ func TestSecondSignalForcesExit(t *testing.T) {
 	}
 	start := time.Now()
 	c.cmd.Process.Signal(syscall.SIGTERM)
-	if code := c.wait(t, 5*time.Second); code != 1 {
+	if code := c.wait(t, 15*time.Second); code != 1 {
 		t.Fatalf("exit code %d after the second signal, want 1", code)
 	}
-	if d := time.Since(start); d > 2*time.Second {
+	// The drain would wait 30s (the shutdown timeout) for the request.
+	if d := time.Since(start); d > 10*time.Second {
 		t.Errorf("exit took %s after the second signal", d)
 	}
 }
@@ -178,16 +207,7 @@ func TestSocketActivation(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			l, err := net.Listen("tcp", "127.0.0.1:0")
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer l.Close()
-			f, err := l.(*net.TCPListener).File()
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer f.Close()
+			f, addr := listeningFile(t)
 
 			c := startChild(t, []string{
 				"APPHOST_HOST_TEST_LISTEN=127.0.0.1:0",
@@ -195,8 +215,8 @@ func TestSocketActivation(t *testing.T) {
 				"LISTEN_FDNAMES=http",
 			}, []*os.File{f}, tt.listenPID)
 
-			if served := c.addr == l.Addr().String(); served != tt.wantServed {
-				t.Fatalf("child serves %s, inherited %s: served=%v, want %v", c.addr, l.Addr(), served, tt.wantServed)
+			if served := c.addr == addr; served != tt.wantServed {
+				t.Fatalf("child serves %s, inherited %s: served=%v, want %v", c.addr, addr, served, tt.wantServed)
 			}
 			status, body := get(t, http.DefaultClient, "http://"+c.addr+"/env")
 			if want := `LISTEN_PID="" LISTEN_FDS="" LISTEN_FDNAMES=""`; status != 200 || body != want {

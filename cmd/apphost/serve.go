@@ -57,14 +57,11 @@ func accessLogWriter(cfg *config.Config, stdout io.Writer) io.Writer {
 // application path, then a trusted forwarded prefix), the connection's own
 // peer and the client's certificate.
 func diagnosticInfo(r *http.Request) diagnostic.Info {
-	in := diagnostic.Info{Scheme: "http", PathBase: host.PathBase(r.Context()), Peer: r.RemoteAddr}
+	in := diagnostic.Info{Scheme: "http", PathBase: host.PathBase(r.Context()), Peer: diagnostic.ConnPeer(r, r.RemoteAddr)}
 	if res, ok := forwarded.FromContext(r.Context()); ok {
 		in.Scheme = res.Scheme
 		in.PathBase += res.PathBase
-		in.Peer = res.Peer
-		if res.PeerUnix {
-			in.Peer = "unix:" + res.Peer
-		}
+		in.Peer = diagnostic.ConnPeer(r, res.Peer)
 	}
 	if cert, ok := host.ClientCertificate(r); ok {
 		in.ClientCertificate = cert.Subject.String()

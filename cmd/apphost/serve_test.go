@@ -158,6 +158,12 @@ func TestVersion(t *testing.T) {
 
 func getReportWith(t *testing.T, url string, headers map[string]string) map[string]any {
 	t.Helper()
+	return getReportVia(t, http.DefaultClient, url, headers)
+}
+
+// getReportVia asks for the diagnostic report through client.
+func getReportVia(t *testing.T, client *http.Client, url string, headers map[string]string) map[string]any {
+	t.Helper()
 	req, err := http.NewRequest("GET", url, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -165,7 +171,7 @@ func getReportWith(t *testing.T, url string, headers map[string]string) map[stri
 	for k, v := range headers {
 		req.Header.Set(k, v)
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := client.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -293,6 +293,10 @@ proxy:
 	if rep.Path != "/over/unix" || rep.ClientIP != clientIP {
 		t.Errorf("the app saw path %q client %q, want /over/unix from %s", rep.Path, rep.ClientIP, clientIP)
 	}
+	// The peer is the connection's own: nginx, through the socket.
+	if rep.Peer != sock {
+		t.Errorf("peer %q, want %s", rep.Peer, sock)
+	}
 }
 
 // An IPv6 client reaches the app through the RFC 7239 header, where its
