@@ -23,14 +23,14 @@ func xffEntries(lines []string) []string {
 	return out
 }
 
-// FuzzHandler checks what the middleware passes on, for any headers: it
+// FuzzHandlerPassesOn checks what the middleware passes on, for any headers: it
 // never panics or modifies the caller's request; from an untrusted peer no
 // forwarding or X-Original-* header reaches the application and the
 // address is the peer's; from a trusted peer the family not read is
 // removed, the X-Forwarded-For passed on is the original list with entries
 // taken off its right end only, and a replaced address is kept in
 // X-Original-For.
-func FuzzHandler(f *testing.F) {
+func FuzzHandlerPassesOn(f *testing.F) {
 	f.Add("6.6.6.6, 203.0.113.7", "", "https", "shop.example.com", "/shop", "", false, uint8(1), true)
 	f.Add("203.0.113.7\n6.6.6.6, 10.0.0.1", "", "http, https", "a, b", "", "6.6.6.6", false, uint8(3), true)
 	f.Add("", `for=6.6.6.6, for="[2001:db8::1]:80";proto=https`, "", "", "", "", true, uint8(2), true)
