@@ -1,0 +1,120 @@
+// Command hello answers every request with "Hello, World!": the application
+// the benchmark harness (tests/bench) measures the host with.
+//
+//	hello -bare -listen 127.0.0.1:8080         plain net/http
+//	hello -listen 127.0.0.1:8080               through the host (the default, also -host)
+//	hello -access-log -listen 127.0.0.1:8080   through the host, access log on
+//
+// Through the host, the request path is the host's default one — request
+// limits, forwarded headers, panic recovery and whatever else the host
+// adds by default — with the access log off, or with -access-log the
+// combined-format access log written to /dev/null: every line is
+// formatted and written with a real write(2), as it would be to a file or
+// a pipe, without filling the disk. The admin listener is off unless
+// -admin names an address, so several instances can run side by side.
+//
+// SIGINT or SIGTERM stops it (gracefully, through the host).
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/apphost/apphost/host"
+)
+
+var body = []byte("Hello, World!")
+
+func hello(w http.ResponseWriter, _ *http.Request) {
+	h := w.Header()
+	h["Content-Type"] = []string{"text/plain; charset=utf-8"}
+	w.Write(body)
+}
+
+func main() {
+	fs := flag.NewFlagSet("hello", flag.ContinueOnError)
+	listen := fs.String("listen", "127.0.0.1:8080", "address to serve on (host:port)")
+	bare := fs.Bool("bare", false, "serve with plain net/http instead of the host")
+	_ = fs.Bool("host", true, "serve through the host (the default; -bare overrides it)")
+	accessLog := fs.Bool("access-log", false, "through the host, with the combined access log written to /dev/null")
+	admin := fs.String("admin", host.AdminOff, `the host's admin address, or "off"`)
+	if err := fs.Parse(os.Args[1:]); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return
+		}
+		os.Exit(2)
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(os.Stderr, "hello: unexpected arguments %q\n", fs.Args())
+		os.Exit(2)
+	}
+	if *bare && *accessLog {
+		fmt.Fprintln(os.Stderr, "hello: -access-log needs the host; it cannot be combined with -bare")
+		os.Exit(2)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	var err error
+	if *bare {
+		err = serveBare(ctx, *listen)
+	} else {
+		err = serveHost(ctx, *listen, *admin, *accessLog)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "hello:", err)
+		os.Exit(1)
+	}
+}
+
+// serveBare is the baseline: net/http's Server with no options and the
+// handler as it is.
+func serveBare(ctx context.Context, addr string) error {
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: http.HandlerFunc(hello)}
+	go func() {
+		<-ctx.Done()
+		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		srv.Shutdown(shutdown)
+	}()
+	fmt.Fprintln(os.Stderr, "hello: bare net/http listening on", l.Addr())
+	if err := srv.Serve(l); !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// serveHost serves through the host with its defaults; only the listen and
+// admin addresses, the logs and the shutdown wait are set.
+func serveHost(ctx context.Context, addr, admin string, accessLog bool) error {
+	opts := host.Options{
+		Listen:          []string{addr},
+		AdminListen:     admin,
+		ShutdownTimeout: 5 * time.Second,
+		Logger:          slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
+		AccessLog:       io.Discard,
+	}
+	if accessLog {
+		devNull, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+		if err != nil {
+			return err
+		}
+		defer devNull.Close()
+		opts.AccessLog = devNull
+	}
+	fmt.Fprintln(os.Stderr, "hello: host listening on", addr, "access log:", accessLog)
+	return host.Run(ctx, http.HandlerFunc(hello), opts)
+}
