@@ -6,11 +6,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/apphost/apphost/config"
-	"github.com/apphost/apphost/integration/apache"
 )
 
 // description is the apphost.yaml the proxies are generated from: hello
@@ -48,18 +46,6 @@ func (b *bench) generate(ctx context.Context, kind, dir, app, proxy string) (*co
 		return nil, "", err
 	}
 	return c, filepath.Join(dir, c.Name+".conf"), nil
-}
-
-// proxyVariants checks and measures direct, generated and recipe URLs:
-// the three rows of a proxy section.
-func (b *bench) proxyVariants(ctx context.Context, proxy, app, generated, recipe string) ([]summary, error) {
-	vs, err := b.wrkVariants(ctx,
-		[]string{"direct to the host", "generated (apphost gen " + proxy + ")", "Microsoft Docs recipe"},
-		[]string{"http://" + app + "/", "http://" + generated + "/", "http://" + recipe + "/"})
-	if err != nil {
-		return nil, err
-	}
-	return b.turnAbout(ctx, vs)
 }
 
 // msDocsNginx is the nginx recipe of "Host ASP.NET Core on Linux with
@@ -164,7 +150,13 @@ func (b *bench) nginx(ctx context.Context) (report, error) {
 	if err := b.startNginx(ctx, "nginx (recipe)", filepath.Join(dir, "recipe", "prefix"), recipe, recipeAddr); err != nil {
 		return report{}, err
 	}
-	list, err := b.proxyVariants(ctx, "nginx", app, genAddr, recipeAddr)
+	vs, err := b.wrkVariants(ctx,
+		[]string{"direct to the host", "generated (apphost gen nginx)", "Microsoft Docs recipe"},
+		[]string{"http://" + app + "/", "http://" + genAddr + "/", "http://" + recipeAddr + "/"})
+	if err != nil {
+		return report{}, err
+	}
+	list, err := b.turnAbout(ctx, vs)
 	if err != nil {
 		return report{}, err
 	}
@@ -172,97 +164,5 @@ func (b *bench) nginx(ctx context.Context) (report, error) {
 	r.intro = []string{b.intro("wrk") + " Both nginx run under the same main configuration (worker_processes auto, access_log off)."}
 	gen := ratio(list[1].rps, list[2].rps)
 	r.notes = append(r.notes, target("generated / recipe", gen, "≥ 3", gen >= 3))
-	return r, nil
-}
-
-// msDocsApache is the Apache recipe of "Host ASP.NET Core on Linux with
-// Apache" (Microsoft Docs): the scheme set in a separate <VirtualHost *:*>
-// and the proxy in its own virtual host. The app's and the listen
-// addresses and the ServerName are filled in; the recipe's ErrorLog and
-// CustomLog lines are left out, as logging is off for every variant.
-const msDocsApache = `# Microsoft Docs, "Host ASP.NET Core on Linux with Apache", reproduced.
-<VirtualHost *:*>
-    RequestHeader set "X-Forwarded-Proto" expr=%%{REQUEST_SCHEME}
-</VirtualHost>
-
-<VirtualHost *:%s>
-    ProxyPreserveHost On
-    ProxyPass / http://%s/
-    ProxyPassReverse / http://%s/
-    ServerName %s
-    ServerAlias *.example.com
-</VirtualHost>
-`
-
-// startApache runs httpd (mpm_event) in the foreground in its own server
-// root dir, loading modules and including site.
-func (b *bench) startApache(ctx context.Context, name, dir string, modules []string, site, listen string) error {
-	bin, err := program("apache2")
-	if err != nil {
-		return err
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	root := apache.ServerRoot{Dir: dir, Modules: modules, Listen: []string{listen}, Include: []string{site}}
-	main, err := root.Write()
-	if err != nil {
-		return err
-	}
-	if err := apache.ConfigTest(ctx, bin, main); err != nil {
-		return fmt.Errorf("%s: %w", name, err)
-	}
-	p, err := b.procs.start(name, exec.Command(bin, "-f", main, "-DFOREGROUND"))
-	if err != nil {
-		return err
-	}
-	if err := p.waitListening(ctx, listen, 15*time.Second); err != nil {
-		log, _ := os.ReadFile(filepath.Join(dir, "error.log"))
-		return fmt.Errorf("%w\nerror.log:\n%s", err, log)
-	}
-	return nil
-}
-
-func (b *bench) apache(ctx context.Context) (report, error) {
-	app, err := b.startHello(ctx, "hello -host (behind Apache)", "-host")
-	if err != nil {
-		return report{}, err
-	}
-	genAddr, err := freeAddr()
-	if err != nil {
-		return report{}, err
-	}
-	recipeAddr, err := freeAddr()
-	if err != nil {
-		return report{}, err
-	}
-	dir := filepath.Join(b.tmp, "apache")
-	cfg, site, err := b.generate(ctx, "apache", filepath.Join(dir, "generated"), app, genAddr)
-	if err != nil {
-		return report{}, err
-	}
-	recipe := filepath.Join(dir, "recipe", "recipe.conf")
-	if err := os.MkdirAll(filepath.Dir(recipe), 0o755); err != nil {
-		return report{}, err
-	}
-	_, recipePort, _ := strings.Cut(recipeAddr, ":")
-	if err := os.WriteFile(recipe, fmt.Appendf(nil, msDocsApache, recipePort, app, app, benchHost), 0o644); err != nil {
-		return report{}, err
-	}
-	if err := b.startApache(ctx, "apache2 (generated)", filepath.Join(dir, "generated", "root"), apache.Modules(cfg), site, genAddr); err != nil {
-		return report{}, err
-	}
-	if err := b.startApache(ctx, "apache2 (recipe)", filepath.Join(dir, "recipe", "root"), []string{"headers", "proxy", "proxy_http"}, recipe, recipeAddr); err != nil {
-		return report{}, err
-	}
-	list, err := b.proxyVariants(ctx, "apache", app, genAddr, recipeAddr)
-	if err != nil {
-		return report{}, err
-	}
-	r := loadTable(list)
-	r.intro = []string{b.intro("wrk") + " Both httpd run mpm_event with httpd's defaults (KeepAlive On, MaxKeepAliveRequests 100, KeepAliveTimeout 5), no access log."}
-	gen := list[1]
-	r.notes = append(r.notes, target("generated: socket errors", float64(gen.socketErrors()), "0", gen.socketErrors() == 0),
-		fmt.Sprintf("- generated / recipe: %.2f (no target)", ratio(gen.rps, list[2].rps)))
 	return r, nil
 }
