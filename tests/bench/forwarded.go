@@ -17,7 +17,7 @@ var forwardedPairs = map[string]string{"core": "realclientip", "handler": "goril
 // BenchmarkForwarded's ns/op, B/op and allocs/op with each contender's
 // ratio to what it is compared with, and BenchmarkTurnAbout's ratios.
 func (b *bench) forwarded(ctx context.Context) (report, error) {
-	args := []string{"test", "-run", "^$", "-bench", ".", "-benchmem", "-count", strconv.Itoa(b.rounds), "./forwarded"}
+	args := []string{"test", "-run", "^$", "-bench", ".", "-benchmem", "-benchtime", "500ms", "-count", strconv.Itoa(b.rounds), "./forwarded"}
 	cmd := exec.CommandContext(ctx, goTool(), args...)
 	cmd.Dir = b.root
 	fmt.Fprintf(b.log, "   go %s\n", strings.Join(args, " "))
@@ -30,7 +30,7 @@ func (b *bench) forwarded(ctx context.Context) (report, error) {
 		return report{}, fmt.Errorf("go %s: %w\n%s", strings.Join(args, " "), err, out)
 	}
 	r := forwardedTable(medians(list))
-	r.intro = []string{fmt.Sprintf("`go test -run '^$' -bench . -benchmem -count %d ./forwarded`; medians over the counts. "+
+	r.intro = []string{fmt.Sprintf("`go test -run '^$' -bench . -benchmem -benchtime 500ms -count %d ./forwarded`; medians over the counts. "+
 		"ratio: ns/op over the compared implementation's (core vs realclientip-go's RightmostTrustedRangeStrategy, "+
 		"handler vs gorilla/handlers' ProxyHeaders); turn-about ratio: the same from BenchmarkTurnAbout, which runs the "+
 		"contenders in alternating batches.", b.rounds)}

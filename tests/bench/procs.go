@@ -117,9 +117,17 @@ func (p *proc) waitListening(ctx context.Context, addr string, timeout time.Dura
 	}
 }
 
-// groupGone reports whether no process is left in the process group pgid.
-func groupGone(pgid int) bool {
-	return errors.Is(syscall.Kill(-pgid, 0), syscall.ESRCH)
+// groupGone reports whether no process is left in the process group pgid
+// within timeout (a killed process exists until it is reaped).
+func groupGone(pgid int, timeout time.Duration) bool {
+	deadline := time.Now().Add(timeout)
+	for !errors.Is(syscall.Kill(-pgid, 0), syscall.ESRCH) {
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return true
 }
 
 // freeAddr returns a 127.0.0.1 address whose port was free a moment ago,
