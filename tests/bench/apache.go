@@ -163,7 +163,7 @@ func (b *bench) apache(ctx context.Context) (report, error) {
 		"children close idle keep-alive connections under this load: its socket errors come from there, not from the site."}
 	gen := list[1]
 	r.notes = append(r.notes, target("generated: socket errors", float64(gen.socketErrors()), "0", gen.socketErrors() == 0),
-		fmt.Sprintf("- generated / recipe: %.2f (no target)", ratio(gen.rps, list[2].rps)),
+		fmt.Sprintf("- generated / recipe: %.2f (no target)", pairedRatio(gen, list[2])),
 		fmt.Sprintf("- generated under httpd's default MPM sizing: %d socket errors (no target)", list[3].socketErrors()))
 	return r, nil
 }

@@ -59,10 +59,10 @@ func (b *bench) overhead(ctx context.Context) (report, error) {
 	}
 	r := loadTable(list)
 	r.intro = []string{b.intro("wrk")}
-	host := ratio(list[1].rps, list[0].rps)
+	host := pairedRatio(list[1], list[0])
 	r.notes = append(r.notes,
 		target("host / bare", host, "≥ 0.95", host >= 0.95),
-		fmt.Sprintf("- host + access log / bare: %.2f (no target; the log goes to /dev/null through write(2))", ratio(list[2].rps, list[0].rps)))
+		fmt.Sprintf("- host + access log / bare: %.2f (no target; the log goes to /dev/null through write(2))", pairedRatio(list[2], list[0])))
 	return r, nil
 }
 
@@ -101,7 +101,7 @@ func (b *bench) h2(ctx context.Context) (report, error) {
 	r := loadTable(list)
 	r.intro = []string{b.intro("h2load") + " h2load sends a fixed number of requests, sized from the variant's previous rate to last about -duration."}
 	r.notes = append(r.notes, fmt.Sprintf("- h2c (1 stream) / HTTP/1.1: %.2f; h2c (%d streams) / HTTP/1.1: %.2f (no target)",
-		ratio(list[1].rps, list[0].rps), streams, ratio(list[2].rps, list[0].rps)))
+		pairedRatio(list[1], list[0]), streams, pairedRatio(list[2], list[0])))
 	return r, nil
 }
 

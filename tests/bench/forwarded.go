@@ -40,7 +40,7 @@ func (b *bench) forwarded(ctx context.Context) (report, error) {
 // forwardedTable builds the table from BenchmarkForwarded/<workload>/<contender>
 // and BenchmarkTurnAbout/<workload> results.
 func forwardedTable(list []goBench) report {
-	r := report{header: []string{"workload", "implementation", "ns/op", "B/op", "allocs/op", "ratio", "turn-about ratio"}}
+	r := report{header: []string{"workload", "implementation", "ns/op", "B/op", "allocs/op", "ratio", "turn-about ratio"}, left: 2}
 	byName := map[string]goBench{}
 	for _, g := range list {
 		byName[g.name] = g

@@ -234,7 +234,7 @@ func TestParseFlags(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if strings.Join(s.only, ",") != "nginx,memory" || s.duration != 2*time.Second || s.rounds != 3 {
+	if strings.Join(s.only, ",") != "nginx,memory" || s.duration != 2*time.Second || s.rounds != 5 {
 		t.Errorf("got %+v", s)
 	}
 	for _, args := range [][]string{
@@ -265,5 +265,15 @@ func TestReportWrite(t *testing.T) {
 	want := "intro\n\n| a         | bb |\n| --------- | -: |\n| long name |  1 |\n\n- note\n"
 	if b.String() != want {
 		t.Errorf("got\n%s\nwant\n%s", b.String(), want)
+	}
+}
+
+func TestPairedRatio(t *testing.T) {
+	base := summary{rounds: []result{{rps: 100}, {rps: 50}, {rps: 200}}}
+	// Pairs 0.6, 0.4, 0.45: median 0.45, where the medians' ratio would
+	// be 60/100.
+	s := summary{rounds: []result{{rps: 60}, {rps: 20}, {rps: 90}}}
+	if got := pairedRatio(s, base); got != 0.45 {
+		t.Errorf("pairedRatio = %v, want 0.45", got)
 	}
 }

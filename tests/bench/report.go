@@ -13,12 +13,14 @@ import (
 type report struct {
 	intro  []string
 	header []string
-	rows   [][]string
-	notes  []string
+	// left is how many leading columns are left-aligned (at least one);
+	// the others, numbers, are right-aligned.
+	left  int
+	rows  [][]string
+	notes []string
 }
 
-// write prints the report as Markdown, the table's columns aligned; the
-// first column is left-aligned, the others right-aligned.
+// write prints the report as Markdown, the table's columns aligned.
 func (r report) write(w io.Writer) {
 	for _, l := range r.intro {
 		fmt.Fprintln(w, l)
@@ -36,7 +38,7 @@ func (r report) write(w io.Writer) {
 		var b strings.Builder
 		for i, c := range cells {
 			pad := strings.Repeat(" ", width[i]-len(c))
-			if i == 0 {
+			if i < max(r.left, 1) {
 				fmt.Fprintf(&b, "| %s%s ", c, pad)
 			} else {
 				fmt.Fprintf(&b, "| %s%s ", pad, c)
@@ -48,7 +50,7 @@ func (r report) write(w io.Writer) {
 	sep := make([]string, len(r.header))
 	for i := range sep {
 		sep[i] = strings.Repeat("-", width[i]-1) + ":"
-		if i == 0 {
+		if i < max(r.left, 1) {
 			sep[i] = strings.Repeat("-", width[i])
 		}
 	}
@@ -109,7 +111,7 @@ func loadTable(list []summary) report {
 		r.rows = append(r.rows, []string{
 			s.name,
 			fmt.Sprintf("%.0f", s.rps),
-			fmt.Sprintf("%.2f", ratio(s.rps, list[0].rps)),
+			fmt.Sprintf("%.2f", pairedRatio(s, list[0])),
 			formatLatency(s.p50),
 			formatLatency(s.p99),
 			formatSocketErrors(s),
@@ -166,7 +168,7 @@ func target(what string, got float64, want string, met bool) string {
 // intro describes the load generator's settings and the rounds.
 func (b *bench) intro(tool string) string {
 	return fmt.Sprintf("%s, %d connections, %d threads, %s per measurement, %d rounds turn about; medians. "+
-		"ratio: req/s over the first row's; spread: (max - min) / median req/s over the rounds; "+
+		"ratio: the median over the rounds of req/s over the first row's in the same round; spread: (max - min) / median req/s over the rounds; "+
 		"socket errors and non-2xx/3xx: summed over the rounds.",
 		tool, b.connections, min(b.threads, b.connections), b.duration, b.rounds)
 }

@@ -55,6 +55,20 @@ func (s summary) socketErrors() int64 {
 	return s.connectErrs + s.readErrs + s.writeErrs + s.timeouts
 }
 
+// pairedRatio is the median over the rounds of s's rate divided by base's
+// rate in the same round: the two ran one after the other, under much the
+// same load from the rest of the machine, so the ratio of a pair is
+// steadier than the ratio of the medians.
+func pairedRatio(s, base summary) float64 {
+	var rs []float64
+	for i := range min(len(s.rounds), len(base.rounds)) {
+		if base.rounds[i].rps > 0 {
+			rs = append(rs, s.rounds[i].rps/base.rounds[i].rps)
+		}
+	}
+	return median(rs)
+}
+
 // spread is (max - min) / median of the rounds' request rates: how much
 // the machine's noise moved this variant.
 func (s summary) spread() float64 {

@@ -4,6 +4,7 @@
 //	hello -bare -listen 127.0.0.1:8080         plain net/http
 //	hello -listen 127.0.0.1:8080               through the host (the default, also -host)
 //	hello -access-log -listen 127.0.0.1:8080   through the host, access log on
+//	hello -cpuprofile host.prof ...            and write a CPU profile until it stops
 //
 // Through the host, the request path is the host's default one — request
 // limits, forwarded headers, panic recovery and whatever else the host
@@ -27,6 +28,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"syscall"
 	"time"
 
@@ -48,6 +50,7 @@ func main() {
 	_ = fs.Bool("host", true, "serve through the host (the default; -bare overrides it)")
 	accessLog := fs.Bool("access-log", false, "through the host, with the combined access log written to /dev/null")
 	admin := fs.String("admin", host.AdminOff, `the host's admin address, or "off"`)
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile to this file until it stops (for go tool pprof)")
 	if err := fs.Parse(os.Args[1:]); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return
@@ -64,6 +67,21 @@ func main() {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "hello:", err)
+			os.Exit(1)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fmt.Fprintln(os.Stderr, "hello:", err)
+			os.Exit(1)
+		}
+		defer func() {
+			pprof.StopCPUProfile()
+			f.Close()
+		}()
+	}
 	var err error
 	if *bare {
 		err = serveBare(ctx, *listen)
@@ -72,6 +90,8 @@ func main() {
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "hello:", err)
+		stop()
+		pprof.StopCPUProfile()
 		os.Exit(1)
 	}
 }
