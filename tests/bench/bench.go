@@ -38,7 +38,7 @@ func newBench(s settings, log io.Writer) (*bench, error) {
 	if err := os.Chmod(tmp, 0o755); err != nil {
 		return nil, err
 	}
-	return &bench{settings: s, log: log, tmp: tmp, root: root, built: map[string]string{}}, nil
+	return &bench{settings: s, log: log, tmp: tmp, root: root, built: map[string]string{}, procs: procs{log: log}}, nil
 }
 
 // close stops every program still running and removes the temporary

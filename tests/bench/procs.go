@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"net"
 	"os"
@@ -19,6 +20,8 @@ import (
 // group and dies with the harness (Pdeathsig); stopAll stops whatever is
 // still running, so that no server outlives a run, whichever way it ends.
 type procs struct {
+	// log, when set, is told where each program listens.
+	log  io.Writer
 	mu   sync.Mutex
 	list []*proc
 }
@@ -26,6 +29,7 @@ type procs struct {
 // proc is one started program.
 type proc struct {
 	name string
+	log  io.Writer
 	cmd  *exec.Cmd
 	out  *lockedBuffer
 	done chan struct{}
@@ -34,7 +38,7 @@ type proc struct {
 
 // start starts cmd in a process group of its own.
 func (ps *procs) start(name string, cmd *exec.Cmd) (*proc, error) {
-	p := &proc{name: name, cmd: cmd, out: &lockedBuffer{}, done: make(chan struct{})}
+	p := &proc{name: name, log: ps.log, cmd: cmd, out: &lockedBuffer{}, done: make(chan struct{})}
 	if cmd.Stdout == nil {
 		cmd.Stdout = p.out
 	}
@@ -105,6 +109,9 @@ func (p *proc) waitListening(ctx context.Context, addr string, timeout time.Dura
 		c, err := d.DialContext(ctx, "tcp", addr)
 		if err == nil {
 			c.Close()
+			if p.log != nil {
+				fmt.Fprintf(p.log, "   %s listening on %s (pid %d)\n", p.name, addr, p.pid())
+			}
 			return nil
 		}
 		select {
