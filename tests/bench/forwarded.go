@@ -13,11 +13,16 @@ import (
 // full handler with gorilla/handlers' ProxyHeaders.
 var forwardedPairs = map[string]string{"core": "realclientip", "handler": "gorilla"}
 
+// maxGoBenchCount caps go test's -count: each count of the forwarded
+// package's benchmarks takes several seconds.
+const maxGoBenchCount = 5
+
 // forwarded runs the forwarded package's Go benchmarks and tabulates
 // BenchmarkForwarded's ns/op, B/op and allocs/op with each contender's
 // ratio to what it is compared with, and BenchmarkTurnAbout's ratios.
 func (b *bench) forwarded(ctx context.Context) (report, error) {
-	args := []string{"test", "-run", "^$", "-bench", ".", "-benchmem", "-benchtime", "500ms", "-count", strconv.Itoa(b.rounds), "./forwarded"}
+	count := min(b.rounds, maxGoBenchCount)
+	args := []string{"test", "-run", "^$", "-bench", ".", "-benchmem", "-benchtime", "500ms", "-count", strconv.Itoa(count), "./forwarded"}
 	cmd := exec.CommandContext(ctx, goTool(), args...)
 	cmd.Dir = b.root
 	fmt.Fprintf(b.log, "   go %s\n", strings.Join(args, " "))
@@ -33,7 +38,7 @@ func (b *bench) forwarded(ctx context.Context) (report, error) {
 	r.intro = []string{fmt.Sprintf("`go test -run '^$' -bench . -benchmem -benchtime 500ms -count %d ./forwarded`; medians over the counts. "+
 		"ratio: ns/op over the compared implementation's (core vs realclientip-go's RightmostTrustedRangeStrategy, "+
 		"handler vs gorilla/handlers' ProxyHeaders); turn-about ratio: the same from BenchmarkTurnAbout, which runs the "+
-		"contenders in alternating batches.", b.rounds)}
+		"contenders in alternating batches.", count)}
 	return r, nil
 }
 

@@ -86,8 +86,8 @@ func parseFlags(args []string, stderr io.Writer) (settings, error) {
 	var s settings
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.DurationVar(&s.duration, "duration", 3*time.Second, "length of one measurement of one variant (wrk -d; h2load's request count is sized to last about as long)")
-	fs.IntVar(&s.rounds, "rounds", 5, "rounds per section; each round measures every variant once, turn about, and the table shows the median (also go test -count)")
+	fs.DurationVar(&s.duration, "duration", time.Second, "length of one measurement of one variant, whole seconds (wrk -d; h2load's request count is sized to last about as long)")
+	fs.IntVar(&s.rounds, "rounds", 15, "rounds per section; each round measures every variant once, turn about, and the table shows medians (go test -count: at most 5)")
 	fs.IntVar(&s.connections, "connections", 64, "concurrent connections of the load generator (wrk -c, h2load -c)")
 	fs.IntVar(&s.threads, "threads", 2, "load generator threads (wrk -t, h2load -t); at most -connections")
 	only := fs.String("only", "", "comma-separated sections to run (default: all): "+strings.Join(sectionNames(), ","))

@@ -234,7 +234,7 @@ func TestParseFlags(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if strings.Join(s.only, ",") != "nginx,memory" || s.duration != 2*time.Second || s.rounds != 5 {
+	if strings.Join(s.only, ",") != "nginx,memory" || s.duration != 2*time.Second || s.rounds != 15 {
 		t.Errorf("got %+v", s)
 	}
 	for _, args := range [][]string{
