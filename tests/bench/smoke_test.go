@@ -12,11 +12,14 @@ import (
 )
 
 // TestMeasureAndStop runs the harness's whole path once, as small as it
-// goes: build hello, start it bare on a free port, check it, warm up and
-// measure one 1-second round with wrk, stop everything; then nothing it
-// started is left and its temporary directory is gone.
+// goes: build hello, start it bare and through the host (access log on)
+// on free ports, check both, warm up and measure one 1-second round of
+// each — wrk on the bare one, h2load over HTTP/1.1 on the host — and stop
+// everything; then nothing it started is left and its temporary directory
+// is gone.
 func TestMeasureAndStop(t *testing.T) {
 	harness.RequireProgram(t, "wrk")
+	h2load := harness.RequireProgram(t, "h2load")
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	var log strings.Builder
@@ -34,21 +37,30 @@ func TestMeasureAndStop(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pid := b.procs.list[0].pid()
+	hostAddr, err := b.startHello(ctx, "hello -access-log", "-access-log")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pids := []int{b.procs.list[0].pid(), b.procs.list[1].pid()}
 	vs, err := b.wrkVariants(ctx, []string{"bare"}, []string{"http://" + addr + "/"})
 	if err != nil {
 		t.Fatal(err)
 	}
+	if err := checkHello(ctx, "http://"+hostAddr+"/"); err != nil {
+		t.Fatal(err)
+	}
+	vs = append(vs, variant{name: "host", run: b.h2loadRun(h2load, "http://"+hostAddr+"/", h2Variant{h1: true, streams: 1})})
 	list, err := b.turnAbout(ctx, vs)
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := list[0]
-	if len(s.rounds) != 1 || s.rps <= 0 || s.rounds[0].requests <= 0 || s.p50 <= 0 || s.p99 < s.p50 {
-		t.Errorf("implausible measurement: %+v", s)
-	}
-	if s.socketErrors() != 0 || s.non2xx != 0 {
-		t.Errorf("hello on its own gave %d socket errors and %d non-2xx answers", s.socketErrors(), s.non2xx)
+	for _, s := range list {
+		if len(s.rounds) != 1 || s.rps <= 0 || s.rounds[0].requests <= 0 || s.p50 <= 0 || s.p99 < s.p50 {
+			t.Errorf("%s: implausible measurement: %+v", s.name, s)
+		}
+		if s.socketErrors() != 0 || s.non2xx != 0 {
+			t.Errorf("%s: hello on its own gave %d socket errors and %d non-2xx answers", s.name, s.socketErrors(), s.non2xx)
+		}
 	}
 	if !strings.Contains(log.String(), "round 1/1") {
 		t.Errorf("no progress logged:\n%s", log.String())
@@ -57,11 +69,31 @@ func TestMeasureAndStop(t *testing.T) {
 	if err := b.close(); err != nil {
 		t.Fatal(err)
 	}
-	if !groupGone(pid, 5*time.Second) {
-		t.Errorf("hello's process group %d survived the end of the run", pid)
+	for _, pid := range pids {
+		if !groupGone(pid, 5*time.Second) {
+			t.Errorf("hello's process group %d survived the end of the run", pid)
+		}
 	}
 	if _, err := os.Stat(b.tmp); !os.IsNotExist(err) {
 		t.Errorf("temporary directory %s left behind (%v)", b.tmp, err)
+	}
+}
+
+// hello refuses an access log without the host.
+func TestHelloRejectsBareAccessLog(t *testing.T) {
+	var log strings.Builder
+	b, err := newBench(settings{duration: time.Second, rounds: 1, connections: 1, threads: 1}, &log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.close()
+	bin, err := b.build(context.Background(), "tests/bench/cmd/hello")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(bin, "-bare", "-access-log").CombinedOutput()
+	if exit, ok := err.(*exec.ExitError); !ok || exit.ExitCode() != 2 || !strings.Contains(string(out), "-access-log needs the host") {
+		t.Errorf("hello -bare -access-log: %v, %s; want exit status 2 and the reason", err, out)
 	}
 }
 
