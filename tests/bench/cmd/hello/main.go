@@ -5,6 +5,7 @@
 //	hello -listen 127.0.0.1:8080               through the host (the default, also -host)
 //	hello -access-log -listen 127.0.0.1:8080   through the host, access log on
 //	hello -cpuprofile host.prof ...            and write a CPU profile until it stops
+//	hello -memprofile host.mprof ...           and an allocation profile when it stops
 //
 // Through the host, the request path is the host's default one — request
 // limits, forwarded headers, panic recovery and whatever else the host
@@ -47,10 +48,11 @@ func main() {
 	fs := flag.NewFlagSet("hello", flag.ContinueOnError)
 	listen := fs.String("listen", "127.0.0.1:8080", "address to serve on (host:port)")
 	bare := fs.Bool("bare", false, "serve with plain net/http instead of the host")
-	_ = fs.Bool("host", true, "serve through the host (the default; -bare overrides it)")
+	viaHost := fs.Bool("host", true, "serve through the host (the default; -bare or -host=false serve on bare net/http)")
 	accessLog := fs.Bool("access-log", false, "through the host, with the combined access log written to /dev/null")
 	admin := fs.String("admin", host.AdminOff, `the host's admin address, or "off"`)
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile to this file until it stops (for go tool pprof)")
+	memProfile := fs.String("memprofile", "", "write an allocation profile to this file when it stops (for go tool pprof -sample_index=alloc_space)")
 	if err := fs.Parse(os.Args[1:]); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return
@@ -61,6 +63,7 @@ func main() {
 		fmt.Fprintf(os.Stderr, "hello: unexpected arguments %q\n", fs.Args())
 		os.Exit(2)
 	}
+	*bare = *bare || !*viaHost
 	if *bare && *accessLog {
 		fmt.Fprintln(os.Stderr, "hello: -access-log needs the host; it cannot be combined with -bare")
 		os.Exit(2)
@@ -82,6 +85,9 @@ func main() {
 			f.Close()
 		}()
 	}
+	if *memProfile != "" {
+		defer writeHeapProfile(*memProfile)
+	}
 	var err error
 	if *bare {
 		err = serveBare(ctx, *listen)
@@ -93,6 +99,21 @@ func main() {
 		stop()
 		pprof.StopCPUProfile()
 		os.Exit(1)
+	}
+}
+
+// writeHeapProfile writes the allocation profile: every allocation since
+// the start, sampled as runtime.MemProfileRate says.
+func writeHeapProfile(name string) {
+	f, err := os.Create(name)
+	if err == nil {
+		err = pprof.Lookup("allocs").WriteTo(f, 0)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "hello: memory profile:", err)
 	}
 }
 
