@@ -40,7 +40,7 @@ const msDocsApache = `# Microsoft Docs, "Host ASP.NET Core on Linux with Apache"
 // more than MaxSpareThreads idle threads closes its keep-alive
 // connections too. So: two children, each with a thread per connection
 // and some to spare, never stopped while the benchmark runs.
-const apacheMPM = `# mpm_event sized for the benchmark: see tests/bench/proxies.go.
+const apacheMPM = `# mpm_event sized for the benchmark: see tests/bench/apache.go.
 StartServers 2
 ServerLimit 2
 ThreadLimit %[1]d
@@ -162,7 +162,7 @@ func (b *bench) apache(ctx context.Context) (report, error) {
 		"-connections + 32 threads each, the last with httpd's default sizing (25 threads per child), whose busy " +
 		"children close idle keep-alive connections under this load: its socket errors come from there, not from the site."}
 	gen := list[1]
-	r.notes = append(r.notes, target("generated: socket errors", float64(gen.socketErrors()), "0", gen.socketErrors() == 0),
+	r.notes = append(r.notes, target("generated: socket errors", fmt.Sprint(gen.socketErrors()), "0", gen.socketErrors() == 0),
 		fmt.Sprintf("- generated / recipe: %.2f (no target)", pairedRatio(gen, list[2])),
 		fmt.Sprintf("- generated under httpd's default MPM sizing: %d socket errors (no target)", list[3].socketErrors()))
 	return r, nil

@@ -156,13 +156,14 @@ func formatSocketErrors(s summary) string {
 	return fmt.Sprintf("%d (%s)", s.socketErrors(), strings.Join(parts, ", "))
 }
 
-// target is a verdict line: what was measured against what was wanted.
-func target(what string, got float64, want string, met bool) string {
+// target is a verdict line: what was measured (got, formatted) against
+// what was wanted.
+func target(what, got, want string, met bool) string {
 	verdict := "met"
 	if !met {
 		verdict = "NOT met"
 	}
-	return fmt.Sprintf("- %s: %.2f (target %s): **%s**", what, got, want, verdict)
+	return fmt.Sprintf("- %s: %s (target %s): **%s**", what, got, want, verdict)
 }
 
 // intro describes the load generator's settings and the rounds.
