@@ -32,7 +32,7 @@ func runH2load(ctx context.Context, h2load, dir, url string, n int, v h2Variant,
 	defer os.Remove(logFile.Name())
 	args := []string{
 		"-n", strconv.Itoa(n), "-c", strconv.Itoa(o.connections), "-t", strconv.Itoa(min(o.threads, o.connections)),
-		"-m", strconv.Itoa(v.streams), "-T", "5", "--log-file=" + logFile.Name(),
+		"-m", strconv.Itoa(v.streams), "-N", "5", "--log-file=" + logFile.Name(),
 	}
 	if v.h1 {
 		args = append(args, "--h1")
