@@ -36,11 +36,13 @@ import (
 	"github.com/apphost/apphost/host"
 )
 
-var body = []byte("Hello, World!")
+var (
+	body        = []byte("Hello, World!")
+	contentType = []string{"text/plain; charset=utf-8"} // shared, never modified
+)
 
 func hello(w http.ResponseWriter, _ *http.Request) {
-	h := w.Header()
-	h["Content-Type"] = []string{"text/plain; charset=utf-8"}
+	w.Header()["Content-Type"] = contentType
 	w.Write(body)
 }
 
@@ -69,37 +71,47 @@ func main() {
 		os.Exit(2)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if *cpuProfile != "" {
-		f, err := os.Create(*cpuProfile)
-		if err != nil {
-			fmt.Fprintln(os.Stderr, "hello:", err)
-			os.Exit(1)
-		}
-		if err := pprof.StartCPUProfile(f); err != nil {
-			fmt.Fprintln(os.Stderr, "hello:", err)
-			os.Exit(1)
-		}
-		defer func() {
-			pprof.StopCPUProfile()
-			f.Close()
-		}()
+	stopProfiles, err := startProfiles(*cpuProfile, *memProfile)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "hello:", err)
+		os.Exit(1)
 	}
-	if *memProfile != "" {
-		defer writeHeapProfile(*memProfile)
-	}
-	var err error
 	if *bare {
 		err = serveBare(ctx, *listen)
 	} else {
 		err = serveHost(ctx, *listen, *admin, *accessLog)
 	}
+	stop()
+	stopProfiles()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "hello:", err)
-		stop()
-		pprof.StopCPUProfile()
 		os.Exit(1)
 	}
+}
+
+// startProfiles starts the CPU profile when cpu names a file; the
+// returned function stops it and writes the allocation profile when mem
+// names a file.
+func startProfiles(cpu, mem string) (stop func(), err error) {
+	var f *os.File
+	if cpu != "" {
+		if f, err = os.Create(cpu); err != nil {
+			return nil, err
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			f.Close()
+			return nil, err
+		}
+	}
+	return func() {
+		if f != nil {
+			pprof.StopCPUProfile()
+			f.Close()
+		}
+		if mem != "" {
+			writeHeapProfile(mem)
+		}
+	}, nil
 }
 
 // writeHeapProfile writes the allocation profile: every allocation since
