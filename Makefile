@@ -29,9 +29,11 @@ unit:
 build:
 	$(GO) build -o bin/apphost ./cmd/apphost
 
-# bench runs the benchmark harness; it is not part of make test.
+# bench runs the benchmark harness (docs/performance.md); it is not part of
+# make test. Pass its flags in BENCHFLAGS: make bench BENCHFLAGS="-only nginx".
+BENCHFLAGS ?=
 bench: deps
-	$(GO) run ./tests/bench
+	$(GO) run ./tests/bench $(BENCHFLAGS)
 
 # fuzz runs every fuzz target for FUZZTIME each (seed corpora run in make test).
 FUZZTIME ?= 30s

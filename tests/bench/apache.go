@@ -1,0 +1,169 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/apphost/apphost/integration/apache"
+)
+
+// msDocsApache is the Apache recipe of "Host ASP.NET Core on Linux with
+// Apache" (Microsoft Docs): the scheme set in a separate <VirtualHost *:*>
+// and the proxy in its own virtual host. The app's and the listen
+// addresses and the ServerName are filled in; the recipe's ErrorLog and
+// CustomLog lines are left out, as logging is off for every variant.
+const msDocsApache = `# Microsoft Docs, "Host ASP.NET Core on Linux with Apache", reproduced.
+<VirtualHost *:*>
+    RequestHeader set "X-Forwarded-Proto" expr=%%{REQUEST_SCHEME}
+</VirtualHost>
+
+<VirtualHost *:%s>
+    ProxyPreserveHost On
+    ProxyPass / http://%s/
+    ProxyPassReverse / http://%s/
+    ServerName %s
+    ServerAlias *.example.com
+</VirtualHost>
+`
+
+// apacheMPM sizes mpm_event for the benchmark's load, the same for every
+// variant. With httpd's defaults (25 threads per child) the load
+// generator's connections fill a child's workers, and a child whose
+// workers are all busy closes its idle keep-alive connections "so that
+// they may connect to another process"; a request the client sent on one
+// at that moment is lost (a wrk read error). A child stopped for having
+// more than MaxSpareThreads idle threads closes its keep-alive
+// connections too. So: two children, each with a thread per connection
+// and some to spare, never stopped while the benchmark runs.
+const apacheMPM = `# mpm_event sized for the benchmark: see tests/bench/apache.go.
+StartServers 2
+ServerLimit 2
+ThreadLimit %[1]d
+ThreadsPerChild %[1]d
+MaxRequestWorkers %[2]d
+MinSpareThreads 25
+MaxSpareThreads %[2]d
+`
+
+// startApache runs httpd (mpm_event) in the foreground in its own server
+// root dir, loading modules and including site; with sized, under
+// apacheMPM, else under httpd's default mpm_event settings.
+func (b *bench) startApache(ctx context.Context, name, dir string, modules []string, site, listen string, sized bool) error {
+	bin, err := program("apache2")
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	root := apache.ServerRoot{Dir: dir, Modules: modules, Listen: []string{listen}, Include: []string{site}}
+	if sized {
+		mpm := filepath.Join(dir, "mpm.conf")
+		threads := b.connections + 32
+		if err := os.WriteFile(mpm, fmt.Appendf(nil, apacheMPM, threads, 2*threads), 0o644); err != nil {
+			return err
+		}
+		root.Include = []string{mpm, site}
+	}
+	main, err := root.Write()
+	if err != nil {
+		return err
+	}
+	if err := apache.ConfigTest(ctx, bin, main); err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	p, err := b.procs.start(name, exec.Command(bin, "-f", main, "-DFOREGROUND"))
+	if err != nil {
+		return err
+	}
+	if err := p.waitListening(ctx, listen, 15*time.Second); err != nil {
+		log, _ := os.ReadFile(filepath.Join(dir, "error.log"))
+		return fmt.Errorf("%w\nerror.log:\n%s", err, log)
+	}
+	return nil
+}
+
+func (b *bench) apache(ctx context.Context) (report, error) {
+	app, err := b.startHello(ctx, "hello -host (behind Apache)", "-host")
+	if err != nil {
+		return report{}, err
+	}
+	genAddr, err := freeAddr()
+	if err != nil {
+		return report{}, err
+	}
+	recipeAddr, err := freeAddr()
+	if err != nil {
+		return report{}, err
+	}
+	dir := filepath.Join(b.tmp, "apache")
+	cfg, site, err := b.generate(ctx, "apache", filepath.Join(dir, "generated"), app, genAddr)
+	if err != nil {
+		return report{}, err
+	}
+	recipe := filepath.Join(dir, "recipe", "recipe.conf")
+	if err := os.MkdirAll(filepath.Dir(recipe), 0o755); err != nil {
+		return report{}, err
+	}
+	_, recipePort, _ := strings.Cut(recipeAddr, ":")
+	if err := os.WriteFile(recipe, fmt.Appendf(nil, msDocsApache, recipePort, app, app, benchHost), 0o644); err != nil {
+		return report{}, err
+	}
+	defaultAddr, err := freeAddr()
+	if err != nil {
+		return report{}, err
+	}
+	// The same site, moved to another address, under httpd's default MPM.
+	generated, err := os.ReadFile(site)
+	if err != nil {
+		return report{}, err
+	}
+	defaultSite := filepath.Join(dir, "default-mpm", "site.conf")
+	if err := os.MkdirAll(filepath.Dir(defaultSite), 0o755); err != nil {
+		return report{}, err
+	}
+	if err := os.WriteFile(defaultSite, []byte(strings.ReplaceAll(string(generated), genAddr, defaultAddr)), 0o644); err != nil {
+		return report{}, err
+	}
+	modules := apache.Modules(cfg)
+	starts := []struct {
+		name, dir  string
+		modules    []string
+		site, addr string
+		sized      bool
+	}{
+		{"apache2 (generated)", "generated", modules, site, genAddr, true},
+		{"apache2 (recipe)", "recipe", []string{"headers", "proxy", "proxy_http"}, recipe, recipeAddr, true},
+		{"apache2 (generated, default MPM)", "default-mpm", modules, defaultSite, defaultAddr, false},
+	}
+	for _, s := range starts {
+		if err := b.startApache(ctx, s.name, filepath.Join(dir, s.dir, "root"), s.modules, s.site, s.addr, s.sized); err != nil {
+			return report{}, err
+		}
+	}
+	vs, err := b.wrkVariants(ctx,
+		[]string{"direct to the host", "generated (apphost gen apache)", "Microsoft Docs recipe", "generated, httpd's default mpm_event sizing"},
+		[]string{"http://" + app + "/", "http://" + genAddr + "/", "http://" + recipeAddr + "/", "http://" + defaultAddr + "/"})
+	if err != nil {
+		return report{}, err
+	}
+	list, err := b.turnAbout(ctx, vs)
+	if err != nil {
+		return report{}, err
+	}
+	r := loadTable(list)
+	r.intro = []string{b.intro("wrk") + " httpd runs mpm_event with httpd's keep-alive defaults (KeepAlive On, " +
+		"MaxKeepAliveRequests 100, KeepAliveTimeout 5) and no access log; the first three rows with two children of " +
+		"-connections + 32 threads each, the last with httpd's default sizing (25 threads per child), whose busy " +
+		"children close idle keep-alive connections under this load: its socket errors come from there, not from the site."}
+	gen := list[1]
+	r.notes = append(r.notes, target("generated: socket errors", fmt.Sprint(gen.socketErrors()), "0", gen.socketErrors() == 0),
+		fmt.Sprintf("- generated / recipe: %.2f (no target)", pairedRatio(gen, list[2])),
+		fmt.Sprintf("- generated under httpd's default MPM sizing: %d socket errors (no target)", list[3].socketErrors()))
+	return r, nil
+}

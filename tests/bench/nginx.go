@@ -1,0 +1,168 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"time"
+
+	"github.com/apphost/apphost/config"
+)
+
+// description is the apphost.yaml the proxies are generated from: hello
+// on app, the proxy on proxy, everything else at its default.
+const description = `# The benchmark's deployment: hello on loopback behind the proxy.
+name: bench
+app:
+  listen: [%s]
+  admin_listen: "off"
+proxy:
+  server_names: [%s]
+  http_listen: %s
+`
+
+// generate writes the description into dir and runs `apphost gen KIND`
+// on it; it returns the loaded description and the generated site file.
+func (b *bench) generate(ctx context.Context, kind, dir, app, proxy string) (*config.Config, string, error) {
+	apphost, err := b.build(ctx, "cmd/apphost")
+	if err != nil {
+		return nil, "", err
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, "", err
+	}
+	desc := filepath.Join(dir, "apphost.yaml")
+	if err := os.WriteFile(desc, fmt.Appendf(nil, description, app, benchHost, proxy), 0o644); err != nil {
+		return nil, "", err
+	}
+	out, err := exec.CommandContext(ctx, apphost, "gen", kind, "-f", desc, "-o", dir).CombinedOutput()
+	if err != nil {
+		return nil, "", fmt.Errorf("apphost gen %s: %w\n%s", kind, err, out)
+	}
+	c, err := config.Load(desc)
+	if err != nil {
+		return nil, "", err
+	}
+	return c, filepath.Join(dir, c.Name+".conf"), nil
+}
+
+// msDocsNginx is the nginx recipe of "Host ASP.NET Core on Linux with
+// Nginx" (Microsoft Docs), as published: the app's address and the
+// listen address are the only changes (and server_name, so that the
+// benchmark's Host header selects it as it would www.example.com).
+const msDocsNginx = `# Microsoft Docs, "Host ASP.NET Core on Linux with Nginx", reproduced.
+server {
+    listen        %s;
+    server_name   %s *.example.com;
+    location / {
+        proxy_pass         http://%s;
+        proxy_http_version 1.1;
+        proxy_set_header   Upgrade $http_upgrade;
+        proxy_set_header   Connection keep-alive;
+        proxy_set_header   Host $host;
+        proxy_cache_bypass $http_upgrade;
+        proxy_set_header   X-Forwarded-For $proxy_add_x_forwarded_for;
+        proxy_set_header   X-Forwarded-Proto $scheme;
+    }
+}
+`
+
+// nginxMain is the main configuration both nginx variants run under:
+// Debian's defaults for workers (one per CPU, 768 connections each, more
+// when the benchmark opens more), no access log, every file in prefix.
+const nginxMain = `# Main configuration of the benchmark's nginx.
+%sworker_processes auto;
+pid %s/nginx.pid;
+error_log %s/error.log warn;
+events {
+    worker_connections %d;
+}
+http {
+    client_body_temp_path %s/client_body_temp;
+    proxy_temp_path %s/proxy_temp;
+    fastcgi_temp_path %s/fastcgi_temp;
+    uwsgi_temp_path %s/uwsgi_temp;
+    scgi_temp_path %s/scgi_temp;
+    access_log off;
+    include %s;
+}
+`
+
+// startNginx runs nginx in the foreground on site, in its own prefix.
+func (b *bench) startNginx(ctx context.Context, name, prefix, site, listen string) error {
+	bin, err := program("nginx")
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(prefix, 0o755); err != nil {
+		return err
+	}
+	user := ""
+	if os.Geteuid() == 0 {
+		user = "user root;\n" // the workers reach the prefix as its owner
+	}
+	conf := filepath.Join(prefix, "nginx.conf")
+	main := fmt.Sprintf(nginxMain, user, prefix, prefix, max(768, 4*b.connections), prefix, prefix, prefix, prefix, prefix, site)
+	if err := os.WriteFile(conf, []byte(main), 0o644); err != nil {
+		return err
+	}
+	p, err := b.procs.start(name, exec.Command(bin, "-p", prefix+"/", "-e", filepath.Join(prefix, "error.log"), "-c", conf, "-g", "daemon off;"))
+	if err != nil {
+		return err
+	}
+	if err := p.waitListening(ctx, listen, 15*time.Second); err != nil {
+		log, _ := os.ReadFile(filepath.Join(prefix, "error.log"))
+		return fmt.Errorf("%w\nerror.log:\n%s", err, log)
+	}
+	return nil
+}
+
+func (b *bench) nginx(ctx context.Context) (report, error) {
+	app, err := b.startHello(ctx, "hello -host (behind nginx)", "-host")
+	if err != nil {
+		return report{}, err
+	}
+	genAddr, err := freeAddr()
+	if err != nil {
+		return report{}, err
+	}
+	recipeAddr, err := freeAddr()
+	if err != nil {
+		return report{}, err
+	}
+	dir := filepath.Join(b.tmp, "nginx")
+	_, site, err := b.generate(ctx, "nginx", filepath.Join(dir, "generated"), app, genAddr)
+	if err != nil {
+		return report{}, err
+	}
+	recipe := filepath.Join(dir, "recipe", "recipe.conf")
+	if err := os.MkdirAll(filepath.Dir(recipe), 0o755); err != nil {
+		return report{}, err
+	}
+	if err := os.WriteFile(recipe, fmt.Appendf(nil, msDocsNginx, recipeAddr, benchHost, app), 0o644); err != nil {
+		return report{}, err
+	}
+	if err := b.startNginx(ctx, "nginx (generated)", filepath.Join(dir, "generated", "prefix"), site, genAddr); err != nil {
+		return report{}, err
+	}
+	if err := b.startNginx(ctx, "nginx (recipe)", filepath.Join(dir, "recipe", "prefix"), recipe, recipeAddr); err != nil {
+		return report{}, err
+	}
+	vs, err := b.wrkVariants(ctx,
+		[]string{"direct to the host", "generated (apphost gen nginx)", "Microsoft Docs recipe"},
+		[]string{"http://" + app + "/", "http://" + genAddr + "/", "http://" + recipeAddr + "/"})
+	if err != nil {
+		return report{}, err
+	}
+	list, err := b.turnAbout(ctx, vs)
+	if err != nil {
+		return report{}, err
+	}
+	r := loadTable(list)
+	r.intro = []string{b.intro("wrk") + " Both nginx run under the same main configuration (worker_processes auto, access_log off)."}
+	gen := pairedRatio(list[1], list[2])
+	r.notes = append(r.notes, target("generated / recipe", fmt.Sprintf("%.2f", gen), "≥ 3", gen >= 3))
+	return r, nil
+}

@@ -1,0 +1,196 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// procs are the programs a run started. Each runs in its own process
+// group and dies with the harness (Pdeathsig); stopAll stops whatever is
+// still running, so that no server outlives a run, whichever way it ends.
+type procs struct {
+	// log, when set, is told where each program listens.
+	log  io.Writer
+	mu   sync.Mutex
+	list []*proc
+}
+
+// proc is one started program.
+type proc struct {
+	name string
+	log  io.Writer
+	cmd  *exec.Cmd
+	out  *lockedBuffer
+	done chan struct{}
+	err  error
+}
+
+// start starts cmd in a process group of its own.
+func (ps *procs) start(name string, cmd *exec.Cmd) (*proc, error) {
+	p := &proc{name: name, log: ps.log, cmd: cmd, out: &lockedBuffer{}, done: make(chan struct{})}
+	if cmd.Stdout == nil {
+		cmd.Stdout = p.out
+	}
+	if cmd.Stderr == nil {
+		cmd.Stderr = p.out
+	}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("starting %s: %w", name, err)
+	}
+	go func() {
+		p.err = cmd.Wait()
+		close(p.done)
+	}()
+	ps.mu.Lock()
+	ps.list = append(ps.list, p)
+	ps.mu.Unlock()
+	return p, nil
+}
+
+// stopAll stops every program still running, newest first.
+func (ps *procs) stopAll() {
+	ps.mu.Lock()
+	list := ps.list
+	ps.list = nil
+	ps.mu.Unlock()
+	for i := len(list) - 1; i >= 0; i-- {
+		list[i].stop(10 * time.Second)
+	}
+}
+
+// pid is the program's process id, which is also its process group's.
+func (p *proc) pid() int { return p.cmd.Process.Pid }
+
+// stop sends SIGTERM to the program (servers such as httpd stop their
+// own children, and may leave one stuck when the whole group is signalled
+// at once), SIGKILL to its process group when it has not exited after
+// grace, and SIGKILL to whatever is left in the group after it exited.
+func (p *proc) stop(grace time.Duration) error {
+	select {
+	case <-p.done:
+	default:
+		_ = p.cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-p.done:
+		case <-time.After(grace):
+		}
+	}
+	_ = syscall.Kill(-p.pid(), syscall.SIGKILL)
+	select {
+	case <-p.done:
+	case <-time.After(grace):
+		return fmt.Errorf("%s (pid %d) did not exit after SIGKILL", p.name, p.pid())
+	}
+	return nil
+}
+
+// output is what the program wrote to stdout and stderr so far.
+func (p *proc) output() string { return p.out.String() }
+
+// waitListening waits until addr accepts a TCP connection, or the program
+// exits, or timeout passes.
+func (p *proc) waitListening(ctx context.Context, addr string, timeout time.Duration) error {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	var d net.Dialer
+	for {
+		c, err := d.DialContext(ctx, "tcp", addr)
+		if err == nil {
+			c.Close()
+			if p.log != nil {
+				fmt.Fprintf(p.log, "   %s listening on %s (pid %d)\n", p.name, addr, p.pid())
+			}
+			return nil
+		}
+		select {
+		case <-p.done:
+			return fmt.Errorf("%s exited before listening on %s (%v):\n%s", p.name, addr, p.err, strings.TrimSpace(p.output()))
+		case <-ctx.Done():
+			return fmt.Errorf("%s: nothing listening on %s after %s: %w\n%s", p.name, addr, timeout, err, strings.TrimSpace(p.output()))
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
+// groupGone reports whether no process is left in the process group pgid
+// within timeout (a killed process exists until it is reaped).
+func groupGone(pgid int, timeout time.Duration) bool {
+	deadline := time.Now().Add(timeout)
+	for !errors.Is(syscall.Kill(-pgid, 0), syscall.ESRCH) {
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return true
+}
+
+// freeAddr returns a 127.0.0.1 address whose port was free a moment ago,
+// chosen below the kernel's ephemeral port range: a port from that range
+// (what binding port 0 gives) can be taken in between by an outgoing
+// connection, or still be held by one in TIME_WAIT, and the proxies'
+// connections to the app make thousands of those.
+func freeAddr() (string, error) {
+	lo := ephemeralLow()
+	for range 100 {
+		port := 10000 + rand.IntN(max(lo-10000, 1))
+		l, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
+		if err != nil {
+			continue
+		}
+		addr := l.Addr().String()
+		l.Close()
+		return addr, nil
+	}
+	return "", errors.New("no free port below the ephemeral range after 100 tries")
+}
+
+// ephemeralLow is the first port of the kernel's ephemeral range
+// (32768 when it cannot be read).
+func ephemeralLow() int {
+	b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range")
+	if err != nil {
+		return 32768
+	}
+	f := strings.Fields(string(b))
+	if len(f) != 2 {
+		return 32768
+	}
+	lo, err := strconv.Atoi(f[0])
+	if err != nil || lo <= 10000 {
+		return 32768
+	}
+	return lo
+}
+
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf []byte
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if len(b.buf) < 1<<20 { // a server's log, kept for error messages
+		b.buf = append(b.buf, p...)
+	}
+	return len(p), nil
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return string(b.buf)
+}
