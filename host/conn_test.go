@@ -206,7 +206,7 @@ func TestDrainWindowAnswersBusyKeepAliveConnections(t *testing.T) {
 
 // tcpPair is a trackedConn over the accepted end of a loopback TCP
 // connection, and the dialling end.
-func tcpPair(t *testing.T, sendTimeout time.Duration) (*trackedConn, net.Conn) {
+func tcpPair(t testing.TB, sendTimeout time.Duration) (*trackedConn, net.Conn) {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -301,22 +301,7 @@ func BenchmarkTrackedConnWrite(b *testing.B) {
 		timeout time.Duration
 	}{{"off", -1}, {"60s", time.Minute}} {
 		b.Run(bc.name, func(b *testing.B) {
-			l, err := net.Listen("tcp", "127.0.0.1:0")
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer l.Close()
-			peer, err := net.Dial("tcp", l.Addr().String())
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer peer.Close()
-			raw, err := l.Accept()
-			if err != nil {
-				b.Fatal(err)
-			}
-			c := &trackedConn{Conn: raw, sendTimeout: bc.timeout}
-			defer c.Close()
+			c, peer := tcpPair(b, bc.timeout)
 			go io.Copy(io.Discard, peer)
 			p := make([]byte, 512)
 			b.SetBytes(int64(len(p)))
