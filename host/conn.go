@@ -39,10 +39,17 @@ type connListener struct {
 	closed    chan struct{}
 	closeOnce sync.Once
 	closeErr  error
+	// socket is the listening socket's address when it is a unix socket:
+	// the address an unnamed peer reads as. nil for TCP.
+	socket net.Addr
 }
 
 func newConnListener(l net.Listener, pool *connPool) *connListener {
-	return &connListener{Listener: l, pool: pool, closed: make(chan struct{})}
+	cl := &connListener{Listener: l, pool: pool, closed: make(chan struct{})}
+	if a, ok := l.Addr().(*net.UnixAddr); ok && a.Name != "" {
+		cl.socket = a
+	}
+	return cl
 }
 
 // Accept waits for a free slot, then for a connection. While it waits for a
@@ -66,7 +73,21 @@ func (l *connListener) Accept() (net.Conn, error) {
 		return nil, err
 	}
 	l.pool.open.Add(1)
-	return &trackedConn{Conn: c, owner: l, sendTimeout: l.pool.sendTimeout, conns: l.conns, opened: l.conns.Opened()}, nil
+	tc := &trackedConn{Conn: c, owner: l, sendTimeout: l.pool.sendTimeout, conns: l.conns, opened: l.conns.Opened()}
+	if l.socket != nil && unnamed(c.RemoteAddr()) {
+		tc.remote = l.socket
+	}
+	return tc, nil
+}
+
+// unnamed reports whether a is a unix-socket peer without a name, which
+// net/http would show as "@" or "" in Request.RemoteAddr.
+func unnamed(a net.Addr) bool {
+	if a == nil {
+		return true
+	}
+	s := a.String()
+	return s == "" || s == "@"
 }
 
 func (l *connListener) release() {
@@ -103,6 +124,7 @@ type trackedConn struct {
 	writeDeadline atomic.Int64
 	conns         *metrics.Conns
 	opened        time.Time
+	remote        net.Addr // nil: the connection's own RemoteAddr
 
 	mu        sync.Mutex
 	state     http.ConnState
@@ -274,6 +296,17 @@ func (c *trackedConn) recordWriteDeadline(t time.Time) {
 	} else {
 		c.writeDeadline.Store(t.UnixNano())
 	}
+}
+
+// RemoteAddr is the peer's address. An unnamed peer of a unix socket (a
+// proxy connecting from a socket it did not bind, the usual case) reads as
+// the socket it connected to, so that Request.RemoteAddr and the access
+// log name where the request came from instead of "@".
+func (c *trackedConn) RemoteAddr() net.Addr {
+	if c.remote != nil {
+		return c.remote
+	}
+	return c.Conn.RemoteAddr()
 }
 
 func (c *trackedConn) Close() error {
