@@ -324,6 +324,18 @@ func (c *trackedConn) Close() error {
 	return err
 }
 
+// CloseWrite half-closes the connection when the socket can. net/http
+// calls it before closing a connection whose request body it did not read
+// (a 413, a handler that left the body), so that the client gets the
+// answer and then an end of stream, rather than a reset that can discard
+// the answer before the client reads it.
+func (c *trackedConn) CloseWrite() error {
+	if cw, ok := c.Conn.(interface{ CloseWrite() error }); ok {
+		return cw.CloseWrite()
+	}
+	return errors.ErrUnsupported
+}
+
 func isTimeout(err error) bool {
 	var ne net.Error
 	return errors.Is(err, os.ErrDeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout())

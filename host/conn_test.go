@@ -453,3 +453,31 @@ func receive(t *testing.T, ch <-chan error, within time.Duration, what string) e
 		return nil
 	}
 }
+
+// TestTrackedConnCloseWrite proves the wrapper keeps the socket's half
+// close, which net/http uses before closing a connection whose request
+// body it left unread: the peer reads the end of the stream, and can still
+// send.
+func TestTrackedConnCloseWrite(t *testing.T) {
+	c, peer := tcpPair(t, time.Minute)
+	var conn net.Conn = c
+	cw, ok := conn.(interface{ CloseWrite() error })
+	if !ok {
+		t.Fatal("trackedConn has no CloseWrite: net/http closes without a half close")
+	}
+	io.WriteString(c, "answer")
+	if err := cw.CloseWrite(); err != nil {
+		t.Fatal(err)
+	}
+	peer.SetDeadline(time.Now().Add(10 * time.Second))
+	got, err := io.ReadAll(peer)
+	if err != nil || string(got) != "answer" {
+		t.Fatalf("the peer read %q, %v; want the answer and the end of the stream", got, err)
+	}
+	io.WriteString(peer, "more")
+	c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	buf := make([]byte, 4)
+	if _, err := io.ReadFull(c, buf); err != nil || string(buf) != "more" {
+		t.Fatalf("after the half close the connection read %q, %v", buf, err)
+	}
+}
