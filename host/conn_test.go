@@ -2,10 +2,8 @@ package host
 
 import (
 	"bufio"
-	"context"
 	"errors"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -116,21 +114,9 @@ func TestUnreadBodyDrain(t *testing.T) {
 	post := "POST / HTTP/1.1\r\nHost: test\r\nContent-Length: 100\r\n\r\n"
 
 	t.Run("a complete unread body leaves the connection reusable", func(t *testing.T) {
-		c, err := net.Dial("tcp", addr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer c.Close()
-		c.SetDeadline(time.Now().Add(10 * time.Second))
-		br := bufio.NewReader(c)
+		_, send := keepAlive(t, addr)
 		for i := range 2 {
-			io.WriteString(c, post+strings.Repeat("b", 100))
-			resp, err := http.ReadResponse(br, nil)
-			if err != nil {
-				t.Fatalf("request %d: %v", i+1, err)
-			}
-			io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
+			resp := send(post + strings.Repeat("b", 100))
 			if resp.StatusCode != 200 || resp.Close {
 				t.Fatalf("request %d: status %d, close %t; want 200 on a kept-alive connection", i+1, resp.StatusCode, resp.Close)
 			}
@@ -152,34 +138,11 @@ func TestUnreadBodyDrain(t *testing.T) {
 // kept-alive connection just after the shutdown began is answered, with
 // "Connection: close", instead of meeting a closed connection.
 func TestDrainWindowAnswersBusyKeepAliveConnections(t *testing.T) {
-	s, err := New(testApp(), Options{Listen: []string{"127.0.0.1:0"}, AdminListen: AdminOff, AccessLog: io.Discard,
-		Logger: slog.New(slog.NewTextHandler(t.Output(), nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	served := make(chan error, 1)
-	go func() { served <- s.Serve(ctx) }()
+	s, cancel, served := serveManually(t, testApp(), Options{})
 	addr := s.Addrs()[0].String()
 
-	c, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	c.SetDeadline(time.Now().Add(10 * time.Second))
-	br := bufio.NewReader(c)
-	request := func() *http.Response {
-		t.Helper()
-		io.WriteString(c, "GET / HTTP/1.1\r\nHost: test\r\n\r\n")
-		resp, err := http.ReadResponse(br, nil)
-		if err != nil {
-			t.Fatalf("read response: %v", err)
-		}
-		io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-		return resp
-	}
+	br, send := keepAlive(t, addr)
+	request := func() *http.Response { return send("GET / HTTP/1.1\r\nHost: test\r\n\r\n") }
 	if resp := request(); resp.StatusCode != 200 || resp.Close {
 		t.Fatalf("before the shutdown: status %d, close %t", resp.StatusCode, resp.Close)
 	}
@@ -198,7 +161,7 @@ func TestDrainWindowAnswersBusyKeepAliveConnections(t *testing.T) {
 	if _, err := br.ReadByte(); !errors.Is(err, io.EOF) {
 		t.Fatalf("after the answer: %v, want EOF", err)
 	}
-	err = receive(t, served, 10*time.Second, "Serve did not return")
+	err := receive(t, served, 10*time.Second, "Serve did not return")
 	if err != nil {
 		t.Fatalf("Serve: %v", err)
 	}
@@ -424,6 +387,31 @@ func TestUnreadBodyDrainWhileStreaming(t *testing.T) {
 	err = receive(t, done, 10*time.Second, "the handler did not finish")
 	if err != nil {
 		t.Fatalf("the handler's Write: %v", err)
+	}
+}
+
+// keepAlive opens a connection to addr, with a 10s deadline, closed when
+// the test ends; send writes a request on it and reads the response to its
+// end. br is the connection's reader, for what comes after a response.
+func keepAlive(t *testing.T, addr string) (br *bufio.Reader, send func(request string) *http.Response) {
+	t.Helper()
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	br = bufio.NewReader(c)
+	return br, func(request string) *http.Response {
+		t.Helper()
+		io.WriteString(c, request)
+		resp, err := http.ReadResponse(br, nil)
+		if err != nil {
+			t.Fatalf("read response: %v", err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		return resp
 	}
 }
 
