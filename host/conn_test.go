@@ -395,12 +395,7 @@ func TestUnreadBodyDrainWhileStreaming(t *testing.T) {
 // end. br is the connection's reader, for what comes after a response.
 func keepAlive(t *testing.T, addr string) (br *bufio.Reader, send func(request string) *http.Response) {
 	t.Helper()
-	c, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	c.SetDeadline(time.Now().Add(10 * time.Second))
+	c := dialRaw(t, addr, "")
 	br = bufio.NewReader(c)
 	return br, func(request string) *http.Response {
 		t.Helper()

@@ -170,7 +170,7 @@ func TestForwardedSpoofingCounted(t *testing.T) {
 
 // The admin address may not be a public one.
 func TestAdminAddressMustDifferFromPublic(t *testing.T) {
-	addr := "127.0.0.1:" + freePort(t)
+	addr := "127.0.0.1:" + freeLoopbackPort(t)
 	for _, admin := range []string{addr, "0.0.0.0:" + addr[strings.LastIndex(addr, ":")+1:]} {
 		_, err := New(testApp(), Options{Listen: []string{addr}, AdminListen: admin})
 		if err == nil || !strings.Contains(err.Error(), "overlaps") {
@@ -180,16 +180,6 @@ func TestAdminAddressMustDifferFromPublic(t *testing.T) {
 	if _, err := New(testApp(), Options{Listen: []string{addr}, AdminListen: "127.0.0.1:0", AdminHandlers: map[string]http.Handler{"/metrics": http.NotFoundHandler()}}); err == nil || !strings.Contains(err.Error(), "reserved") {
 		t.Errorf("a handler on /metrics: %v, want reserved", err)
 	}
-}
-
-func freePort(t *testing.T) string {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	_, port, _ := net.SplitHostPort(l.Addr().String())
-	return port
 }
 
 // Every limit's rejection is counted under its name and status, net/http's
