@@ -67,12 +67,16 @@ func TestHeaderBombsGet431AndMemoryStaysBounded(t *testing.T) {
 	}
 	t.Logf("resident size before the bombs %d MiB, after each round of 200: %v MiB", start/mib,
 		[]int64{sizes[0] / mib, sizes[1] / mib, sizes[2] / mib})
-	if grown := sizes[2] - sizes[0]; grown > 32*mib {
-		t.Errorf("resident size grew by %d MiB over the second and third rounds, want it flat (under 32 MiB)", grown/mib)
-	}
-	bound := int64(64 * mib)
+	// Built with the race detector, the server's resident size goes on
+	// growing after the first round (by 30 to 45 MiB over the next two,
+	// measured on 2 cores, against 2 to 4 MiB without the detector), so
+	// both bounds double.
+	flat, bound := int64(32*mib), int64(64*mib)
 	if raceBuild {
-		bound *= 2
+		flat, bound = 2*flat, 2*bound
+	}
+	if grown := sizes[2] - sizes[0]; grown > flat {
+		t.Errorf("resident size grew by %d MiB over the second and third rounds, want it flat (under %d MiB)", grown/mib, flat/mib)
 	}
 	if grown := sizes[2] - start; grown > bound {
 		t.Errorf("resident size grew by %d MiB over 600 header bombs, want under %d MiB", grown/mib, bound/mib)
