@@ -111,12 +111,7 @@ func bombStatus(addr, request string) int {
 func TestBodyOverTheLimitIsRefusedBeforeItIsSent(t *testing.T) {
 	t.Parallel()
 	srv := startServe(t, "--max-request-body", "1MB")
-	c, err := net.Dial("tcp", srv.addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	c.SetDeadline(time.Now().Add(10 * time.Second))
+	c := dial(t, srv.addr, 10*time.Second)
 	io.WriteString(c, "POST / HTTP/1.1\r\nHost: big\r\nContent-Length: 1000000000\r\n\r\n") // and no body
 	resp, err := http.ReadResponse(newReader(c), nil)
 	if err != nil {
@@ -136,12 +131,7 @@ func TestUnreadBodyDoesNotHoldTheConnection(t *testing.T) {
 	srv := startServe(t)
 	post := "POST / HTTP/1.1\r\nHost: unread\r\nContent-Length: 1000\r\n\r\n"
 
-	c, err := net.Dial("tcp", srv.addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	c.SetDeadline(time.Now().Add(20 * time.Second))
+	c := dial(t, srv.addr, 20*time.Second)
 	br := newReader(c)
 	for i := range 2 {
 		io.WriteString(c, post+strings.Repeat("b", 1000))
@@ -185,12 +175,7 @@ func TestTricklingBodyIsCut(t *testing.T) {
 		readErr <- err
 	})
 	addr := startHost(t, app, host.Options{Limits: host.Limits{MinRequestBodyRate: 1000, MinRequestBodyGrace: 500 * time.Millisecond}})
-	c, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	c.SetDeadline(time.Now().Add(20 * time.Second))
+	c := dial(t, addr, 20*time.Second)
 	io.WriteString(c, "POST / HTTP/1.1\r\nHost: trickle\r\nContent-Length: 100000\r\n\r\n")
 	stop := make(chan struct{})
 	defer close(stop)
