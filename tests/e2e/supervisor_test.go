@@ -120,16 +120,21 @@ func killUnderLoad(t *testing.T, url string, kills int, errorLog func() string) 
 	t.Logf("%d requests through nginx, %d kills, %d failed", ok.Load(), kills, failed.Load())
 }
 
+// maxLoadRequests bounds the GETs one getUnderLoad sends, far above what
+// a test needs (a few thousand), in case stop never comes.
+const maxLoadRequests = 200_000
+
 // getUnderLoad sends GETs to url from `workers` goroutines until the
-// returned stop is called, and hands each outcome to record: nil for a 200
-// answer read to its end, the error or the unexpected status otherwise.
-// stop waits for the workers.
+// returned stop is called (or maxLoadRequests were sent), and hands each
+// outcome to record: nil for a 200 answer read to its end, the error or
+// the unexpected status otherwise. stop waits for the workers.
 func getUnderLoad(client *http.Client, url string, workers int, record func(error)) (stop func()) {
 	done := make(chan struct{})
 	var wg sync.WaitGroup
+	var sent atomic.Int64
 	for range workers {
 		wg.Go(func() {
-			for {
+			for sent.Add(1) <= maxLoadRequests {
 				select {
 				case <-done:
 					return
