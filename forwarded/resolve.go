@@ -91,8 +91,10 @@ type Peer struct {
 }
 
 // PeerOf returns the peer of a server-side request: RemoteAddr parsed
-// ("ip:port", IPv4-mapped addresses unmapped), or a unix-socket peer when the request's http.LocalAddrContextKey value is a
-// unix address (net/http gives unix peers an empty or "@" RemoteAddr).
+// ("ip:port", IPv4-mapped addresses unmapped), or a unix-socket peer when
+// the request's http.LocalAddrContextKey value is a unix address (net/http
+// gives unix peers an empty or "@" RemoteAddr, apphost's host the socket's
+// path).
 func PeerOf(r *http.Request) Peer {
 	if la, ok := r.Context().Value(http.LocalAddrContextKey).(interface{ Network() string }); ok && la.Network() == "unix" {
 		return Peer{Unix: true}

@@ -14,42 +14,27 @@ import (
 // `apphost supervise --hold-admin` passes it; the other inherited sockets
 // stay the public ones.
 func TestInheritedAdminSocketServesTheAdminEndpoints(t *testing.T) {
-	public, publicFile := listenerFile(t)
-	admin, adminFile := listenerFile(t)
+	publicFile, public := listeningFile(t)
+	adminFile, admin := listeningFile(t)
 	c := startChild(t, []string{
 		"APPHOST_HOST_TEST_LISTEN=127.0.0.1:0",
 		"LISTEN_FDS=2",
 		"LISTEN_FDNAMES=http:" + AdminSocketName,
 	}, []*os.File{publicFile, adminFile}, "self")
 
-	if c.addr != public.Addr().String() || c.admin != admin.Addr().String() {
-		t.Fatalf("child serves %s with admin %s; inherited %s and admin %s", c.addr, c.admin, public.Addr(), admin.Addr())
+	if c.addr != public || c.admin != admin {
+		t.Fatalf("child serves %s with admin %s; inherited %s and admin %s", c.addr, c.admin, public, admin)
 	}
-	if status, body := get(t, http.DefaultClient, "http://"+admin.Addr().String()+"/readyz"); status != 200 || !strings.Contains(body, "ready") {
+	if status, body := get(t, http.DefaultClient, "http://"+admin+"/readyz"); status != 200 || !strings.Contains(body, "ready") {
 		t.Errorf("/readyz on the inherited admin socket: %d %q", status, body)
 	}
-	if status, body := get(t, http.DefaultClient, "http://"+public.Addr().String()+"/"); status != 200 || body != "hello" {
+	if status, body := get(t, http.DefaultClient, "http://"+public+"/"); status != 200 || body != "hello" {
 		t.Errorf("/ on the public socket: %d %q", status, body)
 	}
 	c.cmd.Process.Signal(syscall.SIGTERM)
 	if code := c.wait(t, 10*time.Second); code != 0 {
 		t.Fatalf("exit code %d, want 0", code)
 	}
-}
-
-func listenerFile(t *testing.T) (net.Listener, *os.File) {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Close() })
-	f, err := l.(*net.TCPListener).File()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { f.Close() })
-	return l, f
 }
 
 func TestSplitAdmin(t *testing.T) {

@@ -14,10 +14,12 @@ import (
 // flows" in DESIGN.md, with one change: the access log wraps panic recovery
 // so that a panicking request is logged with its 500.
 //
-// Steps still to come slot in where marked: path base, inside the
-// forwarded headers. IIS mode's step (pairing token, application path,
-// shutdown event, client certificate) comes right after the request limits,
-// outside the forwarded headers.
+// IIS mode's step (pairing token, the application's virtual path made the
+// path base, shutdown event, client certificate) comes right after the
+// request limits, outside the forwarded headers. The prefix a proxy
+// forwards (X-Forwarded-Prefix, the Forwarded header's) is only reported in
+// forwarded.Result.PathBase: a step stripping it from the path would slot
+// in where marked, inside the forwarded headers.
 func chain(app http.Handler, c config) http.Handler {
 	h := metrics.Route(app) // reports the ServeMux pattern to the metrics step
 	h = &recovery{logger: c.logger, next: h}
@@ -25,8 +27,9 @@ func chain(app http.Handler, c config) http.Handler {
 		h = handlers.CombinedLoggingHandler(c.accessLog, h)
 	}
 	h = c.httpMetrics.Handler(h)
-	// path base goes here, between the metrics and the forwarded headers:
-	// both sit inside those to see the restored scheme and client.
+	// A path base from the forwarded prefix would go here, between the
+	// metrics and the forwarded headers: both sit inside those to see the
+	// restored scheme and client.
 	h = c.forwarded.Handler(h)
 	if c.iis != nil {
 		h = &iisHandler{mode: c.iis, logger: c.logger, next: h}

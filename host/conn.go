@@ -39,10 +39,17 @@ type connListener struct {
 	closed    chan struct{}
 	closeOnce sync.Once
 	closeErr  error
+	// socket is the listening socket's address when it is a unix socket:
+	// the address an unnamed peer reads as. nil for TCP.
+	socket net.Addr
 }
 
 func newConnListener(l net.Listener, pool *connPool) *connListener {
-	return &connListener{Listener: l, pool: pool, closed: make(chan struct{})}
+	cl := &connListener{Listener: l, pool: pool, closed: make(chan struct{})}
+	if a, ok := l.Addr().(*net.UnixAddr); ok && a.Name != "" {
+		cl.socket = a
+	}
+	return cl
 }
 
 // Accept waits for a free slot, then for a connection. While it waits for a
@@ -66,7 +73,21 @@ func (l *connListener) Accept() (net.Conn, error) {
 		return nil, err
 	}
 	l.pool.open.Add(1)
-	return &trackedConn{Conn: c, owner: l, sendTimeout: l.pool.sendTimeout, conns: l.conns, opened: l.conns.Opened()}, nil
+	tc := &trackedConn{Conn: c, owner: l, sendTimeout: l.pool.sendTimeout, conns: l.conns, opened: l.conns.Opened()}
+	if l.socket != nil && unnamed(c.RemoteAddr()) {
+		tc.remote = l.socket
+	}
+	return tc, nil
+}
+
+// unnamed reports whether a is a unix-socket peer without a name, which
+// net/http would show as "@" or "" in Request.RemoteAddr.
+func unnamed(a net.Addr) bool {
+	if a == nil {
+		return true
+	}
+	s := a.String()
+	return s == "" || s == "@"
 }
 
 func (l *connListener) release() {
@@ -103,6 +124,7 @@ type trackedConn struct {
 	writeDeadline atomic.Int64
 	conns         *metrics.Conns
 	opened        time.Time
+	remote        net.Addr // nil: the connection's own RemoteAddr
 
 	mu        sync.Mutex
 	state     http.ConnState
@@ -276,6 +298,17 @@ func (c *trackedConn) recordWriteDeadline(t time.Time) {
 	}
 }
 
+// RemoteAddr is the peer's address. An unnamed peer of a unix socket (a
+// proxy connecting from a socket it did not bind, the usual case) reads as
+// the socket it connected to, so that Request.RemoteAddr and the access
+// log name where the request came from instead of "@".
+func (c *trackedConn) RemoteAddr() net.Addr {
+	if c.remote != nil {
+		return c.remote
+	}
+	return c.Conn.RemoteAddr()
+}
+
 func (c *trackedConn) Close() error {
 	err := c.Conn.Close()
 	c.closeOnce.Do(func() {
@@ -289,6 +322,18 @@ func (c *trackedConn) Close() error {
 		c.conns.Closed(c.opened, hijacked)
 	})
 	return err
+}
+
+// CloseWrite half-closes the connection when the socket can. net/http
+// calls it before closing a connection whose request body it did not read
+// (a 413, a handler that left the body), so that the client gets the
+// answer and then an end of stream, rather than a reset that can discard
+// the answer before the client reads it.
+func (c *trackedConn) CloseWrite() error {
+	if cw, ok := c.Conn.(interface{ CloseWrite() error }); ok {
+		return cw.CloseWrite()
+	}
+	return errors.ErrUnsupported
 }
 
 func isTimeout(err error) bool {

@@ -2,10 +2,8 @@ package host
 
 import (
 	"bufio"
-	"context"
 	"errors"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -116,21 +114,9 @@ func TestUnreadBodyDrain(t *testing.T) {
 	post := "POST / HTTP/1.1\r\nHost: test\r\nContent-Length: 100\r\n\r\n"
 
 	t.Run("a complete unread body leaves the connection reusable", func(t *testing.T) {
-		c, err := net.Dial("tcp", addr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer c.Close()
-		c.SetDeadline(time.Now().Add(10 * time.Second))
-		br := bufio.NewReader(c)
+		_, send := keepAlive(t, addr)
 		for i := range 2 {
-			io.WriteString(c, post+strings.Repeat("b", 100))
-			resp, err := http.ReadResponse(br, nil)
-			if err != nil {
-				t.Fatalf("request %d: %v", i+1, err)
-			}
-			io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
+			resp := send(post + strings.Repeat("b", 100))
 			if resp.StatusCode != 200 || resp.Close {
 				t.Fatalf("request %d: status %d, close %t; want 200 on a kept-alive connection", i+1, resp.StatusCode, resp.Close)
 			}
@@ -152,34 +138,11 @@ func TestUnreadBodyDrain(t *testing.T) {
 // kept-alive connection just after the shutdown began is answered, with
 // "Connection: close", instead of meeting a closed connection.
 func TestDrainWindowAnswersBusyKeepAliveConnections(t *testing.T) {
-	s, err := New(testApp(), Options{Listen: []string{"127.0.0.1:0"}, AdminListen: AdminOff, AccessLog: io.Discard,
-		Logger: slog.New(slog.NewTextHandler(t.Output(), nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	served := make(chan error, 1)
-	go func() { served <- s.Serve(ctx) }()
+	s, cancel, served := serveManually(t, testApp(), Options{})
 	addr := s.Addrs()[0].String()
 
-	c, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	c.SetDeadline(time.Now().Add(10 * time.Second))
-	br := bufio.NewReader(c)
-	request := func() *http.Response {
-		t.Helper()
-		io.WriteString(c, "GET / HTTP/1.1\r\nHost: test\r\n\r\n")
-		resp, err := http.ReadResponse(br, nil)
-		if err != nil {
-			t.Fatalf("read response: %v", err)
-		}
-		io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-		return resp
-	}
+	br, send := keepAlive(t, addr)
+	request := func() *http.Response { return send("GET / HTTP/1.1\r\nHost: test\r\n\r\n") }
 	if resp := request(); resp.StatusCode != 200 || resp.Close {
 		t.Fatalf("before the shutdown: status %d, close %t", resp.StatusCode, resp.Close)
 	}
@@ -198,7 +161,7 @@ func TestDrainWindowAnswersBusyKeepAliveConnections(t *testing.T) {
 	if _, err := br.ReadByte(); !errors.Is(err, io.EOF) {
 		t.Fatalf("after the answer: %v, want EOF", err)
 	}
-	err = receive(t, served, 10*time.Second, "Serve did not return")
+	err := receive(t, served, 10*time.Second, "Serve did not return")
 	if err != nil {
 		t.Fatalf("Serve: %v", err)
 	}
@@ -206,7 +169,7 @@ func TestDrainWindowAnswersBusyKeepAliveConnections(t *testing.T) {
 
 // tcpPair is a trackedConn over the accepted end of a loopback TCP
 // connection, and the dialling end.
-func tcpPair(t *testing.T, sendTimeout time.Duration) (*trackedConn, net.Conn) {
+func tcpPair(t testing.TB, sendTimeout time.Duration) (*trackedConn, net.Conn) {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -301,22 +264,7 @@ func BenchmarkTrackedConnWrite(b *testing.B) {
 		timeout time.Duration
 	}{{"off", -1}, {"60s", time.Minute}} {
 		b.Run(bc.name, func(b *testing.B) {
-			l, err := net.Listen("tcp", "127.0.0.1:0")
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer l.Close()
-			peer, err := net.Dial("tcp", l.Addr().String())
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer peer.Close()
-			raw, err := l.Accept()
-			if err != nil {
-				b.Fatal(err)
-			}
-			c := &trackedConn{Conn: raw, sendTimeout: bc.timeout}
-			defer c.Close()
+			c, peer := tcpPair(b, bc.timeout)
 			go io.Copy(io.Discard, peer)
 			p := make([]byte, 512)
 			b.SetBytes(int64(len(p)))
@@ -442,6 +390,26 @@ func TestUnreadBodyDrainWhileStreaming(t *testing.T) {
 	}
 }
 
+// keepAlive opens a connection to addr, with a 10s deadline, closed when
+// the test ends; send writes a request on it and reads the response to its
+// end. br is the connection's reader, for what comes after a response.
+func keepAlive(t *testing.T, addr string) (br *bufio.Reader, send func(request string) *http.Response) {
+	t.Helper()
+	c := dialRaw(t, addr, "")
+	br = bufio.NewReader(c)
+	return br, func(request string) *http.Response {
+		t.Helper()
+		io.WriteString(c, request)
+		resp, err := http.ReadResponse(br, nil)
+		if err != nil {
+			t.Fatalf("read response: %v", err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		return resp
+	}
+}
+
 // dialRaw writes request on a new connection with a 10s deadline, closed
 // when the test ends.
 func dialRaw(t *testing.T, addr, request string) net.Conn {
@@ -466,5 +434,33 @@ func receive(t *testing.T, ch <-chan error, within time.Duration, what string) e
 	case <-time.After(within):
 		t.Fatal(what)
 		return nil
+	}
+}
+
+// TestTrackedConnCloseWrite proves the wrapper keeps the socket's half
+// close, which net/http uses before closing a connection whose request
+// body it left unread: the peer reads the end of the stream, and can still
+// send.
+func TestTrackedConnCloseWrite(t *testing.T) {
+	c, peer := tcpPair(t, time.Minute)
+	var conn net.Conn = c
+	cw, ok := conn.(interface{ CloseWrite() error })
+	if !ok {
+		t.Fatal("trackedConn has no CloseWrite: net/http closes without a half close")
+	}
+	io.WriteString(c, "answer")
+	if err := cw.CloseWrite(); err != nil {
+		t.Fatal(err)
+	}
+	peer.SetDeadline(time.Now().Add(10 * time.Second))
+	got, err := io.ReadAll(peer)
+	if err != nil || string(got) != "answer" {
+		t.Fatalf("the peer read %q, %v; want the answer and the end of the stream", got, err)
+	}
+	io.WriteString(peer, "more")
+	c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	buf := make([]byte, 4)
+	if _, err := io.ReadFull(c, buf); err != nil || string(buf) != "more" {
+		t.Fatalf("after the half close the connection read %q, %v", buf, err)
 	}
 }

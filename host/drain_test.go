@@ -1,9 +1,7 @@
 package host
 
 import (
-	"context"
 	"io"
-	"log/slog"
 	"net"
 	"testing"
 	"time"
@@ -14,15 +12,7 @@ import (
 // (the client reads EOF) and does not hold the drain until the keep-alive
 // timeout.
 func TestShutdownClosesIdleKeepAliveConnections(t *testing.T) {
-	s, err := New(testApp(), Options{Listen: []string{"127.0.0.1:0"}, AdminListen: AdminOff, AccessLog: io.Discard,
-		Logger: slog.New(slog.NewTextHandler(t.Output(), nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	served := make(chan error, 1)
-	go func() { served <- s.Serve(ctx) }()
+	s, cancel, served := serveManually(t, testApp(), Options{})
 
 	c, err := net.Dial("tcp", s.Addrs()[0].String())
 	if err != nil {

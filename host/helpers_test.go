@@ -20,11 +20,36 @@ import (
 // shutdown is not graceful.
 func startServer(t *testing.T, h http.Handler, opts Options) *Server {
 	t.Helper()
+	if opts.AdminListen == "" {
+		opts.AdminListen = "127.0.0.1:0"
+	}
+	s, cancel, served := serveManually(t, h, opts)
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-served:
+			if err != nil {
+				t.Errorf("Serve: %v", err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Errorf("Serve did not return 10s after its context ended")
+		}
+	})
+	return s
+}
+
+// serveManually serves h on a free loopback port (unless opts.Listen says
+// otherwise), without the admin listener (unless opts.AdminListen names
+// one), the access log or (unless opts.Logger is set) logs other than the
+// test's output. The test ends the serving with cancel and reads Serve's
+// result from served; cancel also runs when the test ends.
+func serveManually(t *testing.T, h http.Handler, opts Options) (s *Server, cancel context.CancelFunc, served <-chan error) {
+	t.Helper()
 	if opts.Listen == nil {
 		opts.Listen = []string{"127.0.0.1:0"}
 	}
 	if opts.AdminListen == "" {
-		opts.AdminListen = "127.0.0.1:0"
+		opts.AdminListen = AdminOff
 	}
 	if opts.AccessLog == nil {
 		opts.AccessLog = io.Discard
@@ -37,20 +62,10 @@ func startServer(t *testing.T, h http.Handler, opts Options) *Server {
 		t.Fatalf("New: %v", err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
 	done := make(chan error, 1)
 	go func() { done <- s.Serve(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("Serve: %v", err)
-			}
-		case <-time.After(10 * time.Second):
-			t.Errorf("Serve did not return 10s after its context ended")
-		}
-	})
-	return s
+	return s, cancel, done
 }
 
 // exchange writes a raw request on a new connection and reads one response.

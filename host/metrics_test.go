@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/apphost/apphost/forwarded"
+	"github.com/apphost/apphost/metrics"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	dto "github.com/prometheus/client_model/go"
@@ -170,7 +171,7 @@ func TestForwardedSpoofingCounted(t *testing.T) {
 
 // The admin address may not be a public one.
 func TestAdminAddressMustDifferFromPublic(t *testing.T) {
-	addr := "127.0.0.1:" + freePort(t)
+	addr := "127.0.0.1:" + freeLoopbackPort(t)
 	for _, admin := range []string{addr, "0.0.0.0:" + addr[strings.LastIndex(addr, ":")+1:]} {
 		_, err := New(testApp(), Options{Listen: []string{addr}, AdminListen: admin})
 		if err == nil || !strings.Contains(err.Error(), "overlaps") {
@@ -180,16 +181,6 @@ func TestAdminAddressMustDifferFromPublic(t *testing.T) {
 	if _, err := New(testApp(), Options{Listen: []string{addr}, AdminListen: "127.0.0.1:0", AdminHandlers: map[string]http.Handler{"/metrics": http.NotFoundHandler()}}); err == nil || !strings.Contains(err.Error(), "reserved") {
 		t.Errorf("a handler on /metrics: %v, want reserved", err)
 	}
-}
-
-func freePort(t *testing.T) string {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	_, port, _ := net.SplitHostPort(l.Addr().String())
-	return port
 }
 
 // Every limit's rejection is counted under its name and status, net/http's
@@ -328,4 +319,82 @@ func forwardedTrusting(entries ...string) forwarded.Options {
 		panic(err)
 	}
 	return forwarded.Options{TrustedProxies: &tp}
+}
+
+// A connection closed twice (net/http closes a connection the handler
+// also closed after a Hijack) frees its slot and is counted once; an
+// Accept that waits for a slot counts as delayed and goes on when one is
+// freed.
+func TestConnListenerSlotAndCountsOnce(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	conns, err := metrics.NewConns(reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := newConnPool(Limits{MaxConnections: 1})
+	l := newConnListener(raw, pool)
+	l.conns = conns
+	t.Cleanup(func() { l.Close() })
+	for range 2 {
+		d, err := net.Dial("tcp", raw.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { d.Close() })
+	}
+
+	first, err := l.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	accepted := make(chan net.Conn, 1)
+	go func() {
+		c, err := l.Accept() // waits: the one slot is taken
+		if err != nil {
+			t.Error(err)
+		}
+		accepted <- c
+	}()
+	eventually(t, "the second Accept to count as delayed", func() bool {
+		return value(t, reg, "apphost_delayed_connections_total") == 1
+	})
+	select {
+	case <-accepted:
+		t.Fatal("a second connection was accepted while the only slot was taken")
+	case <-time.After(50 * time.Millisecond):
+	}
+	closed := make(chan struct{})
+	go func() {
+		first.Close()
+		first.Close()
+		close(closed)
+	}()
+	var second net.Conn
+	select {
+	case second = <-accepted:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the waiting Accept did not go on after the slot was freed")
+	}
+	select {
+	case <-closed:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the second Close blocked: it tried to free the slot again")
+	}
+	if n := len(pool.slots); n != 1 {
+		t.Fatalf("%d slots taken with one connection open, want 1 (a double Close freed two)", n)
+	}
+	if v := value(t, reg, "apphost_active_connections"); v != 1 {
+		t.Errorf("apphost_active_connections %v with one connection open, want 1", v)
+	}
+	second.Close()
+	if n, open := len(pool.slots), pool.open.Load(); n != 0 || open != 0 {
+		t.Errorf("after every close: %d slots taken, %d open; want 0 and 0", n, open)
+	}
+	if v := value(t, reg, "apphost_connection_duration_seconds"); v != 2 {
+		t.Errorf("%v connection durations observed for 2 connections, want 2", v)
+	}
 }

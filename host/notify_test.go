@@ -1,9 +1,6 @@
 package host
 
 import (
-	"context"
-	"io"
-	"log/slog"
 	"net/http"
 	"testing"
 	"time"
@@ -33,14 +30,7 @@ func TestSystemdNotify(t *testing.T) {
 		}
 	}
 
-	s, err := New(testApp(), Options{Listen: []string{"127.0.0.1:0"}, AdminListen: AdminOff,
-		AccessLog: io.Discard, Logger: slog.New(slog.NewTextHandler(t.Output(), nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	served := make(chan error, 1)
-	go func() { served <- s.Serve(ctx) }()
+	s, cancel, served := serveManually(t, testApp(), Options{})
 
 	next("READY=1")
 	if status, _ := get(t, http.DefaultClient, "http://"+s.Addrs()[0].String()+"/"); status != 200 {

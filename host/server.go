@@ -4,13 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/apphost/apphost/forwarded"
 	"net"
 	"net/http"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/apphost/apphost/forwarded"
 	"github.com/coreos/go-systemd/v22/daemon"
 )
 
@@ -34,10 +34,6 @@ type Server struct {
 	adminL    net.Listener
 	ready     atomic.Bool
 	notify    notifier
-
-	// onConnState, when set, sees every public connection's state change:
-	// the seam for connection metrics.
-	onConnState func(net.Conn, http.ConnState)
 
 	force     chan struct{} // closed to end a graceful shutdown at once
 	forceOnce sync.Once
@@ -153,9 +149,6 @@ func (s *Server) newPublicServer(h http.Handler) *http.Server {
 func (s *Server) connState(c net.Conn, state http.ConnState) {
 	if tc, ok := c.(*trackedConn); ok {
 		tc.setState(state)
-	}
-	if s.onConnState != nil {
-		s.onConnState(c, state)
 	}
 }
 

@@ -1,7 +1,6 @@
 package host
 
 import (
-	"context"
 	"errors"
 	"io"
 	"log/slog"
@@ -172,15 +171,8 @@ func TestGracefulDrain(t *testing.T) {
 		<-release
 		io.WriteString(w, "finished")
 	})
-	s, err := New(app, Options{Listen: []string{"127.0.0.1:0"}, AdminListen: "127.0.0.1:0", AccessLog: io.Discard,
-		Logger: slog.New(slog.NewTextHandler(t.Output(), nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, cancel, served := serveManually(t, app, Options{AdminListen: "127.0.0.1:0"})
 	addr, admin := s.Addrs()[0].String(), "http://"+s.AdminAddr().String()+"/readyz"
-	ctx, cancel := context.WithCancel(context.Background())
-	served := make(chan error, 1)
-	go func() { served <- s.Serve(ctx) }()
 
 	type result struct {
 		status int
@@ -236,14 +228,7 @@ func TestShutdownTimeout(t *testing.T) {
 		close(entered)
 		<-r.Context().Done()
 	})
-	s, err := New(app, Options{Listen: []string{"127.0.0.1:0"}, AdminListen: AdminOff, AccessLog: io.Discard,
-		ShutdownTimeout: 200 * time.Millisecond, Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	served := make(chan error, 1)
-	go func() { served <- s.Serve(ctx) }()
+	s, cancel, served := serveManually(t, app, Options{ShutdownTimeout: 200 * time.Millisecond, Logger: slog.New(slog.DiscardHandler)})
 	go func() {
 		if resp, err := http.Get("http://" + s.Addrs()[0].String() + "/"); err == nil {
 			resp.Body.Close()
@@ -252,7 +237,7 @@ func TestShutdownTimeout(t *testing.T) {
 	<-entered
 	start := time.Now()
 	cancel()
-	err = <-served
+	err := <-served
 	if !errors.Is(err, ErrShutdownTimeout) {
 		t.Fatalf("Serve: %v, want ErrShutdownTimeout", err)
 	}
@@ -326,15 +311,7 @@ func TestDefaultLimitsAreKestrels(t *testing.T) {
 // 408 like an HTTP/1.1 one, and an idle HTTP/2 connection does not hold the
 // shutdown back.
 func TestH2CShutdownAndSlowBody(t *testing.T) {
-	s, err := New(testApp(), Options{Listen: []string{"127.0.0.1:0"}, AdminListen: AdminOff, AccessLog: io.Discard,
-		Limits: Limits{MinRequestBodyRate: 10_000, MinRequestBodyGrace: 300 * time.Millisecond},
-		Logger: slog.New(slog.NewTextHandler(t.Output(), nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	served := make(chan error, 1)
-	go func() { served <- s.Serve(ctx) }()
+	s, cancel, served := serveManually(t, testApp(), Options{Limits: Limits{MinRequestBodyRate: 10_000, MinRequestBodyGrace: 300 * time.Millisecond}})
 	defer cancel()
 
 	var h2 http.Protocols

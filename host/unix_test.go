@@ -2,6 +2,7 @@ package host
 
 import (
 	"context"
+	"io"
 	"io/fs"
 	"net"
 	"net/http"
@@ -103,6 +104,49 @@ func TestUnixStaleSocket(t *testing.T) {
 			}
 			if _, err := os.Lstat(path); err != nil {
 				t.Fatalf("file removed: %v", err)
+			}
+		})
+	}
+}
+
+// TestUnixPeerAddress proves what a unix-socket peer's address reads as, in
+// Request.RemoteAddr and at the start of its access log line: an unnamed
+// peer (a client that did not bind its socket, as nginx and curl do) reads
+// as the listening socket's path instead of "@", and a peer that bound a
+// name keeps it.
+func TestUnixPeerAddress(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "app.sock")
+	var access syncBuffer
+	app := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, r.RemoteAddr) })
+	startServer(t, app, Options{Listen: []string{"unix:" + path}, AccessLog: &access})
+
+	named := filepath.Join(dir, "client.sock")
+	tests := []struct {
+		name  string
+		local *net.UnixAddr // the client's own address; nil: unnamed
+		want  string
+	}{
+		{"unnamed peer", nil, path},
+		{"named peer", &net.UnixAddr{Name: named, Net: "unix"}, named},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			mark := len(access.String())
+			c, err := net.DialUnix("unix", tt.local, &net.UnixAddr{Name: path, Net: "unix"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			c.SetDeadline(time.Now().Add(10 * time.Second))
+			io.WriteString(c, "GET /who HTTP/1.1\r\nHost: app\r\nConnection: close\r\n\r\n")
+			resp, body := readResponse(t, c)
+			if resp.StatusCode != 200 || body != tt.want {
+				t.Errorf("RemoteAddr %q (status %d), want %q", body, resp.StatusCode, tt.want)
+			}
+			eventually(t, "the access log line", func() bool { return len(access.String()) > mark })
+			if line := access.String()[mark:]; !strings.HasPrefix(line, tt.want+` - - [`) || !strings.Contains(line, `"GET /who HTTP/1.1" 200 `) {
+				t.Errorf("access log line %q, want it to begin with %q", line, tt.want+" - - [")
 			}
 		})
 	}

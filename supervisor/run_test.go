@@ -28,33 +28,8 @@ func TestMain(m *testing.M) {
 // ready, WATCHDOG=1 while the loop runs, STOPPING=1 on cancel, and the
 // metrics follow.
 func TestRunNotifiesTheServiceManager(t *testing.T) {
-	child := harness.SupervisorChild(t)
-	socks, err := supervisor.Listen([]config.Address{"127.0.0.1:0"}, "web", 0o660)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer supervisor.CloseSockets(socks)
-	reg := prometheus.NewRegistry()
-	m, err := supervisor.NewMetrics(reg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	states := make(chan string, 100)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	done := make(chan error, 1)
-	go func() {
-		done <- supervisor.Run(ctx, supervisor.Options{
-			Command:  []string{child},
-			Sockets:  socks,
-			Metrics:  m,
-			Notify:   func(s string) { states <- s },
-			Watchdog: 50 * time.Millisecond,
-			Log:      slog.New(slog.NewTextHandler(io.Discard, nil)),
-			Stdout:   io.Discard,
-			Stderr:   io.Discard,
-		})
-	}()
+	r := startRun(t, supervisor.Options{Command: []string{harness.SupervisorChild(t)}, Watchdog: 50 * time.Millisecond})
+	socks, reg, states := r.opts.Sockets, r.reg, r.states
 	expect := func(want string, n int) {
 		t.Helper()
 		deadline := time.After(10 * time.Second)
@@ -83,16 +58,9 @@ func TestRunNotifiesTheServiceManager(t *testing.T) {
 	if err != nil || len(problems) > 0 {
 		t.Errorf("lint: %v %v", problems, err)
 	}
-	cancel()
+	r.cancel()
 	expect("STOPPING=1", 1)
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("Run after cancel: %v", err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("Run did not return after cancel")
-	}
+	r.wait(t)
 }
 
 // The watchdog is fed while the loop waits for an application to drain:
@@ -102,35 +70,14 @@ func TestRunNotifiesTheServiceManager(t *testing.T) {
 // supervisor.
 func TestWatchdogIsFedWhileTheApplicationDrains(t *testing.T) {
 	dir := t.TempDir()
-	socks, err := supervisor.Listen([]config.Address{"127.0.0.1:0"}, "web", 0o660)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer supervisor.CloseSockets(socks)
-	reg := prometheus.NewRegistry()
-	m, err := supervisor.NewMetrics(reg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	states := make(chan string, 1000)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	done := make(chan error, 1)
-	go func() {
-		done <- supervisor.Run(ctx, supervisor.Options{
-			Command:     []string{harness.SupervisorChild(t), "-ignore-term"},
-			Dir:         dir,
-			Sockets:     socks,
-			Metrics:     m,
-			Notify:      func(s string) { states <- s },
-			Watchdog:    50 * time.Millisecond,
-			StopTimeout: 2 * time.Second,
-			OfflinePoll: 50 * time.Millisecond,
-			Log:         slog.New(slog.NewTextHandler(io.Discard, nil)),
-			Stdout:      io.Discard,
-			Stderr:      io.Discard,
-		})
-	}()
+	r := startRun(t, supervisor.Options{
+		Command:     []string{harness.SupervisorChild(t), "-ignore-term"},
+		Dir:         dir,
+		Watchdog:    50 * time.Millisecond,
+		StopTimeout: 2 * time.Second,
+		OfflinePoll: 50 * time.Millisecond,
+	})
+	reg, states := r.reg, r.states
 	stopping := func() bool {
 		return gaugeValue(t, reg, "apphost_supervisor_state", "stopping") == 1
 	}
@@ -165,11 +112,52 @@ func TestWatchdogIsFedWhileTheApplicationDrains(t *testing.T) {
 	if pings < 3 {
 		t.Errorf("%d WATCHDOG=1 while the application drained for 2s, want a steady stream", pings)
 	}
-	cancel()
+	r.cancel()
+	r.wait(t)
+}
+
+// inProcess is supervisor.Run running in the test process.
+type inProcess struct {
+	opts   supervisor.Options
+	reg    *prometheus.Registry
+	states chan string // what Run sent to the service manager
+	cancel context.CancelFunc
+	done   chan error
+}
+
+// startRun runs supervisor.Run with opts, on a new loopback socket, with
+// metrics on a new registry and the notifications collected in states;
+// the application's output and the log are discarded.
+func startRun(t *testing.T, opts supervisor.Options) *inProcess {
+	t.Helper()
+	socks, err := supervisor.Listen([]config.Address{"127.0.0.1:0"}, "web", 0o660)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { supervisor.CloseSockets(socks) })
+	r := &inProcess{reg: prometheus.NewRegistry(), states: make(chan string, 1000), done: make(chan error, 1)}
+	if opts.Metrics, err = supervisor.NewMetrics(r.reg); err != nil {
+		t.Fatal(err)
+	}
+	opts.Sockets = socks
+	opts.Notify = func(s string) { r.states <- s }
+	opts.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	opts.Stdout, opts.Stderr = io.Discard, io.Discard
+	r.opts = opts
+	var ctx context.Context
+	ctx, r.cancel = context.WithCancel(context.Background())
+	t.Cleanup(r.cancel)
+	go func() { r.done <- supervisor.Run(ctx, opts) }()
+	return r
+}
+
+// wait fails the test unless Run returns nil within 10s (after cancel).
+func (r *inProcess) wait(t *testing.T) {
+	t.Helper()
 	select {
-	case err := <-done:
+	case err := <-r.done:
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("Run after cancel: %v", err)
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("Run did not return after cancel")

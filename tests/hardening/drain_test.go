@@ -54,12 +54,7 @@ func TestGracefulDrainUnderLoad(t *testing.T) {
 	// A request in flight through the shutdown: its body is still arriving
 	// (the diagnostic application answers once net/http has read it).
 	time.Sleep(time.Second)
-	held, err := net.Dial("tcp", srv.addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer held.Close()
-	held.SetDeadline(time.Now().Add(30 * time.Second))
+	held := dial(t, srv.addr, 30*time.Second)
 	io.WriteString(held, "POST /held HTTP/1.1\r\nHost: drain\r\nContent-Length: 10\r\n\r\nhalf ")
 
 	time.Sleep(500 * time.Millisecond)

@@ -71,12 +71,7 @@ func startHost(t *testing.T, h http.Handler, opts host.Options) string {
 // seen) and reads one response, within 10s.
 func rawRequest(t *testing.T, addr, request string) *http.Response {
 	t.Helper()
-	c, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	c.SetDeadline(time.Now().Add(10 * time.Second))
+	c := dial(t, addr, 10*time.Second)
 	go io.WriteString(c, request)
 	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
 	if err != nil {
@@ -85,6 +80,19 @@ func rawRequest(t *testing.T, addr, request string) *http.Response {
 	io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
 	return resp
+}
+
+// dial opens a connection to addr with a deadline within from now, closed
+// when the test ends.
+func dial(t *testing.T, addr string, within time.Duration) net.Conn {
+	t.Helper()
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	c.SetDeadline(time.Now().Add(within))
+	return c
 }
 
 // rssBytes is the resident set size of process pid.

@@ -67,12 +67,16 @@ func TestHeaderBombsGet431AndMemoryStaysBounded(t *testing.T) {
 	}
 	t.Logf("resident size before the bombs %d MiB, after each round of 200: %v MiB", start/mib,
 		[]int64{sizes[0] / mib, sizes[1] / mib, sizes[2] / mib})
-	if grown := sizes[2] - sizes[0]; grown > 32*mib {
-		t.Errorf("resident size grew by %d MiB over the second and third rounds, want it flat (under 32 MiB)", grown/mib)
-	}
-	bound := int64(64 * mib)
+	// Built with the race detector, the server's resident size goes on
+	// growing after the first round (by 30 to 45 MiB over the next two,
+	// measured on 2 cores, against 2 to 4 MiB without the detector), so
+	// both bounds double.
+	flat, bound := int64(32*mib), int64(64*mib)
 	if raceBuild {
-		bound *= 2
+		flat, bound = 2*flat, 2*bound
+	}
+	if grown := sizes[2] - sizes[0]; grown > flat {
+		t.Errorf("resident size grew by %d MiB over the second and third rounds, want it flat (under %d MiB)", grown/mib, flat/mib)
 	}
 	if grown := sizes[2] - start; grown > bound {
 		t.Errorf("resident size grew by %d MiB over 600 header bombs, want under %d MiB", grown/mib, bound/mib)
@@ -107,12 +111,7 @@ func bombStatus(addr, request string) int {
 func TestBodyOverTheLimitIsRefusedBeforeItIsSent(t *testing.T) {
 	t.Parallel()
 	srv := startServe(t, "--max-request-body", "1MB")
-	c, err := net.Dial("tcp", srv.addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	c.SetDeadline(time.Now().Add(10 * time.Second))
+	c := dial(t, srv.addr, 10*time.Second)
 	io.WriteString(c, "POST / HTTP/1.1\r\nHost: big\r\nContent-Length: 1000000000\r\n\r\n") // and no body
 	resp, err := http.ReadResponse(newReader(c), nil)
 	if err != nil {
@@ -132,12 +131,7 @@ func TestUnreadBodyDoesNotHoldTheConnection(t *testing.T) {
 	srv := startServe(t)
 	post := "POST / HTTP/1.1\r\nHost: unread\r\nContent-Length: 1000\r\n\r\n"
 
-	c, err := net.Dial("tcp", srv.addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	c.SetDeadline(time.Now().Add(20 * time.Second))
+	c := dial(t, srv.addr, 20*time.Second)
 	br := newReader(c)
 	for i := range 2 {
 		io.WriteString(c, post+strings.Repeat("b", 1000))
@@ -181,12 +175,7 @@ func TestTricklingBodyIsCut(t *testing.T) {
 		readErr <- err
 	})
 	addr := startHost(t, app, host.Options{Limits: host.Limits{MinRequestBodyRate: 1000, MinRequestBodyGrace: 500 * time.Millisecond}})
-	c, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	c.SetDeadline(time.Now().Add(20 * time.Second))
+	c := dial(t, addr, 20*time.Second)
 	io.WriteString(c, "POST / HTTP/1.1\r\nHost: trickle\r\nContent-Length: 100000\r\n\r\n")
 	stop := make(chan struct{})
 	defer close(stop)
