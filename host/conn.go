@@ -122,6 +122,9 @@ type trackedConn struct {
 	// SetDeadline (by the application, through http.ResponseController or
 	// on a hijacked connection), in Unix nanoseconds; 0 for none.
 	writeDeadline atomic.Int64
+	// armed is the write deadline armWrite last set on the socket, in Unix
+	// nanoseconds; 0 when the socket's deadline was set otherwise since.
+	armed atomic.Int64
 	conns         *metrics.Conns
 	opened        time.Time
 	remote        net.Addr // nil: the connection's own RemoteAddr
@@ -152,6 +155,7 @@ func (c *trackedConn) Read(p []byte) (int, error) {
 	c.pending += n
 	if err != nil && c.pending > 0 && !c.answered && !c.isHTTP2() && isTimeout(err) {
 		c.answered = true
+		c.armed.Store(0)
 		c.Conn.SetWriteDeadline(time.Now().Add(time.Second))
 		c.Conn.Write([]byte(timeoutResponse))
 		c.conns.Rejected(metrics.LimitRequestHeadersTimeout)
@@ -185,12 +189,12 @@ func (c *trackedConn) setState(s http.ConnState) {
 }
 
 // sendChunk is the most a single write to the socket carries: each piece
-// must be taken by the kernel within the send timeout, so a client reading
-// at least sendChunk bytes per send timeout is never cut.
+// gets at least the send timeout to be taken by the kernel, so a client
+// reading at least sendChunk bytes per send timeout is never cut.
 const sendChunk = 16 << 10
 
-// Write writes p in pieces of at most sendChunk bytes, each with a write
-// deadline of the send timeout from its start (or the deadline the
+// Write writes p in pieces of at most sendChunk bytes, each with at least
+// the send timeout from its start (see armWrite; or the deadline the
 // application set, when that is earlier). A client that stops reading
 // makes the write fail once the socket buffers are full, instead of
 // holding the handler forever. It also counts net/http's own 431 among the
@@ -268,13 +272,28 @@ func (c *trackedConn) ReadFrom(r io.Reader) (int64, error) {
 	return total, err
 }
 
-// armWrite sets the write deadline for the next piece: the send timeout
-// from now, or the application's own deadline when that is earlier.
+// armWrite makes sure the next piece has at least the send timeout from
+// now, and never past the application's own deadline when it set one.
+// Without an own deadline the socket's deadline is armed half a send
+// timeout further than needed and left alone while it still gives the
+// next piece the full send timeout: most writes then change no timer (a
+// deadline update costs about as much as a small write). A piece that
+// makes no progress therefore fails between one and one and a half send
+// timeouts after it started.
 func (c *trackedConn) armWrite() error {
 	deadline := time.Now().Add(c.sendTimeout)
-	if own := c.writeDeadline.Load(); own != 0 && own < deadline.UnixNano() {
-		deadline = time.Unix(0, own)
+	if own := c.writeDeadline.Load(); own != 0 {
+		c.armed.Store(0)
+		if own < deadline.UnixNano() {
+			deadline = time.Unix(0, own)
+		}
+		return c.Conn.SetWriteDeadline(deadline)
 	}
+	if c.armed.Load() >= deadline.UnixNano() {
+		return nil
+	}
+	deadline = deadline.Add(c.sendTimeout / 2)
+	c.armed.Store(deadline.UnixNano())
 	return c.Conn.SetWriteDeadline(deadline)
 }
 
@@ -291,6 +310,7 @@ func (c *trackedConn) SetDeadline(t time.Time) error {
 }
 
 func (c *trackedConn) recordWriteDeadline(t time.Time) {
+	c.armed.Store(0) // the socket's deadline is no longer the one armWrite set
 	if t.IsZero() {
 		c.writeDeadline.Store(0)
 	} else {

@@ -62,6 +62,32 @@ func TestSendTimeoutSparesASlowReader(t *testing.T) {
 	}
 }
 
+// TestSendTimeoutGivesEveryPieceTheFullTimeout proves that the deadline,
+// which is moved only every half timeout, still gives a piece that starts
+// at any moment after an earlier one at least the send timeout before the
+// write fails: a stall right after a piece was taken, and one starting
+// when the deadline armed for the earlier piece is closer than a timeout.
+func TestSendTimeoutGivesEveryPieceTheFullTimeout(t *testing.T) {
+	const timeout = 300 * time.Millisecond
+	for _, pause := range []time.Duration{0, timeout / 5, timeout * 3 / 5} {
+		c, peer := pipeConn(t, timeout)
+		go func() { io.ReadFull(peer, make([]byte, 100)) }() // one piece, then nothing
+		if _, err := c.Write(make([]byte, 100)); err != nil {
+			t.Fatalf("first write: %v", err)
+		}
+		time.Sleep(pause)
+		start := time.Now()
+		_, err := c.Write(make([]byte, 100))
+		d := time.Since(start)
+		if !isTimeout(err) {
+			t.Fatalf("pause %s: write to a stalled peer: %v, want a timeout", pause, err)
+		}
+		if d < timeout || d > 5*time.Second {
+			t.Fatalf("pause %s: the stalled write failed after %s, want between %s and one and a half of it", pause, d, timeout)
+		}
+	}
+}
+
 // TestSendTimeoutKeepsAnEarlierOwnDeadline proves a deadline the
 // application set is kept when it comes before the send timeout.
 func TestSendTimeoutKeepsAnEarlierOwnDeadline(t *testing.T) {

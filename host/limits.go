@@ -68,8 +68,8 @@ type Limits struct {
 	// SendTimeout bounds how long the client may leave the response
 	// unread (Kestrel bounds the same with MinResponseDataRate, 240 bytes/s
 	// after 5s). Writes go to the socket in pieces of at most 16 KiB, and
-	// each must be taken by the kernel within SendTimeout, or the write
-	// fails and the connection closes: the handler's Write returns an
+	// one the kernel does not take within SendTimeout (at most half as
+	// long again) fails the write and the connection closes: the handler's Write returns an
 	// error instead of blocking forever on a client that stopped reading.
 	// A download progressing at 16 KiB per SendTimeout or faster (273
 	// bytes/s at the default) is never cut. Over HTTP/1.1 a deadline the
