@@ -124,10 +124,10 @@ type trackedConn struct {
 	writeDeadline atomic.Int64
 	// armed is the write deadline armWrite last set on the socket, in Unix
 	// nanoseconds; 0 when the socket's deadline was set otherwise since.
-	armed atomic.Int64
-	conns         *metrics.Conns
-	opened        time.Time
-	remote        net.Addr // nil: the connection's own RemoteAddr
+	armed  atomic.Int64
+	conns  *metrics.Conns
+	opened time.Time
+	remote net.Addr // nil: the connection's own RemoteAddr
 
 	mu        sync.Mutex
 	state     http.ConnState
