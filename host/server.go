@@ -90,8 +90,14 @@ func New(handler http.Handler, opts Options) (s *Server, err error) {
 	} else {
 		closeUnused(inheritedAdmin, nil)
 	}
-	s.public = s.newPublicServer(s.closeWhenDraining(chain(handler, c)))
+	s.public = s.newPublicServer(s.publicHandler(handler))
 	return s, nil
+}
+
+// publicHandler is the handler the public listeners serve: app behind the
+// host's request path.
+func (s *Server) publicHandler(app http.Handler) http.Handler {
+	return s.closeWhenDraining(chain(app, s.cfg))
 }
 
 // openPublic binds every listen address, or takes the inherited sockets
