@@ -188,52 +188,72 @@ func (m *HTTP) observers(k seriesKey) *observers {
 // http.Pusher where the original has them, and unwraps for
 // http.ResponseController.
 func (m *HTTP) Handler(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		start := time.Now()
-		method := methodIndex(r.Method)
-		scheme := schemeIndex(requestScheme(r))
-		active := m.active[method][scheme]
-		active.Inc()
+	return &httpHandler{m: m, next: next}
+}
 
-		st := &state{Context: r.Context()}
-		rw := wrap(w, st)
-		var body *countingBody
-		if r.ContentLength < 0 && hasBody(r) {
-			body = &countingBody{ReadCloser: r.Body}
+type httpHandler struct {
+	m    *HTTP
+	next http.Handler
+}
+
+// instrumented is what the middleware allocates per request, in one
+// object: the state (the context of the request handed down) and that
+// request. Request.WithContext, inlined, copies into req without an
+// allocation of its own.
+type instrumented struct {
+	st   state
+	req  http.Request
+	body countingBody
+}
+
+func (h *httpHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	m := h.m
+	start := time.Now()
+	method := methodIndex(r.Method)
+	scheme := schemeIndex(requestScheme(r))
+	active := m.active[method][scheme]
+	active.Inc()
+
+	in := &instrumented{}
+	st := &in.st
+	st.Context = r.Context()
+	rw := wrap(w, st)
+	in.req = *r.WithContext(st)
+	r2 := &in.req
+	var body *countingBody
+	if r.ContentLength < 0 && hasBody(r) {
+		body = &in.body
+		body.ReadCloser = r.Body
+		r2.Body = body
+	}
+	defer func() {
+		route := st.route
+		if route == "" {
+			route = r2.Pattern
 		}
-		r2 := r.WithContext(st)
+		status := st.rec.status
+		if hasBody(r) {
+			if code := answered(r.Context()); code != 0 {
+				status = code
+			}
+		}
+		if status == 0 {
+			status = http.StatusOK
+			if st.rec.hijacked {
+				status = http.StatusSwitchingProtocols
+			}
+		}
+		reqSize := r.ContentLength
 		if body != nil {
-			r2.Body = body
+			reqSize = body.n.Load()
 		}
-		defer func() {
-			route := st.route
-			if route == "" {
-				route = r2.Pattern
-			}
-			status := st.rec.status
-			if hasBody(r) {
-				if code := answered(r.Context()); code != 0 {
-					status = code
-				}
-			}
-			if status == 0 {
-				status = http.StatusOK
-				if st.rec.hijacked {
-					status = http.StatusSwitchingProtocols
-				}
-			}
-			reqSize := r.ContentLength
-			if body != nil {
-				reqSize = body.n.Load()
-			}
-			o := m.observers(seriesKey{method: method, scheme: scheme, status: status, route: routeOf(route)})
-			o.duration.Observe(time.Since(start).Seconds())
-			o.reqSize.Observe(float64(reqSize))
-			o.respSize.Observe(float64(st.rec.written))
-			active.Dec()
-		}()
-		next.ServeHTTP(rw, r2)
-	})
+		o := m.observers(seriesKey{method: method, scheme: scheme, status: status, route: routeOf(route)})
+		o.duration.Observe(time.Since(start).Seconds())
+		o.reqSize.Observe(float64(reqSize))
+		o.respSize.Observe(float64(st.rec.written))
+		active.Dec()
+	}()
+	h.next.ServeHTTP(rw, r2)
 }
 
 func hasBody(r *http.Request) bool { return r.Body != nil && r.Body != http.NoBody }

@@ -111,6 +111,6 @@ func wrap(w http.ResponseWriter, st *state) http.ResponseWriter {
 	case fl && !hj && !rf && !pu:
 		return &flushRecorder{base}
 	default:
-		return &base
+		return &recorder{w: w, rec: &st.rec}
 	}
 }
