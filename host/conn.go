@@ -129,8 +129,10 @@ type trackedConn struct {
 	opened time.Time
 	remote net.Addr // nil: the connection's own RemoteAddr
 
+	// state is the state net/http last reported, written under mu and
+	// also read without it: Read skips the lock while a request is served.
+	state     atomic.Int64 // an http.ConnState
 	mu        sync.Mutex
-	state     http.ConnState
 	pending   int    // bytes read since the connection became new or idle
 	head      []byte // the first bytes of the connection, to recognise HTTP/2
 	answered  bool
@@ -143,9 +145,12 @@ const h2Preface = "PRI * HTTP/2.0"
 
 func (c *trackedConn) Read(p []byte) (int, error) {
 	n, err := c.Conn.Read(p)
+	if !waitingForHead(c.state.Load()) {
+		return n, err
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.state != http.StateNew && c.state != http.StateIdle {
+	if !waitingForHead(c.state.Load()) {
 		return n, err
 	}
 	if len(c.head) < len(h2Preface) {
@@ -161,6 +166,12 @@ func (c *trackedConn) Read(p []byte) (int, error) {
 		c.conns.Rejected(metrics.LimitRequestHeadersTimeout)
 	}
 	return n, err
+}
+
+// waitingForHead reports whether a connection in state s is between
+// requests, where Read follows the request head's arrival.
+func waitingForHead(s int64) bool {
+	return s == int64(http.StateNew) || s == int64(http.StateIdle)
 }
 
 // headTooLarge is what net/http writes, in one piece, when a request head
@@ -185,7 +196,7 @@ func (c *trackedConn) setState(s http.ConnState) {
 		c.hijacked = true
 		c.conns.Upgraded()
 	}
-	c.state = s
+	c.state.Store(int64(s))
 }
 
 // sendChunk is the most a single write to the socket carries: each piece
