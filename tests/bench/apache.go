@@ -7,7 +7,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"time"
 
 	"github.com/apphost/apphost/integration/apache"
 )
@@ -77,15 +76,7 @@ func (b *bench) startApache(ctx context.Context, name, dir string, modules []str
 	if err := apache.ConfigTest(ctx, bin, main); err != nil {
 		return fmt.Errorf("%s: %w", name, err)
 	}
-	p, err := b.procs.start(name, exec.Command(bin, "-f", main, "-DFOREGROUND"))
-	if err != nil {
-		return err
-	}
-	if err := p.waitListening(ctx, listen, 15*time.Second); err != nil {
-		log, _ := os.ReadFile(filepath.Join(dir, "error.log"))
-		return fmt.Errorf("%w\nerror.log:\n%s", err, log)
-	}
-	return nil
+	return b.startServer(ctx, name, exec.Command(bin, "-f", main, "-DFOREGROUND"), listen, filepath.Join(dir, "error.log"))
 }
 
 func (b *bench) apache(ctx context.Context) (report, error) {

@@ -108,13 +108,20 @@ func (b *bench) startNginx(ctx context.Context, name, prefix, site, listen strin
 	if err := os.WriteFile(conf, []byte(main), 0o644); err != nil {
 		return err
 	}
-	p, err := b.procs.start(name, exec.Command(bin, "-p", prefix+"/", "-e", filepath.Join(prefix, "error.log"), "-c", conf, "-g", "daemon off;"))
+	errorLog := filepath.Join(prefix, "error.log")
+	return b.startServer(ctx, name, exec.Command(bin, "-p", prefix+"/", "-e", errorLog, "-c", conf, "-g", "daemon off;"), listen, errorLog)
+}
+
+// startServer starts a proxy server and waits until it listens on listen;
+// when it does not, the error carries the server's error log.
+func (b *bench) startServer(ctx context.Context, name string, cmd *exec.Cmd, listen, errorLog string) error {
+	p, err := b.procs.start(name, cmd)
 	if err != nil {
 		return err
 	}
 	if err := p.waitListening(ctx, listen, 15*time.Second); err != nil {
-		log, _ := os.ReadFile(filepath.Join(prefix, "error.log"))
-		return fmt.Errorf("%w\nerror.log:\n%s", err, log)
+		log, _ := os.ReadFile(errorLog)
+		return fmt.Errorf("%w\n%s:\n%s", err, filepath.Base(errorLog), log)
 	}
 	return nil
 }
