@@ -57,13 +57,15 @@ type limitedBody struct {
 	grace  time.Duration
 	logger *slog.Logger
 	remote string
-	conns  *metrics.Conns  // counts the rejections
-	answer *metrics.Answer // tells the metrics the status the host sent
+	conns  *metrics.Conns // counts the rejections
 
 	read  int64         // bytes handed to the handler
 	spent time.Duration // time spent inside Read
 	armed bool          // a read deadline is set on the connection
 	err   error         // sticky failure
+	// answered is the status the host sent in place of the handler's
+	// answer (metrics.HostAnswer), or 0.
+	answered atomic.Int64
 	// ended is set once the body was read to its end or failed; it is
 	// read from the response writer's side too.
 	ended atomic.Bool
@@ -75,6 +77,10 @@ type limitedBody struct {
 func (b *limitedBody) unfinished() bool {
 	return !b.ended.Load() && !b.guard.hijacked.Load()
 }
+
+// HostAnswered is the status the host sent because the body broke a limit,
+// or 0 (see metrics.HostAnswer).
+func (b *limitedBody) HostAnswered() int { return int(b.answered.Load()) }
 
 func (b *limitedBody) Read(p []byte) (int, error) {
 	if b.err != nil {
@@ -97,7 +103,7 @@ func (b *limitedBody) Read(p []byte) (int, error) {
 	case errors.As(err, &tooLarge):
 		b.err = err
 		if b.guard.answer(http.StatusRequestEntityTooLarge) {
-			b.answer.Set(http.StatusRequestEntityTooLarge)
+			b.answered.Store(http.StatusRequestEntityTooLarge)
 		}
 		b.conns.Rejected(metrics.LimitRequestBody)
 		b.logger.Debug("request rejected", "status", http.StatusRequestEntityTooLarge,
@@ -106,7 +112,7 @@ func (b *limitedBody) Read(p []byte) (int, error) {
 		b.err = fmt.Errorf("%w: %d bytes in %s, minimum %d bytes/s after %s: %w",
 			ErrRequestBodyTooSlow, b.read, b.spent.Round(time.Millisecond), b.rate, b.grace, err)
 		if b.guard.answer(http.StatusRequestTimeout) {
-			b.answer.Set(http.StatusRequestTimeout)
+			b.answered.Store(http.StatusRequestTimeout)
 		}
 		b.conns.Rejected(metrics.LimitRequestBodyRate)
 		b.logger.Debug("request rejected", "status", http.StatusRequestTimeout, "reason", b.err.Error(), "remote", b.remote)

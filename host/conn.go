@@ -18,11 +18,12 @@ import (
 type connPool struct {
 	slots       chan struct{} // nil: unlimited; one token per open connection
 	open        atomic.Int64
-	sendTimeout time.Duration // <= 0: writes have no deadline
+	sendTimeout time.Duration  // <= 0: writes have no deadline
+	metrics     *metrics.Conns // nil: not counted
 }
 
-func newConnPool(l Limits) *connPool {
-	p := &connPool{sendTimeout: l.SendTimeout}
+func newConnPool(l Limits, m *metrics.Conns) *connPool {
+	p := &connPool{sendTimeout: l.SendTimeout, metrics: m}
 	if l.MaxConnections > 0 {
 		p.slots = make(chan struct{}, l.MaxConnections)
 	}
@@ -35,7 +36,6 @@ func newConnPool(l Limits) *connPool {
 type connListener struct {
 	net.Listener
 	pool      *connPool
-	conns     *metrics.Conns
 	closed    chan struct{}
 	closeOnce sync.Once
 	closeErr  error
@@ -59,7 +59,7 @@ func (l *connListener) Accept() (net.Conn, error) {
 		select {
 		case l.pool.slots <- struct{}{}:
 		default:
-			l.conns.Delayed()
+			l.pool.metrics.Delayed()
 			select {
 			case l.pool.slots <- struct{}{}:
 			case <-l.closed:
@@ -73,7 +73,7 @@ func (l *connListener) Accept() (net.Conn, error) {
 		return nil, err
 	}
 	l.pool.open.Add(1)
-	tc := &trackedConn{Conn: c, owner: l, sendTimeout: l.pool.sendTimeout, conns: l.conns, opened: l.conns.Opened()}
+	tc := &trackedConn{Conn: c, owner: l, sendTimeout: l.pool.sendTimeout, conns: l.pool.metrics, opened: l.pool.metrics.Opened()}
 	if l.socket != nil && unnamed(c.RemoteAddr()) {
 		tc.remote = l.socket
 	}

@@ -335,9 +335,8 @@ func TestConnListenerSlotAndCountsOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pool := newConnPool(Limits{MaxConnections: 1})
+	pool := newConnPool(Limits{MaxConnections: 1}, conns)
 	l := newConnListener(raw, pool)
-	l.conns = conns
 	t.Cleanup(func() { l.Close() })
 	for range 2 {
 		d, err := net.Dial("tcp", raw.Addr().String())

@@ -49,11 +49,10 @@ func (h *requestLimits) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	lw, body := limitBody(w, r, l, h.logger)
-	ctx, answer := metrics.WithAnswer(r.Context())
-	body.conns, body.answer = h.conns, answer
-	r2 := r.WithContext(ctx)
+	body.conns = h.conns
+	r2 := *r
 	r2.Body = body
-	h.next.ServeHTTP(lw, r2)
+	h.next.ServeHTTP(lw, &r2)
 	if r.ProtoMajor == 1 && body.unfinished() {
 		// net/http reads up to 256 KiB of an unread body after the handler
 		// so that the connection can serve another request, without any

@@ -69,11 +69,9 @@ func New(handler http.Handler, opts Options) (s *Server, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("host: %w", err)
 	}
-	s.conns = newConnPool(c.limits)
+	s.conns = newConnPool(c.limits, c.conns)
 	for _, l := range ls {
-		cl := newConnListener(l, s.conns)
-		cl.conns = c.conns
-		s.listeners = append(s.listeners, cl)
+		s.listeners = append(s.listeners, newConnListener(l, s.conns))
 	}
 
 	if c.adminListen != nil {

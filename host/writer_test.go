@@ -71,7 +71,7 @@ func TestConnReadFrom(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cl := newConnListener(l, newConnPool(Limits{}))
+	cl := newConnListener(l, newConnPool(Limits{}, nil))
 	defer cl.Close()
 	content := strings.Repeat("0123456789abcdef", 64<<10/16)
 	path := filepath.Join(t.TempDir(), "file")

@@ -232,8 +232,8 @@ func (h *httpHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			route = r2.Pattern
 		}
 		status := st.rec.status
-		if hasBody(r) {
-			if code := answered(r.Context()); code != 0 {
+		if a, ok := r.Body.(HostAnswer); ok {
+			if code := a.HostAnswered(); code != 0 {
 				status = code
 			}
 		}
@@ -324,35 +324,13 @@ func Route(next http.Handler) http.Handler {
 	})
 }
 
-// Answer carries the status a step outside the metrics sent in place of
-// the application's (the host's 413 or 408 for a request body that broke a
-// limit while the application read it), so that the request is counted
-// with the status the client got.
-type Answer struct{ code atomic.Int64 }
-
-type answerKey struct{}
-
-// WithAnswer returns ctx carrying a new Answer, for the request handed to
-// the steps inside.
-func WithAnswer(ctx context.Context) (context.Context, *Answer) {
-	a := &Answer{}
-	return context.WithValue(ctx, answerKey{}, a), a
-}
-
-// Set records that code was sent instead of the application's answer. A
-// nil *Answer records nothing.
-func (a *Answer) Set(code int) {
-	if a != nil {
-		a.code.Store(int64(code))
-	}
-}
-
-// answered is the status recorded through ctx's Answer, or 0.
-func answered(ctx context.Context) int {
-	if a, ok := ctx.Value(answerKey{}).(*Answer); ok {
-		return int(a.code.Load())
-	}
-	return 0
+// HostAnswer is implemented by a request body that a step outside the
+// metrics answers for when it breaks a limit while the application reads
+// it (the host's 413 or 408): HostAnswered is the status that step sent in
+// place of the application's, or 0. The request is counted with the status
+// the client got.
+type HostAnswer interface {
+	HostAnswered() int
 }
 
 // countingBody counts the bytes read from a request body of unknown length.
