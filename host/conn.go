@@ -73,7 +73,7 @@ func (l *connListener) Accept() (net.Conn, error) {
 		return nil, err
 	}
 	l.pool.open.Add(1)
-	tc := &trackedConn{Conn: c, owner: l, sendTimeout: l.pool.sendTimeout, conns: l.pool.metrics, opened: l.pool.metrics.Opened()}
+	tc := &trackedConn{Conn: c, owner: l, send: sendDeadline{timeout: l.pool.sendTimeout}, conns: l.pool.metrics, opened: l.pool.metrics.Opened()}
 	if l.socket != nil && unnamed(c.RemoteAddr()) {
 		tc.remote = l.socket
 	}
@@ -116,18 +116,15 @@ const timeoutResponse = "HTTP/1.1 408 Request Timeout\r\nContent-Type: text/plai
 // closed.
 type trackedConn struct {
 	net.Conn
-	owner       *connListener
-	sendTimeout time.Duration
+	owner *connListener
+	send  sendDeadline
 	// writeDeadline is the deadline set through SetWriteDeadline or
 	// SetDeadline (by the application, through http.ResponseController or
 	// on a hijacked connection), in Unix nanoseconds; 0 for none.
 	writeDeadline atomic.Int64
-	// armed is the write deadline armWrite last set on the socket, in Unix
-	// nanoseconds; 0 when the socket's deadline was set otherwise since.
-	armed  atomic.Int64
-	conns  *metrics.Conns
-	opened time.Time
-	remote net.Addr // nil: the connection's own RemoteAddr
+	conns         *metrics.Conns
+	opened        time.Time
+	remote        net.Addr // nil: the connection's own RemoteAddr
 
 	// state is the state net/http last reported, written under mu and
 	// also read without it: Read skips the lock while a request is served.
@@ -160,7 +157,7 @@ func (c *trackedConn) Read(p []byte) (int, error) {
 	c.pending += n
 	if err != nil && c.pending > 0 && !c.answered && !c.isHTTP2() && isTimeout(err) {
 		c.answered = true
-		c.armed.Store(0)
+		c.send.forget()
 		c.Conn.SetWriteDeadline(time.Now().Add(time.Second))
 		c.Conn.Write([]byte(timeoutResponse))
 		c.conns.Rejected(metrics.LimitRequestHeadersTimeout)
@@ -214,7 +211,7 @@ func (c *trackedConn) Write(p []byte) (int, error) {
 	if len(p) == len(headTooLarge) && string(p) == headTooLarge {
 		c.conns.Rejected(metrics.LimitHeaderBytes)
 	}
-	if c.sendTimeout <= 0 {
+	if c.send.timeout <= 0 {
 		return c.Conn.Write(p)
 	}
 	written := 0
@@ -244,7 +241,7 @@ func (c *trackedConn) ReadFrom(r io.Reader) (int64, error) {
 	if !ok {
 		return io.Copy(struct{ io.Writer }{c}, r)
 	}
-	if c.sendTimeout <= 0 {
+	if c.send.timeout <= 0 {
 		return rf.ReadFrom(r)
 	}
 	src, limit := r, int64(-1) // -1: until src ends
@@ -284,28 +281,21 @@ func (c *trackedConn) ReadFrom(r io.Reader) (int64, error) {
 }
 
 // armWrite makes sure the next piece has at least the send timeout from
-// now, and never past the application's own deadline when it set one.
-// Without an own deadline the socket's deadline is armed half a send
-// timeout further than needed and left alone while it still gives the
-// next piece the full send timeout: most writes then change no timer (a
-// deadline update costs about as much as a small write). A piece that
-// makes no progress therefore fails between one and one and a half send
-// timeouts after it started.
+// now (see sendDeadline), and never runs past the application's own
+// deadline when it set one.
 func (c *trackedConn) armWrite() error {
-	deadline := time.Now().Add(c.sendTimeout)
 	if own := c.writeDeadline.Load(); own != 0 {
-		c.armed.Store(0)
+		c.send.forget()
+		deadline := time.Now().Add(c.send.timeout)
 		if own < deadline.UnixNano() {
 			deadline = time.Unix(0, own)
 		}
 		return c.Conn.SetWriteDeadline(deadline)
 	}
-	if c.armed.Load() >= deadline.UnixNano() {
-		return nil
+	if deadline, ok := c.send.next(); ok {
+		return c.Conn.SetWriteDeadline(deadline)
 	}
-	deadline = deadline.Add(c.sendTimeout / 2)
-	c.armed.Store(deadline.UnixNano())
-	return c.Conn.SetWriteDeadline(deadline)
+	return nil
 }
 
 // SetWriteDeadline records the deadline so that Write keeps it.
@@ -321,7 +311,7 @@ func (c *trackedConn) SetDeadline(t time.Time) error {
 }
 
 func (c *trackedConn) recordWriteDeadline(t time.Time) {
-	c.armed.Store(0) // the socket's deadline is no longer the one armWrite set
+	c.send.forget() // the socket's deadline is no longer the one armWrite set
 	if t.IsZero() {
 		c.writeDeadline.Store(0)
 	} else {

@@ -19,7 +19,7 @@ func pipeConn(t *testing.T, sendTimeout time.Duration) (*trackedConn, net.Conn) 
 	t.Helper()
 	a, b := net.Pipe()
 	t.Cleanup(func() { a.Close(); b.Close() })
-	return &trackedConn{Conn: a, sendTimeout: sendTimeout}, b
+	return &trackedConn{Conn: a, send: sendDeadline{timeout: sendTimeout}}, b
 }
 
 // TestSendTimeoutCutsAStalledReader proves a write to a peer that reads
@@ -211,7 +211,7 @@ func tcpPair(t testing.TB, sendTimeout time.Duration) (*trackedConn, net.Conn) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { c.Close(); peer.Close() })
-	return &trackedConn{Conn: c, sendTimeout: sendTimeout}, peer
+	return &trackedConn{Conn: c, send: sendDeadline{timeout: sendTimeout}}, peer
 }
 
 // TestSendTimeoutInReadFrom proves the socket's ReadFrom (sendfile) path

@@ -76,10 +76,10 @@ type Limits struct {
 	// application sets (http.ResponseController.SetWriteDeadline, or on a
 	// hijacked connection) is kept when it is earlier; over HTTP/2 the
 	// host's stream deadline replaces it at the next write, so set
-	// SendTimeout negative for handlers that manage their own. Default 60s; negative: no limit. For HTTP/2 it bounds both
-	// the connection's writes and each stream's (a stream the client holds
-	// back with flow control is reset; its pieces get at least 7/8 of the
-	// timeout).
+	// SendTimeout negative for handlers that manage their own. Default 60s;
+	// negative: no limit. For HTTP/2 it bounds both the connection's writes
+	// and each stream's (a stream the client holds back with flow control is
+	// reset, with the same bounds per piece).
 	SendTimeout time.Duration
 
 	// MaxConnections bounds the connections open at once on all public

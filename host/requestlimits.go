@@ -104,13 +104,12 @@ func headerCountSize(r *http.Request) (count, size int) {
 // limitStreamSend applies the send timeout to one HTTP/2 stream, which the
 // connection's write deadlines do not cover: a client that stops granting
 // flow-control window to a stream holds its handler's Write without
-// holding up the connection. Each piece of at most sendChunk bytes must be
-// sent within the timeout (a stream write deadline, which resets the
-// stream when it passes). The deadline is moved at most every eighth of
-// the timeout, because each move is a message to the connection's serving
-// goroutine; a piece therefore gets at least 7/8 of the timeout.
+// holding up the connection. Each piece of at most sendChunk bytes gets at
+// least the timeout (a stream write deadline, which resets the stream when
+// it passes), moved as on a connection (sendDeadline): rarely, since each
+// move is a message to the connection's serving goroutine.
 func limitStreamSend(w http.ResponseWriter, timeout time.Duration) http.ResponseWriter {
-	s := &streamSend{rc: http.NewResponseController(w), timeout: timeout}
+	s := &streamSend{rc: http.NewResponseController(w), send: sendDeadline{timeout: timeout}}
 	return httpsnoop.Wrap(w, httpsnoop.Hooks{
 		Write: func(next httpsnoop.WriteFunc) httpsnoop.WriteFunc {
 			return func(p []byte) (int, error) {
@@ -137,16 +136,12 @@ func limitStreamSend(w http.ResponseWriter, timeout time.Duration) http.Response
 }
 
 type streamSend struct {
-	rc      *http.ResponseController
-	timeout time.Duration
-	armed   time.Time // when the deadline was last moved
+	rc   *http.ResponseController
+	send sendDeadline
 }
 
 func (s *streamSend) arm() {
-	now := time.Now()
-	if now.Sub(s.armed) < s.timeout/8 {
-		return
+	if deadline, ok := s.send.next(); ok {
+		s.rc.SetWriteDeadline(deadline)
 	}
-	s.armed = now
-	s.rc.SetWriteDeadline(now.Add(s.timeout))
 }

@@ -1,0 +1,34 @@
+package host
+
+import (
+	"sync/atomic"
+	"time"
+)
+
+// sendDeadline moves a write deadline for the send timeout, on a
+// connection (trackedConn) or on an HTTP/2 stream (streamSend): before each
+// piece of a response it says whether the deadline must move so that the
+// piece gets at least the timeout. The deadline is set half a timeout
+// further than that, so most pieces move nothing (a deadline update costs
+// about as much as a small write); a piece that makes no progress fails
+// between one and one and a half timeouts after it started.
+type sendDeadline struct {
+	timeout time.Duration // <= 0: off
+	armed   atomic.Int64  // the deadline next last returned, in Unix nanoseconds; 0: none
+}
+
+// next returns the deadline to set before a piece that starts now, or ok
+// false when the one already set gives the piece the full timeout.
+func (d *sendDeadline) next() (deadline time.Time, ok bool) {
+	now := time.Now()
+	if d.armed.Load() >= now.Add(d.timeout).UnixNano() {
+		return time.Time{}, false
+	}
+	deadline = now.Add(d.timeout + d.timeout/2)
+	d.armed.Store(deadline.UnixNano())
+	return deadline, true
+}
+
+// forget records that the deadline was set otherwise: the next piece sets
+// it again.
+func (d *sendDeadline) forget() { d.armed.Store(0) }
