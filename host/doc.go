@@ -14,12 +14,13 @@
 // variables are removed from the environment so child processes do not
 // inherit them.
 //
-// [Server.Serve] serves until its context ends, then shuts down in two phases:
-// it stops accepting (the listening sockets close, new connections are
-// refused), /readyz on the admin address answers 503, busy keep-alive
-// connections are answered with "Connection: close" for up to 500ms, the
-// idle ones close, and requests in flight get [Options.ShutdownTimeout] to
-// finish. Serve returns nil when they all did, and an error wrapping
+// [Server.Serve] serves until its context ends, then shuts down gracefully:
+// /readyz on the admin address answers 503, it stops accepting (the
+// listening sockets close, new connections are refused), busy keep-alive
+// connections are answered with "Connection: close" for up to 500ms (at
+// most half of [Options.ShutdownTimeout]), the idle ones close, and requests
+// in flight may finish until [Options.ShutdownTimeout] after the shutdown
+// began. Serve returns nil when they all did, and an error wrapping
 // [ErrShutdownTimeout] when some had to be cut. [Run] adds SIGINT and SIGTERM:
 // the first starts the graceful shutdown, a second closes every connection at
 // once and Run returns an error wrapping [ErrForcedShutdown].
