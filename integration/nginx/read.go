@@ -25,7 +25,7 @@ func Read(path string) (*Tree, []findings.Finding, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("reading nginx configuration: %w", err)
 	}
-	site := isSiteFile(path)
+	site := isSiteFile(data)
 	opts := &crossplane.ParseOptions{
 		ErrorOnUnknownDirectives: true,
 		Open: func(p string) (io.ReadCloser, error) {
@@ -61,32 +61,45 @@ func Read(path string) (*Tree, []findings.Finding, error) {
 	}
 	var list []findings.Finding
 	for _, e := range payload.Errors {
-		list = append(list, parseFinding(path, e))
+		f := parseFinding(path, e)
+		if site && f.File == path {
+			// The end of the "http {" wrapper is not the file's: an error
+			// there (a block left open) is at the file's end.
+			f.Line = min(f.Line, bytes.Count(data, []byte("\n"))+1)
+		}
+		list = append(list, f)
 	}
 	return t, list, nil
 }
 
-// isSiteFile reports whether path has no http, events, stream or mail
-// block at its top level: a file meant to be included inside http {}.
-func isSiteFile(path string) bool {
-	payload, err := crossplane.Parse(path, &crossplane.ParseOptions{
-		SingleFile:                true,
-		SkipDirectiveContextCheck: true,
-		SkipDirectiveArgsCheck:    true,
-	})
-	if err != nil || len(payload.Config) == 0 {
-		return false
-	}
-	if len(payload.Config[0].Errors) > 0 && len(payload.Config[0].Parsed) == 0 {
-		return false // unreadable as a whole: let the real parse report it
-	}
-	for _, d := range payload.Config[0].Parsed {
-		switch d.Directive {
-		case "http", "events", "stream", "mail", "worker_processes", "user", "pid":
-			return false
+// isSiteFile reports whether data has no http, events, stream or mail
+// block (nor another main-context directive) at its top level: a file meant
+// to be included inside http {}. It reads the directive names token by
+// token, so that a file that does not parse (cut short, say) is still
+// recognised, and its one syntax error is not joined by a context error for
+// every directive in it.
+func isSiteFile(data []byte) bool {
+	depth, atName, site := 0, true, true
+	for tok := range crossplane.Lex(bytes.NewReader(data)) { // read to the end: the lexer's goroutine ends with it
+		switch {
+		case tok.Error != nil || (!tok.IsQuoted && strings.HasPrefix(tok.Value, "#")):
+		case !tok.IsQuoted && tok.Value == "{":
+			depth, atName = depth+1, true
+		case !tok.IsQuoted && tok.Value == "}":
+			depth, atName = depth-1, true
+		case !tok.IsQuoted && tok.Value == ";":
+			atName = true
+		default:
+			if atName && depth == 0 {
+				switch tok.Value {
+				case "http", "events", "stream", "mail", "worker_processes", "user", "pid":
+					site = false
+				}
+			}
+			atName = false
 		}
 	}
-	return true
+	return site
 }
 
 // maxIncludeDepth bounds include nesting; crossplane rejects cycles, this

@@ -1,0 +1,37 @@
+package nginx_test
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/apphost/apphost/integration/nginx"
+)
+
+// A site file cut short is still read as a site: its one finding is the
+// syntax error at the file's end, not a context error for every directive
+// in it. A main configuration cut short is read as one. (Like nginx,
+// the end of a file that ends with a newline is on the line after it.)
+func TestCutShortFileIsOneSyntaxError(t *testing.T) {
+	for _, tc := range []struct {
+		name, text string
+		line       int
+	}{
+		{"site", "server {\n    listen 80;\n    location / {\n", 4},
+		{"main", "events {}\nhttp {\n    server {\n        listen 80;\n", 5},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), tc.name+".conf")
+			if err := os.WriteFile(path, []byte(tc.text), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			_, list, err := nginx.Read(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(list) != 1 || list[0].Rule != nginx.RuleSyntax || list[0].Line != tc.line || list[0].File != path {
+				t.Fatalf("findings %+v, want one %s at %s:%d", list, nginx.RuleSyntax, path, tc.line)
+			}
+		})
+	}
+}
