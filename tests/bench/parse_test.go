@@ -213,22 +213,6 @@ func TestParseGoBench(t *testing.T) {
 	}
 }
 
-func TestVmRSS(t *testing.T) {
-	kib, err := vmRSS(strings.NewReader(readSample(t, "proc-status.txt")))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if kib <= 0 {
-		t.Errorf("VmRSS = %d", kib)
-	}
-	if _, err := vmRSS(strings.NewReader("Name:\tx\nVmRSS:\t12\n")); err == nil {
-		t.Error("a VmRSS without its unit parsed")
-	}
-	if _, err := vmRSS(strings.NewReader("Name:\tx\n")); err == nil {
-		t.Error("a status without VmRSS parsed")
-	}
-}
-
 func TestParseFlags(t *testing.T) {
 	s, err := parseFlags([]string{"-only", "nginx, memory", "-duration", "2s"}, &strings.Builder{})
 	if err != nil {
