@@ -154,5 +154,3 @@ func goroutinesSettle(limit int) int {
 }
 
 const mib = 1 << 20
-
-func newReader(c net.Conn) *bufio.Reader { return bufio.NewReader(c) }
