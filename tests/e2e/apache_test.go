@@ -379,7 +379,9 @@ proxy:
 		getSeen(t, site.client, req)
 	}
 	hits := func(p *harness.Process, prefix string) int { return strings.Count(p.Output(), "GET "+prefix) }
-	waitFor(t, func() bool { return hits(first, "/round1/")+hits(second, "/round1/") == n })
+	waitFor(t, 5*time.Second, "both instances logged the first round", func() bool { // the logs arrive through a pipe
+		return hits(first, "/round1/")+hits(second, "/round1/") == n
+	})
 	if hits(first, "/round1/") == 0 || hits(second, "/round1/") == 0 {
 		t.Fatalf("requests not shared: first %d, second %d", hits(first, "/round1/"), hits(second, "/round1/"))
 	}
@@ -391,21 +393,19 @@ proxy:
 		req, _ := http.NewRequest("GET", url+fmt.Sprintf("round2/%d", i), nil)
 		getSeen(t, site.client, req)
 	}
-	waitFor(t, func() bool { return hits(second, "/round2/") == n })
+	waitFor(t, 5*time.Second, "the second instance logged the second round", func() bool { return hits(second, "/round2/") == n })
 }
 
-// waitFor polls cond for up to five seconds: access log lines reach the
-// test through a pipe.
-func waitFor(t *testing.T, cond func() bool) {
+// waitFor polls cond every 20ms until it holds, failing the test when it
+// does not within timeout; what says what the test waits for.
+func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
+	deadline := time.Now().Add(timeout)
 	for !cond() {
-		select {
-		case <-ctx.Done():
-			t.Fatal("condition not met within 5s")
-		case <-time.After(20 * time.Millisecond):
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %s waiting until %s", timeout, what)
 		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
 

@@ -105,7 +105,7 @@ func killUnderLoad(t *testing.T, url string, kills int, errorLog func() string) 
 			t.Fatal(err)
 		}
 		old := pid
-		waitUntil(t, 10*time.Second, "a new application answers after SIGKILL", func() bool {
+		waitFor(t, 10*time.Second, "a new application answers after SIGKILL", func() bool {
 			pid = pidOf(t, url)
 			return pid != old
 		})
@@ -266,7 +266,7 @@ func TestSuperviseRunsApphostServeAndReloadsUnderLoad(t *testing.T) {
 	if err := sup.Signal(syscall.SIGHUP); err != nil {
 		t.Fatal(err)
 	}
-	waitUntil(t, 30*time.Second, "the old application is stopped after SIGHUP", func() bool {
+	waitFor(t, 30*time.Second, "the old application is stopped after SIGHUP", func() bool {
 		return strings.Contains(sup.Output(), `"the application stopped"`)
 	})
 	served(25)
@@ -310,7 +310,7 @@ func TestReloadWithTheAppsAdminAddress(t *testing.T) {
 			cmd.Env = append(os.Environ(), "APPHOST_APP_ADMIN_LISTEN="+appAdmin)
 			sup := harness.StartCmd(t, cmd)
 			sup.WaitListening(t, app, 20*time.Second)
-			waitUntil(t, 20*time.Second, "the app's admin address answers", func() bool {
+			waitFor(t, 20*time.Second, "the app's admin address answers", func() bool {
 				return adminStatus(appAdmin) == http.StatusOK
 			})
 
@@ -343,7 +343,7 @@ func TestReloadWithTheAppsAdminAddress(t *testing.T) {
 			if !tt.wantReload {
 				outcome = `"reload failed: the running application stays"`
 			}
-			waitUntil(t, 20*time.Second, "the reload ends", func() bool {
+			waitFor(t, 20*time.Second, "the reload ends", func() bool {
 				return strings.Contains(sup.Output(), outcome)
 			})
 			close(stop)
@@ -394,16 +394,5 @@ func adminStatus(addr string) int {
 func waitAnswered(t *testing.T, ok *atomic.Int64, n int64) {
 	t.Helper()
 	target := ok.Load() + n
-	waitUntil(t, 30*time.Second, fmt.Sprintf("%d more requests are answered", n), func() bool { return ok.Load() >= target })
-}
-
-func waitUntil(t *testing.T, timeout time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %s waiting until %s", timeout, what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	waitFor(t, 30*time.Second, fmt.Sprintf("%d more requests are answered", n), func() bool { return ok.Load() >= target })
 }
