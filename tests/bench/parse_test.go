@@ -224,12 +224,17 @@ func TestParseFlags(t *testing.T) {
 	for _, args := range [][]string{
 		{"-only", "nginx,iis"},
 		{"-duration", "1500ms"},
+		{"-duration", "0s"},
 		{"-rounds", "0"},
 		{"-connections", "0"},
+		{"-threads", "0"},
 		{"extra"},
 	} {
-		if _, err := parseFlags(args, &strings.Builder{}); err == nil {
+		_, err := parseFlags(args, &strings.Builder{})
+		if err == nil {
 			t.Errorf("%q: no error", args)
+		} else if !strings.Contains(err.Error(), args[0]) {
+			t.Errorf("%q: the error does not name %s: %v", args, args[0], err)
 		}
 	}
 	var help strings.Builder
