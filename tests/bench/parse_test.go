@@ -8,7 +8,7 @@ import (
 )
 
 // The samples in testdata are real output of the programs on this
-// project's machine: wrk 4.1.0, h2load 1.52.0, go test -bench.
+// project's machine: h2load 1.52.0, go test -bench (wrk's are in tests/harness).
 
 func readSample(t *testing.T, name string) string {
 	t.Helper()
@@ -17,42 +17,6 @@ func readSample(t *testing.T, name string) string {
 		t.Fatal(err)
 	}
 	return string(b)
-}
-
-func TestParseWrk(t *testing.T) {
-	for _, tc := range []struct {
-		file string
-		want result
-	}{
-		{"wrk.txt", result{requests: 88218, rps: 44043.79, p50: 585 * time.Microsecond, p99: 4550 * time.Microsecond}},
-		// httpd answering 403 with its default MPM: read errors and
-		// non-2xx responses counted.
-		{"wrk-errors.txt", result{requests: 114468, rps: 37765.97, p50: 1190 * time.Microsecond, p99: 23680 * time.Microsecond, readErrs: 15, non2xx: 114468}},
-	} {
-		t.Run(tc.file, func(t *testing.T) {
-			got, err := parseWrk(readSample(t, tc.file))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got != tc.want {
-				t.Errorf("got %+v\nwant %+v", got, tc.want)
-			}
-		})
-	}
-}
-
-func TestParseWrkRejects(t *testing.T) {
-	ok := readSample(t, "wrk.txt")
-	for name, out := range map[string]string{
-		"no rate":         strings.Replace(ok, "Requests/sec:", "Requests:", 1),
-		"no distribution": strings.Replace(ok, "Latency Distribution", "", 1),
-		"bad latency":     strings.Replace(ok, "585.00us", "585.00zz", 1),
-		"empty":           "",
-	} {
-		if _, err := parseWrk(out); err == nil {
-			t.Errorf("%s: no error", name)
-		}
-	}
 }
 
 func TestWrkSeconds(t *testing.T) {

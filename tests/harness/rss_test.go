@@ -7,11 +7,7 @@ import (
 )
 
 func TestVmRSS(t *testing.T) {
-	sample, err := os.ReadFile("testdata/proc-status.txt") // a real /proc/PID/status
-	if err != nil {
-		t.Fatal(err)
-	}
-	kib, err := VmRSS(strings.NewReader(string(sample)))
+	kib, err := VmRSS(strings.NewReader(readSample(t, "proc-status.txt"))) // a real /proc/PID/status
 	if err != nil {
 		t.Fatal(err)
 	}
