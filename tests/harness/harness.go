@@ -200,20 +200,24 @@ func (p *Process) Stop(grace time.Duration) error {
 // connection, or the process exits, or timeout passes.
 func (p *Process) WaitListening(t testing.TB, addr string, timeout time.Duration) {
 	t.Helper()
-	if err := waitDial(addr, timeout, p.done); err != nil {
+	if err := WaitDialContext(context.Background(), addr, timeout, p.done); err != nil {
 		t.Fatalf("%s: %v\noutput:\n%s", strings.Join(p.Cmd.Args, " "), err, p.Output())
 	}
 }
 
 // WaitDial waits until addr accepts a connection or timeout passes.
-func WaitDial(addr string, timeout time.Duration) error { return waitDial(addr, timeout, nil) }
+func WaitDial(addr string, timeout time.Duration) error {
+	return WaitDialContext(context.Background(), addr, timeout, nil)
+}
 
-func waitDial(addr string, timeout time.Duration, exited <-chan struct{}) error {
+// WaitDialContext is WaitDial that also gives up when ctx ends or when
+// exited (the program meant to listen has exited) is closed.
+func WaitDialContext(ctx context.Context, addr string, timeout time.Duration, exited <-chan struct{}) error {
 	network, address := "tcp", addr
 	if path, ok := strings.CutPrefix(addr, "unix:"); ok {
 		network, address = "unix", path
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	var d net.Dialer
 	for {
