@@ -87,20 +87,12 @@ supervise:
 // request or refused connection.
 func killUnderLoad(t *testing.T, url string, kills int, errorLog func() string) {
 	t.Helper()
-	var ok, failed atomic.Int64
-	var firstErr atomic.Value
-	stop := getUnderLoad(&http.Client{Timeout: 20 * time.Second}, url, 4, func(err error) {
-		if err != nil {
-			failed.Add(1)
-			firstErr.CompareAndSwap(nil, err.Error())
-			return
-		}
-		ok.Add(1)
-	})
+	var load tally
+	stop := getUnderLoad(&http.Client{Timeout: 20 * time.Second}, url, 4, load.record)
 	defer stop()
 	pid := pidOf(t, url)
 	for range kills {
-		waitAnswered(t, &ok, 25)
+		load.waitAnswered(t, 25)
 		if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
 			t.Fatal(err)
 		}
@@ -110,14 +102,14 @@ func killUnderLoad(t *testing.T, url string, kills int, errorLog func() string) 
 			return pid != old
 		})
 	}
-	waitAnswered(t, &ok, 25)
-	if failed.Load() != 0 || ok.Load() == 0 {
-		t.Errorf("%d ok, %d failed (first: %v)\nnginx error log:\n%s", ok.Load(), failed.Load(), firstErr.Load(), errorLog())
+	load.waitAnswered(t, 25)
+	if load.failed.Load() != 0 || load.ok.Load() == 0 {
+		t.Errorf("%d ok, %d failed (first: %v)\nnginx error log:\n%s", load.ok.Load(), load.failed.Load(), load.firstErr.Load(), errorLog())
 	}
 	if strings.Contains(errorLog(), "Connection refused") {
 		t.Errorf("nginx saw a refused connection:\n%s", errorLog())
 	}
-	t.Logf("%d requests through nginx, %d kills, %d failed", ok.Load(), kills, failed.Load())
+	t.Logf("%d requests through nginx, %d kills, %d failed", load.ok.Load(), kills, load.failed.Load())
 }
 
 // maxLoadRequests bounds the GETs one getUnderLoad sends, far above what
@@ -249,19 +241,11 @@ func TestSuperviseRunsApphostServeAndReloadsUnderLoad(t *testing.T) {
 		t.Fatalf("diagnostic answer %+v, %v", seen, err)
 	}
 
-	var ok, failed atomic.Int64
-	var firstErr atomic.Value
+	var load tally
 	client := &http.Client{Timeout: 20 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
-	stop := getUnderLoad(client, "http://"+app+"/", 4, func(err error) {
-		if err != nil {
-			failed.Add(1)
-			firstErr.CompareAndSwap(nil, err.Error())
-			return
-		}
-		ok.Add(1)
-	})
+	stop := getUnderLoad(client, "http://"+app+"/", 4, load.record)
 	defer stop()
-	served := func(n int64) { waitAnswered(t, &ok, n) }
+	served := func(n int64) { load.waitAnswered(t, n) }
 	served(25)
 	if err := sup.Signal(syscall.SIGHUP); err != nil {
 		t.Fatal(err)
@@ -271,13 +255,13 @@ func TestSuperviseRunsApphostServeAndReloadsUnderLoad(t *testing.T) {
 	})
 	served(25)
 	stop()
-	if failed.Load() != 0 || ok.Load() == 0 {
-		t.Errorf("%d ok, %d failed (first: %v)", ok.Load(), failed.Load(), firstErr.Load())
+	if load.failed.Load() != 0 || load.ok.Load() == 0 {
+		t.Errorf("%d ok, %d failed (first: %v)", load.ok.Load(), load.failed.Load(), load.firstErr.Load())
 	}
 	if !strings.Contains(sup.Output(), `"the application is ready"`) || strings.Count(sup.Output(), "started the application") != 2 {
 		t.Errorf("the reload did not start exactly one new application:\n%s", sup.Output())
 	}
-	t.Logf("%d requests across the reload, %d failed", ok.Load(), failed.Load())
+	t.Logf("%d requests across the reload, %d failed", load.ok.Load(), load.failed.Load())
 }
 
 // A host-based application's admin address (metrics, /healthz, /readyz)
@@ -388,11 +372,26 @@ func adminStatus(addr string) int {
 	return code
 }
 
-// waitAnswered waits until n more requests are counted in ok: the load
+// tally counts the outcomes getUnderLoad hands to record.
+type tally struct {
+	ok, failed atomic.Int64
+	firstErr   atomic.Value // the first failure's message
+}
+
+func (l *tally) record(err error) {
+	if err != nil {
+		l.failed.Add(1)
+		l.firstErr.CompareAndSwap(nil, err.Error())
+		return
+	}
+	l.ok.Add(1)
+}
+
+// waitAnswered waits until n more requests are answered: the load
 // reaches the application before the test goes on, however slow the
 // machine.
-func waitAnswered(t *testing.T, ok *atomic.Int64, n int64) {
+func (l *tally) waitAnswered(t *testing.T, n int64) {
 	t.Helper()
-	target := ok.Load() + n
-	waitFor(t, 30*time.Second, fmt.Sprintf("%d more requests are answered", n), func() bool { return ok.Load() >= target })
+	target := l.ok.Load() + n
+	waitFor(t, 30*time.Second, fmt.Sprintf("%d more requests are answered", n), func() bool { return l.ok.Load() >= target })
 }
