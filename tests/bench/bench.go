@@ -11,6 +11,8 @@ import (
 	"runtime"
 	"strings"
 	"time"
+
+	"github.com/apphost/apphost/tests/harness"
 )
 
 // bench holds what the sections share: the settings, the temporary
@@ -87,17 +89,10 @@ func (b *bench) build(ctx context.Context, pkg string) (string, error) {
 	return bin, nil
 }
 
-// program finds an installed program in PATH or the sbin directories
-// where Debian puts servers.
+// program finds an installed program (harness.FindProgram).
 func program(name string) (string, error) {
-	if p, err := exec.LookPath(name); err == nil {
+	if p, ok := harness.FindProgram(name); ok {
 		return p, nil
-	}
-	for _, dir := range []string{"/usr/sbin", "/sbin", "/usr/local/sbin"} {
-		p := filepath.Join(dir, name)
-		if st, err := os.Stat(p); err == nil && !st.IsDir() && st.Mode()&0o111 != 0 {
-			return p, nil
-		}
 	}
 	return "", fmt.Errorf("%s is not installed (make deps installs it)", name)
 }

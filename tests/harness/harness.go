@@ -29,14 +29,8 @@ import (
 // the test fails under CI and is skipped otherwise.
 func RequireProgram(t testing.TB, name string) string {
 	t.Helper()
-	if p, err := exec.LookPath(name); err == nil {
+	if p, ok := FindProgram(name); ok {
 		return p
-	}
-	for _, dir := range []string{"/usr/sbin", "/sbin", "/usr/local/sbin"} {
-		p := filepath.Join(dir, name)
-		if st, err := os.Stat(p); err == nil && !st.IsDir() && st.Mode()&0o111 != 0 {
-			return p
-		}
 	}
 	msg := fmt.Sprintf("%s is not installed (make test installs it)", name)
 	if os.Getenv("CI") != "" {
@@ -44,6 +38,21 @@ func RequireProgram(t testing.TB, name string) string {
 	}
 	t.Skip(msg)
 	return ""
+}
+
+// FindProgram returns the path of an installed program, looking in PATH
+// and the sbin directories where Debian puts servers.
+func FindProgram(name string) (string, bool) {
+	if p, err := exec.LookPath(name); err == nil {
+		return p, true
+	}
+	for _, dir := range []string{"/usr/sbin", "/sbin", "/usr/local/sbin"} {
+		p := filepath.Join(dir, name)
+		if st, err := os.Stat(p); err == nil && !st.IsDir() && st.Mode()&0o111 != 0 {
+			return p, true
+		}
+	}
+	return "", false
 }
 
 // FreeAddr returns a 127.0.0.1 address with a port that was free a moment
