@@ -96,7 +96,7 @@ func Apphost(t testing.TB) string {
 			args = append(args, "-race")
 		}
 		args = append(args, "github.com/apphost/apphost/cmd/apphost")
-		cmd := exec.Command(goTool(), args...)
+		cmd := exec.Command(GoTool(), args...)
 		cmd.Dir = moduleRoot()
 		if out, err := cmd.CombinedOutput(); err != nil {
 			apphostBuild.err = fmt.Errorf("go build: %w\n%s", err, out)
@@ -108,7 +108,9 @@ func Apphost(t testing.TB) string {
 	return apphostBuild.path
 }
 
-func goTool() string {
+// GoTool is the go command of the toolchain running this program, or
+// "go" from PATH.
+func GoTool() string {
 	p := filepath.Join(runtime.GOROOT(), "bin", "go")
 	if _, err := os.Stat(p); err == nil {
 		return p
