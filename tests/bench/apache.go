@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/apphost/apphost/integration/apache"
+	"github.com/apphost/apphost/integration/output"
 )
 
 // msDocsApache is the Apache recipe of "Host ASP.NET Core on Linux with
@@ -80,29 +81,13 @@ func (b *bench) startApache(ctx context.Context, name, dir string, modules []str
 }
 
 func (b *bench) apache(ctx context.Context) (report, error) {
-	app, err := b.startHello(ctx, "hello -host (behind Apache)", "-host")
+	p, err := b.proxied(ctx, "apache", "Apache")
 	if err != nil {
 		return report{}, err
 	}
-	genAddr, err := freeAddr()
-	if err != nil {
-		return report{}, err
-	}
-	recipeAddr, err := freeAddr()
-	if err != nil {
-		return report{}, err
-	}
-	dir := filepath.Join(b.tmp, "apache")
-	cfg, site, err := b.generate(ctx, "apache", filepath.Join(dir, "generated"), app, genAddr)
-	if err != nil {
-		return report{}, err
-	}
-	recipe := filepath.Join(dir, "recipe", "recipe.conf")
-	if err := os.MkdirAll(filepath.Dir(recipe), 0o755); err != nil {
-		return report{}, err
-	}
-	_, recipePort, _ := strings.Cut(recipeAddr, ":")
-	if err := os.WriteFile(recipe, fmt.Appendf(nil, msDocsApache, recipePort, app, app, benchHost), 0o644); err != nil {
+	recipe := filepath.Join(p.dir, "recipe", "recipe.conf")
+	_, recipePort, _ := strings.Cut(p.recipe, ":")
+	if err := output.WriteFile(recipe, fmt.Appendf(nil, msDocsApache, recipePort, p.app, p.app, benchHost), 0o644); err != nil {
 		return report{}, err
 	}
 	defaultAddr, err := freeAddr()
@@ -110,44 +95,36 @@ func (b *bench) apache(ctx context.Context) (report, error) {
 		return report{}, err
 	}
 	// The same site, moved to another address, under httpd's default MPM.
-	generated, err := os.ReadFile(site)
+	generated, err := os.ReadFile(p.site)
 	if err != nil {
 		return report{}, err
 	}
-	defaultSite := filepath.Join(dir, "default-mpm", "site.conf")
-	if err := os.MkdirAll(filepath.Dir(defaultSite), 0o755); err != nil {
+	defaultSite := filepath.Join(p.dir, "default-mpm", "site.conf")
+	if err := output.WriteFile(defaultSite, []byte(strings.ReplaceAll(string(generated), p.gen, defaultAddr)), 0o644); err != nil {
 		return report{}, err
 	}
-	if err := os.WriteFile(defaultSite, []byte(strings.ReplaceAll(string(generated), genAddr, defaultAddr)), 0o644); err != nil {
-		return report{}, err
-	}
-	modules := apache.Modules(cfg)
+	modules := apache.Modules(p.cfg)
 	starts := []struct {
 		name, dir  string
 		modules    []string
 		site, addr string
 		sized      bool
 	}{
-		{"apache2 (generated)", "generated", modules, site, genAddr, true},
-		{"apache2 (recipe)", "recipe", []string{"headers", "proxy", "proxy_http"}, recipe, recipeAddr, true},
+		{"apache2 (generated)", "generated", modules, p.site, p.gen, true},
+		{"apache2 (recipe)", "recipe", []string{"headers", "proxy", "proxy_http"}, recipe, p.recipe, true},
 		{"apache2 (generated, default MPM)", "default-mpm", modules, defaultSite, defaultAddr, false},
 	}
 	for _, s := range starts {
-		if err := b.startApache(ctx, s.name, filepath.Join(dir, s.dir, "root"), s.modules, s.site, s.addr, s.sized); err != nil {
+		if err := b.startApache(ctx, s.name, filepath.Join(p.dir, s.dir, "root"), s.modules, s.site, s.addr, s.sized); err != nil {
 			return report{}, err
 		}
 	}
-	vs, err := b.wrkVariants(ctx,
+	list, r, err := b.wrkTable(ctx,
 		[]string{"direct to the host", "generated (apphost gen apache)", "Microsoft Docs recipe", "generated, httpd's default mpm_event sizing"},
-		[]string{"http://" + app + "/", "http://" + genAddr + "/", "http://" + recipeAddr + "/", "http://" + defaultAddr + "/"})
+		[]string{"http://" + p.app + "/", "http://" + p.gen + "/", "http://" + p.recipe + "/", "http://" + defaultAddr + "/"})
 	if err != nil {
 		return report{}, err
 	}
-	list, err := b.turnAbout(ctx, vs)
-	if err != nil {
-		return report{}, err
-	}
-	r := loadTable(list)
 	r.intro = []string{b.intro("wrk") + " httpd runs mpm_event with httpd's keep-alive defaults (KeepAlive On, " +
 		"MaxKeepAliveRequests 100, KeepAliveTimeout 5) and no access log; the first three rows with two children of " +
 		"-connections + 32 threads each, the last with httpd's default sizing (25 threads per child), whose busy " +

@@ -11,6 +11,8 @@ import (
 	"runtime"
 	"strings"
 	"time"
+
+	"github.com/apphost/apphost/tests/harness"
 )
 
 // bench holds what the sections share: the settings, the temporary
@@ -51,7 +53,7 @@ func (b *bench) close() error {
 // moduleRoot is the directory of the go.mod that the current directory
 // belongs to.
 func moduleRoot() (string, error) {
-	out, err := exec.Command(goTool(), "env", "GOMOD").Output()
+	out, err := exec.Command(harness.GoTool(), "env", "GOMOD").Output()
 	if err != nil {
 		return "", fmt.Errorf("go env GOMOD: %w", err)
 	}
@@ -62,14 +64,6 @@ func moduleRoot() (string, error) {
 	return filepath.Dir(gomod), nil
 }
 
-func goTool() string {
-	p := filepath.Join(runtime.GOROOT(), "bin", "go")
-	if _, err := os.Stat(p); err == nil {
-		return p
-	}
-	return "go"
-}
-
 // build builds a package of the module (once per run) and returns the
 // binary's path.
 func (b *bench) build(ctx context.Context, pkg string) (string, error) {
@@ -78,7 +72,7 @@ func (b *bench) build(ctx context.Context, pkg string) (string, error) {
 	}
 	bin := filepath.Join(b.tmp, "bin", filepath.Base(pkg))
 	fmt.Fprintf(b.log, "   building %s\n", pkg)
-	cmd := exec.CommandContext(ctx, goTool(), "build", "-o", bin, "./"+pkg)
+	cmd := exec.CommandContext(ctx, harness.GoTool(), "build", "-o", bin, "./"+pkg)
 	cmd.Dir = b.root
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return "", fmt.Errorf("go build ./%s: %w\n%s", pkg, err, out)
@@ -87,17 +81,10 @@ func (b *bench) build(ctx context.Context, pkg string) (string, error) {
 	return bin, nil
 }
 
-// program finds an installed program in PATH or the sbin directories
-// where Debian puts servers.
+// program finds an installed program (harness.FindProgram).
 func program(name string) (string, error) {
-	if p, err := exec.LookPath(name); err == nil {
+	if p, ok := harness.FindProgram(name); ok {
 		return p, nil
-	}
-	for _, dir := range []string{"/usr/sbin", "/sbin", "/usr/local/sbin"} {
-		p := filepath.Join(dir, name)
-		if st, err := os.Stat(p); err == nil && !st.IsDir() && st.Mode()&0o111 != 0 {
-			return p, nil
-		}
 	}
 	return "", fmt.Errorf("%s is not installed (make deps installs it)", name)
 }

@@ -36,6 +36,20 @@ func (b *bench) wrkVariants(ctx context.Context, names, urls []string) ([]varian
 	return vs, nil
 }
 
+// wrkTable measures urls with wrk, turn about, and tabulates the rounds;
+// names and urls are parallel.
+func (b *bench) wrkTable(ctx context.Context, names, urls []string) ([]summary, report, error) {
+	vs, err := b.wrkVariants(ctx, names, urls)
+	if err != nil {
+		return nil, report{}, err
+	}
+	list, err := b.turnAbout(ctx, vs)
+	if err != nil {
+		return nil, report{}, err
+	}
+	return list, loadTable(list), nil
+}
+
 // overhead compares hello on bare net/http with hello through the host,
 // without and with the access log.
 func (b *bench) overhead(ctx context.Context) (report, error) {
@@ -49,15 +63,10 @@ func (b *bench) overhead(ctx context.Context) (report, error) {
 		}
 		urls = append(urls, "http://"+addr+"/")
 	}
-	vs, err := b.wrkVariants(ctx, names, urls)
+	list, r, err := b.wrkTable(ctx, names, urls)
 	if err != nil {
 		return report{}, err
 	}
-	list, err := b.turnAbout(ctx, vs)
-	if err != nil {
-		return report{}, err
-	}
-	r := loadTable(list)
 	r.intro = []string{b.intro("wrk")}
 	host := pairedRatio(list[1], list[0])
 	r.notes = append(r.notes,

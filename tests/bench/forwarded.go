@@ -6,6 +6,8 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
+
+	"github.com/apphost/apphost/tests/harness"
 )
 
 // forwardedPairs are the forwarded package's benchmark contenders and what
@@ -23,7 +25,7 @@ const maxGoBenchCount = 5
 func (b *bench) forwarded(ctx context.Context) (report, error) {
 	count := min(b.rounds, maxGoBenchCount)
 	args := []string{"test", "-run", "^$", "-bench", ".", "-benchmem", "-benchtime", "500ms", "-count", strconv.Itoa(count), "./forwarded"}
-	cmd := exec.CommandContext(ctx, goTool(), args...)
+	cmd := exec.CommandContext(ctx, harness.GoTool(), args...)
 	cmd.Dir = b.root
 	fmt.Fprintf(b.log, "   go %s\n", strings.Join(args, " "))
 	out, err := cmd.CombinedOutput()

@@ -3,17 +3,15 @@ package main
 import (
 	"bufio"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
-	"os"
 	"os/exec"
-	"strconv"
-	"strings"
 	"syscall"
 	"time"
+
+	"github.com/apphost/apphost/tests/harness"
 )
 
 // idleConnections is how many keep-alive connections the memory section
@@ -143,32 +141,7 @@ func settledRSS(ctx context.Context, pid int) (int64, error) {
 		return 0, ctx.Err()
 	case <-time.After(time.Second):
 	}
-	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0, err
-	}
-	defer f.Close()
-	return vmRSS(f)
-}
-
-// vmRSS reads the VmRSS line of /proc/PID/status, in KiB.
-func vmRSS(r io.Reader) (int64, error) {
-	sc := bufio.NewScanner(r)
-	for sc.Scan() {
-		v, ok := strings.CutPrefix(sc.Text(), "VmRSS:")
-		if !ok {
-			continue
-		}
-		f := strings.Fields(v)
-		if len(f) != 2 || f[1] != "kB" {
-			return 0, fmt.Errorf("VmRSS line %q: want \"<n> kB\"", sc.Text())
-		}
-		return strconv.ParseInt(f[0], 10, 64)
-	}
-	if err := sc.Err(); err != nil {
-		return 0, err
-	}
-	return 0, errors.New("no VmRSS line in the process status")
+	return harness.RSS(pid)
 }
 
 func formatKiB(kib int64) string {

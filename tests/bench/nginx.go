@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/apphost/apphost/config"
+	"github.com/apphost/apphost/integration/output"
 )
 
 // description is the apphost.yaml the proxies are generated from: hello
@@ -126,48 +127,55 @@ func (b *bench) startServer(ctx context.Context, name string, cmd *exec.Cmd, lis
 	return nil
 }
 
+// proxied is what the nginx and Apache sections share: hello behind the
+// host, the site apphost generates for it in dir/generated to listen on
+// gen, and a free address for the recipe.
+type proxied struct {
+	app, gen, recipe string
+	dir, site        string
+	cfg              *config.Config
+}
+
+// proxied starts hello for the proxy kind ("nginx", "apache") and
+// generates its site.
+func (b *bench) proxied(ctx context.Context, kind, name string) (proxied, error) {
+	var p proxied
+	var err error
+	if p.app, err = b.startHello(ctx, "hello -host (behind "+name+")", "-host"); err != nil {
+		return p, err
+	}
+	if p.gen, err = freeAddr(); err != nil {
+		return p, err
+	}
+	if p.recipe, err = freeAddr(); err != nil {
+		return p, err
+	}
+	p.dir = filepath.Join(b.tmp, kind)
+	p.cfg, p.site, err = b.generate(ctx, kind, filepath.Join(p.dir, "generated"), p.app, p.gen)
+	return p, err
+}
+
 func (b *bench) nginx(ctx context.Context) (report, error) {
-	app, err := b.startHello(ctx, "hello -host (behind nginx)", "-host")
+	p, err := b.proxied(ctx, "nginx", "nginx")
 	if err != nil {
 		return report{}, err
 	}
-	genAddr, err := freeAddr()
-	if err != nil {
+	recipe := filepath.Join(p.dir, "recipe", "recipe.conf")
+	if err := output.WriteFile(recipe, fmt.Appendf(nil, msDocsNginx, p.recipe, benchHost, p.app), 0o644); err != nil {
 		return report{}, err
 	}
-	recipeAddr, err := freeAddr()
-	if err != nil {
+	if err := b.startNginx(ctx, "nginx (generated)", filepath.Join(p.dir, "generated", "prefix"), p.site, p.gen); err != nil {
 		return report{}, err
 	}
-	dir := filepath.Join(b.tmp, "nginx")
-	_, site, err := b.generate(ctx, "nginx", filepath.Join(dir, "generated"), app, genAddr)
-	if err != nil {
+	if err := b.startNginx(ctx, "nginx (recipe)", filepath.Join(p.dir, "recipe", "prefix"), recipe, p.recipe); err != nil {
 		return report{}, err
 	}
-	recipe := filepath.Join(dir, "recipe", "recipe.conf")
-	if err := os.MkdirAll(filepath.Dir(recipe), 0o755); err != nil {
-		return report{}, err
-	}
-	if err := os.WriteFile(recipe, fmt.Appendf(nil, msDocsNginx, recipeAddr, benchHost, app), 0o644); err != nil {
-		return report{}, err
-	}
-	if err := b.startNginx(ctx, "nginx (generated)", filepath.Join(dir, "generated", "prefix"), site, genAddr); err != nil {
-		return report{}, err
-	}
-	if err := b.startNginx(ctx, "nginx (recipe)", filepath.Join(dir, "recipe", "prefix"), recipe, recipeAddr); err != nil {
-		return report{}, err
-	}
-	vs, err := b.wrkVariants(ctx,
+	list, r, err := b.wrkTable(ctx,
 		[]string{"direct to the host", "generated (apphost gen nginx)", "Microsoft Docs recipe"},
-		[]string{"http://" + app + "/", "http://" + genAddr + "/", "http://" + recipeAddr + "/"})
+		[]string{"http://" + p.app + "/", "http://" + p.gen + "/", "http://" + p.recipe + "/"})
 	if err != nil {
 		return report{}, err
 	}
-	list, err := b.turnAbout(ctx, vs)
-	if err != nil {
-		return report{}, err
-	}
-	r := loadTable(list)
 	r.intro = []string{b.intro("wrk") + " Both nginx run under the same main configuration (worker_processes auto, access_log off)."}
 	gen := pairedRatio(list[1], list[2])
 	r.notes = append(r.notes, target("generated / recipe", fmt.Sprintf("%.2f", gen), "≥ 3", gen >= 3))

@@ -8,7 +8,7 @@ import (
 )
 
 // The samples in testdata are real output of the programs on this
-// project's machine: wrk 4.1.0, h2load 1.52.0, go test -bench.
+// project's machine: h2load 1.52.0, go test -bench (wrk's are in tests/harness).
 
 func readSample(t *testing.T, name string) string {
 	t.Helper()
@@ -17,42 +17,6 @@ func readSample(t *testing.T, name string) string {
 		t.Fatal(err)
 	}
 	return string(b)
-}
-
-func TestParseWrk(t *testing.T) {
-	for _, tc := range []struct {
-		file string
-		want result
-	}{
-		{"wrk.txt", result{requests: 88218, rps: 44043.79, p50: 585 * time.Microsecond, p99: 4550 * time.Microsecond}},
-		// httpd answering 403 with its default MPM: read errors and
-		// non-2xx responses counted.
-		{"wrk-errors.txt", result{requests: 114468, rps: 37765.97, p50: 1190 * time.Microsecond, p99: 23680 * time.Microsecond, readErrs: 15, non2xx: 114468}},
-	} {
-		t.Run(tc.file, func(t *testing.T) {
-			got, err := parseWrk(readSample(t, tc.file))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got != tc.want {
-				t.Errorf("got %+v\nwant %+v", got, tc.want)
-			}
-		})
-	}
-}
-
-func TestParseWrkRejects(t *testing.T) {
-	ok := readSample(t, "wrk.txt")
-	for name, out := range map[string]string{
-		"no rate":         strings.Replace(ok, "Requests/sec:", "Requests:", 1),
-		"no distribution": strings.Replace(ok, "Latency Distribution", "", 1),
-		"bad latency":     strings.Replace(ok, "585.00us", "585.00zz", 1),
-		"empty":           "",
-	} {
-		if _, err := parseWrk(out); err == nil {
-			t.Errorf("%s: no error", name)
-		}
-	}
 }
 
 func TestWrkSeconds(t *testing.T) {
@@ -213,22 +177,6 @@ func TestParseGoBench(t *testing.T) {
 	}
 }
 
-func TestVmRSS(t *testing.T) {
-	kib, err := vmRSS(strings.NewReader(readSample(t, "proc-status.txt")))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if kib <= 0 {
-		t.Errorf("VmRSS = %d", kib)
-	}
-	if _, err := vmRSS(strings.NewReader("Name:\tx\nVmRSS:\t12\n")); err == nil {
-		t.Error("a VmRSS without its unit parsed")
-	}
-	if _, err := vmRSS(strings.NewReader("Name:\tx\n")); err == nil {
-		t.Error("a status without VmRSS parsed")
-	}
-}
-
 func TestParseFlags(t *testing.T) {
 	s, err := parseFlags([]string{"-only", "nginx, memory", "-duration", "2s"}, &strings.Builder{})
 	if err != nil {
@@ -240,12 +188,17 @@ func TestParseFlags(t *testing.T) {
 	for _, args := range [][]string{
 		{"-only", "nginx,iis"},
 		{"-duration", "1500ms"},
+		{"-duration", "0s"},
 		{"-rounds", "0"},
 		{"-connections", "0"},
+		{"-threads", "0"},
 		{"extra"},
 	} {
-		if _, err := parseFlags(args, &strings.Builder{}); err == nil {
+		_, err := parseFlags(args, &strings.Builder{})
+		if err == nil {
 			t.Errorf("%q: no error", args)
+		} else if !strings.Contains(err.Error(), args[0]) {
+			t.Errorf("%q: the error does not name %s: %v", args, args[0], err)
 		}
 	}
 	var help strings.Builder

@@ -14,6 +14,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/apphost/apphost/tests/harness"
 )
 
 // procs are the programs a run started. Each runs in its own process
@@ -102,26 +104,18 @@ func (p *proc) output() string { return p.out.String() }
 // waitListening waits until addr accepts a TCP connection, or the program
 // exits, or timeout passes.
 func (p *proc) waitListening(ctx context.Context, addr string, timeout time.Duration) error {
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	var d net.Dialer
-	for {
-		c, err := d.DialContext(ctx, "tcp", addr)
-		if err == nil {
-			c.Close()
-			if p.log != nil {
-				fmt.Fprintf(p.log, "   %s listening on %s (pid %d)\n", p.name, addr, p.pid())
-			}
-			return nil
-		}
+	if err := harness.WaitDialContext(ctx, addr, timeout, p.done); err != nil {
 		select {
 		case <-p.done:
 			return fmt.Errorf("%s exited before listening on %s (%v):\n%s", p.name, addr, p.err, strings.TrimSpace(p.output()))
-		case <-ctx.Done():
-			return fmt.Errorf("%s: nothing listening on %s after %s: %w\n%s", p.name, addr, timeout, err, strings.TrimSpace(p.output()))
-		case <-time.After(20 * time.Millisecond):
+		default:
 		}
+		return fmt.Errorf("%s: %w\n%s", p.name, err, strings.TrimSpace(p.output()))
 	}
+	if p.log != nil {
+		fmt.Fprintf(p.log, "   %s listening on %s (pid %d)\n", p.name, addr, p.pid())
+	}
+	return nil
 }
 
 // groupGone reports whether no process is left in the process group pgid

@@ -379,7 +379,9 @@ proxy:
 		getSeen(t, site.client, req)
 	}
 	hits := func(p *harness.Process, prefix string) int { return strings.Count(p.Output(), "GET "+prefix) }
-	waitFor(t, func() bool { return hits(first, "/round1/")+hits(second, "/round1/") == n })
+	waitFor(t, 5*time.Second, "both instances logged the first round", func() bool { // the logs arrive through a pipe
+		return hits(first, "/round1/")+hits(second, "/round1/") == n
+	})
 	if hits(first, "/round1/") == 0 || hits(second, "/round1/") == 0 {
 		t.Fatalf("requests not shared: first %d, second %d", hits(first, "/round1/"), hits(second, "/round1/"))
 	}
@@ -391,21 +393,19 @@ proxy:
 		req, _ := http.NewRequest("GET", url+fmt.Sprintf("round2/%d", i), nil)
 		getSeen(t, site.client, req)
 	}
-	waitFor(t, func() bool { return hits(second, "/round2/") == n })
+	waitFor(t, 5*time.Second, "the second instance logged the second round", func() bool { return hits(second, "/round2/") == n })
 }
 
-// waitFor polls cond for up to five seconds: access log lines reach the
-// test through a pipe.
-func waitFor(t *testing.T, cond func() bool) {
+// waitFor polls cond every 20ms until it holds, failing the test when it
+// does not within timeout; what says what the test waits for.
+func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
+	deadline := time.Now().Add(timeout)
 	for !cond() {
-		select {
-		case <-ctx.Done():
-			t.Fatal("condition not met within 5s")
-		case <-time.After(20 * time.Millisecond):
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %s waiting until %s", timeout, what)
 		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
 
@@ -489,56 +489,21 @@ func requireWrkClean(t *testing.T, wrk string, conns int, host, url string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	out, err := exec.CommandContext(ctx, wrk, "-d3s", "-t2", fmt.Sprintf("-c%d", conns), "--timeout", "10s",
+	out, err := exec.CommandContext(ctx, wrk, "-d3s", "-t2", fmt.Sprintf("-c%d", conns), "--timeout", "10s", "--latency",
 		"-H", "Host: "+host, url).CombinedOutput()
 	if err != nil {
 		t.Fatalf("wrk: %v\n%s", err, out)
 	}
-	res, err := parseWrk(string(out))
+	res, err := harness.ParseWrk(string(out))
 	if err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
-	if res.requests == 0 {
+	if res.Requests == 0 {
 		t.Fatalf("wrk made no request:\n%s", out)
 	}
-	if res.socketErrors != "" || res.non2xx != 0 {
-		t.Errorf("socket errors %q, %d answers not 2xx or 3xx\n%s", res.socketErrors, res.non2xx, out)
+	if res.SocketErrors() != 0 || res.Non2xx != 0 {
+		t.Errorf("%d socket errors, %d answers not 2xx or 3xx\n%s", res.SocketErrors(), res.Non2xx, out)
 	}
-}
-
-// wrkResult is what a wrk run reported.
-type wrkResult struct {
-	requests int
-	// socketErrors is wrk's "connect …, read …, write …, timeout …" line,
-	// "" when it printed none (no errors at all).
-	socketErrors string
-	non2xx       int
-}
-
-// parseWrk reads wrk's summary.
-func parseWrk(out string) (wrkResult, error) {
-	var r wrkResult
-	found := false
-	for _, l := range strings.Split(out, "\n") {
-		l = strings.TrimSpace(l)
-		switch {
-		case strings.Contains(l, " requests in "):
-			if _, err := fmt.Sscanf(l, "%d requests in", &r.requests); err != nil {
-				return r, fmt.Errorf("wrk's request count %q: %v", l, err)
-			}
-			found = true
-		case strings.HasPrefix(l, "Socket errors:"):
-			r.socketErrors = strings.TrimSpace(strings.TrimPrefix(l, "Socket errors:"))
-		case strings.HasPrefix(l, "Non-2xx or 3xx responses:"):
-			if _, err := fmt.Sscanf(l, "Non-2xx or 3xx responses: %d", &r.non2xx); err != nil {
-				return r, fmt.Errorf("wrk's error count %q: %v", l, err)
-			}
-		}
-	}
-	if !found {
-		return r, fmt.Errorf("no request count in wrk's output")
-	}
-	return r, nil
 }
 
 // TestApacheWildcardServerName: a site whose only server name is a

@@ -87,37 +87,29 @@ supervise:
 // request or refused connection.
 func killUnderLoad(t *testing.T, url string, kills int, errorLog func() string) {
 	t.Helper()
-	var ok, failed atomic.Int64
-	var firstErr atomic.Value
-	stop := getUnderLoad(&http.Client{Timeout: 20 * time.Second}, url, 4, func(err error) {
-		if err != nil {
-			failed.Add(1)
-			firstErr.CompareAndSwap(nil, err.Error())
-			return
-		}
-		ok.Add(1)
-	})
+	var load tally
+	stop := getUnderLoad(&http.Client{Timeout: 20 * time.Second}, url, 4, load.record)
 	defer stop()
 	pid := pidOf(t, url)
 	for range kills {
-		waitAnswered(t, &ok, 25)
+		load.waitAnswered(t, 25)
 		if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
 			t.Fatal(err)
 		}
 		old := pid
-		waitUntil(t, 10*time.Second, "a new application answers after SIGKILL", func() bool {
+		waitFor(t, 10*time.Second, "a new application answers after SIGKILL", func() bool {
 			pid = pidOf(t, url)
 			return pid != old
 		})
 	}
-	waitAnswered(t, &ok, 25)
-	if failed.Load() != 0 || ok.Load() == 0 {
-		t.Errorf("%d ok, %d failed (first: %v)\nnginx error log:\n%s", ok.Load(), failed.Load(), firstErr.Load(), errorLog())
+	load.waitAnswered(t, 25)
+	if load.failed.Load() != 0 || load.ok.Load() == 0 {
+		t.Errorf("%d ok, %d failed (first: %v)\nnginx error log:\n%s", load.ok.Load(), load.failed.Load(), load.firstErr.Load(), errorLog())
 	}
 	if strings.Contains(errorLog(), "Connection refused") {
 		t.Errorf("nginx saw a refused connection:\n%s", errorLog())
 	}
-	t.Logf("%d requests through nginx, %d kills, %d failed", ok.Load(), kills, failed.Load())
+	t.Logf("%d requests through nginx, %d kills, %d failed", load.ok.Load(), kills, load.failed.Load())
 }
 
 // maxLoadRequests bounds the GETs one getUnderLoad sends, far above what
@@ -249,35 +241,27 @@ func TestSuperviseRunsApphostServeAndReloadsUnderLoad(t *testing.T) {
 		t.Fatalf("diagnostic answer %+v, %v", seen, err)
 	}
 
-	var ok, failed atomic.Int64
-	var firstErr atomic.Value
+	var load tally
 	client := &http.Client{Timeout: 20 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
-	stop := getUnderLoad(client, "http://"+app+"/", 4, func(err error) {
-		if err != nil {
-			failed.Add(1)
-			firstErr.CompareAndSwap(nil, err.Error())
-			return
-		}
-		ok.Add(1)
-	})
+	stop := getUnderLoad(client, "http://"+app+"/", 4, load.record)
 	defer stop()
-	served := func(n int64) { waitAnswered(t, &ok, n) }
+	served := func(n int64) { load.waitAnswered(t, n) }
 	served(25)
 	if err := sup.Signal(syscall.SIGHUP); err != nil {
 		t.Fatal(err)
 	}
-	waitUntil(t, 30*time.Second, "the old application is stopped after SIGHUP", func() bool {
+	waitFor(t, 30*time.Second, "the old application is stopped after SIGHUP", func() bool {
 		return strings.Contains(sup.Output(), `"the application stopped"`)
 	})
 	served(25)
 	stop()
-	if failed.Load() != 0 || ok.Load() == 0 {
-		t.Errorf("%d ok, %d failed (first: %v)", ok.Load(), failed.Load(), firstErr.Load())
+	if load.failed.Load() != 0 || load.ok.Load() == 0 {
+		t.Errorf("%d ok, %d failed (first: %v)", load.ok.Load(), load.failed.Load(), load.firstErr.Load())
 	}
 	if !strings.Contains(sup.Output(), `"the application is ready"`) || strings.Count(sup.Output(), "started the application") != 2 {
 		t.Errorf("the reload did not start exactly one new application:\n%s", sup.Output())
 	}
-	t.Logf("%d requests across the reload, %d failed", ok.Load(), failed.Load())
+	t.Logf("%d requests across the reload, %d failed", load.ok.Load(), load.failed.Load())
 }
 
 // A host-based application's admin address (metrics, /healthz, /readyz)
@@ -310,7 +294,7 @@ func TestReloadWithTheAppsAdminAddress(t *testing.T) {
 			cmd.Env = append(os.Environ(), "APPHOST_APP_ADMIN_LISTEN="+appAdmin)
 			sup := harness.StartCmd(t, cmd)
 			sup.WaitListening(t, app, 20*time.Second)
-			waitUntil(t, 20*time.Second, "the app's admin address answers", func() bool {
+			waitFor(t, 20*time.Second, "the app's admin address answers", func() bool {
 				return adminStatus(appAdmin) == http.StatusOK
 			})
 
@@ -343,7 +327,7 @@ func TestReloadWithTheAppsAdminAddress(t *testing.T) {
 			if !tt.wantReload {
 				outcome = `"reload failed: the running application stays"`
 			}
-			waitUntil(t, 20*time.Second, "the reload ends", func() bool {
+			waitFor(t, 20*time.Second, "the reload ends", func() bool {
 				return strings.Contains(sup.Output(), outcome)
 			})
 			close(stop)
@@ -388,22 +372,26 @@ func adminStatus(addr string) int {
 	return code
 }
 
-// waitAnswered waits until n more requests are counted in ok: the load
-// reaches the application before the test goes on, however slow the
-// machine.
-func waitAnswered(t *testing.T, ok *atomic.Int64, n int64) {
-	t.Helper()
-	target := ok.Load() + n
-	waitUntil(t, 30*time.Second, fmt.Sprintf("%d more requests are answered", n), func() bool { return ok.Load() >= target })
+// tally counts the outcomes getUnderLoad hands to record.
+type tally struct {
+	ok, failed atomic.Int64
+	firstErr   atomic.Value // the first failure's message
 }
 
-func waitUntil(t *testing.T, timeout time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %s waiting until %s", timeout, what)
-		}
-		time.Sleep(20 * time.Millisecond)
+func (l *tally) record(err error) {
+	if err != nil {
+		l.failed.Add(1)
+		l.firstErr.CompareAndSwap(nil, err.Error())
+		return
 	}
+	l.ok.Add(1)
+}
+
+// waitAnswered waits until n more requests are answered: the load
+// reaches the application before the test goes on, however slow the
+// machine.
+func (l *tally) waitAnswered(t *testing.T, n int64) {
+	t.Helper()
+	target := l.ok.Load() + n
+	waitFor(t, 30*time.Second, fmt.Sprintf("%d more requests are answered", n), func() bool { return l.ok.Load() >= target })
 }

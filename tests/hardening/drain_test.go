@@ -88,7 +88,7 @@ func TestGracefulDrainUnderLoad(t *testing.T) {
 	default:
 	}
 	io.WriteString(held, "body!")
-	resp, err := http.ReadResponse(newReader(held), nil)
+	resp, err := http.ReadResponse(bufio.NewReader(held), nil)
 	if err != nil {
 		t.Fatalf("the request in flight: %v", err)
 	}

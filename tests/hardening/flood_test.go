@@ -5,6 +5,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -21,7 +22,7 @@ func TestConnectionFloodAboveMaxConnections(t *testing.T) {
 		limit = 20
 		flood = 60
 	)
-	srv := startServe(t, "--max-connections", "20")
+	srv := startServe(t, "--max-connections", strconv.Itoa(limit))
 	base := socketCount(t, srv.pid()) // the listeners
 
 	type answer struct {

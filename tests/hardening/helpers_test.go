@@ -98,21 +98,11 @@ func dial(t *testing.T, addr string, within time.Duration) net.Conn {
 // rssBytes is the resident set size of process pid.
 func rssBytes(t *testing.T, pid int) int64 {
 	t.Helper()
-	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
+	kib, err := harness.RSS(pid)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for line := range strings.SplitSeq(string(data), "\n") {
-		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
-			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
-			if err != nil {
-				t.Fatalf("VmRSS %q: %v", rest, err)
-			}
-			return kb << 10
-		}
-	}
-	t.Fatal("no VmRSS in /proc/" + strconv.Itoa(pid) + "/status")
-	return 0
+	return kib << 10
 }
 
 // socketCount is the number of sockets process pid holds open.
@@ -164,5 +154,3 @@ func goroutinesSettle(limit int) int {
 }
 
 const mib = 1 << 20
-
-func newReader(c net.Conn) *bufio.Reader { return bufio.NewReader(c) }

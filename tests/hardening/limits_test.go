@@ -1,6 +1,7 @@
 package hardening
 
 import (
+	"bufio"
 	"errors"
 	"fmt"
 	"io"
@@ -113,7 +114,7 @@ func TestBodyOverTheLimitIsRefusedBeforeItIsSent(t *testing.T) {
 	srv := startServe(t, "--max-request-body", "1MB")
 	c := dial(t, srv.addr, 10*time.Second)
 	io.WriteString(c, "POST / HTTP/1.1\r\nHost: big\r\nContent-Length: 1000000000\r\n\r\n") // and no body
-	resp, err := http.ReadResponse(newReader(c), nil)
+	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
 	if err != nil {
 		t.Fatalf("no answer to a 1 GB body's headers: %v", err)
 	}
@@ -132,7 +133,7 @@ func TestUnreadBodyDoesNotHoldTheConnection(t *testing.T) {
 	post := "POST / HTTP/1.1\r\nHost: unread\r\nContent-Length: 1000\r\n\r\n"
 
 	c := dial(t, srv.addr, 20*time.Second)
-	br := newReader(c)
+	br := bufio.NewReader(c)
 	for i := range 2 {
 		io.WriteString(c, post+strings.Repeat("b", 1000))
 		resp, err := http.ReadResponse(br, nil)
@@ -191,7 +192,7 @@ func TestTricklingBodyIsCut(t *testing.T) {
 			}
 		}
 	}()
-	resp, err := http.ReadResponse(newReader(c), nil)
+	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
 	if err != nil {
 		t.Fatalf("trickling body: %v", err)
 	}

@@ -29,14 +29,8 @@ import (
 // the test fails under CI and is skipped otherwise.
 func RequireProgram(t testing.TB, name string) string {
 	t.Helper()
-	if p, err := exec.LookPath(name); err == nil {
+	if p, ok := FindProgram(name); ok {
 		return p
-	}
-	for _, dir := range []string{"/usr/sbin", "/sbin", "/usr/local/sbin"} {
-		p := filepath.Join(dir, name)
-		if st, err := os.Stat(p); err == nil && !st.IsDir() && st.Mode()&0o111 != 0 {
-			return p
-		}
 	}
 	msg := fmt.Sprintf("%s is not installed (make test installs it)", name)
 	if os.Getenv("CI") != "" {
@@ -44,6 +38,21 @@ func RequireProgram(t testing.TB, name string) string {
 	}
 	t.Skip(msg)
 	return ""
+}
+
+// FindProgram returns the path of an installed program, looking in PATH
+// and the sbin directories where Debian puts servers.
+func FindProgram(name string) (string, bool) {
+	if p, err := exec.LookPath(name); err == nil {
+		return p, true
+	}
+	for _, dir := range []string{"/usr/sbin", "/sbin", "/usr/local/sbin"} {
+		p := filepath.Join(dir, name)
+		if st, err := os.Stat(p); err == nil && !st.IsDir() && st.Mode()&0o111 != 0 {
+			return p, true
+		}
+	}
+	return "", false
 }
 
 // FreeAddr returns a 127.0.0.1 address with a port that was free a moment
@@ -87,7 +96,7 @@ func Apphost(t testing.TB) string {
 			args = append(args, "-race")
 		}
 		args = append(args, "github.com/apphost/apphost/cmd/apphost")
-		cmd := exec.Command(goTool(), args...)
+		cmd := exec.Command(GoTool(), args...)
 		cmd.Dir = moduleRoot()
 		if out, err := cmd.CombinedOutput(); err != nil {
 			apphostBuild.err = fmt.Errorf("go build: %w\n%s", err, out)
@@ -99,7 +108,9 @@ func Apphost(t testing.TB) string {
 	return apphostBuild.path
 }
 
-func goTool() string {
+// GoTool is the go command of the toolchain running this program, or
+// "go" from PATH.
+func GoTool() string {
 	p := filepath.Join(runtime.GOROOT(), "bin", "go")
 	if _, err := os.Stat(p); err == nil {
 		return p
@@ -200,20 +211,24 @@ func (p *Process) Stop(grace time.Duration) error {
 // connection, or the process exits, or timeout passes.
 func (p *Process) WaitListening(t testing.TB, addr string, timeout time.Duration) {
 	t.Helper()
-	if err := waitDial(addr, timeout, p.done); err != nil {
+	if err := WaitDialContext(context.Background(), addr, timeout, p.done); err != nil {
 		t.Fatalf("%s: %v\noutput:\n%s", strings.Join(p.Cmd.Args, " "), err, p.Output())
 	}
 }
 
 // WaitDial waits until addr accepts a connection or timeout passes.
-func WaitDial(addr string, timeout time.Duration) error { return waitDial(addr, timeout, nil) }
+func WaitDial(addr string, timeout time.Duration) error {
+	return WaitDialContext(context.Background(), addr, timeout, nil)
+}
 
-func waitDial(addr string, timeout time.Duration, exited <-chan struct{}) error {
+// WaitDialContext is WaitDial that also gives up when ctx ends or when
+// exited (the program meant to listen has exited) is closed.
+func WaitDialContext(ctx context.Context, addr string, timeout time.Duration, exited <-chan struct{}) error {
 	network, address := "tcp", addr
 	if path, ok := strings.CutPrefix(addr, "unix:"); ok {
 		network, address = "unix", path
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	var d net.Dialer
 	for {

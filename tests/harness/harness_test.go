@@ -1,6 +1,7 @@
 package harness
 
 import (
+	"context"
 	"net"
 	"os/exec"
 	"strings"
@@ -53,7 +54,7 @@ func TestWaitListening(t *testing.T) {
 		t.Fatal("a free port was reported listening")
 	}
 	p := StartCmd(t, exec.Command("true"))
-	if err := waitDial(FreeAddr(t), 5*time.Second, p.Done()); err == nil || !strings.Contains(err.Error(), "exited") {
+	if err := WaitDialContext(context.Background(), FreeAddr(t), 5*time.Second, p.Done()); err == nil || !strings.Contains(err.Error(), "exited") {
 		t.Fatalf("want an exited error, got %v", err)
 	}
 }

@@ -1,6 +1,7 @@
 package harness
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -49,7 +50,7 @@ func StartNginx(t testing.TB, site string, listen ...string) *Nginx {
 	})
 	n.Process = Start(t, bin, "-p", prefix+"/", "-e", filepath.Join(prefix, "error.log"), "-c", conf, "-g", "daemon off;")
 	for _, addr := range listen {
-		if err := waitDial(addr, 10*time.Second, n.Done()); err != nil {
+		if err := WaitDialContext(context.Background(), addr, 10*time.Second, n.Done()); err != nil {
 			t.Fatalf("nginx: %v\n%s\nerror log:\n%s", err, strings.TrimSpace(n.Output()), n.ErrorLog())
 		}
 	}

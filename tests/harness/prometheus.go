@@ -132,10 +132,9 @@ func (p *Prometheus) Query(expr string) (map[string]float64, error) {
 func (p *Prometheus) WaitQuery(t testing.TB, expr string, want float64, timeout time.Duration) float64 {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
-	last, lastErr := -1.0, error(nil)
+	last := -1.0
 	for {
 		res, err := p.Query(expr)
-		lastErr = err
 		if err == nil && len(res) == 1 {
 			for _, v := range res {
 				last = v
@@ -145,7 +144,7 @@ func (p *Prometheus) WaitQuery(t testing.TB, expr string, want float64, timeout 
 			}
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("%s: %v after %s (last error %v), want %v\nprometheus output:\n%s", expr, res, timeout, lastErr, want, p.Output())
+			t.Fatalf("%s: %v after %s (last error %v), want %v\nprometheus output:\n%s", expr, res, timeout, err, want, p.Output())
 		}
 		select {
 		case <-p.Done():

@@ -26,7 +26,7 @@ func SupervisorChild(t testing.TB) string {
 			return
 		}
 		childBuild.path = filepath.Join(dir, "supervisorchild")
-		cmd := exec.Command(goTool(), "build", "-o", childBuild.path, "github.com/apphost/apphost/tests/supervisorchild")
+		cmd := exec.Command(GoTool(), "build", "-o", childBuild.path, "github.com/apphost/apphost/tests/supervisorchild")
 		cmd.Dir = moduleRoot()
 		if out, err := cmd.CombinedOutput(); err != nil {
 			childBuild.err = fmt.Errorf("go build: %w\n%s", err, out)
