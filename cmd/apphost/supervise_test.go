@@ -24,11 +24,11 @@ func TestSuperviseHelpListsEveryFlag(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, f := range superviseFlags {
-		if !strings.Contains(out.String(), "--"+f.name) {
-			t.Errorf("--help does not list --%s", f.name)
+		if !strings.Contains(out.String(), "--"+f.Name) {
+			t.Errorf("--help does not list --%s", f.Name)
 		}
-		if err := config.Default().Set("test", f.key, "x"); err != nil && strings.Contains(err.Error(), "no such setting") {
-			t.Errorf("--%s overrides %s, which is not a key of the description", f.name, f.key)
+		if err := config.Default().Set("test", f.Key, "x"); err != nil && strings.Contains(err.Error(), "no such setting") {
+			t.Errorf("--%s overrides %s, which is not a key of the description", f.Name, f.Key)
 		}
 	}
 	if !strings.Contains(out.String(), "--file") {
@@ -45,11 +45,11 @@ func TestSuperviseFlagsOverrideTheDescription(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Setenv("APPHOST_SUPERVISE_STOP_TIMEOUT", "20s")
-	cmd := newSuperviseCommand()
-	if err := cmd.ParseFlags([]string{"-f", file, "--restart", "never", "--listen", "127.0.0.1:7001", "--listen", "unix:/tmp/x.sock", "--env", "A=1", "--env", "B=2"}); err != nil {
+	cmd, flags := superviseCommand()
+	if err := cmd.ParseFlags([]string{"-f", file, "--restart", "never", "--listen", "127.0.0.1:7001", "--listen", "unix:/tmp/x.sock", "--env", "A=1", "--env", "B=2,3"}); err != nil {
 		t.Fatal(err)
 	}
-	c, err := superviseConfig(cmd, file)
+	c, err := config.Resolve(file, os.Environ(), flags)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,7 +60,7 @@ func TestSuperviseFlagsOverrideTheDescription(t *testing.T) {
 	if len(c.App.Listen) != 2 || c.App.Listen[1] != "unix:/tmp/x.sock" {
 		t.Errorf("listen %v", c.App.Listen)
 	}
-	if strings.Join(s.Environment, " ") != "A=1 B=2" {
+	if strings.Join(s.Environment, " ") != "A=1 B=2,3" { // a comma does not split a value
 		t.Errorf("environment %v", s.Environment)
 	}
 }
@@ -79,11 +79,11 @@ func TestSuperviseRejectsBadFlagValues(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			cmd := newSuperviseCommand()
+			cmd, flags := superviseCommand()
 			if err := cmd.ParseFlags(tt.args); err != nil {
 				t.Fatal(err)
 			}
-			_, err := superviseConfig(cmd, "")
+			_, err := config.Resolve("", os.Environ(), flags)
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("err = %v, want one naming %s", err, tt.want)
 			}
@@ -124,11 +124,11 @@ func TestGenSystemdWritesBothUnits(t *testing.T) {
 // --hold-admin alone means true; the admin socket is bound from
 // app.admin_listen, unless systemd already passed one by that name.
 func TestHoldAdmin(t *testing.T) {
-	cmd := newSuperviseCommand()
+	cmd, flags := superviseCommand()
 	if err := cmd.ParseFlags([]string{"--hold-admin"}); err != nil {
 		t.Fatal(err)
 	}
-	c, err := superviseConfig(cmd, "")
+	c, err := config.Resolve("", os.Environ(), flags)
 	if err != nil {
 		t.Fatal(err)
 	}
