@@ -308,6 +308,39 @@ func TestBadFlagNamesTheFlag(t *testing.T) {
 	}
 }
 
+// A flag whose key has a bare value (--pprof) means it alone, and still
+// takes a value after "="; a bad value names the flag.
+func TestBareFlags(t *testing.T) {
+	fs := pflag.NewFlagSet("serve", pflag.ContinueOnError)
+	fv := AddHostFlags(fs)
+	if err := fs.Parse([]string{"--pprof", "--send-timeout", "5s"}); err != nil {
+		t.Fatal(err)
+	}
+	c, err := Resolve("", nil, fv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.App.Pprof || c.App.Limits.SendTimeout != 5*time.Second {
+		t.Errorf("pprof %t, send timeout %s", c.App.Pprof, c.App.Limits.SendTimeout)
+	}
+	fs = pflag.NewFlagSet("serve", pflag.ContinueOnError)
+	fv = AddHostFlags(fs)
+	if err := fs.Parse([]string{"--pprof=maybe"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Resolve("", nil, fv); err == nil || !strings.HasPrefix(err.Error(), "flag --pprof: app.pprof: want true or false") {
+		t.Errorf("--pprof=maybe: %v", err)
+	}
+	fs = pflag.NewFlagSet("serve", pflag.ContinueOnError)
+	fv = AddHostFlags(fs)
+	if err := fs.Parse([]string{"--send-timeout", "never"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Resolve("", nil, fv); err == nil || !strings.HasPrefix(err.Error(), "flag --send-timeout: app.limits.send_timeout: want a duration") {
+		t.Errorf("--send-timeout never: %v", err)
+	}
+}
+
 func TestEveryHostFlagSetsAKey(t *testing.T) {
 	for _, f := range HostFlags() {
 		if _, ok := lookupField(f.Key); !ok {

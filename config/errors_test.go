@@ -27,6 +27,10 @@ func TestErrorsSayWhatIsAccepted(t *testing.T) {
 		{"too small a header limit", "app:\n  limits:\n    max_request_headers: 100\n", []string{":3:26: app.limits.max_request_headers: want at least 1KiB"}},
 		{"allowed host with a port", "forwarded:\n  allowed_hosts: [\"shop.example.com:443\"]\n", []string{":2:18: forwarded.allowed_hosts", "no port"}},
 		{"unknown key in forwarded", "forwarded:\n  trusted: [loopback]\n", []string{":2:3: forwarded.trusted: unknown key; forwarded accepts: allowed_hosts, forward_limit, headers, trusted_proxies"}},
+		{"pprof not a boolean", "app:\n  pprof: sometimes\n", []string{":2:10: app.pprof: want true or false", `"sometimes"`}},
+		{"send timeout without a unit", "app:\n  limits:\n    send_timeout: 60\n", []string{":3:19: app.limits.send_timeout: want a duration in Go syntax such as 30s"}},
+		{"negative send timeout", "app:\n  limits:\n    send_timeout: -5s\n", []string{":3:19: app.limits.send_timeout: want a duration"}},
+		{"hold admin not a boolean", "supervise:\n  hold_admin: both\n", []string{":2:15: supervise.hold_admin: want true or false", `"both"`}},
 		{"tab indentation", "app:\n\tlisten: [127.0.0.1:5000]\n", []string{":2: invalid YAML"}},
 	}
 	for _, tt := range tests {

@@ -75,6 +75,8 @@ func TestSuperviseRejectsBadFlagValues(t *testing.T) {
 		{"bad duration", []string{"--stop-timeout", "soon"}, "flag --stop-timeout"},
 		{"bad address", []string{"--listen", "nowhere"}, "flag --listen"},
 		{"bad signal", []string{"--stop-signal", "SIGFOO"}, "SIGFOO"},
+		{"hold admin not a boolean", []string{"--hold-admin=maybe"}, "flag --hold-admin: supervise.hold_admin: want true or false"},
+		{"hold admin with a port variable", []string{"--hold-admin", "--port-env", "PORT"}, "supervise.hold_admin"},
 		{"backoff max below initial", []string{"--backoff-initial", "10s", "--backoff-max", "1s"}, "supervise.backoff_max"},
 	}
 	for _, tt := range tests {
