@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"path"
 	"regexp"
 	"slices"
 	"strings"
@@ -136,6 +137,9 @@ func (c *Config) checkProxy() []error {
 func (c *Config) checkSupervise() []error {
 	var errs []error
 	add := c.adder(&errs)
+	if cmd := c.Supervise.Command; len(cmd) > 0 && !namesProgram(cmd[0]) {
+		add("supervise.command", "the first element is the program to run, such as /usr/local/bin/shop; %q names none", cmd[0])
+	}
 	for _, kv := range c.Supervise.Environment {
 		k, _, ok := strings.Cut(kv, "=")
 		if !ok || !validEnvName.MatchString(k) {
@@ -162,6 +166,17 @@ func (c *Config) checkSupervise() []error {
 		add("supervise.startup_timeout", "want a positive duration")
 	}
 	return errs
+}
+
+// namesProgram reports whether p can name a program file: not empty, not
+// a directory such as "/", "bin/" or "/usr/bin/.". Every generator and
+// the supervisor start the file it names.
+func namesProgram(p string) bool {
+	if p == "" || strings.HasSuffix(p, "/") {
+		return false
+	}
+	base := path.Base(p)
+	return base != "." && base != ".."
 }
 
 // checkPathPrefix accepts "" or a path of one or more segments: it starts
