@@ -156,3 +156,17 @@ func TestHoldAdmin(t *testing.T) {
 		t.Errorf("admin address in use: %v", err)
 	}
 }
+
+// docs/configuration.md gives every flag of `apphost supervise` on the row
+// of the key it overrides.
+func TestSuperviseFlagsAreDocumented(t *testing.T) {
+	data, err := os.ReadFile("../../docs/configuration.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range superviseFlags {
+		if !strings.Contains(string(data), "| `"+f.Key+"` | `"+config.EnvName(f.Key)+"` | `--"+f.Name+"`") {
+			t.Errorf("docs/configuration.md does not give --%s on the row of %s", f.Name, f.Key)
+		}
+	}
+}
