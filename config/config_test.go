@@ -142,6 +142,8 @@ func TestErrorsNameFileLineAndKey(t *testing.T) {
 		{"bad trusted proxy", "forwarded:\n  trusted_proxies: [10.0.0.0/33]\n", []string{":2:20: forwarded.trusted_proxies", "10.0.0.0/33"}},
 		{"admin equals public", "app:\n  listen: [127.0.0.1:9000]\n  admin_listen: 127.0.0.1:9000\n", []string{":3:17: app.admin_listen", "never be reachable through the proxy"}},
 		{"admin on wildcard of public port", "app:\n  listen: [0.0.0.0:9000]\n  admin_listen: 127.0.0.1:9000\n", []string{"app.admin_listen"}},
+		{"admin on the * wildcard of public port", "app:\n  listen: [\"*:9000\"]\n  admin_listen: 127.0.0.1:9000\n", []string{"app.admin_listen", "never be reachable through the proxy"}},
+		{"hold admin on the * wildcard of the supervisor's port", "supervise:\n  hold_admin: true\n  admin_listen: \"*:9464\"\n", []string{"supervise.hold_admin", "need two addresses"}},
 		{"two listeners one socket", "app:\n  listen: [127.0.0.1:5000, 127.0.0.1:5000]\n", []string{"app.listen", "same socket"}},
 		{"prefix with trailing slash", "proxy:\n  path_prefix: /shop/\n", []string{":2:16: proxy.path_prefix"}},
 		{"protocol-relative prefix", "proxy:\n  path_prefix: //evil.example\n", []string{"proxy.path_prefix"}},
