@@ -158,26 +158,35 @@ func TestErrorsNameFileLineAndKey(t *testing.T) {
 		{"hold admin on the supervisor's own address", "supervise:\n  hold_admin: true\n  admin_listen: 127.0.0.1:9464\n", []string{"supervise.hold_admin", "need two addresses"}},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			p := writeFile(t, tt.yaml)
-			_, err := Load(p)
-			if err == nil {
-				t.Fatal("loaded without error")
-			}
-			msg := err.Error()
-			if !strings.Contains(msg, p) {
-				t.Errorf("error does not name the file %s: %s", p, msg)
-			}
-			for _, w := range tt.want {
-				if !strings.Contains(msg, w) {
-					t.Errorf("error %q does not contain %q", msg, w)
-				}
-			}
-			var ce *Error
-			if !errors.As(err, &ce) {
-				t.Errorf("error is not a *config.Error: %T", err)
-			}
-		})
+		t.Run(tt.name, func(t *testing.T) { wantLoadError(t, tt.yaml, tt.want) })
+	}
+}
+
+// wantLoadError loads yaml from a file and checks the error: a
+// *config.Error naming the file that contains every string of want; one
+// starting with ':' must follow the file's name (its line and column).
+func wantLoadError(t *testing.T, yaml string, want []string) {
+	t.Helper()
+	p := writeFile(t, yaml)
+	_, err := Load(p)
+	if err == nil {
+		t.Fatal("loaded without error")
+	}
+	msg := err.Error()
+	if !strings.Contains(msg, p) {
+		t.Errorf("error does not name the file %s: %s", p, msg)
+	}
+	for _, w := range want {
+		if strings.HasPrefix(w, ":") {
+			w = p + w
+		}
+		if !strings.Contains(msg, w) {
+			t.Errorf("error %q does not contain %q", msg, w)
+		}
+	}
+	var ce *Error
+	if !errors.As(err, &ce) {
+		t.Errorf("error is not a *config.Error: %T", err)
 	}
 }
 

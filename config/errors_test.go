@@ -1,9 +1,6 @@
 package config
 
-import (
-	"strings"
-	"testing"
-)
+import "testing"
 
 // More bad values, each of a kind TestErrorsNameFileLineAndKey does not
 // cover: the error names the file, the line and column of the value, the
@@ -38,20 +35,6 @@ func TestErrorsSayWhatIsAccepted(t *testing.T) {
 		{"tab indentation", "app:\n\tlisten: [127.0.0.1:5000]\n", []string{":2: invalid YAML"}},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			p := writeFile(t, tt.yaml)
-			_, err := Load(p)
-			if err == nil {
-				t.Fatal("loaded without error")
-			}
-			for _, w := range tt.want {
-				if strings.HasPrefix(w, ":") {
-					w = p + w // the file, then the line and column
-				}
-				if !strings.Contains(err.Error(), p) || !strings.Contains(err.Error(), w) {
-					t.Errorf("error %q does not name %s and contain %q", err, p, w)
-				}
-			}
-		})
+		t.Run(tt.name, func(t *testing.T) { wantLoadError(t, tt.yaml, tt.want) })
 	}
 }
