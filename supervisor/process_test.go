@@ -196,6 +196,22 @@ func TestChildNeverReadyIsKilledAtStartupTimeout(t *testing.T) {
 	}
 }
 
+// Readiness under --restart never: a child not ready in time is killed,
+// not restarted, and the supervisor exits 1 saying why.
+func TestChildNeverReadyUnderRestartNeverEndsTheSupervisor(t *testing.T) {
+	s := startSupervise(t, []string{"--restart", "never", "--startup-timeout", "300ms"}, "-no-ready")
+	if code := exitCode(s.Wait(10 * time.Second)); code != 1 {
+		t.Fatalf("exit code %d, want 1\n%s", code, s.Output())
+	}
+	out := s.Output()
+	if !strings.Contains(out, "the application was not ready within 300ms (restart policy never)") {
+		t.Errorf("the reason is not given:\n%s", out)
+	}
+	if n := strings.Count(out, "started the application"); n != 1 {
+		t.Errorf("%d starts under restart never, want 1:\n%s", n, out)
+	}
+}
+
 // Readiness: --ready-url works for a program that never notifies.
 func TestReadyURLMakesTheChildReady(t *testing.T) {
 	addr := freeAddr(t)
