@@ -153,6 +153,7 @@ func TestErrorsNameFileLineAndKey(t *testing.T) {
 		{"bad server name", "proxy:\n  server_names: [\"shop example\"]\n", []string{"proxy.server_names"}},
 		{"bad environment entry", "supervise:\n  environment: [NOEQUALS]\n", []string{"supervise.environment", "KEY=value"}},
 		{"bad name", "name: Shop Site\n", []string{":1:7: name:"}},
+		{"port variable with a unix listener", "app:\n  listen: [unix:/run/shop.sock]\nsupervise:\n  port_env: PORT\n", []string{":4:13: supervise.port_env", "must be host:port, not unix:/run/shop.sock"}},
 		{"hold admin without an admin address", "app:\n  admin_listen: \"off\"\nsupervise:\n  hold_admin: true\n", []string{":4:15: supervise.hold_admin", "app.admin_listen is off"}},
 		{"hold admin with a port variable", "supervise:\n  hold_admin: true\n  port_env: PORT\n", []string{"supervise.hold_admin", "port_env PORT"}},
 		{"hold admin on the supervisor's own address", "supervise:\n  hold_admin: true\n  admin_listen: 127.0.0.1:9464\n", []string{"supervise.hold_admin", "need two addresses"}},

@@ -149,6 +149,9 @@ func (c *Config) checkSupervise() []error {
 	if c.Supervise.PortEnv != "" && !validEnvName.MatchString(c.Supervise.PortEnv) {
 		add("supervise.port_env", "want a variable name of letters, digits and '_', got %q", c.Supervise.PortEnv)
 	}
+	if c.Supervise.PortEnv != "" && len(c.App.Listen) > 0 && c.App.Listen[0].IsUnix() {
+		add("supervise.port_env", "passes a port, so the first app.listen address must be host:port, not %s", c.App.Listen[0])
+	}
 	if c.Supervise.HoldAdmin {
 		switch {
 		case c.App.AdminListen == AdminOff:

@@ -110,11 +110,7 @@ func runSupervise(cmd *cobra.Command, c *config.Config) error {
 		Watchdog:            supervisor.SystemdWatchdog(),
 	}
 	if s.PortEnv != "" {
-		first := c.App.Listen[0]
-		if first.IsUnix() {
-			return fmt.Errorf("--port-env %s needs a host:port listen address, not %s", s.PortEnv, first)
-		}
-		_, port := first.HostPort()
+		_, port := c.App.Listen[0].HostPort() // host:port, as Validate checked
 		opts.PortEnv, opts.Port, opts.OfflineListen = s.PortEnv, port, c.App.Listen[:1]
 	} else {
 		sockets := supervisor.Inherited()

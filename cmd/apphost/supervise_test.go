@@ -77,6 +77,7 @@ func TestSuperviseRejectsBadFlagValues(t *testing.T) {
 		{"bad signal", []string{"--stop-signal", "SIGFOO"}, "SIGFOO"},
 		{"hold admin not a boolean", []string{"--hold-admin=maybe"}, "flag --hold-admin: supervise.hold_admin: want true or false"},
 		{"hold admin with a port variable", []string{"--hold-admin", "--port-env", "PORT"}, "supervise.hold_admin"},
+		{"port variable with a unix listener", []string{"--port-env", "PORT", "--listen", "unix:/tmp/shop.sock"}, "flag --port-env: supervise.port_env: passes a port, so the first app.listen address must be host:port"},
 		{"backoff max below initial", []string{"--backoff-initial", "10s", "--backoff-max", "1s"}, "supervise.backoff_max"},
 	}
 	for _, tt := range tests {
