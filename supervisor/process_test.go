@@ -200,16 +200,7 @@ func TestChildNeverReadyIsKilledAtStartupTimeout(t *testing.T) {
 // not restarted, and the supervisor exits 1 saying why.
 func TestChildNeverReadyUnderRestartNeverEndsTheSupervisor(t *testing.T) {
 	s := startSupervise(t, []string{"--restart", "never", "--startup-timeout", "300ms"}, "-no-ready")
-	if code := exitCode(s.Wait(10 * time.Second)); code != 1 {
-		t.Fatalf("exit code %d, want 1\n%s", code, s.Output())
-	}
-	out := s.Output()
-	if !strings.Contains(out, "the application was not ready within 300ms (restart policy never)") {
-		t.Errorf("the reason is not given:\n%s", out)
-	}
-	if n := strings.Count(out, "started the application"); n != 1 {
-		t.Errorf("%d starts under restart never, want 1:\n%s", n, out)
-	}
+	requireEndedUnderNever(t, s, 10*time.Second, "the application was not ready within 300ms")
 }
 
 // Readiness: --ready-url works for a program that never notifies.
@@ -257,12 +248,19 @@ func TestHungChildUnderRestartNeverEndsTheSupervisor(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if code := exitCode(s.Wait(20 * time.Second)); code != 1 {
+	requireEndedUnderNever(t, s, 20*time.Second, "failed 2 health probes in a row")
+	requireGone(t, first.PID)
+}
+
+// requireEndedUnderNever waits up to timeout for the supervisor to exit 1
+// after a single start, saying why under the restart policy never.
+func requireEndedUnderNever(t *testing.T, s *supervised, timeout time.Duration, why string) {
+	t.Helper()
+	if code := exitCode(s.Wait(timeout)); code != 1 {
 		t.Fatalf("exit code %d, want 1\n%s", code, s.Output())
 	}
-	requireGone(t, first.PID)
 	out := s.Output()
-	if !strings.Contains(out, "failed 2 health probes in a row (restart policy never)") {
+	if !strings.Contains(out, why+" (restart policy never)") {
 		t.Errorf("the reason is not given:\n%s", out)
 	}
 	if n := strings.Count(out, "started the application"); n != 1 {
