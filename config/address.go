@@ -73,7 +73,7 @@ func (a Address) overlaps(b Address) bool {
 	if ap != bp || ap == "0" {
 		return false
 	}
-	wild := func(h string) bool { return h == "" || h == "0.0.0.0" || h == "::" }
+	wild := func(h string) bool { return h == "" || h == "0.0.0.0" || h == "::" || h == "*" }
 	return ah == bh || wild(ah) || wild(bh)
 }
 

@@ -142,6 +142,8 @@ func TestErrorsNameFileLineAndKey(t *testing.T) {
 		{"bad trusted proxy", "forwarded:\n  trusted_proxies: [10.0.0.0/33]\n", []string{":2:20: forwarded.trusted_proxies", "10.0.0.0/33"}},
 		{"admin equals public", "app:\n  listen: [127.0.0.1:9000]\n  admin_listen: 127.0.0.1:9000\n", []string{":3:17: app.admin_listen", "never be reachable through the proxy"}},
 		{"admin on wildcard of public port", "app:\n  listen: [0.0.0.0:9000]\n  admin_listen: 127.0.0.1:9000\n", []string{"app.admin_listen"}},
+		{"admin on the * wildcard of public port", "app:\n  listen: [\"*:9000\"]\n  admin_listen: 127.0.0.1:9000\n", []string{"app.admin_listen", "never be reachable through the proxy"}},
+		{"hold admin on the * wildcard of the supervisor's port", "supervise:\n  hold_admin: true\n  admin_listen: \"*:9464\"\n", []string{"supervise.hold_admin", "need two addresses"}},
 		{"two listeners one socket", "app:\n  listen: [127.0.0.1:5000, 127.0.0.1:5000]\n", []string{"app.listen", "same socket"}},
 		{"prefix with trailing slash", "proxy:\n  path_prefix: /shop/\n", []string{":2:16: proxy.path_prefix"}},
 		{"protocol-relative prefix", "proxy:\n  path_prefix: //evil.example\n", []string{"proxy.path_prefix"}},
@@ -151,31 +153,41 @@ func TestErrorsNameFileLineAndKey(t *testing.T) {
 		{"bad server name", "proxy:\n  server_names: [\"shop example\"]\n", []string{"proxy.server_names"}},
 		{"bad environment entry", "supervise:\n  environment: [NOEQUALS]\n", []string{"supervise.environment", "KEY=value"}},
 		{"bad name", "name: Shop Site\n", []string{":1:7: name:"}},
+		{"port variable with a unix listener", "app:\n  listen: [unix:/run/shop.sock]\nsupervise:\n  port_env: PORT\n", []string{":4:13: supervise.port_env", "must be host:port, not unix:/run/shop.sock"}},
 		{"hold admin without an admin address", "app:\n  admin_listen: \"off\"\nsupervise:\n  hold_admin: true\n", []string{":4:15: supervise.hold_admin", "app.admin_listen is off"}},
 		{"hold admin with a port variable", "supervise:\n  hold_admin: true\n  port_env: PORT\n", []string{"supervise.hold_admin", "port_env PORT"}},
 		{"hold admin on the supervisor's own address", "supervise:\n  hold_admin: true\n  admin_listen: 127.0.0.1:9464\n", []string{"supervise.hold_admin", "need two addresses"}},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			p := writeFile(t, tt.yaml)
-			_, err := Load(p)
-			if err == nil {
-				t.Fatal("loaded without error")
-			}
-			msg := err.Error()
-			if !strings.Contains(msg, p) {
-				t.Errorf("error does not name the file %s: %s", p, msg)
-			}
-			for _, w := range tt.want {
-				if !strings.Contains(msg, w) {
-					t.Errorf("error %q does not contain %q", msg, w)
-				}
-			}
-			var ce *Error
-			if !errors.As(err, &ce) {
-				t.Errorf("error is not a *config.Error: %T", err)
-			}
-		})
+		t.Run(tt.name, func(t *testing.T) { wantLoadError(t, tt.yaml, tt.want) })
+	}
+}
+
+// wantLoadError loads yaml from a file and checks the error: a
+// *config.Error naming the file that contains every string of want; one
+// starting with ':' must follow the file's name (its line and column).
+func wantLoadError(t *testing.T, yaml string, want []string) {
+	t.Helper()
+	p := writeFile(t, yaml)
+	_, err := Load(p)
+	if err == nil {
+		t.Fatal("loaded without error")
+	}
+	msg := err.Error()
+	if !strings.Contains(msg, p) {
+		t.Errorf("error does not name the file %s: %s", p, msg)
+	}
+	for _, w := range want {
+		if strings.HasPrefix(w, ":") {
+			w = p + w
+		}
+		if !strings.Contains(msg, w) {
+			t.Errorf("error %q does not contain %q", msg, w)
+		}
+	}
+	var ce *Error
+	if !errors.As(err, &ce) {
+		t.Errorf("error is not a *config.Error: %T", err)
 	}
 }
 
@@ -305,6 +317,39 @@ func TestBadFlagNamesTheFlag(t *testing.T) {
 	_, err := Resolve("", nil, fv)
 	if err == nil || !strings.HasPrefix(err.Error(), "flag --keep-alive-timeout: app.limits.keep_alive_timeout: want a duration") {
 		t.Fatalf("got %v", err)
+	}
+}
+
+// A flag whose key has a bare value (--pprof) means it alone, and still
+// takes a value after "="; a bad value names the flag.
+func TestBareFlags(t *testing.T) {
+	fs := pflag.NewFlagSet("serve", pflag.ContinueOnError)
+	fv := AddHostFlags(fs)
+	if err := fs.Parse([]string{"--pprof", "--send-timeout", "5s"}); err != nil {
+		t.Fatal(err)
+	}
+	c, err := Resolve("", nil, fv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.App.Pprof || c.App.Limits.SendTimeout != 5*time.Second {
+		t.Errorf("pprof %t, send timeout %s", c.App.Pprof, c.App.Limits.SendTimeout)
+	}
+	fs = pflag.NewFlagSet("serve", pflag.ContinueOnError)
+	fv = AddHostFlags(fs)
+	if err := fs.Parse([]string{"--pprof=maybe"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Resolve("", nil, fv); err == nil || !strings.HasPrefix(err.Error(), "flag --pprof: app.pprof: want true or false") {
+		t.Errorf("--pprof=maybe: %v", err)
+	}
+	fs = pflag.NewFlagSet("serve", pflag.ContinueOnError)
+	fv = AddHostFlags(fs)
+	if err := fs.Parse([]string{"--send-timeout", "never"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Resolve("", nil, fv); err == nil || !strings.HasPrefix(err.Error(), "flag --send-timeout: app.limits.send_timeout: want a duration") {
+		t.Errorf("--send-timeout never: %v", err)
 	}
 }
 

@@ -61,16 +61,31 @@ type FlagValues struct {
 }
 
 // AddHostFlags registers HostFlags on fs. Values are checked when applied,
-// by the same rules as the yaml keys.
+// by the same rules as the yaml keys. A list key's flag may be repeated or
+// comma-separated.
 func AddHostFlags(fs *pflag.FlagSet) *FlagValues {
-	fv := &FlagValues{fs: fs, flags: HostFlags(), vals: map[string]*[]string{}}
+	return addFlags(fs, HostFlags(), true)
+}
+
+// AddFlags registers flags on fs as AddHostFlags does, except that a list
+// key's flag is only repeated: each occurrence is one value, commas
+// included (an environment variable's value may hold one).
+func AddFlags(fs *pflag.FlagSet, flags []Flag) *FlagValues {
+	return addFlags(fs, flags, false)
+}
+
+func addFlags(fs *pflag.FlagSet, flags []Flag, split bool) *FlagValues {
+	fv := &FlagValues{fs: fs, flags: flags, vals: map[string]*[]string{}}
 	for _, f := range fv.flags {
 		v := new([]string)
 		fv.vals[f.Name] = v
 		fl, _ := lookupField(f.Key)
-		if fl.list {
+		switch {
+		case fl.list && split:
 			fs.StringSliceVar(v, f.Name, nil, f.Usage)
-		} else {
+		case fl.list:
+			fs.StringArrayVar(v, f.Name, nil, f.Usage)
+		default:
 			fs.Var(&lastValue{v}, f.Name, f.Usage)
 		}
 		if fl.bare != "" {

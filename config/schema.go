@@ -77,7 +77,7 @@ var fields = []field{
 	{path: "supervise.log_max_size", set: setSize(func(c *Config) *Size { return &c.Supervise.LogMaxSize })},
 	{path: "supervise.log_max_files", set: setInt(0, func(c *Config) *int { return &c.Supervise.LogMaxFiles })},
 	{path: "supervise.admin_listen", set: setAdmin(func(c *Config) *Address { return &c.Supervise.AdminListen })},
-	{path: "supervise.hold_admin", set: setBool(func(c *Config) *bool { return &c.Supervise.HoldAdmin })},
+	{path: "supervise.hold_admin", bare: "true", set: setBool(func(c *Config) *bool { return &c.Supervise.HoldAdmin })},
 }
 
 // Keys returns every key path of apphost.yaml, in the order documented.

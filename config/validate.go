@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"path"
 	"regexp"
 	"slices"
 	"strings"
@@ -136,6 +137,9 @@ func (c *Config) checkProxy() []error {
 func (c *Config) checkSupervise() []error {
 	var errs []error
 	add := c.adder(&errs)
+	if cmd := c.Supervise.Command; len(cmd) > 0 && !namesProgram(cmd[0]) {
+		add("supervise.command", "the first element is the program to run, such as /usr/local/bin/shop; %q names none", cmd[0])
+	}
 	for _, kv := range c.Supervise.Environment {
 		k, _, ok := strings.Cut(kv, "=")
 		if !ok || !validEnvName.MatchString(k) {
@@ -144,6 +148,9 @@ func (c *Config) checkSupervise() []error {
 	}
 	if c.Supervise.PortEnv != "" && !validEnvName.MatchString(c.Supervise.PortEnv) {
 		add("supervise.port_env", "want a variable name of letters, digits and '_', got %q", c.Supervise.PortEnv)
+	}
+	if c.Supervise.PortEnv != "" && len(c.App.Listen) > 0 && c.App.Listen[0].IsUnix() {
+		add("supervise.port_env", "passes a port, so the first app.listen address must be host:port, not %s", c.App.Listen[0])
 	}
 	if c.Supervise.HoldAdmin {
 		switch {
@@ -162,6 +169,17 @@ func (c *Config) checkSupervise() []error {
 		add("supervise.startup_timeout", "want a positive duration")
 	}
 	return errs
+}
+
+// namesProgram reports whether p can name a program file: not empty, not
+// a directory such as "/", "bin/" or "/usr/bin/.". Every generator and
+// the supervisor start the file it names.
+func namesProgram(p string) bool {
+	if p == "" || strings.HasSuffix(p, "/") {
+		return false
+	}
+	base := path.Base(p)
+	return base != "." && base != ".."
 }
 
 // checkPathPrefix accepts "" or a path of one or more segments: it starts

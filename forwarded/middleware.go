@@ -224,21 +224,14 @@ func (m *Middleware) rewriteHeaders(r *http.Request, res *Result, seen headerSet
 		case !res.trusted:
 			continue // every forwarding header goes
 		case bit == hasOther:
-		case bit == hasForwarded && m.cfg.family == Forwarded:
-			// The consumed elements go.
-			var ok bool
-			n := len(vals)
-			if vals, ok = appendDropRight(vals, v, res.consumed, true); ok {
-				kept = append(kept, entry{name, vals[n:len(vals):len(vals)]})
-			}
-			continue
-		case bit == hasForwarded, m.cfg.family == Forwarded:
+		case (bit == hasForwarded) != (m.cfg.family == Forwarded):
 			continue // the family not read
-		case res.consumed > 0:
-			// The consumed entries of the X-Forwarded family go.
+		case bit == hasForwarded || res.consumed > 0:
+			// The consumed entries of the family read go (Forwarded's
+			// elements are split as RFC 7239 says).
 			var ok bool
 			n := len(vals)
-			if vals, ok = appendDropRight(vals, v, res.consumed, false); ok {
+			if vals, ok = appendDropRight(vals, v, res.consumed, bit == hasForwarded); ok {
 				kept = append(kept, entry{name, vals[n:len(vals):len(vals)]})
 			}
 			continue

@@ -196,6 +196,13 @@ func TestChildNeverReadyIsKilledAtStartupTimeout(t *testing.T) {
 	}
 }
 
+// Readiness under --restart never: a child not ready in time is killed,
+// not restarted, and the supervisor exits 1 saying why.
+func TestChildNeverReadyUnderRestartNeverEndsTheSupervisor(t *testing.T) {
+	s := startSupervise(t, []string{"--restart", "never", "--startup-timeout", "300ms"}, "-no-ready")
+	requireEndedUnderNever(t, s, 10*time.Second, "the application was not ready within 300ms")
+}
+
 // Readiness: --ready-url works for a program that never notifies.
 func TestReadyURLMakesTheChildReady(t *testing.T) {
 	addr := freeAddr(t)
@@ -241,12 +248,19 @@ func TestHungChildUnderRestartNeverEndsTheSupervisor(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if code := exitCode(s.Wait(20 * time.Second)); code != 1 {
+	requireEndedUnderNever(t, s, 20*time.Second, "failed 2 health probes in a row")
+	requireGone(t, first.PID)
+}
+
+// requireEndedUnderNever waits up to timeout for the supervisor to exit 1
+// after a single start, saying why under the restart policy never.
+func requireEndedUnderNever(t *testing.T, s *supervised, timeout time.Duration, why string) {
+	t.Helper()
+	if code := exitCode(s.Wait(timeout)); code != 1 {
 		t.Fatalf("exit code %d, want 1\n%s", code, s.Output())
 	}
-	requireGone(t, first.PID)
 	out := s.Output()
-	if !strings.Contains(out, "failed 2 health probes in a row (restart policy never)") {
+	if !strings.Contains(out, why+" (restart policy never)") {
 		t.Errorf("the reason is not given:\n%s", out)
 	}
 	if n := strings.Count(out, "started the application"); n != 1 {

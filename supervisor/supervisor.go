@@ -97,7 +97,8 @@ func (s *supervisor) run(ctx context.Context) error {
 			if ctx.Err() != nil {
 				return nil
 			}
-			if err := s.failed(ctx, reason, false); err != nil {
+			// Not ready in time (the only way startReady fails without a child).
+			if err := s.failed(ctx, reason, false, fmt.Sprintf("was not ready within %s", s.o.StartupTimeout)); err != nil {
 				return err
 			}
 			continue
@@ -117,16 +118,14 @@ func (s *supervisor) run(ctx context.Context) error {
 			s.stop(c)
 			continue
 		case outLiveness:
+			// A hung application is a failure, as a crash is.
+			action := "restarting it"
 			if s.o.Restart == RestartNever {
-				// A hung application is a failure: under "never" it is
-				// stopped and the supervisor ends with it, as after a crash.
-				s.o.Log.Warn("the application failed its health probe: stopping it (restart policy never)", "pid", c.pid, "failures", s.o.HealthFailures)
-				s.stop(c)
-				return fmt.Errorf("the application failed %d health probes in a row (restart policy %s)", s.o.HealthFailures, s.o.Restart)
+				action = "stopping it (restart policy never)"
 			}
-			s.o.Log.Warn("the application failed its health probe: restarting it", "pid", c.pid, "failures", s.o.HealthFailures)
+			s.o.Log.Warn("the application failed its health probe: "+action, "pid", c.pid, "failures", s.o.HealthFailures)
 			s.stop(c)
-			if err := s.failed(ctx, ReasonLiveness, c.ranFor() >= s.o.Backoff.Reset); err != nil {
+			if err := s.failed(ctx, ReasonLiveness, c.ranFor() >= s.o.Backoff.Reset, fmt.Sprintf("failed %d health probes in a row", s.o.HealthFailures)); err != nil {
 				return err
 			}
 		case outExited:
@@ -145,23 +144,25 @@ func (s *supervisor) exited(ctx context.Context, c *child) (bool, error) {
 	why := describeStatus(c.status)
 	clean := c.status.Exited() && c.status.ExitStatus() == 0
 	s.o.Log.Warn("the application exited", "pid", c.pid, "status", why, "uptime", c.ranFor().Round(time.Millisecond))
-	if s.o.Restart == RestartNever || (clean && s.o.Restart == RestartOnFailure) {
-		if clean {
-			return false, nil
-		}
-		return false, fmt.Errorf("the application %s (restart policy %s)", why, s.o.Restart)
+	if clean && s.o.Restart != RestartAlways {
+		return false, nil
 	}
 	reason := ReasonExit
 	if c.status.Signaled() {
 		reason = ReasonSignal
 	}
-	return true, s.failed(ctx, reason, c.ranFor() >= s.o.Backoff.Reset)
+	return true, s.failed(ctx, reason, c.ranFor() >= s.o.Backoff.Reset, why)
 }
 
 // failed counts a failed run, gives up after too many in a minute, and
 // otherwise waits out the backoff. longRun says the child had stayed up
-// long enough to reset the backoff.
-func (s *supervisor) failed(ctx context.Context, reason string, longRun bool) error {
+// long enough to reset the backoff. Under the restart policy never it
+// ends the supervision instead, with an error saying what the application
+// did.
+func (s *supervisor) failed(ctx context.Context, reason string, longRun bool, what string) error {
+	if s.o.Restart == RestartNever {
+		return fmt.Errorf("the application %s (restart policy %s)", what, s.o.Restart)
+	}
 	s.o.Metrics.restart(reason)
 	s.o.Metrics.ready(false)
 	if longRun {

@@ -23,37 +23,41 @@ import (
 // superviseFlags maps each flag of `apphost supervise` to the key of the
 // deployment description it overrides. Values go through the same parser
 // as the file, so a flag means what the key means.
-var superviseFlags = []struct {
-	name, key, usage string
-	list             bool
-	boolean          bool // --name alone means true
-}{
-	{"listen", "app.listen", "address to hold for the app, host:port or unix:/path (repeatable; default: app.listen)", true, false},
-	{"admin-listen", "supervise.admin_listen", "address of the supervisor's /metrics, or off (default 127.0.0.1:9465)", false, false},
-	{"restart", "supervise.restart", "restart policy: always, on-failure or never (default on-failure)", false, false},
-	{"env", "supervise.environment", "extra KEY=value variable for the app (repeatable)", true, false},
-	{"working-directory", "supervise.working_directory", "the app's working directory, where app_offline.htm is looked for", false, false},
-	{"ready-url", "supervise.ready_url", "URL that answers 2xx once the app is ready (READY=1 on NOTIFY_SOCKET works too)", false, false},
-	{"startup-timeout", "supervise.startup_timeout", "kill an app not ready within this time (default 60s)", false, false},
-	{"health-url", "supervise.health_url", "URL probed for liveness while the app runs", false, false},
-	{"health-interval", "supervise.health_interval", "time between liveness probes (default 10s)", false, false},
-	{"health-failures", "supervise.health_failures", "consecutive failed probes that restart the app (default 3)", false, false},
-	{"stop-signal", "supervise.stop_signal", "signal that asks the app to stop (default SIGTERM)", false, false},
-	{"stop-timeout", "supervise.stop_timeout", "time the app may drain before SIGKILL (default 35s)", false, false},
-	{"backoff-initial", "supervise.backoff_initial", "delay before the first restart after a failure (default 1s)", false, false},
-	{"backoff-factor", "supervise.backoff_factor", "multiplier of the delay after each further failure (default 2)", false, false},
-	{"backoff-max", "supervise.backoff_max", "longest delay between restarts (default 30s)", false, false},
-	{"backoff-reset", "supervise.backoff_reset", "uptime after which the delay starts over (default 60s)", false, false},
-	{"rapid-fails-per-minute", "supervise.rapid_fails_per_minute", "failed starts within a minute that make the supervisor give up (default 10)", false, false},
-	{"port-env", "supervise.port_env", "pass the listen port in this variable instead of sockets (connections are refused during restarts)", false, false},
-	{"log-file", "supervise.log_file", "also write the app's output to this file, rotated by size", false, false},
-	{"log-max-size", "supervise.log_max_size", "size at which the log file is rotated (default 10MB)", false, false},
-	{"log-max-files", "supervise.log_max_files", "rotated log files to keep (default 5)", false, false},
-	{"hold-admin", "supervise.hold_admin", "also hold app.admin_listen and pass it to the app as the socket " + host.AdminSocketName + ", shared across a reload (apps built on apphost's host)", false, true},
+var superviseFlags = []config.Flag{
+	{Name: "listen", Key: "app.listen", Usage: "address to hold for the app, host:port or unix:/path (repeatable; default: app.listen)"},
+	{Name: "admin-listen", Key: "supervise.admin_listen", Usage: "address of the supervisor's /metrics, or off (default 127.0.0.1:9465)"},
+	{Name: "restart", Key: "supervise.restart", Usage: "restart policy: always, on-failure or never (default on-failure)"},
+	{Name: "env", Key: "supervise.environment", Usage: "extra KEY=value variable for the app (repeatable)"},
+	{Name: "working-directory", Key: "supervise.working_directory", Usage: "the app's working directory, where app_offline.htm is looked for"},
+	{Name: "ready-url", Key: "supervise.ready_url", Usage: "URL that answers 2xx once the app is ready (READY=1 on NOTIFY_SOCKET works too)"},
+	{Name: "startup-timeout", Key: "supervise.startup_timeout", Usage: "kill an app not ready within this time (default 60s)"},
+	{Name: "health-url", Key: "supervise.health_url", Usage: "URL probed for liveness while the app runs"},
+	{Name: "health-interval", Key: "supervise.health_interval", Usage: "time between liveness probes (default 10s)"},
+	{Name: "health-failures", Key: "supervise.health_failures", Usage: "consecutive failed probes that restart the app (default 3)"},
+	{Name: "stop-signal", Key: "supervise.stop_signal", Usage: "signal that asks the app to stop (default SIGTERM)"},
+	{Name: "stop-timeout", Key: "supervise.stop_timeout", Usage: "time the app may drain before SIGKILL (default 35s)"},
+	{Name: "backoff-initial", Key: "supervise.backoff_initial", Usage: "delay before the first restart after a failure (default 1s)"},
+	{Name: "backoff-factor", Key: "supervise.backoff_factor", Usage: "multiplier of the delay after each further failure (default 2)"},
+	{Name: "backoff-max", Key: "supervise.backoff_max", Usage: "longest delay between restarts (default 30s)"},
+	{Name: "backoff-reset", Key: "supervise.backoff_reset", Usage: "uptime after which the delay starts over (default 60s)"},
+	{Name: "rapid-fails-per-minute", Key: "supervise.rapid_fails_per_minute", Usage: "failed starts within a minute that make the supervisor give up (default 10)"},
+	{Name: "port-env", Key: "supervise.port_env", Usage: "pass the listen port in this variable instead of sockets (connections are refused during restarts)"},
+	{Name: "log-file", Key: "supervise.log_file", Usage: "also write the app's output to this file, rotated by size"},
+	{Name: "log-max-size", Key: "supervise.log_max_size", Usage: "size at which the log file is rotated (default 10MB)"},
+	{Name: "log-max-files", Key: "supervise.log_max_files", Usage: "rotated log files to keep (default 5)"},
+	{Name: "hold-admin", Key: "supervise.hold_admin", Usage: "also hold app.admin_listen and pass it to the app as the socket " + host.AdminSocketName + ", shared across a reload (apps built on apphost's host)"},
 }
 
 func newSuperviseCommand() *cobra.Command {
+	cmd, _ := superviseCommand()
+	return cmd
+}
+
+// superviseCommand is newSuperviseCommand, with the flags to apply over
+// the description.
+func superviseCommand() (*cobra.Command, *config.FlagValues) {
 	var file string
+	var flags *config.FlagValues
 	cmd := &cobra.Command{
 		Use:   "supervise [-f apphost.yaml] [flags] [-- COMMAND [ARGS...]]",
 		Short: "Run the app, hold its sockets, and restart it without refusing a connection",
@@ -65,7 +69,8 @@ func newSuperviseCommand() *cobra.Command {
 			"ready. Flags override the description's keys. Exit status: 0 after a clean stop,\n" +
 			"1 when the application ends for good or the supervisor gives up, 2 for usage errors.",
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := superviseConfig(cmd, file)
+			// The file, then APPHOST_* variables, then the flags given.
+			c, err := config.Resolve(file, os.Environ(), flags)
 			if err != nil {
 				return err
 			}
@@ -76,48 +81,8 @@ func newSuperviseCommand() *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVarP(&file, "file", "f", "", "deployment description to read (default: built-in defaults)")
-	for _, f := range superviseFlags {
-		switch {
-		case f.list:
-			cmd.Flags().StringArray(f.name, nil, f.usage)
-		case f.boolean:
-			cmd.Flags().String(f.name, "", f.usage)
-			cmd.Flags().Lookup(f.name).NoOptDefVal = "true"
-		default:
-			cmd.Flags().String(f.name, "", f.usage)
-		}
-	}
-	return cmd
-}
-
-// superviseConfig layers the description file, APPHOST_* variables and
-// the flags given, in that order, and validates the result.
-func superviseConfig(cmd *cobra.Command, file string) (*config.Config, error) {
-	c := config.Default()
-	if file != "" {
-		if err := c.LoadFile(file); err != nil {
-			return nil, err
-		}
-	}
-	if err := c.ApplyEnv(os.Environ()); err != nil {
-		return nil, err
-	}
-	for _, f := range superviseFlags {
-		if !cmd.Flags().Changed(f.name) {
-			continue
-		}
-		values := []string{cmd.Flags().Lookup(f.name).Value.String()}
-		if f.list {
-			values, _ = cmd.Flags().GetStringArray(f.name)
-		}
-		if err := c.Set("flag --"+f.name, f.key, values...); err != nil {
-			return nil, err
-		}
-	}
-	if err := c.Validate(); err != nil {
-		return nil, err
-	}
-	return c, nil
+	flags = config.AddFlags(cmd.Flags(), superviseFlags)
+	return cmd, flags
 }
 
 func runSupervise(cmd *cobra.Command, c *config.Config) error {
@@ -145,11 +110,7 @@ func runSupervise(cmd *cobra.Command, c *config.Config) error {
 		Watchdog:            supervisor.SystemdWatchdog(),
 	}
 	if s.PortEnv != "" {
-		first := c.App.Listen[0]
-		if first.IsUnix() {
-			return fmt.Errorf("--port-env %s needs a host:port listen address, not %s", s.PortEnv, first)
-		}
-		_, port := first.HostPort()
+		_, port := c.App.Listen[0].HostPort() // host:port, as Validate checked
 		opts.PortEnv, opts.Port, opts.OfflineListen = s.PortEnv, port, c.App.Listen[:1]
 	} else {
 		sockets := supervisor.Inherited()

@@ -24,11 +24,11 @@ func TestSuperviseHelpListsEveryFlag(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, f := range superviseFlags {
-		if !strings.Contains(out.String(), "--"+f.name) {
-			t.Errorf("--help does not list --%s", f.name)
+		if !strings.Contains(out.String(), "--"+f.Name) {
+			t.Errorf("--help does not list --%s", f.Name)
 		}
-		if err := config.Default().Set("test", f.key, "x"); err != nil && strings.Contains(err.Error(), "no such setting") {
-			t.Errorf("--%s overrides %s, which is not a key of the description", f.name, f.key)
+		if err := config.Default().Set("test", f.Key, "x"); err != nil && strings.Contains(err.Error(), "no such setting") {
+			t.Errorf("--%s overrides %s, which is not a key of the description", f.Name, f.Key)
 		}
 	}
 	if !strings.Contains(out.String(), "--file") {
@@ -45,11 +45,11 @@ func TestSuperviseFlagsOverrideTheDescription(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Setenv("APPHOST_SUPERVISE_STOP_TIMEOUT", "20s")
-	cmd := newSuperviseCommand()
-	if err := cmd.ParseFlags([]string{"-f", file, "--restart", "never", "--listen", "127.0.0.1:7001", "--listen", "unix:/tmp/x.sock", "--env", "A=1", "--env", "B=2"}); err != nil {
+	cmd, flags := superviseCommand()
+	if err := cmd.ParseFlags([]string{"-f", file, "--restart", "never", "--listen", "127.0.0.1:7001", "--listen", "unix:/tmp/x.sock", "--env", "A=1", "--env", "B=2,3"}); err != nil {
 		t.Fatal(err)
 	}
-	c, err := superviseConfig(cmd, file)
+	c, err := config.Resolve(file, os.Environ(), flags)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,7 +60,7 @@ func TestSuperviseFlagsOverrideTheDescription(t *testing.T) {
 	if len(c.App.Listen) != 2 || c.App.Listen[1] != "unix:/tmp/x.sock" {
 		t.Errorf("listen %v", c.App.Listen)
 	}
-	if strings.Join(s.Environment, " ") != "A=1 B=2" {
+	if strings.Join(s.Environment, " ") != "A=1 B=2,3" { // a comma does not split a value
 		t.Errorf("environment %v", s.Environment)
 	}
 }
@@ -75,15 +75,18 @@ func TestSuperviseRejectsBadFlagValues(t *testing.T) {
 		{"bad duration", []string{"--stop-timeout", "soon"}, "flag --stop-timeout"},
 		{"bad address", []string{"--listen", "nowhere"}, "flag --listen"},
 		{"bad signal", []string{"--stop-signal", "SIGFOO"}, "SIGFOO"},
+		{"hold admin not a boolean", []string{"--hold-admin=maybe"}, "flag --hold-admin: supervise.hold_admin: want true or false"},
+		{"hold admin with a port variable", []string{"--hold-admin", "--port-env", "PORT"}, "supervise.hold_admin"},
+		{"port variable with a unix listener", []string{"--port-env", "PORT", "--listen", "unix:/tmp/shop.sock"}, "flag --port-env: supervise.port_env: passes a port, so the first app.listen address must be host:port"},
 		{"backoff max below initial", []string{"--backoff-initial", "10s", "--backoff-max", "1s"}, "supervise.backoff_max"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			cmd := newSuperviseCommand()
+			cmd, flags := superviseCommand()
 			if err := cmd.ParseFlags(tt.args); err != nil {
 				t.Fatal(err)
 			}
-			_, err := superviseConfig(cmd, "")
+			_, err := config.Resolve("", os.Environ(), flags)
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("err = %v, want one naming %s", err, tt.want)
 			}
@@ -124,11 +127,11 @@ func TestGenSystemdWritesBothUnits(t *testing.T) {
 // --hold-admin alone means true; the admin socket is bound from
 // app.admin_listen, unless systemd already passed one by that name.
 func TestHoldAdmin(t *testing.T) {
-	cmd := newSuperviseCommand()
+	cmd, flags := superviseCommand()
 	if err := cmd.ParseFlags([]string{"--hold-admin"}); err != nil {
 		t.Fatal(err)
 	}
-	c, err := superviseConfig(cmd, "")
+	c, err := config.Resolve("", os.Environ(), flags)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -152,5 +155,19 @@ func TestHoldAdmin(t *testing.T) {
 	c.App.AdminListen = config.Address(held[0].Addr)
 	if _, err := holdAdmin(c, nil); err == nil || !strings.Contains(err.Error(), "app.admin_listen (supervise.hold_admin)") {
 		t.Errorf("admin address in use: %v", err)
+	}
+}
+
+// docs/configuration.md gives every flag of `apphost supervise` on the row
+// of the key it overrides.
+func TestSuperviseFlagsAreDocumented(t *testing.T) {
+	data, err := os.ReadFile("../../docs/configuration.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range superviseFlags {
+		if !strings.Contains(string(data), "| `"+f.Key+"` | `"+config.EnvName(f.Key)+"` | `--"+f.Name+"`") {
+			t.Errorf("docs/configuration.md does not give --%s on the row of %s", f.Name, f.Key)
+		}
 	}
 }

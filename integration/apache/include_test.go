@@ -150,3 +150,14 @@ func TestLoadDebianApache2Conf(t *testing.T) {
 		t.Errorf("findings on Debian's own configuration:\n%s", list(got))
 	}
 }
+
+// A file that cannot be read is named with the reason the system gave.
+func TestLoadErrorSaysWhyAFileCannotBeRead(t *testing.T) {
+	dir := writeTree(t, map[string]string{"a.conf": "Include nothere.conf\n"})
+	for _, f := range []string{filepath.Join(dir, "a.conf"), filepath.Join(dir, "none.conf")} {
+		_, err := Load([]string{f}, LoadOptions{})
+		if err == nil || !strings.Contains(err.Error(), "cannot read") || !strings.Contains(err.Error(), "no such file or directory") {
+			t.Errorf("Load(%s): %v, want the reason it cannot be read", f, err)
+		}
+	}
+}

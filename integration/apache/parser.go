@@ -2,6 +2,7 @@ package apache
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 )
 
@@ -49,10 +50,15 @@ type SyntaxError struct {
 }
 
 func (e *SyntaxError) Error() string {
+	where := e.File
 	if e.Line > 0 {
-		return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Reason)
+		where += ":" + strconv.Itoa(e.Line)
 	}
-	return fmt.Sprintf("%s: %s", e.File, e.Reason)
+	if e.Err != nil {
+		// Why it cannot be read: a missing file or a permission.
+		return fmt.Sprintf("%s: %s: %v", where, e.Reason, e.Err)
+	}
+	return where + ": " + e.Reason
 }
 
 func (e *SyntaxError) Unwrap() error { return e.Err }

@@ -1,6 +1,10 @@
 package nginx
 
-import "github.com/apphost/apphost/integration/findings"
+import (
+	"strconv"
+
+	"github.com/apphost/apphost/integration/findings"
+)
 
 // Rule IDs. Each has an entry in docs/nginx.md under its ID.
 const (
@@ -56,7 +60,7 @@ func ruleTable() []ruleInfo {
 		{RuleNoClientAddress, findings.Warning, "The app is not told the client's address.", "Add \"proxy_set_header X-Forwarded-For $remote_addr;\" (or the Forwarded header's for=) next to proxy_pass.", false},
 		{RuleHostFromHTTPHost, findings.Warning, "The Host sent to the app is $http_host, which the client controls and may be empty.", "Use $host: the validated name that selected the server.", false},
 		{RuleKeepaliveNoHTTP11, findings.Warning, "The upstream has keepalive, but requests are sent with HTTP/1.0 or \"Connection: close\": keepalive is silently off.", "Add \"proxy_http_version 1.1;\" and \"proxy_set_header Connection \"\";\" (or the $connection_upgrade map with '' for non-upgrade requests).", false},
-		{RuleNoUpstreamKeepalive, findings.Warning, "Every request opens a new connection to the app (no upstream keepalive): several times slower.", "Proxy to an upstream {} block with \"keepalive 256;\", and send HTTP/1.1 with an empty Connection header.", false},
+		{RuleNoUpstreamKeepalive, findings.Warning, "Every request opens a new connection to the app (no upstream keepalive): several times slower.", "Proxy to an upstream {} block with \"keepalive " + strconv.Itoa(defaultKeepalive) + ";\", and send HTTP/1.1 with an empty Connection header.", false},
 		{RuleProxySetHeaderDropped, findings.Warning, "A proxy_set_header in this block drops every proxy_set_header inherited from the enclosing level.", "Repeat the inherited headers in this block, or set all headers at one level.", false},
 		{RuleAddHeaderDropped, findings.Warning, "An add_header in this block drops every add_header inherited from the enclosing level (security headers such as HSTS).", "Repeat the inherited headers in this block, or set all headers at one level.", false},
 		{RuleAliasTraversal, findings.Error, "A location without a trailing slash with an alias that has one: /prefix../ escapes the aliased directory.", "End the location with '/' too (location /static/ { alias /srv/static/; }), or remove the slash from both.", false},
