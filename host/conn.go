@@ -118,6 +118,7 @@ type trackedConn struct {
 	net.Conn
 	owner *connListener
 	send  sendDeadline
+	read  readDeadline
 	// writeDeadline is the deadline set through SetWriteDeadline or
 	// SetDeadline (by the application, through http.ResponseController or
 	// on a hijacked connection), in Unix nanoseconds; 0 for none.
@@ -142,6 +143,9 @@ const h2Preface = "PRI * HTTP/2.0"
 
 func (c *trackedConn) Read(p []byte) (int, error) {
 	n, err := c.Conn.Read(p)
+	for n == 0 && errors.Is(err, os.ErrDeadlineExceeded) && c.read.resume() {
+		n, err = c.Conn.Read(p) // the socket's deadline came before the one asked for
+	}
 	if !waitingForHead(c.state.Load()) {
 		return n, err
 	}
@@ -298,25 +302,32 @@ func (c *trackedConn) armWrite() error {
 	return nil
 }
 
+// SetReadDeadline sets the deadline reads time out at (see readDeadline).
+func (c *trackedConn) SetReadDeadline(t time.Time) error {
+	return c.read.set(c.Conn, t)
+}
+
 // SetWriteDeadline records the deadline so that Write keeps it.
+//
+// net/http clears the write deadline after every response. When none was
+// set, the socket holds at most the send timeout's, which armWrite keeps
+// right before each write, so there is nothing to clear.
 func (c *trackedConn) SetWriteDeadline(t time.Time) error {
-	c.recordWriteDeadline(t)
-	return c.Conn.SetWriteDeadline(t)
-}
-
-// SetDeadline records the write deadline so that Write keeps it.
-func (c *trackedConn) SetDeadline(t time.Time) error {
-	c.recordWriteDeadline(t)
-	return c.Conn.SetDeadline(t)
-}
-
-func (c *trackedConn) recordWriteDeadline(t time.Time) {
+	if t.IsZero() && c.writeDeadline.Load() == 0 {
+		return nil
+	}
 	c.send.forget() // the socket's deadline is no longer the one armWrite set
 	if t.IsZero() {
 		c.writeDeadline.Store(0)
 	} else {
 		c.writeDeadline.Store(t.UnixNano())
 	}
+	return c.Conn.SetWriteDeadline(t)
+}
+
+// SetDeadline sets both deadlines, as SetReadDeadline and SetWriteDeadline.
+func (c *trackedConn) SetDeadline(t time.Time) error {
+	return errors.Join(c.SetReadDeadline(t), c.SetWriteDeadline(t))
 }
 
 // RemoteAddr is the peer's address. An unnamed peer of a unix socket (a
@@ -332,6 +343,7 @@ func (c *trackedConn) RemoteAddr() net.Addr {
 
 func (c *trackedConn) Close() error {
 	err := c.Conn.Close()
+	c.read.stop()
 	c.closeOnce.Do(func() {
 		if c.owner != nil {
 			c.owner.pool.open.Add(-1)

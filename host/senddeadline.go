@@ -14,19 +14,26 @@ import (
 // between one and one and a half timeouts after it started.
 type sendDeadline struct {
 	timeout time.Duration // <= 0: off
-	armed   atomic.Int64  // the deadline next last returned, in Unix nanoseconds; 0: none
+	armed   atomic.Int64  // the deadline next last returned, as clock() then; 0: none
 }
+
+// clockBase is the origin of clock.
+var clockBase = time.Now()
+
+// clock is the time since clockBase, read from the monotonic clock alone:
+// half the cost of time.Now, which reads the wall clock too.
+func clock() time.Duration { return time.Since(clockBase) }
 
 // next returns the deadline to set before a piece that starts now, or ok
 // false when the one already set gives the piece the full timeout.
 func (d *sendDeadline) next() (deadline time.Time, ok bool) {
-	now := time.Now()
-	if d.armed.Load() >= now.Add(d.timeout).UnixNano() {
+	now := clock()
+	if time.Duration(d.armed.Load()) >= now+d.timeout {
 		return time.Time{}, false
 	}
-	deadline = now.Add(d.timeout + d.timeout/2)
-	d.armed.Store(deadline.UnixNano())
-	return deadline, true
+	at := now + d.timeout + d.timeout/2
+	d.armed.Store(int64(at))
+	return clockBase.Add(at), true
 }
 
 // forget records that the deadline was set otherwise: the next piece sets

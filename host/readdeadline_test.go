@@ -1,0 +1,180 @@
+package host
+
+import (
+	"errors"
+	"io"
+	"os"
+	"testing"
+	"time"
+)
+
+// readResult is what one Read on a trackedConn returned, and when.
+type readResult struct {
+	data string
+	err  error
+	at   time.Time
+}
+
+// readOnce reads once from c in the background.
+func readOnce(c *trackedConn) <-chan readResult {
+	ch := make(chan readResult, 1)
+	go func() {
+		buf := make([]byte, 64)
+		n, err := c.Read(buf)
+		ch <- readResult{string(buf[:n]), err, time.Now()}
+	}()
+	return ch
+}
+
+// waitRead waits up to 10s for the background read.
+func waitRead(t *testing.T, ch <-chan readResult) readResult {
+	t.Helper()
+	select {
+	case r := <-ch:
+		return r
+	case <-time.After(10 * time.Second):
+		t.Fatal("the read did not return within 10s")
+		return readResult{}
+	}
+}
+
+// timesOutAt proves a read on c times out, at deadline and not before.
+func timesOutAt(t *testing.T, c *trackedConn, deadline time.Time) {
+	t.Helper()
+	r := waitRead(t, readOnce(c))
+	if !errors.Is(r.err, os.ErrDeadlineExceeded) {
+		t.Fatalf("read: %q, %v; want a deadline error", r.data, r.err)
+	}
+	if r.at.Before(deadline) {
+		t.Fatalf("the read timed out %v before the deadline asked for", deadline.Sub(r.at))
+	}
+}
+
+// TestReadDeadlineMovedLaterHolds proves a deadline moved later is kept: the
+// read outlives the earlier deadline, which the socket still holds, and
+// times out at the later one, not before.
+func TestReadDeadlineMovedLaterHolds(t *testing.T) {
+	c, _ := tcpPair(t, 0)
+	c.SetReadDeadline(time.Now().Add(50 * time.Millisecond))
+	later := time.Now().Add(400 * time.Millisecond)
+	c.SetReadDeadline(later)
+	if !c.read.socket.Before(later) {
+		t.Fatalf("the socket's deadline moved to the later one; the test would not cover the resumed read")
+	}
+	timesOutAt(t, c, later)
+}
+
+// TestReadDeadlineClearedHolds proves a cleared deadline is kept: data that
+// arrives well after the socket's old deadline is read, without an error.
+func TestReadDeadlineClearedHolds(t *testing.T) {
+	c, peer := tcpPair(t, 0)
+	c.SetReadDeadline(time.Now().Add(30 * time.Millisecond))
+	c.SetReadDeadline(time.Time{})
+	ch := readOnce(c)
+	time.Sleep(200 * time.Millisecond)
+	if _, err := peer.Write([]byte("late")); err != nil {
+		t.Fatal(err)
+	}
+	if r := waitRead(t, ch); r.err != nil || r.data != "late" {
+		t.Fatalf("read: %q, %v; want %q and no error", r.data, r.err, "late")
+	}
+}
+
+// TestReadDeadlineFarAheadIsArmedInTime proves a deadline further ahead
+// than the margin, which the socket does not get at once, still ends a
+// read at that deadline: the watch arms it, also after the deadline moved
+// further while the watch waited.
+func TestReadDeadlineFarAheadIsArmedInTime(t *testing.T) {
+	c, _ := tcpPair(t, 0)
+	c.read.margin = 50 * time.Millisecond
+	c.SetReadDeadline(time.Now().Add(200 * time.Millisecond))
+	if !c.read.socket.IsZero() {
+		t.Fatalf("the socket got the deadline at once; the test would not cover the watch")
+	}
+	later := time.Now().Add(500 * time.Millisecond)
+	c.SetReadDeadline(later)
+	timesOutAt(t, c, later)
+}
+
+// TestReadDeadlineMovedEarlierCuts proves an earlier deadline takes effect
+// at once: the read times out at it, long before the later deadline set
+// first.
+func TestReadDeadlineMovedEarlierCuts(t *testing.T) {
+	c, _ := tcpPair(t, 0)
+	c.SetReadDeadline(time.Now().Add(time.Hour))
+	c.SetReadDeadline(time.Now().Add(100 * time.Millisecond))
+	if r := waitRead(t, readOnce(c)); !errors.Is(r.err, os.ErrDeadlineExceeded) {
+		t.Fatalf("read: %q, %v; want a deadline error", r.data, r.err)
+	}
+}
+
+// TestReadDeadlineInPastInterruptsARead proves the way net/http stops its
+// background read holds: a deadline in the past ends a blocked read, and
+// clearing it afterwards lets the next read wait for data as long as it
+// takes.
+func TestReadDeadlineInPastInterruptsARead(t *testing.T) {
+	c, peer := tcpPair(t, 0)
+	c.SetReadDeadline(time.Now().Add(time.Hour))
+	ch := readOnce(c)
+	time.Sleep(50 * time.Millisecond) // let the read block
+	c.SetReadDeadline(time.Unix(1, 0))
+	if r := waitRead(t, ch); !errors.Is(r.err, os.ErrDeadlineExceeded) {
+		t.Fatalf("interrupted read: %q, %v; want a deadline error", r.data, r.err)
+	}
+	c.SetReadDeadline(time.Time{})
+	ch = readOnce(c)
+	time.Sleep(150 * time.Millisecond)
+	peer.Write([]byte("next"))
+	if r := waitRead(t, ch); r.err != nil || r.data != "next" {
+		t.Fatalf("read after clearing: %q, %v; want %q and no error", r.data, r.err, "next")
+	}
+}
+
+// TestSetDeadlineSetsTheReadDeadline proves SetDeadline bounds reads too.
+func TestSetDeadlineSetsTheReadDeadline(t *testing.T) {
+	c, _ := tcpPair(t, 0)
+	c.SetDeadline(time.Now().Add(100 * time.Millisecond))
+	if r := waitRead(t, readOnce(c)); !errors.Is(r.err, os.ErrDeadlineExceeded) {
+		t.Fatalf("read: %q, %v; want a deadline error", r.data, r.err)
+	}
+}
+
+// TestClearedWriteDeadlineKeepsTheSendTimeout proves that clearing a write
+// deadline nobody set (as net/http does after every response) leaves the
+// send timeout in force, and that clearing one the application set lets
+// writes through again.
+func TestClearedWriteDeadlineKeepsTheSendTimeout(t *testing.T) {
+	c, peer := pipeConn(t, 200*time.Millisecond)
+	c.SetWriteDeadline(time.Time{})
+	if _, err := c.Write(make([]byte, 10)); !errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("write to a peer reading nothing: %v; want the send timeout", err)
+	}
+	c.SetWriteDeadline(time.Unix(1, 0))
+	c.SetWriteDeadline(time.Time{})
+	go io.ReadFull(peer, make([]byte, 10))
+	if _, err := c.Write(make([]byte, 10)); err != nil {
+		t.Fatalf("write after clearing the application's deadline: %v", err)
+	}
+}
+
+// BenchmarkReadDeadlineRequestCycle sets the read deadlines net/http sets
+// for one keep-alive request with the default timeouts, on the socket
+// itself and through a trackedConn.
+func BenchmarkReadDeadlineRequestCycle(b *testing.B) {
+	c, _ := tcpPair(b, 0)
+	for _, v := range []struct {
+		name string
+		conn interface{ SetReadDeadline(time.Time) error }
+	}{{"socket", c.Conn}, {"tracked", c}} {
+		b.Run(v.name, func(b *testing.B) {
+			for b.Loop() {
+				now := time.Now()
+				v.conn.SetReadDeadline(now.Add(30 * time.Second)) // request head
+				v.conn.SetReadDeadline(time.Time{})               // the rest of the request: none
+				v.conn.SetReadDeadline(time.Unix(1, 0))           // end the background read
+				v.conn.SetReadDeadline(time.Time{})
+				v.conn.SetReadDeadline(now.Add(130 * time.Second)) // keep-alive
+			}
+		})
+	}
+}
