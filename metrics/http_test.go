@@ -209,9 +209,17 @@ func TestRouteThroughACopiedRequest(t *testing.T) {
 			next.ServeHTTP(w, r.WithContext(r.Context()))
 		})
 	}
+	// wrapping wraps the writer as an access log does, with Unwrap.
+	wrapping := func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			next.ServeHTTP(&unwrappingWriter{w}, r)
+		})
+	}
 	for name, build := range map[string]func(*HTTP) http.Handler{
-		"copy then Route": func(m *HTTP) http.Handler { return m.Handler(copying(Route(testMux()))) },
-		"mux directly":    func(m *HTTP) http.Handler { return m.Handler(testMux()) },
+		"copy then Route":              func(m *HTTP) http.Handler { return m.Handler(copying(Route(testMux()))) },
+		"wrapped writer, copy, Route":  func(m *HTTP) http.Handler { return m.Handler(wrapping(copying(Route(testMux())))) },
+		"wrapped writer, mux directly": func(m *HTTP) http.Handler { return m.Handler(wrapping(testMux())) },
+		"mux directly":                 func(m *HTTP) http.Handler { return m.Handler(testMux()) },
 	} {
 		t.Run(name, func(t *testing.T) {
 			reg := prometheus.NewRegistry()
@@ -226,6 +234,62 @@ func TestRouteThroughACopiedRequest(t *testing.T) {
 				t.Fatalf("route not captured: %v", counts(t, reg, "http_server_request_duration_seconds"))
 			}
 		})
+	}
+}
+
+type unwrappingWriter struct{ http.ResponseWriter }
+
+func (w *unwrappingWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// ResponseStarted tells a step inside the metrics, through writers that
+// unwrap, whether the response began; a writer that did not come through
+// the metrics is unknown.
+func TestResponseStarted(t *testing.T) {
+	type report struct{ started, known bool }
+	var before, afterHeader, afterWrite, hijacked report
+	mux := http.NewServeMux()
+	mux.HandleFunc("/write", func(w http.ResponseWriter, _ *http.Request) {
+		before.started, before.known = ResponseStarted(w)
+		w.Header().Set("X", "1")
+		w.WriteHeader(http.StatusContinue) // informational: not the response
+		afterHeader.started, afterHeader.known = ResponseStarted(w)
+		io.WriteString(w, "x")
+		afterWrite.started, afterWrite.known = ResponseStarted(w)
+	})
+	mux.HandleFunc("/hijack", func(w http.ResponseWriter, _ *http.Request) {
+		c, _, err := http.NewResponseController(w).Hijack()
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		hijacked.started, hijacked.known = ResponseStarted(w)
+		c.Close()
+	})
+	reg := prometheus.NewRegistry()
+	m, _ := NewHTTP(reg)
+	srv := httptest.NewServer(m.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mux.ServeHTTP(&unwrappingWriter{w}, r)
+	})))
+	defer srv.Close()
+	do(t, "GET", srv.URL+"/write", nil, nil)
+	if resp, err := http.Get(srv.URL + "/hijack"); err == nil {
+		resp.Body.Close()
+	}
+	for _, c := range []struct {
+		name      string
+		got, want report
+	}{
+		{"before writing", before, report{false, true}},
+		{"after a 100", afterHeader, report{false, true}},
+		{"after writing", afterWrite, report{true, true}},
+		{"after hijacking", hijacked, report{true, true}},
+	} {
+		if c.got != c.want {
+			t.Errorf("%s: started, known = %v, want %v", c.name, c.got, c.want)
+		}
+	}
+	if started, known := ResponseStarted(httptest.NewRecorder()); started || known {
+		t.Errorf("writer outside the metrics: started, known = %t, %t, want false, false", started, known)
 	}
 }
 
