@@ -86,17 +86,26 @@ type HTTP struct {
 	respSize *prometheus.HistogramVec
 	active   *activeRequests
 
-	// series caches the observers of each label combination seen, so a
-	// request costs a lock-free map lookup instead of a label hash and a
-	// read lock in the vectors. The map is never modified: a new
-	// combination (rare, the labels are bounded) replaces it with a copy.
-	series   atomic.Pointer[map[seriesKey]*observers]
+	// series caches the observers of each label combination seen, by the
+	// pattern as the request reports it and then by method, scheme and
+	// status packed in an integer, so that a request costs two lock-free
+	// map lookups instead of turning the pattern into a route and hashing
+	// the labels. The maps are never modified: a new combination (rare,
+	// the labels are bounded) replaces one with a copy.
+	series   atomic.Pointer[map[string]*patternSeries]
 	seriesMu sync.Mutex // serialises the copies
 }
 
-type seriesKey struct {
-	method, scheme, status int
-	route                  string
+// patternSeries holds the observers of one pattern, by seriesCode.
+type patternSeries struct {
+	route  string // the pattern's http_route label
+	byCode atomic.Pointer[map[uint32]*observers]
+}
+
+// seriesCode packs a method and scheme index and a status into a key;
+// ok is false for a status that does not fit, which is never cached.
+func seriesCode(method, scheme, status int) (code uint32, ok bool) {
+	return uint32(method)<<24 | uint32(scheme)<<16 | uint32(status), status >= 0 && status <= 0xffff
 }
 
 type observers struct {
@@ -162,35 +171,59 @@ func register(reg prometheus.Registerer, cs ...prometheus.Collector) error {
 	return nil
 }
 
-func (m *HTTP) observers(k seriesKey) *observers {
-	if p := m.series.Load(); p != nil {
-		if o, ok := (*p)[k]; ok {
-			return o
+// observers returns the observers of a request's series; pattern is the
+// ServeMux pattern it matched ("" for none).
+func (m *HTTP) observers(method, scheme, status int, pattern string) *observers {
+	code, ok := seriesCode(method, scheme, status)
+	if p := m.series.Load(); p != nil && ok {
+		if ps := (*p)[pattern]; ps != nil {
+			if o := (*ps.byCode.Load())[code]; o != nil {
+				return o
+			}
 		}
 	}
 	m.seriesMu.Lock()
 	defer m.seriesMu.Unlock()
-	old := map[seriesKey]*observers{}
+	var patterns map[string]*patternSeries
 	if p := m.series.Load(); p != nil {
-		old = *p
+		patterns = *p
 	}
-	if o, ok := old[k]; ok {
+	ps := patterns[pattern]
+	if ps == nil {
+		ps = &patternSeries{route: routeOf(pattern)}
+		ps.byCode.Store(&map[uint32]*observers{})
+		next := make(map[string]*patternSeries, len(patterns)+1)
+		for k, v := range patterns {
+			next[k] = v
+		}
+		next[pattern] = ps
+		m.series.Store(&next)
+	}
+	codes := *ps.byCode.Load()
+	if o := codes[code]; o != nil && ok {
 		return o
 	}
-	lv := []string{methodLabel(k.method), strconv.Itoa(k.status), schemes[k.scheme], k.route}
+	lv := []string{methodLabel(method), strconv.Itoa(status), schemes[scheme], ps.route}
 	o := &observers{
 		duration: m.duration.WithLabelValues(lv...),
 		reqSize:  m.reqSize.WithLabelValues(lv...),
 		respSize: m.respSize.WithLabelValues(lv...),
 	}
-	next := make(map[seriesKey]*observers, len(old)+1)
-	for k, v := range old {
-		next[k] = v
+	if ok {
+		next := make(map[uint32]*observers, len(codes)+1)
+		for k, v := range codes {
+			next[k] = v
+		}
+		next[code] = o
+		ps.byCode.Store(&next)
 	}
-	next[k] = o
-	m.series.Store(&next)
 	return o
 }
+
+// epoch is where the middleware's clock starts: a request's start and end
+// are read as time.Since(epoch), one monotonic clock reading each, where
+// time.Now would also read the wall clock.
+var epoch = time.Now()
 
 // Handler returns next instrumented. It belongs inside the forwarded-headers
 // middleware (url_scheme is the scheme it restored) and outside panic
@@ -214,7 +247,7 @@ type httpHandler struct {
 // read, needs a copy of the request to carry the counting body.
 func (h *httpHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	m := h.m
-	start := time.Now()
+	start := time.Since(epoch)
 	method := methodIndex(r.Method)
 	scheme := schemeIndex(requestScheme(r))
 	active := &m.active.n[method][scheme]
@@ -252,8 +285,8 @@ func (h *httpHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if body != nil {
 			reqSize = body.n.Load()
 		}
-		o := m.observers(seriesKey{method: method, scheme: scheme, status: status, route: routeOf(route)})
-		o.duration.Observe(time.Since(start).Seconds())
+		o := m.observers(method, scheme, status, route)
+		o.duration.Observe((time.Since(epoch) - start).Seconds())
 		o.reqSize.Observe(float64(reqSize))
 		o.respSize.Observe(float64(st.rec.written))
 		active.Add(-1)
