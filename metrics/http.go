@@ -363,8 +363,10 @@ func stateOf(w http.ResponseWriter) *state {
 // [HTTP.Handler] outside, even if a step in between copied the request.
 // Route finds that handler through the response writer it receives,
 // unwrapping it as http.ResponseController does, so a step in between
-// that wraps the writer must have an Unwrap method. Without an
-// HTTP.Handler outside, Route only calls next.
+// that both copies the request and wraps the writer must give its writer
+// an Unwrap method (without a copy, the HTTP.Handler reads the pattern
+// from the request it handed down). Without an HTTP.Handler outside,
+// Route only calls next.
 func Route(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		defer func() { // deferred: a panicking handler's route counts too
