@@ -38,7 +38,7 @@ func (h *recovery) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		// Still in the deferred call: the stack is the panic's.
 		h.logger.Error("panic serving request", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
-		if started, _ := metrics.ResponseStarted(r.Context()); started {
+		if started, _ := metrics.ResponseStarted(w); started {
 			panic(http.ErrAbortHandler)
 		}
 		w.WriteHeader(http.StatusInternalServerError)

@@ -2,6 +2,7 @@ package host
 
 import (
 	"bytes"
+	"io"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -73,3 +74,49 @@ type recordingWriter struct {
 func (w *recordingWriter) Header() http.Header         { return w.h }
 func (w *recordingWriter) Write(p []byte) (int, error) { return len(p), nil }
 func (w *recordingWriter) WriteHeader(code int)        { w.code = code }
+
+// A panic after the response began is aborted through the whole request
+// path, with and without the access log (whose writer wraps the metrics'
+// one): the recovery step learns from the metrics that the response began.
+func TestRecoveryAbortsAStartedResponseInTheChain(t *testing.T) {
+	app := http.NewServeMux()
+	app.HandleFunc("/late", func(w http.ResponseWriter, _ *http.Request) {
+		io.WriteString(w, "partial")
+		panic("late")
+	})
+	app.HandleFunc("/early", func(http.ResponseWriter, *http.Request) { panic("early") })
+	for name, accessLog := range map[string]io.Writer{"without access log": io.Discard, "with access log": &bytes.Buffer{}} {
+		t.Run(name, func(t *testing.T) {
+			c, err := Options{
+				AccessLog:   accessLog,
+				AdminListen: AdminOff,
+				Logger:      slog.New(slog.DiscardHandler),
+				Getenv:      func(string) string { return "" },
+			}.resolve()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := c.instrument(); err != nil {
+				t.Fatal(err)
+			}
+			h := (&Server{cfg: c}).publicHandler(app)
+			serve := func(path string) (w *recordingWriter, panicked any) {
+				w = &recordingWriter{h: http.Header{}}
+				r, err := http.NewRequest(http.MethodGet, "http://app.example"+path, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				r.RemoteAddr = "203.0.113.9:51000"
+				defer func() { panicked = recover() }()
+				h.ServeHTTP(w, r)
+				return w, nil
+			}
+			if _, p := serve("/late"); p != http.ErrAbortHandler {
+				t.Errorf("panic after the response began: recovered %v, want http.ErrAbortHandler", p)
+			}
+			if w, p := serve("/early"); p != nil || w.code != http.StatusInternalServerError {
+				t.Errorf("panic before the response began: status %d, panic %v; want 500 and no panic", w.code, p)
+			}
+		})
+	}
+}

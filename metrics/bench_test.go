@@ -61,3 +61,22 @@ func BenchmarkInstrumented(b *testing.B) {
 	}
 	benchmarkHandler(b, m.Handler(Route(helloMux())))
 }
+
+// BenchmarkInstrumentedParallel is BenchmarkInstrumented on every CPU at
+// once, as a loaded server runs it: the shared counters' cache lines are
+// contended.
+func BenchmarkInstrumentedParallel(b *testing.B) {
+	m, err := NewHTTP(prometheus.NewRegistry())
+	if err != nil {
+		b.Fatal(err)
+	}
+	h := m.Handler(Route(helloMux()))
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		r := httptest.NewRequest("GET", "/items/42", nil)
+		w := &discardWriter{h: http.Header{}}
+		for pb.Next() {
+			h.ServeHTTP(w, r)
+		}
+	})
+}

@@ -1,7 +1,6 @@
 package metrics
 
 import (
-	"context"
 	"io"
 	"net/http"
 	"strconv"
@@ -85,19 +84,28 @@ type HTTP struct {
 	duration *prometheus.HistogramVec
 	reqSize  *prometheus.HistogramVec
 	respSize *prometheus.HistogramVec
-	active   [len(methods) + 1][len(schemes)]prometheus.Gauge
+	active   *activeRequests
 
-	// series caches the observers of each label combination seen, so a
-	// request costs a lock-free map lookup instead of a label hash and a
-	// read lock in the vectors. The map is never modified: a new
-	// combination (rare, the labels are bounded) replaces it with a copy.
-	series   atomic.Pointer[map[seriesKey]*observers]
+	// series caches the observers of each label combination seen, by the
+	// pattern as the request reports it and then by method, scheme and
+	// status packed in an integer, so that a request costs two lock-free
+	// map lookups instead of turning the pattern into a route and hashing
+	// the labels. The maps are never modified: a new combination (rare,
+	// the labels are bounded) replaces one with a copy.
+	series   atomic.Pointer[map[string]*patternSeries]
 	seriesMu sync.Mutex // serialises the copies
 }
 
-type seriesKey struct {
-	method, scheme, status int
-	route                  string
+// patternSeries holds the observers of one pattern, by seriesCode.
+type patternSeries struct {
+	route  string // the pattern's http_route label
+	byCode atomic.Pointer[map[uint32]*observers]
+}
+
+// seriesCode packs a method and scheme index and a status into a key;
+// ok is false for a status that does not fit, which is never cached.
+func seriesCode(method, scheme, status int) (code uint32, ok bool) {
+	return uint32(method)<<24 | uint32(scheme)<<16 | uint32(status), status >= 0 && status <= 0xffff
 }
 
 type observers struct {
@@ -127,19 +135,31 @@ func NewHTTP(reg prometheus.Registerer) (*HTTP, error) {
 			Buckets: SizeBuckets,
 		}, labels),
 	}
-	active := prometheus.NewGaugeVec(prometheus.GaugeOpts{
-		Name: "http_server_active_requests",
-		Help: "HTTP server requests being served.",
-	}, []string{LabelMethod, LabelScheme})
-	for i := range m.active {
-		for j := range m.active[i] {
-			m.active[i][j] = active.WithLabelValues(methodLabel(i), schemes[j])
-		}
-	}
-	if err := register(reg, m.duration, m.reqSize, m.respSize, active); err != nil {
+	m.active = &activeRequests{desc: prometheus.NewDesc("http_server_active_requests",
+		"HTTP server requests being served.", []string{LabelMethod, LabelScheme}, nil)}
+	if err := register(reg, m.duration, m.reqSize, m.respSize, m.active); err != nil {
 		return nil, err
 	}
 	return m, nil
+}
+
+// activeRequests is the http_server_active_requests gauge: a request
+// costs an atomic add, and the counts become gauge samples when the
+// registry is gathered. Every method and scheme is exported, at 0 when
+// idle.
+type activeRequests struct {
+	desc *prometheus.Desc
+	n    [len(methods) + 1][len(schemes)]atomic.Int64
+}
+
+func (a *activeRequests) Describe(ch chan<- *prometheus.Desc) { ch <- a.desc }
+
+func (a *activeRequests) Collect(ch chan<- prometheus.Metric) {
+	for i := range a.n {
+		for j := range a.n[i] {
+			ch <- prometheus.MustNewConstMetric(a.desc, prometheus.GaugeValue, float64(a.n[i][j].Load()), methodLabel(i), schemes[j])
+		}
+	}
 }
 
 func register(reg prometheus.Registerer, cs ...prometheus.Collector) error {
@@ -151,35 +171,59 @@ func register(reg prometheus.Registerer, cs ...prometheus.Collector) error {
 	return nil
 }
 
-func (m *HTTP) observers(k seriesKey) *observers {
-	if p := m.series.Load(); p != nil {
-		if o, ok := (*p)[k]; ok {
-			return o
+// observers returns the observers of a request's series; pattern is the
+// ServeMux pattern it matched ("" for none).
+func (m *HTTP) observers(method, scheme, status int, pattern string) *observers {
+	code, ok := seriesCode(method, scheme, status)
+	if p := m.series.Load(); p != nil && ok {
+		if ps := (*p)[pattern]; ps != nil {
+			if o := (*ps.byCode.Load())[code]; o != nil {
+				return o
+			}
 		}
 	}
 	m.seriesMu.Lock()
 	defer m.seriesMu.Unlock()
-	old := map[seriesKey]*observers{}
+	var patterns map[string]*patternSeries
 	if p := m.series.Load(); p != nil {
-		old = *p
+		patterns = *p
 	}
-	if o, ok := old[k]; ok {
+	ps := patterns[pattern]
+	if ps == nil {
+		ps = &patternSeries{route: routeOf(pattern)}
+		ps.byCode.Store(&map[uint32]*observers{})
+		next := make(map[string]*patternSeries, len(patterns)+1)
+		for k, v := range patterns {
+			next[k] = v
+		}
+		next[pattern] = ps
+		m.series.Store(&next)
+	}
+	codes := *ps.byCode.Load()
+	if o := codes[code]; o != nil && ok {
 		return o
 	}
-	lv := []string{methodLabel(k.method), strconv.Itoa(k.status), schemes[k.scheme], k.route}
+	lv := []string{methodLabel(method), strconv.Itoa(status), schemes[scheme], ps.route}
 	o := &observers{
 		duration: m.duration.WithLabelValues(lv...),
 		reqSize:  m.reqSize.WithLabelValues(lv...),
 		respSize: m.respSize.WithLabelValues(lv...),
 	}
-	next := make(map[seriesKey]*observers, len(old)+1)
-	for k, v := range old {
-		next[k] = v
+	if ok {
+		next := make(map[uint32]*observers, len(codes)+1)
+		for k, v := range codes {
+			next[k] = v
+		}
+		next[code] = o
+		ps.byCode.Store(&next)
 	}
-	next[k] = o
-	m.series.Store(&next)
 	return o
 }
+
+// epoch is where the middleware's clock starts: a request's start and end
+// are read as time.Since(epoch), one monotonic clock reading each, where
+// time.Now would also read the wall clock.
+var epoch = time.Now()
 
 // Handler returns next instrumented. It belongs inside the forwarded-headers
 // middleware (url_scheme is the scheme it restored) and outside panic
@@ -196,34 +240,28 @@ type httpHandler struct {
 	next http.Handler
 }
 
-// instrumented is what the middleware allocates per request, in one
-// object: the state (the context of the request handed down) and that
-// request. Request.WithContext, inlined, copies into req without an
-// allocation of its own.
-type instrumented struct {
-	st   state
-	req  http.Request
-	body countingBody
-}
-
+// ServeHTTP hands next the request it received, not a copy: the state
+// (the route [Route] reports, the response's record) travels with the
+// response writer, where Route and [ResponseStarted] find it by
+// unwrapping. Only a body of unknown length, which is counted as it is
+// read, needs a copy of the request to carry the counting body.
 func (h *httpHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	m := h.m
-	start := time.Now()
+	start := time.Since(epoch)
 	method := methodIndex(r.Method)
 	scheme := schemeIndex(requestScheme(r))
-	active := m.active[method][scheme]
-	active.Inc()
+	active := &m.active.n[method][scheme]
+	active.Add(1)
 
-	in := &instrumented{}
-	st := &in.st
-	st.Context = r.Context()
+	st := &state{}
 	rw := wrap(w, st)
-	in.req = *r.WithContext(st)
-	r2 := &in.req
+	r2 := r
 	var body *countingBody
 	if r.ContentLength < 0 && hasBody(r) {
-		body = &in.body
+		c := &countedRequest{req: *r}
+		body = &c.body
 		body.ReadCloser = r.Body
+		r2 = &c.req
 		r2.Body = body
 	}
 	defer func() {
@@ -247,13 +285,20 @@ func (h *httpHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if body != nil {
 			reqSize = body.n.Load()
 		}
-		o := m.observers(seriesKey{method: method, scheme: scheme, status: status, route: routeOf(route)})
-		o.duration.Observe(time.Since(start).Seconds())
+		o := m.observers(method, scheme, status, route)
+		o.duration.Observe((time.Since(epoch) - start).Seconds())
 		o.reqSize.Observe(float64(reqSize))
 		o.respSize.Observe(float64(st.rec.written))
-		active.Dec()
+		active.Add(-1)
 	}()
 	h.next.ServeHTTP(rw, r2)
+}
+
+// countedRequest is the copy of a request whose body of unknown length is
+// counted, with that body, in one allocation.
+type countedRequest struct {
+	req  http.Request
+	body countingBody
 }
 
 func hasBody(r *http.Request) bool { return r.Body != nil && r.Body != http.NoBody }
@@ -288,34 +333,45 @@ func routeOf(pattern string) string {
 	return pattern
 }
 
-// state is the request's context while the middleware runs: it carries
-// the route [Route] reports and the response's record.
+// state is what the middleware learns of a request while it runs: the
+// route [Route] reports and the response's record. The recorder handed
+// down holds it.
 type state struct {
-	context.Context
 	route string
 	rec   record
 	h1    http1Recorder
 }
 
-type stateKey struct{}
-
-func (s *state) Value(key any) any {
-	if key == (stateKey{}) {
-		return s
+// stateOf finds the state of the innermost [HTTP.Handler] that w passed
+// through, unwrapping w as http.ResponseController does; nil if none.
+func stateOf(w http.ResponseWriter) *state {
+	for {
+		switch t := w.(type) {
+		case interface{ metricsState() *state }:
+			return t.metricsState()
+		case interface{ Unwrap() http.ResponseWriter }:
+			w = t.Unwrap()
+		default:
+			return nil
+		}
 	}
-	return s.Context.Value(key)
 }
 
 // Route wraps the application's handler, the innermost step of the
 // request path: after it returns, the pattern the application's
 // http.ServeMux matched on the request it received is reported to the
 // [HTTP.Handler] outside, even if a step in between copied the request.
-// Without an HTTP.Handler outside, Route only calls next.
+// Route finds that handler through the response writer it receives,
+// unwrapping it as http.ResponseController does, so a step in between
+// that both copies the request and wraps the writer must give its writer
+// an Unwrap method (without a copy, the HTTP.Handler reads the pattern
+// from the request it handed down). Without an HTTP.Handler outside,
+// Route only calls next.
 func Route(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		defer func() { // deferred: a panicking handler's route counts too
 			if r.Pattern != "" {
-				if st, ok := r.Context().Value(stateKey{}).(*state); ok {
+				if st := stateOf(w); st != nil {
 					st.route = r.Pattern
 				}
 			}
@@ -347,11 +403,12 @@ func (b *countingBody) Read(p []byte) (int, error) {
 
 // ResponseStarted reports whether the application has begun its response
 // (written a final status or body bytes, or hijacked the connection), as
-// seen by the [HTTP.Handler] outside; known is false when ctx is not a
-// request inside that handler.
-func ResponseStarted(ctx context.Context) (started, known bool) {
-	st, ok := ctx.Value(stateKey{}).(*state)
-	if !ok {
+// seen by the [HTTP.Handler] outside; w is the response writer a step
+// inside that handler received, unwrapped as http.ResponseController does.
+// known is false when w did not come through that handler.
+func ResponseStarted(w http.ResponseWriter) (started, known bool) {
+	st := stateOf(w)
+	if st == nil {
 		return false, false
 	}
 	return st.rec.status != 0 || st.rec.hijacked, true

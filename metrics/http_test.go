@@ -209,9 +209,17 @@ func TestRouteThroughACopiedRequest(t *testing.T) {
 			next.ServeHTTP(w, r.WithContext(r.Context()))
 		})
 	}
+	// wrapping wraps the writer as an access log does, with Unwrap.
+	wrapping := func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			next.ServeHTTP(&unwrappingWriter{w}, r)
+		})
+	}
 	for name, build := range map[string]func(*HTTP) http.Handler{
-		"copy then Route": func(m *HTTP) http.Handler { return m.Handler(copying(Route(testMux()))) },
-		"mux directly":    func(m *HTTP) http.Handler { return m.Handler(testMux()) },
+		"copy then Route":              func(m *HTTP) http.Handler { return m.Handler(copying(Route(testMux()))) },
+		"wrapped writer, copy, Route":  func(m *HTTP) http.Handler { return m.Handler(wrapping(copying(Route(testMux())))) },
+		"wrapped writer, mux directly": func(m *HTTP) http.Handler { return m.Handler(wrapping(testMux())) },
+		"mux directly":                 func(m *HTTP) http.Handler { return m.Handler(testMux()) },
 	} {
 		t.Run(name, func(t *testing.T) {
 			reg := prometheus.NewRegistry()
@@ -226,6 +234,69 @@ func TestRouteThroughACopiedRequest(t *testing.T) {
 				t.Fatalf("route not captured: %v", counts(t, reg, "http_server_request_duration_seconds"))
 			}
 		})
+	}
+}
+
+type unwrappingWriter struct{ http.ResponseWriter }
+
+func (w *unwrappingWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// ResponseStarted tells a step inside the metrics, through writers that
+// unwrap, whether the response began; a writer that did not come through
+// the metrics is unknown.
+func TestResponseStarted(t *testing.T) {
+	type report struct{ started, known bool }
+	at := func(w http.ResponseWriter) report {
+		var r report
+		r.started, r.known = ResponseStarted(w)
+		return r
+	}
+	writes := make(chan [3]report, 1)
+	hijacks := make(chan report, 1)
+	mux := http.NewServeMux()
+	mux.HandleFunc("/write", func(w http.ResponseWriter, _ *http.Request) {
+		var got [3]report
+		got[0] = at(w)
+		w.WriteHeader(http.StatusContinue) // informational: not the response
+		got[1] = at(w)
+		io.WriteString(w, "x")
+		got[2] = at(w)
+		writes <- got
+	})
+	mux.HandleFunc("/hijack", func(w http.ResponseWriter, _ *http.Request) {
+		c, buf, err := http.NewResponseController(w).Hijack()
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		hijacks <- at(w)
+		buf.WriteString("HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n")
+		buf.Flush()
+		c.Close()
+	})
+	m, _ := NewHTTP(prometheus.NewRegistry())
+	srv := httptest.NewServer(m.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mux.ServeHTTP(&unwrappingWriter{w}, r)
+	})))
+	defer srv.Close()
+	do(t, "GET", srv.URL+"/write", nil, nil)
+	do(t, "GET", srv.URL+"/hijack", nil, nil)
+	got := <-writes
+	for _, c := range []struct {
+		name      string
+		got, want report
+	}{
+		{"before writing", got[0], report{false, true}},
+		{"after a 100", got[1], report{false, true}},
+		{"after writing", got[2], report{true, true}},
+		{"after hijacking", <-hijacks, report{true, true}},
+	} {
+		if c.got != c.want {
+			t.Errorf("%s: started, known = %v, want %v", c.name, c.got, c.want)
+		}
+	}
+	if started, known := ResponseStarted(httptest.NewRecorder()); started || known {
+		t.Errorf("writer outside the metrics: started, known = %t, %t, want false, false", started, known)
 	}
 }
 
@@ -332,4 +403,82 @@ func TestHijackCountsAsSwitchingProtocols(t *testing.T) {
 	waitFor(t, func() bool {
 		return counts(t, reg, "http_server_request_duration_seconds")[key("GET", "/ws", "http", "101")] == 1
 	})
+}
+
+// A request in progress shows in http_server_active_requests, under its
+// method and scheme; every method and scheme has a series.
+func TestActiveRequests(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	m, err := NewHTTP(reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	during := make(chan map[string]float64, 1)
+	srv := httptest.NewServer(m.Handler(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {
+		got := map[string]float64{}
+		for k, s := range series(t, reg, "http_server_active_requests") {
+			got[k] = s.GetGauge().GetValue()
+		}
+		during <- got
+	})))
+	defer srv.Close()
+	do(t, "DELETE", srv.URL+"/", nil, nil)
+	got := <-during
+	if len(got) != (len(methods)+1)*len(schemes) {
+		t.Errorf("%d series, want one per method and scheme: %v", len(got), got)
+	}
+	for k, v := range got {
+		want := 0.0
+		if k == `http_request_method="DELETE",url_scheme="http"` {
+			want = 1
+		}
+		if v != want {
+			t.Errorf("during the request: %s = %v, want %v", k, v, want)
+		}
+	}
+	if v := series(t, reg, "http_server_active_requests")[`http_request_method="DELETE",url_scheme="http"`].GetGauge().GetValue(); v != 0 {
+		t.Errorf("after the request: %v, want 0", v)
+	}
+}
+
+// The series cache gives patterns with the same route the same series,
+// and a status too large for its key still its own series.
+func TestSeriesCache(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	m, err := NewHTTP(reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	get := methodIndex("GET")
+	for _, c := range []struct {
+		method, scheme, status int
+		pattern                string
+	}{
+		{get, 0, 200, "GET /a/{x}"},
+		{get, 0, 200, "example.com/a/{x}"},
+		{get, 0, 200, "GET /a/{x}"},
+		{get, 1, 200, "GET /a/{x}"},
+		{get, 0, 404, "GET /a/{x}"},
+		{get, 0, 70000, "GET /a/{x}"},
+		{get, 0, 70000, "GET /a/{x}"},
+		{len(methods), 0, 200, ""},
+	} {
+		m.observers(c.method, c.scheme, c.status, c.pattern).duration.Observe(1)
+	}
+	want := map[string]uint64{
+		key("GET", "/a/{x}", "http", "200"):   3,
+		key("GET", "/a/{x}", "https", "200"):  1,
+		key("GET", "/a/{x}", "http", "404"):   1,
+		key("GET", "/a/{x}", "http", "70000"): 2,
+		key("_OTHER", "", "http", "200"):      1,
+	}
+	got := counts(t, reg, "http_server_request_duration_seconds")
+	if len(got) != len(want) {
+		t.Errorf("%d series, want %d: %v", len(got), len(want), got)
+	}
+	for k, n := range want {
+		if got[k] != n {
+			t.Errorf("%s: %d, want %d", k, got[k], n)
+		}
+	}
 }

@@ -20,59 +20,61 @@ type record struct {
 // Flusher, Pusher); any other writer gets the plain recorder, whose
 // Unwrap still lets http.ResponseController reach the original.
 type recorder struct {
-	w   http.ResponseWriter
-	rec *record
+	w  http.ResponseWriter
+	st *state
 }
+
+func (r *recorder) metricsState() *state { return r.st }
 
 func (r *recorder) Header() http.Header         { return r.w.Header() }
 func (r *recorder) Unwrap() http.ResponseWriter { return r.w }
 
 func (r *recorder) WriteHeader(code int) {
-	if r.rec.status == 0 && (code >= 200 || code == http.StatusSwitchingProtocols) {
-		r.rec.status = code
+	if r.st.rec.status == 0 && (code >= 200 || code == http.StatusSwitchingProtocols) {
+		r.st.rec.status = code
 	}
 	r.w.WriteHeader(code)
 }
 
 func (r *recorder) Write(p []byte) (int, error) {
-	if r.rec.status == 0 {
-		r.rec.status = http.StatusOK
+	if r.st.rec.status == 0 {
+		r.st.rec.status = http.StatusOK
 	}
 	n, err := r.w.Write(p)
-	r.rec.written += int64(n)
+	r.st.rec.written += int64(n)
 	return n, err
 }
 
 // WriteString keeps net/http's copy-free path for io.WriteString.
 func (r *recorder) WriteString(s string) (int, error) {
-	if r.rec.status == 0 {
-		r.rec.status = http.StatusOK
+	if r.st.rec.status == 0 {
+		r.st.rec.status = http.StatusOK
 	}
 	n, err := io.WriteString(r.w, s)
-	r.rec.written += int64(n)
+	r.st.rec.written += int64(n)
 	return n, err
 }
 
 func (r *recorder) flush() {
-	if r.rec.status == 0 {
-		r.rec.status = http.StatusOK
+	if r.st.rec.status == 0 {
+		r.st.rec.status = http.StatusOK
 	}
 	r.w.(http.Flusher).Flush()
 }
 
 func (r *recorder) readFrom(src io.Reader) (int64, error) {
-	if r.rec.status == 0 {
-		r.rec.status = http.StatusOK
+	if r.st.rec.status == 0 {
+		r.st.rec.status = http.StatusOK
 	}
 	n, err := r.w.(io.ReaderFrom).ReadFrom(src)
-	r.rec.written += n
+	r.st.rec.written += n
 	return n, err
 }
 
 func (r *recorder) hijack() (net.Conn, *bufio.ReadWriter, error) {
 	c, rw, err := r.w.(http.Hijacker).Hijack()
 	if err == nil {
-		r.rec.hijacked = true
+		r.st.rec.hijacked = true
 	}
 	return c, rw, err
 }
@@ -101,7 +103,7 @@ func wrap(w http.ResponseWriter, st *state) http.ResponseWriter {
 	_, hj := w.(http.Hijacker)
 	_, rf := w.(io.ReaderFrom)
 	_, pu := w.(http.Pusher)
-	base := recorder{w: w, rec: &st.rec}
+	base := recorder{w: w, st: st}
 	switch {
 	case fl && hj && rf && !pu:
 		st.h1 = http1Recorder{base}
@@ -111,6 +113,6 @@ func wrap(w http.ResponseWriter, st *state) http.ResponseWriter {
 	case fl && !hj && !rf && !pu:
 		return &flushRecorder{base}
 	default:
-		return &recorder{w: w, rec: &st.rec}
+		return &recorder{w: w, st: st}
 	}
 }
