@@ -108,6 +108,7 @@ func servedContext(b *testing.B, peer string) context.Context {
 	got := make(chan context.Context, 1)
 	srv := &http.Server{
 		ReadHeaderTimeout: 5 * time.Second,
+		ConnContext:       ConnContext,
 		Handler: http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
 			select {
 			case got <- r.Context():
