@@ -145,11 +145,7 @@ func ConnContext(ctx context.Context, c net.Conn) context.Context {
 	if ra := c.RemoteAddr(); ra != nil {
 		p.remote = ra.String()
 	}
-	var local interface{ Network() string }
-	if la := c.LocalAddr(); la != nil {
-		local = la
-	}
-	p.peer = peerOf(local, p.remote)
+	p.peer = peerOf(c.LocalAddr(), p.remote)
 	return context.WithValue(ctx, connKey{}, p)
 }
 
