@@ -27,7 +27,11 @@
 //
 //	mw, err := forwarded.New(forwarded.Options{}) // loopback and unix peers, X-Forwarded-*, one hop
 //	if err != nil { ... }
-//	http.ListenAndServe("127.0.0.1:5000", mw.Handler(app))
+//	srv := &http.Server{Addr: "127.0.0.1:5000", Handler: mw.Handler(app), ConnContext: forwarded.ConnContext}
+//	srv.ListenAndServe()
+//
+// ConnContext is optional: it works out each connection's peer once
+// instead of on every request, and changes no result.
 //
 // Inside the application, FromContext returns what was decided. The
 // request the application receives is a shallow clone whose RemoteAddr,

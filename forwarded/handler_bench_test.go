@@ -1,13 +1,21 @@
 package forwarded
 
 import (
+	"context"
+	"net"
 	"net/http"
+	"net/netip"
 	"testing"
+	"time"
 )
 
 // BenchmarkHandler measures the whole Handler per request for the cases a
 // deployment meets, with a minimal ResponseWriter and a handler that does
-// nothing, so that what is left is the middleware's own cost:
+// nothing, so that what is left is the middleware's own cost. Each case
+// runs twice: "plain" with a request as http.NewRequest makes it, "served"
+// with the context net/http gives a request on a real connection (whose
+// peer reads as the case's), which the middleware searches for the
+// connection's addresses:
 //
 //	go test -run '^$' -bench Handler -benchmem ./forwarded/
 func BenchmarkHandler(b *testing.B) {
@@ -39,41 +47,113 @@ func BenchmarkHandler(b *testing.B) {
 		b.Fatal(err)
 	}
 	for _, c := range cases {
-		b.Run(c.name, func(b *testing.B) {
-			limit := 1
-			if c.name == "three-hops" {
-				limit = 3
+		for _, served := range []bool{false, true} {
+			name := c.name + "/plain"
+			if served {
+				name = c.name + "/served"
 			}
-			m, err := New(Options{TrustedProxies: &tp, ForwardLimit: limit, Headers: c.family, AllowedHosts: []string{"shop.example.com"}})
-			if err != nil {
-				b.Fatal(err)
-			}
-			r, err := http.NewRequest(http.MethodGet, "http://app.internal/", nil)
-			if err != nil {
-				b.Fatal(err)
-			}
-			r.RemoteAddr = c.peer
-			// What a browser sends besides.
-			r.Header.Set("User-Agent", "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0")
-			r.Header.Set("Accept", "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8")
-			r.Header.Set("Accept-Encoding", "gzip, deflate, br")
-			r.Header.Set("Accept-Language", "en-GB,en;q=0.5")
-			for _, h := range c.headers {
-				r.Header.Set(h.name, h.value)
-			}
-			var got *http.Request
-			h := m.Handler(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) { got = r }))
-			w := nopWriter{}
-			b.ReportAllocs()
-			for b.Loop() {
-				h.ServeHTTP(w, r)
-			}
-			if got == nil {
-				b.Fatal("the handler was not called")
-			}
-		})
+			b.Run(name, func(b *testing.B) {
+				limit := 1
+				if c.name == "three-hops" {
+					limit = 3
+				}
+				m, err := New(Options{TrustedProxies: &tp, ForwardLimit: limit, Headers: c.family, AllowedHosts: []string{"shop.example.com"}})
+				if err != nil {
+					b.Fatal(err)
+				}
+				r, err := http.NewRequest(http.MethodGet, "http://app.internal/", nil)
+				if err != nil {
+					b.Fatal(err)
+				}
+				r.RemoteAddr = c.peer
+				if served {
+					r = r.WithContext(servedContext(b, c.peer))
+				}
+				// What a browser sends besides.
+				r.Header.Set("User-Agent", "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0")
+				r.Header.Set("Accept", "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8")
+				r.Header.Set("Accept-Encoding", "gzip, deflate, br")
+				r.Header.Set("Accept-Language", "en-GB,en;q=0.5")
+				for _, h := range c.headers {
+					r.Header.Set(h.name, h.value)
+				}
+				var got *http.Request
+				h := m.Handler(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) { got = r }))
+				w := nopWriter{}
+				b.ReportAllocs()
+				for b.Loop() {
+					h.ServeHTTP(w, r)
+				}
+				if got == nil {
+					b.Fatal("the handler was not called")
+				}
+			})
+		}
 	}
 }
+
+// servedContext returns the context of a request served by net/http on a
+// loopback connection that reports peer as its remote address, as the
+// host's listener does for a unix socket's peer.
+func servedContext(b *testing.B, peer string) context.Context {
+	b.Helper()
+	ap, err := netip.ParseAddrPort(peer)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	got := make(chan context.Context, 1)
+	srv := &http.Server{
+		ReadHeaderTimeout: 5 * time.Second,
+		ConnContext:       ConnContext,
+		Handler: http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
+			select {
+			case got <- r.Context():
+			default:
+			}
+		}),
+	}
+	go srv.Serve(peerListener{ln, net.TCPAddrFromAddrPort(ap)})
+	defer srv.Close()
+	c := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}, Timeout: 10 * time.Second}
+	resp, err := c.Get("http://" + ln.Addr().String() + "/")
+	if err != nil {
+		b.Fatal(err)
+	}
+	resp.Body.Close()
+	select {
+	case ctx := <-got:
+		return ctx
+	default:
+		b.Fatal("the server's handler did not run")
+		return nil
+	}
+}
+
+// peerListener accepts connections that report peer as their remote
+// address.
+type peerListener struct {
+	net.Listener
+	peer net.Addr
+}
+
+func (l peerListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	return peerConn{c, l.peer}, nil
+}
+
+type peerConn struct {
+	net.Conn
+	peer net.Addr
+}
+
+func (c peerConn) RemoteAddr() net.Addr { return c.peer }
 
 // nopWriter is the least a ResponseWriter can be.
 type nopWriter struct{}

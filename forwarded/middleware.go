@@ -3,6 +3,7 @@ package forwarded
 import (
 	"context"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"sync/atomic"
 	"unsafe"
@@ -54,11 +55,52 @@ func (m *Middleware) Stats() Stats {
 
 type ctxKey struct{}
 
-// resultContext carries a Result; one allocation instead of a
-// context.WithValue node plus the Result it points to.
+// resultContext carries a Result, packed so that the object Handler
+// allocates per request stays small: Scheme is always "http" or "https"
+// once Handler has settled it, and the bookkeeping Handler alone needs is
+// left out. One allocation instead of a context.WithValue node plus the
+// Result it points to.
 type resultContext struct {
 	context.Context
-	res Result
+	client               netip.AddrPort
+	host, pathBase, peer string
+	flags                resultFlags
+}
+
+type resultFlags uint8
+
+const (
+	flagHTTPS resultFlags = 1 << iota
+	flagPeerUnix
+	flagApplied
+	flagTrusted
+	flagForApplied
+)
+
+func flagIf(b bool, f resultFlags) resultFlags {
+	if b {
+		return f
+	}
+	return 0
+}
+
+// set packs res, whose Scheme is "http" or "https".
+func (c *resultContext) set(res *Result) {
+	c.client, c.host, c.pathBase, c.peer = res.Client, res.Host, res.PathBase, res.Peer
+	c.flags = flagIf(res.Scheme == "https", flagHTTPS) | flagIf(res.PeerUnix, flagPeerUnix) |
+		flagIf(res.Applied, flagApplied) | flagIf(res.trusted, flagTrusted) | flagIf(res.forApplied, flagForApplied)
+}
+
+func (c *resultContext) result() Result {
+	scheme := "http"
+	if c.flags&flagHTTPS != 0 {
+		scheme = "https"
+	}
+	return Result{
+		Client: c.client, Scheme: scheme, Host: c.host, PathBase: c.pathBase, Peer: c.peer,
+		PeerUnix: c.flags&flagPeerUnix != 0, Applied: c.flags&flagApplied != 0,
+		trusted: c.flags&flagTrusted != 0, forApplied: c.flags&flagForApplied != 0,
+	}
 }
 
 func (c *resultContext) Value(key any) any {
@@ -75,7 +117,7 @@ func FromContext(ctx context.Context) (Result, bool) {
 	if !ok {
 		return Result{}, false
 	}
-	return c.res, true
+	return c.result(), true
 }
 
 // Handler returns next wrapped by the middleware. next receives a shallow
@@ -128,19 +170,17 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if seen == 0 {
 		// Nothing to apply and nothing to remove.
-		p := &passed{ctx: resultContext{Context: r.Context(), res: Result{
-			Client: peer.Addr, PeerUnix: peer.Unix, Peer: r.RemoteAddr,
-			Scheme: origScheme, Host: r.Host,
-			trusted: m.cfg.family != None && m.cfg.trust.trusts(peer),
-		}}}
+		p := &passed{ctx: resultContext{Context: r.Context(), client: peer.Addr, host: r.Host, peer: r.RemoteAddr,
+			flags: flagIf(r.TLS != nil, flagHTTPS) | flagIf(peer.Unix, flagPeerUnix) |
+				flagIf(m.cfg.family != None && m.cfg.trust.trusts(peer), flagTrusted)}}
 		p.req = *r.WithContext(&p.ctx)
 		h.next.ServeHTTP(w, &p.req)
 		return
 	}
 
 	rw := &rewritten{}
-	rw.ctx = resultContext{Context: r.Context(), res: m.resolve(r.Header, peer, &seen)}
-	res := &rw.ctx.res
+	rw.ctx.Context = r.Context()
+	res := m.resolve(r.Header, peer, &seen)
 	res.Peer = r.RemoteAddr
 	if res.seen&forwardingSet != 0 && !res.trusted {
 		m.untrusted.Add(1)
@@ -153,7 +193,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	rw.req = *r.WithContext(&rw.ctx)
 	out := &rw.req
-	if hdr := m.rewriteHeaders(r, res, seen, origScheme, rw.vals[:0]); hdr != nil {
+	if hdr := m.rewriteHeaders(r, &res, seen, origScheme, rw.vals[:0]); hdr != nil {
 		out.Header = hdr
 	}
 	if res.forApplied {
@@ -175,6 +215,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	} else {
 		res.Host = r.Host
 	}
+	rw.ctx.set(&res)
 	h.next.ServeHTTP(w, out)
 }
 

@@ -458,6 +458,59 @@ func TestPeerOf(t *testing.T) {
 			if got := PeerOf(r); got != c.want {
 				t.Fatalf("PeerOf(%q) = %+v, want %+v", c.remote, got, c.want)
 			}
+			// The same connection with its peer recorded by ConnContext,
+			// as net/http would give it: the record comes first, the
+			// local address after.
+			local, _ := c.ctx.Value(http.LocalAddrContextKey).(net.Addr)
+			ctx := ConnContext(context.Background(), addrConn{local: local, remote: textAddr(c.remote)})
+			if local != nil {
+				ctx = context.WithValue(ctx, http.LocalAddrContextKey, local)
+			}
+			r = r.WithContext(ctx)
+			if got := PeerOf(r); got != c.want {
+				t.Fatalf("with ConnContext: PeerOf(%q) = %+v, want %+v", c.remote, got, c.want)
+			}
 		})
 	}
 }
+
+func TestConnContextRecord(t *testing.T) {
+	// A handler in front that sets RemoteAddr (from the PROXY protocol, a
+	// test harness) has it read, not the connection's record.
+	tcp := &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 5000}
+	ctx := ConnContext(context.Background(), addrConn{local: tcp, remote: textAddr("192.0.2.1:4000")})
+	r := httptest.NewRequest(http.MethodGet, "/", nil).WithContext(context.WithValue(ctx, http.LocalAddrContextKey, tcp))
+	r.RemoteAddr = "198.51.100.2:1"
+	if got, want := PeerOf(r), (Peer{Addr: netip.MustParseAddrPort("198.51.100.2:1")}); got != want {
+		t.Fatalf("PeerOf = %+v, want %+v", got, want)
+	}
+	// While RemoteAddr is the connection's, the record is the answer, with
+	// no local address to look up.
+	unix := &net.UnixAddr{Name: "app.sock", Net: "unix"}
+	r = r.WithContext(ConnContext(context.Background(), addrConn{local: unix, remote: textAddr("10.0.0.1:80")}))
+	r.RemoteAddr = "10.0.0.1:80"
+	if got := PeerOf(r); got != (Peer{Unix: true}) {
+		t.Fatalf("PeerOf = %+v, want the recorded unix peer", got)
+	}
+	// And a connection without addresses records no peer.
+	r = r.WithContext(ConnContext(context.Background(), addrConn{}))
+	r.RemoteAddr = ""
+	if got := PeerOf(r); got != (Peer{}) {
+		t.Fatalf("PeerOf = %+v, want none", got)
+	}
+}
+
+// addrConn is a connection that has addresses only, as ConnContext reads.
+type addrConn struct {
+	net.Conn
+	local, remote net.Addr
+}
+
+func (c addrConn) LocalAddr() net.Addr  { return c.local }
+func (c addrConn) RemoteAddr() net.Addr { return c.remote }
+
+// textAddr is a remote address whose text is anything, as a unix peer's is.
+type textAddr string
+
+func (a textAddr) Network() string { return "tcp" }
+func (a textAddr) String() string  { return string(a) }

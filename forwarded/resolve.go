@@ -1,6 +1,8 @@
 package forwarded
 
 import (
+	"context"
+	"net"
 	"net/http"
 	"net/netip"
 )
@@ -94,22 +96,57 @@ type Peer struct {
 // ("ip:port", IPv4-mapped addresses unmapped), or a unix-socket peer when
 // the request's http.LocalAddrContextKey value is a unix address (net/http
 // gives unix peers an empty or "@" RemoteAddr, apphost's host the socket's
-// path).
+// path). When the server recorded the connection's peer with ConnContext
+// and RemoteAddr is still the connection's, that record is the answer.
 func PeerOf(r *http.Request) Peer {
-	if la, ok := r.Context().Value(http.LocalAddrContextKey).(interface{ Network() string }); ok && la.Network() == "unix" {
+	ctx := r.Context()
+	if c, ok := ctx.Value(connKey{}).(*connPeer); ok && c.remote == r.RemoteAddr {
+		return c.peer
+	}
+	la, _ := ctx.Value(http.LocalAddrContextKey).(interface{ Network() string })
+	return peerOf(la, r.RemoteAddr)
+}
+
+// peerOf is PeerOf for a connection's local address (nil when unknown)
+// and remote address text.
+func peerOf(local interface{ Network() string }, remote string) Peer {
+	if local != nil && local.Network() == "unix" {
 		return Peer{Unix: true}
 	}
-	ap, err := netip.ParseAddrPort(r.RemoteAddr)
+	ap, err := netip.ParseAddrPort(remote)
 	if err != nil {
 		// Not "ip:port": a bare address (as some test harnesses and
 		// frameworks set it) with port 0, or nothing, which no list trusts.
-		a, err := netip.ParseAddr(r.RemoteAddr)
+		a, err := netip.ParseAddr(remote)
 		if err != nil {
 			return Peer{}
 		}
 		ap = netip.AddrPortFrom(a, 0)
 	}
 	return Peer{Addr: netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())}
+}
+
+type connKey struct{}
+
+// connPeer is what ConnContext records for a connection.
+type connPeer struct {
+	remote string // the connection's RemoteAddr, as net/http gives it to requests
+	peer   Peer
+}
+
+// ConnContext is for http.Server.ConnContext: it works out the
+// connection's peer once, from the connection's local and remote
+// addresses, so that PeerOf and Handler need not parse Request.RemoteAddr
+// on each request of the connection. It changes no result: a request whose
+// RemoteAddr is no longer the connection's (rewritten by a handler in
+// front) is worked out from RemoteAddr as without it.
+func ConnContext(ctx context.Context, c net.Conn) context.Context {
+	p := &connPeer{}
+	if ra := c.RemoteAddr(); ra != nil {
+		p.remote = ra.String()
+	}
+	p.peer = peerOf(c.LocalAddr(), p.remote)
+	return context.WithValue(ctx, connKey{}, p)
 }
 
 // Result is what the middleware established for one request.
@@ -167,21 +204,36 @@ func (m *Middleware) resolve(h http.Header, peer Peer, seen *headerSet) Result {
 		return res
 	}
 	// A trusted peer: look up only the family read, which is cheaper than
-	// scanning every header. Handler scans when it rewrites headers.
+	// scanning every header. Handler scans when it rewrites headers, and
+	// then only the headers it found are looked up.
+	present := ^headerSet(0)
+	if seen != nil {
+		present = *seen
+	}
 	if m.cfg.family == Forwarded {
-		m.resolveForwarded(h[hdrForwarded], &res)
+		m.resolveForwarded(lookup(h, present, hasForwarded, hdrForwarded), &res)
 	} else {
-		m.resolveXForwarded(h, &res)
+		m.resolveXForwarded(h, present, &res)
 	}
 	return res
+}
+
+// lookup returns h[name], skipping the map look-up when present, what a
+// scan found, says the header is absent.
+func lookup(h http.Header, present, bit headerSet, name string) []string {
+	if present&bit == 0 {
+		return nil
+	}
+	return h[name]
 }
 
 // resolveXForwarded walks X-Forwarded-For from the right. The scheme, host
 // and prefix are those of the hop whose entry was chosen: the entry at the
 // same position from the right of each list, or, when a list is shorter,
 // its leftmost entry (written by a proxy the walk already trusted).
-func (m *Middleware) resolveXForwarded(h http.Header, res *Result) {
-	lines, protos, hosts, prefixes := h[hdrXFF], h[hdrXFProto], h[hdrXFHost], h[hdrXFPrefix]
+func (m *Middleware) resolveXForwarded(h http.Header, present headerSet, res *Result) {
+	lines, protos := lookup(h, present, hasXFF, hdrXFF), lookup(h, present, hasXFProto, hdrXFProto)
+	hosts, prefixes := lookup(h, present, hasXFHost, hdrXFHost), lookup(h, present, hasXFPrefix, hdrXFPrefix)
 	if len(lines)+len(protos)+len(hosts)+len(prefixes) == 0 {
 		return
 	}

@@ -14,7 +14,9 @@ import (
 
 // serve runs the middleware in a real http.Server on ln and returns a
 // client that reaches it; the handler answers with what FromContext saw.
-func serve(t *testing.T, opts Options, ln net.Listener) *http.Client {
+// With connContext the server records each connection's peer with
+// ConnContext.
+func serve(t *testing.T, opts Options, ln net.Listener, connContext bool) *http.Client {
 	t.Helper()
 	m, err := New(opts)
 	if err != nil {
@@ -26,6 +28,9 @@ func serve(t *testing.T, opts Options, ln net.Listener) *http.Client {
 			res, _ := FromContext(r.Context())
 			fmt.Fprintf(w, "client=%s remote=%s unix=%v xff=%q", res.Client, r.RemoteAddr, res.PeerUnix, r.Header.Get("X-Forwarded-For"))
 		})),
+	}
+	if connContext {
+		srv.ConnContext = ConnContext
 	}
 	go srv.Serve(ln)
 	t.Cleanup(func() {
@@ -64,14 +69,21 @@ func get(t *testing.T, c *http.Client, url, xff string) string {
 }
 
 // TestRealServer runs the middleware behind real sockets, where net/http
-// itself fills RemoteAddr and the local-address context value.
+// itself fills RemoteAddr and the local-address context value, with and
+// without the peer recorded per connection by ConnContext.
 func TestRealServer(t *testing.T) {
+	for _, connContext := range []bool{false, true} {
+		t.Run(fmt.Sprintf("ConnContext=%v", connContext), func(t *testing.T) { testRealServer(t, connContext) })
+	}
+}
+
+func testRealServer(t *testing.T, connContext bool) {
 	t.Run("unix socket peer is recognised and trusted by default", func(t *testing.T) {
 		ln, err := net.Listen("unix", filepath.Join(t.TempDir(), "app.sock"))
 		if err != nil {
 			t.Fatal(err)
 		}
-		got := get(t, serve(t, Options{}, ln), "http://app/", "6.6.6.6, 203.0.113.7")
+		got := get(t, serve(t, Options{}, ln, connContext), "http://app/", "6.6.6.6, 203.0.113.7")
 		if want := `client=203.0.113.7:0 remote=203.0.113.7:0 unix=true xff="6.6.6.6"`; got != want {
 			t.Fatalf("got %s, want %s", got, want)
 		}
@@ -83,7 +95,7 @@ func TestRealServer(t *testing.T) {
 		}
 		tp := DefaultTrustedProxies()
 		tp.Unix = false
-		got := get(t, serve(t, Options{TrustedProxies: &tp}, ln), "http://app/", "6.6.6.6")
+		got := get(t, serve(t, Options{TrustedProxies: &tp}, ln, connContext), "http://app/", "6.6.6.6")
 		if !strings.HasSuffix(got, `xff=""`) || !strings.Contains(got, "unix=true") || strings.Contains(got, "6.6.6.6") {
 			t.Fatalf("got %s", got)
 		}
@@ -93,7 +105,7 @@ func TestRealServer(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		got := get(t, serve(t, Options{}, ln), "http://"+ln.Addr().String()+"/", "203.0.113.7")
+		got := get(t, serve(t, Options{}, ln, connContext), "http://"+ln.Addr().String()+"/", "203.0.113.7")
 		if want := `client=203.0.113.7:0 remote=203.0.113.7:0 unix=false xff=""`; got != want {
 			t.Fatalf("got %s, want %s", got, want)
 		}
@@ -107,9 +119,31 @@ func TestRealServer(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		got := get(t, serve(t, Options{TrustedProxies: &tp}, ln), "http://"+ln.Addr().String()+"/", "6.6.6.6")
+		got := get(t, serve(t, Options{TrustedProxies: &tp}, ln, connContext), "http://"+ln.Addr().String()+"/", "6.6.6.6")
 		if strings.Contains(got, "6.6.6.6") || !strings.Contains(got, "client=127.0.0.1:") {
 			t.Fatalf("got %s", got)
+		}
+	})
+	t.Run("unix peer whose own socket name reads as a trusted address is not trusted", func(t *testing.T) {
+		// A client may bind its end of a unix socket to any name it can
+		// create, and net/http gives that name as RemoteAddr.
+		t.Chdir(t.TempDir())
+		ln, err := net.Listen("unix", "app.sock")
+		if err != nil {
+			t.Fatal(err)
+		}
+		tp, err := ParseTrustedProxies([]string{"10.0.0.0/8"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := serve(t, Options{TrustedProxies: &tp}, ln, connContext)
+		c.Transport.(*http.Transport).DialContext = func(ctx context.Context, _, _ string) (net.Conn, error) {
+			d := net.Dialer{LocalAddr: &net.UnixAddr{Name: "10.0.0.1:80", Net: "unix"}}
+			return d.DialContext(ctx, "unix", "app.sock")
+		}
+		got := get(t, c, "http://app/", "6.6.6.6")
+		if want := `client=invalid AddrPort remote=10.0.0.1:80 unix=true xff=""`; got != want {
+			t.Fatalf("got %s, want %s", got, want)
 		}
 	})
 }

@@ -2,6 +2,7 @@ package host
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"io"
 	"log/slog"
@@ -12,8 +13,8 @@ import (
 
 // BenchmarkChain measures the host's request path in process: the same
 // hello handler called bare and through chain, with a minimal
-// ResponseWriter, so that the difference is the host's own cost per
-// request:
+// ResponseWriter and the context a request of the public server carries,
+// so that the difference is the host's own cost per request:
 //
 //	go test -run '^$' -bench Chain -benchmem ./host/
 func BenchmarkChain(b *testing.B) {
@@ -22,6 +23,7 @@ func BenchmarkChain(b *testing.B) {
 		io.WriteString(w, "Hello, World!")
 	})
 	// The handler as New builds it, without binding any listener.
+	var srv *http.Server // the public server's settings
 	public := func(accessLog io.Writer) http.Handler {
 		c, err := Options{
 			AccessLog:   accessLog,
@@ -36,7 +38,9 @@ func BenchmarkChain(b *testing.B) {
 			b.Fatal(err)
 		}
 		s := &Server{cfg: c}
-		return s.publicHandler(hello)
+		h := s.publicHandler(hello)
+		srv = s.newPublicServer(h)
+		return h
 	}
 	steps := []struct {
 		name string
@@ -67,6 +71,7 @@ func BenchmarkChain(b *testing.B) {
 					r.Method, r.Body = http.MethodPost, eofBody{}
 				}
 				r.RemoteAddr = p.addr
+				r = r.WithContext(servedContext(b, srv, p.addr))
 				r.RequestURI = "/"
 				r.Header.Set("User-Agent", "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0")
 				r.Header.Set("Accept", "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8")
@@ -88,6 +93,36 @@ func BenchmarkChain(b *testing.B) {
 		}
 	}
 }
+
+// servedContext builds the context net/http gives a request of srv on a
+// TCP connection from peer: the server, what srv.ConnContext adds, the
+// local address, and the connection's and the request's cancellation.
+func servedContext(b *testing.B, srv *http.Server, peer string) context.Context {
+	b.Helper()
+	remote, err := net.ResolveTCPAddr("tcp", peer)
+	if err != nil {
+		b.Fatal(err)
+	}
+	c := addrConn{local: &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 8080}, remote: remote}
+	ctx := context.WithValue(context.Background(), http.ServerContextKey, srv)
+	if srv.ConnContext != nil {
+		ctx = srv.ConnContext(ctx, c)
+	}
+	ctx = context.WithValue(ctx, http.LocalAddrContextKey, c.local)
+	ctx, cancelConn := context.WithCancel(ctx)
+	ctx, cancelRequest := context.WithCancel(ctx)
+	b.Cleanup(func() { cancelRequest(); cancelConn() })
+	return ctx
+}
+
+// addrConn is a connection that has addresses only.
+type addrConn struct {
+	net.Conn
+	local, remote net.Addr
+}
+
+func (c addrConn) LocalAddr() net.Addr  { return c.local }
+func (c addrConn) RemoteAddr() net.Addr { return c.remote }
 
 // benchWriter is a ResponseWriter that keeps nothing but its header map,
 // reused across requests as net/http reuses little else. It has the

@@ -146,6 +146,7 @@ func (s *Server) newPublicServer(h http.Handler) *http.Server {
 		IdleTimeout:       max(l.KeepAliveTimeout, 0),
 		MaxHeaderBytes:    l.maxHeaderBytes(),
 		ConnState:         s.connState,
+		ConnContext:       forwarded.ConnContext, // the peer, once per connection
 		ErrorLog:          errorLog(s.cfg.logger),
 	}
 }
