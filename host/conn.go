@@ -143,7 +143,7 @@ const h2Preface = "PRI * HTTP/2.0"
 
 func (c *trackedConn) Read(p []byte) (int, error) {
 	n, err := c.Conn.Read(p)
-	for n == 0 && errors.Is(err, os.ErrDeadlineExceeded) && c.read.resume() {
+	for n == 0 && deadlineExceeded(err) && c.read.resume() {
 		n, err = c.Conn.Read(p) // the socket's deadline came before the one asked for
 	}
 	if !waitingForHead(c.state.Load()) {
@@ -367,6 +367,17 @@ func (c *trackedConn) CloseWrite() error {
 		return cw.CloseWrite()
 	}
 	return errors.ErrUnsupported
+}
+
+// deadlineExceeded reports whether err is a read's or write's deadline
+// error, as the socket (a *net.OpError around it) or a pipe returns it:
+// cheaper than errors.Is on a path taken once per request, by net/http's
+// background read.
+func deadlineExceeded(err error) bool {
+	if oe, ok := err.(*net.OpError); ok {
+		err = oe.Err
+	}
+	return err == os.ErrDeadlineExceeded
 }
 
 func isTimeout(err error) bool {
