@@ -128,6 +128,9 @@ func parseFlags(args []string, stderr io.Writer) (settings, error) {
 		}
 		s.only = append(s.only, name)
 	}
+	if strings.TrimSpace(*only) != "" && len(s.only) == 0 {
+		return s, fmt.Errorf("-only %q names no section; the sections are %s", *only, strings.Join(sectionNames(), ", "))
+	}
 	return s, nil
 }
 

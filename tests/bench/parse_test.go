@@ -187,6 +187,7 @@ func TestParseFlags(t *testing.T) {
 	}
 	for _, args := range [][]string{
 		{"-only", "nginx,iis"},
+		{"-only", ","},
 		{"-duration", "1500ms"},
 		{"-duration", "0s"},
 		{"-rounds", "0"},
