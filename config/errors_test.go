@@ -29,6 +29,7 @@ func TestErrorsSayWhatIsAccepted(t *testing.T) {
 		{"negative send timeout", "app:\n  limits:\n    send_timeout: -5s\n", []string{":3:19: app.limits.send_timeout: want a duration"}},
 		{"hold admin not a boolean", "supervise:\n  hold_admin: both\n", []string{":2:15: supervise.hold_admin: want true or false", `"both"`}},
 		{"command that is the root directory", "supervise:\n  command: [/]\n", []string{":2:12: supervise.command: the first element is the program to run", `"/" names none`}},
+		{"log file that is a directory", "supervise:\n  log_file: /var/log/shop/\n", []string{":2:13: supervise.log_file: want the file the output is appended to", `"/var/log/shop/" is a directory`}},
 		{"command that is a directory", "supervise:\n  command: [/usr/local/bin/, --port, 1]\n", []string{":2:12: supervise.command", `"/usr/local/bin/" names none`}},
 		{"command ending in a dot", "supervise:\n  command: [/usr/bin/.]\n", []string{":2:12: supervise.command", `"/usr/bin/." names none`}},
 		{"empty command", "supervise:\n  command: [\"\"]\n", []string{":2:12: supervise.command", `"" names none`}},

@@ -140,6 +140,9 @@ func (c *Config) checkSupervise() []error {
 	if cmd := c.Supervise.Command; len(cmd) > 0 && !namesProgram(cmd[0]) {
 		add("supervise.command", "the first element is the program to run, such as /usr/local/bin/shop; %q names none", cmd[0])
 	}
+	if f := c.Supervise.LogFile; f != "" && !namesProgram(f) {
+		add("supervise.log_file", "want the file the output is appended to, such as /var/log/shop/app.log; %q is a directory", f)
+	}
 	for _, kv := range c.Supervise.Environment {
 		k, _, ok := strings.Cut(kv, "=")
 		if !ok || !validEnvName.MatchString(k) {
@@ -171,9 +174,9 @@ func (c *Config) checkSupervise() []error {
 	return errs
 }
 
-// namesProgram reports whether p can name a program file: not empty, not
-// a directory such as "/", "bin/" or "/usr/bin/.". Every generator and
-// the supervisor start the file it names.
+// namesProgram reports whether p can name a program (or any) file: not
+// empty, not a directory such as "/", "bin/" or "/usr/bin/.". Every
+// generator and the supervisor start the file it names.
 func namesProgram(p string) bool {
 	if p == "" || strings.HasSuffix(p, "/") {
 		return false

@@ -29,7 +29,10 @@ func (ck *checker) modules(servers []*Element) {
 					fmt.Sprintf("<%s> has no processPath: IIS has no program to start", name),
 					`set processPath to the app's executable, such as processPath=".\shop.exe"`)
 			} else if isUnixPath(pp.Value) {
-				win, _ := ProcessPath(pp.Value)
+				win, named := ProcessPath(pp.Value)
+				if !named { // a directory such as "/": no program to name
+					win = `.\shop.exe`
+				}
 				ck.add(RuleUnixProcessPath, findings.Error, pp.Line,
 					fmt.Sprintf("<%s processPath=%q> is a Unix path: IIS runs on Windows and cannot start it (502.5)", name, pp.Value),
 					fmt.Sprintf(`give the Windows path of the executable, such as processPath="%s" (in the site's folder) or C:\sites\...\%s`, escapeAttr(win), strings.TrimPrefix(win, `.\`)))

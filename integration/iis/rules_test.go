@@ -229,3 +229,27 @@ func TestDisabledRuleIsIgnored(t *testing.T) {
 		t.Errorf("want no findings, got %v", got)
 	}
 }
+
+// A processPath that is a Unix directory gets a fix naming an example
+// program, not the directory with ".exe" appended.
+func TestUnixProcessPathDirectoryHint(t *testing.T) {
+	doc := `<configuration><system.webServer><httpPlatform processPath="/" /></system.webServer></configuration>`
+	d, err := Parse("web.config", []byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := config.Load("testdata/rules/apphost.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range Check(d, c) {
+		if f.Rule != RuleUnixProcessPath {
+			continue
+		}
+		if !strings.Contains(f.Fix, `processPath=".\shop.exe"`) || strings.Contains(f.Fix, `/.exe`) {
+			t.Errorf("fix: %s", f.Fix)
+		}
+		return
+	}
+	t.Errorf("no %s finding", RuleUnixProcessPath)
+}

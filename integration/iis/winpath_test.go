@@ -14,6 +14,10 @@ func TestProcessPath(t *testing.T) {
 		{"absolute unix path", "/usr/local/bin/shop", `.\shop.exe`, true},
 		{"relative unix path", "./bin/shop", `.\shop.exe`, true},
 		{"unix path with an extension", "/opt/shop/run.cmd", `.\run.cmd`, true},
+		// Unix paths naming no file stay as written
+		{"root directory", "/", "/", false},
+		{"directory", "/usr/local/bin/", "/usr/local/bin/", false},
+		{"dot", "/usr/local/bin/.", "/usr/local/bin/.", false},
 		// Windows paths, as written
 		{"drive letter", `C:\sites\shop\shop.exe`, `C:\sites\shop\shop.exe`, false},
 		{"drive letter with slashes", `C:/sites/shop/shop.exe`, `C:/sites/shop/shop.exe`, false},
@@ -38,6 +42,7 @@ func TestProcessPath(t *testing.T) {
 func TestLogPath(t *testing.T) {
 	for in, want := range map[string]string{
 		"/var/log/shop/app.log":       `.\logs\app.log`,
+		"/var/log/shop/":              "/var/log/shop/",
 		`D:\logs\shop-stdout`:         `D:\logs\shop-stdout`,
 		`.\logs\shop-stdout`:          `.\logs\shop-stdout`,
 		`%HOME%\LogFiles\shop-stdout`: `%HOME%\LogFiles\shop-stdout`,
