@@ -268,6 +268,18 @@ func TestSyntaxFinding(t *testing.T) {
 	if !ok || f.Rule != RuleSyntax || f.Severity != findings.Error || f.File != bad || f.Line != 4 || f.Message == "" || f.Fix == "" {
 		t.Errorf("SyntaxFinding(%v) = %+v, %v; want apache/syntax at %s:4", err, f, ok, bad)
 	}
+	// An Include of a file that does not exist is a finding at its line,
+	// as one of a pattern that matches nothing: httpd refuses both.
+	for i, include := range []string{"Include none.conf", "Include none.d/*.conf"} {
+		site := filepath.Join(dir, fmt.Sprintf("include%d.conf", i))
+		if err := os.WriteFile(site, []byte("ServerName a\n"+include+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		_, err = Load([]string{site}, LoadOptions{})
+		if f, ok := SyntaxFinding(err); !ok || f.File != site || f.Line != 2 {
+			t.Errorf("%s: SyntaxFinding(%v) = %+v, %v; want apache/syntax at %s:2", include, err, f, ok, site)
+		}
+	}
 	_, err = Load([]string{filepath.Join(dir, "none.conf")}, LoadOptions{})
 	if f, ok := SyntaxFinding(err); ok || err == nil {
 		t.Errorf("an unreadable file became finding %+v (err %v)", f, err)

@@ -190,6 +190,10 @@ func (l *loader) include(d *Directive, stack []string) ([]*Directive, error) {
 		switch {
 		case err != nil && optional && errors.Is(err, fs.ErrNotExist):
 			return nil, nil
+		case errors.Is(err, fs.ErrNotExist):
+			// httpd refuses to start, as for a pattern matching nothing: a
+			// mistake in the configuration, not a file this check cannot read.
+			return nil, &SyntaxError{File: d.File, Line: d.Line, Reason: fmt.Sprintf("Include %q: no such file or directory (use IncludeOptional when that is fine)", pattern)}
 		case err != nil:
 			return nil, &SyntaxError{File: d.File, Line: d.Line, Reason: fmt.Sprintf("%s %q: cannot read", d.Name, pattern), Err: err}
 		case st.IsDir():

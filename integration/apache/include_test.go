@@ -103,7 +103,7 @@ func TestLoadErrors(t *testing.T) {
 		line  int
 		want  string
 	}{
-		{"missing include", map[string]string{"a.conf": "ServerName a\nInclude nothere.conf\n"}, "a.conf", 2, "cannot read"},
+		{"missing include", map[string]string{"a.conf": "ServerName a\nInclude nothere.conf\n"}, "a.conf", 2, "no such file or directory"},
 		{"glob without match", map[string]string{"a.conf": "Include conf.d/*.conf\n"}, "a.conf", 1, "matches no file"},
 		{"include cycle", map[string]string{"a.conf": "Include b.conf\n", "b.conf": "Include a.conf\n"}, "a.conf", 0, "includes itself"},
 		{"syntax error in included file", map[string]string{"a.conf": "Include b.conf\n", "b.conf": "\n<Location />\n"}, "b.conf", 2, "never closed"},
@@ -151,13 +151,14 @@ func TestLoadDebianApache2Conf(t *testing.T) {
 	}
 }
 
-// A file that cannot be read is named with the reason the system gave.
+// A file that cannot be read is named with the reason the system gave;
+// an Include of a missing file says so too.
 func TestLoadErrorSaysWhyAFileCannotBeRead(t *testing.T) {
 	dir := writeTree(t, map[string]string{"a.conf": "Include nothere.conf\n"})
-	for _, f := range []string{filepath.Join(dir, "a.conf"), filepath.Join(dir, "none.conf")} {
+	for f, want := range map[string]string{filepath.Join(dir, "a.conf"): "nothere.conf", filepath.Join(dir, "none.conf"): "cannot read"} {
 		_, err := Load([]string{f}, LoadOptions{})
-		if err == nil || !strings.Contains(err.Error(), "cannot read") || !strings.Contains(err.Error(), "no such file or directory") {
-			t.Errorf("Load(%s): %v, want the reason it cannot be read", f, err)
+		if err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "no such file or directory") {
+			t.Errorf("Load(%s): %v, want %q and the reason it cannot be read", f, err, want)
 		}
 	}
 }
