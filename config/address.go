@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"net"
+	"net/netip"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -61,20 +62,67 @@ func (a Address) HostPort() (host, port string) {
 
 func (a Address) String() string { return string(a) }
 
-// overlaps reports whether two listeners would compete for one socket:
-// the same unix path, or the same TCP port on the same host or where either
-// host is a wildcard.
-func (a Address) overlaps(b Address) bool {
+// Overlaps reports whether a and b name the same socket: two listeners on
+// them would compete for it, and a connection to one reaches a listener on
+// the other. That is the same unix socket path, or the same TCP port, other
+// than 0 (the kernel picks a free port for each listener), where
+//
+//   - the hosts are equal: names compared without regard to case, IP
+//     addresses by value ([::1] is [0:0::1], and ::ffff:127.0.0.1 is 127.0.0.1);
+//   - either host is a wildcard, which listens on every interface: empty
+//     (":9464"), "*" or an unspecified IP address (0.0.0.0, [::]);
+//   - one host is localhost and the other is localhost or an address it
+//     resolves to, 127.0.0.1 or ::1.
+//
+// Any other two hosts are apart: a listener on 127.0.0.1 takes no connection
+// to 127.0.0.2 or [::1], and the two bind without conflict. Names other than
+// localhost are not resolved, so shop.internal and the address it resolves
+// to are apart too. A unix socket never overlaps a TCP address.
+//
+// Validation uses it to keep the admin address off every public listener
+// and the proxy's upstreams, and the proxy generators and checkers use it
+// to tell whether an upstream is the app (or its admin address).
+func (a Address) Overlaps(b Address) bool {
 	if a.IsUnix() || b.IsUnix() {
-		return a == b
+		return a.IsUnix() && b.IsUnix() && filepath.Clean(a.Path()) == filepath.Clean(b.Path())
 	}
 	ah, ap := a.HostPort()
 	bh, bp := b.HostPort()
-	if ap != bp || ap == "0" {
+	an, errA := strconv.ParseUint(ap, 10, 16)
+	bn, errB := strconv.ParseUint(bp, 10, 16)
+	if errA != nil || errB != nil || an != bn || an == 0 {
 		return false
 	}
-	wild := func(h string) bool { return h == "" || h == "0.0.0.0" || h == "::" || h == "*" }
-	return ah == bh || wild(ah) || wild(bh)
+	return sameHost(ah, bh)
+}
+
+// sameHost reports whether a listener on host a takes connections to host
+// b, for the rules of Overlaps.
+func sameHost(a, b string) bool {
+	a = strings.ToLower(strings.TrimSuffix(strings.TrimPrefix(a, "["), "]"))
+	b = strings.ToLower(strings.TrimSuffix(strings.TrimPrefix(b, "["), "]"))
+	ia, errA := netip.ParseAddr(a)
+	ib, errB := netip.ParseAddr(b)
+	switch {
+	case a == "" || a == "*" || b == "" || b == "*":
+		return true
+	case errA == nil && ia.IsUnspecified(), errB == nil && ib.IsUnspecified():
+		return true
+	case errA == nil && errB == nil:
+		return ia.Unmap() == ib.Unmap()
+	case errA != nil && errB != nil:
+		return a == b
+	case errA == nil:
+		return b == "localhost" && localhostIP(ia)
+	default:
+		return a == "localhost" && localhostIP(ib)
+	}
+}
+
+// localhostIP reports whether ip is one that localhost resolves to.
+func localhostIP(ip netip.Addr) bool {
+	ip = ip.Unmap()
+	return ip == netip.IPv6Loopback() || ip == netip.AddrFrom4([4]byte{127, 0, 0, 1})
 }
 
 func parseAddresses(list []string) ([]Address, error) {

@@ -3,10 +3,11 @@ package host
 import (
 	"fmt"
 	"net"
-	"net/netip"
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	deployment "github.com/apphost/apphost/config"
 )
 
 // address is a parsed listen address: a TCP "host:port" or a unix socket path.
@@ -48,28 +49,8 @@ func (a address) String() string {
 	return a.addr
 }
 
-// overlaps reports whether a and b would share a socket: the same path, or
-// the same fixed TCP port on the same host or where either host means every
-// interface. Port 0 never overlaps: the kernel picks distinct ports.
+// overlaps reports whether a and b would share a socket, by the rules of
+// config.Address.Overlaps: both print in its form.
 func (a address) overlaps(b address) bool {
-	if a.network != b.network {
-		return false
-	}
-	if a.network == "unix" {
-		return a.addr == b.addr
-	}
-	ah, ap, _ := net.SplitHostPort(a.addr)
-	bh, bp, _ := net.SplitHostPort(b.addr)
-	if ap != bp || ap == "0" {
-		return false
-	}
-	return ah == bh || unspecified(ah) || unspecified(bh)
-}
-
-func unspecified(host string) bool {
-	if host == "" {
-		return true
-	}
-	ip, err := netip.ParseAddr(host)
-	return err == nil && ip.IsUnspecified()
+	return deployment.Address(a.String()).Overlaps(deployment.Address(b.String()))
 }

@@ -256,6 +256,8 @@ func TestNewRejectsBadOptions(t *testing.T) {
 	}{
 		{"an admin address equal to a public one", Options{Listen: []string{"127.0.0.1:5999"}, AdminListen: "127.0.0.1:5999"}, `admin address "127.0.0.1:5999" overlaps the listen address "127.0.0.1:5999"`},
 		{"an admin address on every interface with a public port", Options{Listen: []string{"127.0.0.1:5999"}, AdminListen: "0.0.0.0:5999"}, `overlaps`},
+		{"an admin address on the loopback address a public localhost resolves to", Options{Listen: []string{"localhost:5999"}, AdminListen: "127.0.0.1:5999"}, `admin address "127.0.0.1:5999" overlaps the listen address "localhost:5999"`},
+		{"an admin address on IPv6 any with a public port", Options{Listen: []string{"127.0.0.1:5999"}, AdminListen: "[::]:5999"}, `overlaps`},
 		{"an admin socket equal to a public one", Options{Listen: []string{"unix:/tmp/x.sock"}, AdminListen: "unix:/tmp/x.sock"}, `overlaps`},
 		{"a listen address without a port", Options{Listen: []string{"127.0.0.1"}}, `"127.0.0.1": expected host:port`},
 		{"a port out of range", Options{Listen: []string{"127.0.0.1:70000"}}, `port "70000" is not a number from 0 to 65535`},

@@ -49,7 +49,7 @@ type checker struct {
 	members map[string][]pass
 	out     []findings.Finding
 	// used records the upstreams some target reaches, for upstream-unused.
-	used map[string]bool
+	used map[config.Address]bool
 	// reported holds the findings already added.
 	reported map[findings.Finding]bool
 }

@@ -1,7 +1,6 @@
 package apache
 
 import (
-	"net"
 	"strconv"
 	"strings"
 	"time"
@@ -58,31 +57,30 @@ func controls(s *scope, header string) bool {
 	return false
 }
 
-// upstreams: every target is an upstream, never the admin address.
+// upstreams: every target is an upstream, never the admin address. A
+// target is an address when it overlaps it (config.Address.Overlaps).
 func (c *checker) upstreams(s *scope) {
 	if c.used == nil {
-		c.used = map[string]bool{}
+		c.used = map[config.Address]bool{}
 	}
-	want := map[string]config.Address{}
-	for _, u := range c.dep.Proxy.Upstreams {
-		want[normalAddr(string(u))] = u
-	}
-	admin := ""
-	if c.dep.App.AdminListen != config.AdminOff {
-		admin = normalAddr(string(c.dep.App.AdminListen))
-	}
+	admin := c.dep.App.AdminListen
 	for _, w := range c.workers(s) {
 		addr, ok := targetAddr(w.url)
 		if !ok {
 			continue
 		}
-		n := normalAddr(addr)
-		switch _, listed := want[n]; {
-		case n == admin:
-			c.at(RuleAdminProxied, w.d, "%s proxies to %s, the app's admin address (app.admin_listen): /metrics and health checks become public", w.url, c.dep.App.AdminListen)
-		case listed:
-			c.used[n] = true
-		default:
+		a, err := config.ParseAddress(addr)
+		if err == nil && admin != config.AdminOff && a.Overlaps(admin) {
+			c.at(RuleAdminProxied, w.d, "%s proxies to %s, the app's admin address (app.admin_listen): /metrics and health checks become public", w.url, admin)
+			continue
+		}
+		listed := false
+		for _, u := range c.dep.Proxy.Upstreams {
+			if err == nil && a.Overlaps(u) {
+				c.used[u], listed = true, true
+			}
+		}
+		if !listed {
 			c.at(RuleUpstreamMismatch, w.d, "%s proxies to %s, which is not an upstream in %s (%s)", w.d.Name, addr, c.depName(), joinAddrs(c.dep.Proxy.Upstreams))
 		}
 	}
@@ -94,7 +92,7 @@ func (c *checker) upstreamsUsed() {
 		return
 	}
 	for _, u := range c.dep.Proxy.Upstreams {
-		if !c.used[normalAddr(string(u))] {
+		if !c.used[u] {
 			c.add(RuleUpstreamUnused, c.cfg.Files[0], 0, "upstream %s in %s receives no requests: no ProxyPass or BalancerMember points at it", u, c.depName())
 		}
 	}
@@ -113,25 +111,6 @@ func joinAddrs(list []config.Address) string {
 		s[i] = string(a)
 	}
 	return strings.Join(s, ", ")
-}
-
-// normalAddr makes addresses comparable: wildcard and "localhost" hosts
-// become loopback.
-func normalAddr(a string) string {
-	if strings.HasPrefix(a, "unix:") {
-		return a
-	}
-	host, port, err := net.SplitHostPort(a)
-	if err != nil {
-		return strings.ToLower(a)
-	}
-	switch strings.ToLower(host) {
-	case "", "0.0.0.0", "localhost", "127.0.0.1":
-		host = "127.0.0.1"
-	case "::", "::1", "ip6-localhost":
-		host = "::1"
-	}
-	return net.JoinHostPort(host, port)
 }
 
 func (c *checker) bodyLimit(s *scope) {

@@ -2,7 +2,6 @@ package iis
 
 import (
 	"fmt"
-	"net"
 	"slices"
 	"strconv"
 	"strings"
@@ -45,60 +44,49 @@ func (ck *checker) bodyLimit(servers []*Element, c *config.Config) {
 }
 
 // upstreams checks where proxy rules send requests: to one of the app's
-// addresses, and never to an admin address.
+// addresses, and never to an admin address. A target is an address when it
+// overlaps it (config.Address.Overlaps).
 func (ck *checker) upstreams(servers []*Element, c *config.Config) {
-	admin := map[string]string{}
-	for _, a := range []struct {
+	type admin struct {
 		addr config.Address
 		key  string
-	}{{c.App.AdminListen, "app.admin_listen"}, {c.Supervise.AdminListen, "supervise.admin_listen"}} {
+	}
+	var admins []admin
+	for _, a := range []admin{{c.App.AdminListen, "app.admin_listen"}, {c.Supervise.AdminListen, "supervise.admin_listen"}} {
 		if a.addr != config.AdminOff && a.addr != "" && !a.addr.IsUnix() {
-			admin[normalHostPort(string(a.addr))] = a.key
+			admins = append(admins, a)
 		}
 	}
-	var apps []string
+	var apps []config.Address
+	var names []string
 	ups := c.Proxy.Upstreams
 	if len(ups) == 0 {
 		ups = c.App.Listen
 	}
 	for _, u := range ups {
 		if !u.IsUnix() {
-			apps = append(apps, normalHostPort(string(u)))
+			apps = append(apps, u)
+			names = append(names, string(u))
 		}
 	}
 	for _, p := range proxyRules(servers) {
 		if p.authority == "" {
 			continue
 		}
-		got := normalHostPort(p.authority)
-		if key, ok := admin[got]; ok {
+		got, err := config.ParseAddress(p.authority)
+		i := slices.IndexFunc(admins, func(a admin) bool { return err == nil && got.Overlaps(a.addr) })
+		if i >= 0 {
 			ck.add(RuleAdminProxied, findings.Error, p.action.Line,
-				fmt.Sprintf("the rule proxies to %s, the admin address (%s): metrics and health checks become public", p.authority, key),
-				"proxy to the app's public address ("+strings.Join(apps, ", ")+") instead")
+				fmt.Sprintf("the rule proxies to %s, the admin address (%s): metrics and health checks become public", p.authority, admins[i].key),
+				"proxy to the app's public address ("+strings.Join(names, ", ")+") instead")
 			continue
 		}
-		if !slices.Contains(apps, got) {
+		if !slices.ContainsFunc(apps, func(a config.Address) bool { return err == nil && got.Overlaps(a) }) {
 			ck.add(RuleUpstreamMismatch, findings.Error, p.action.Line,
-				fmt.Sprintf("the rule proxies to %s, which is not an address of the app (%s)", p.authority, strings.Join(apps, ", ")),
+				fmt.Sprintf("the rule proxies to %s, which is not an address of the app (%s)", p.authority, strings.Join(names, ", ")),
 				"change the rule's action url, or proxy.upstreams in the description, so they agree")
 		}
 	}
-}
-
-// normalHostPort treats the wildcard and localhost as the loopback
-// address a local proxy reaches.
-func normalHostPort(a string) string {
-	host, port, err := net.SplitHostPort(a)
-	if err != nil {
-		return strings.ToLower(a)
-	}
-	switch strings.ToLower(host) {
-	case "", "0.0.0.0", "localhost":
-		host = "127.0.0.1"
-	case "::":
-		host = "::1"
-	}
-	return net.JoinHostPort(host, port)
 }
 
 // process compares the program IIS starts with supervise.command.

@@ -253,3 +253,32 @@ func TestUnixProcessPathDirectoryHint(t *testing.T) {
 	}
 	t.Errorf("no %s finding", RuleUnixProcessPath)
 }
+
+// A rule's target is the app, or the admin address, when it overlaps it
+// (config.Address.Overlaps): localhost is 127.0.0.1, another loopback
+// address is not.
+func TestRewriteTargetOverlaps(t *testing.T) {
+	clear, err := os.ReadFile(filepath.Join("testdata", "rules", "upstream-mismatch", "clear.config"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ target, want string }{
+		{"http://localhost:5000/{R:1}", ""},
+		{"http://127.0.0.1:5000/{R:1}", ""},
+		{"http://localhost:9464/{R:1}", RuleAdminProxied},
+		{"http://127.0.0.2:5000/{R:1}", RuleUpstreamMismatch},
+		{"http://[::1]:5000/{R:1}", RuleUpstreamMismatch},
+	} {
+		t.Run(tc.target, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "web.config")
+			body := strings.Replace(string(clear), "http://localhost:5000/{R:1}", tc.target, 1)
+			if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			got := checkFile(t, path)
+			if tc.want == "" && len(got) > 0 || tc.want != "" && (len(got) != 1 || got[0].Rule != tc.want || got[0].Line != 11) {
+				t.Errorf("findings %v, want %q on line 11", got, tc.want)
+			}
+		})
+	}
+}

@@ -57,8 +57,11 @@ func ruleCases() []ruleCase {
 
 		// Cross-checks against the description.
 		{rule: nginx.RuleUpstreamMismatch, file: "upstream-mismatch.conf", desc: "app.yaml", lines: []int{2}, fixed: "crosscheck.fixed.conf"},
+		{name: "upstream-mismatch/other-loopback-address", rule: nginx.RuleUpstreamMismatch, file: "upstream-mismatch-other-loopback.conf", desc: "app.yaml", lines: []int{2}, fixed: "crosscheck.fixed.conf"},
+		{name: "upstream-mismatch/ipv6-loopback", rule: nginx.RuleUpstreamMismatch, file: "upstream-mismatch-ipv6-loopback.conf", desc: "app.yaml", lines: []int{2}, fixed: "crosscheck.fixed.conf"},
 		{rule: nginx.RuleAppNotProxied, file: "app-not-proxied.conf", desc: "app.yaml", lines: []int{0}, fixed: "crosscheck.fixed.conf"},
 		{rule: nginx.RuleAdminProxied, file: "admin-proxied.conf", desc: "app.yaml", lines: []int{18}, fixed: "crosscheck.fixed.conf"},
+		{name: "admin-proxied/localhost", rule: nginx.RuleAdminProxied, file: "admin-proxied-localhost.conf", desc: "app.yaml", lines: []int{18}, fixed: "crosscheck.fixed.conf"},
 		{rule: nginx.RuleBodySizeMismatch, file: "body-size-mismatch.conf", desc: "app.yaml", lines: []int{8}, fixed: "crosscheck.fixed.conf"},
 		{rule: nginx.RuleReadTimeoutShort, file: "proxy-read-timeout-short.conf", desc: "app.yaml", lines: []int{9}, fixed: "crosscheck.fixed.conf"},
 		{rule: nginx.RuleUpstreamKeepaliveTimeout, file: "upstream-keepalive-timeout.conf", desc: "app.yaml", lines: []int{4}, fixed: "crosscheck.fixed.conf"},
@@ -134,5 +137,13 @@ func TestEveryRuleHasACase(t *testing.T) {
 		if r.Summary == "" {
 			t.Errorf("rule %s has no summary", r.ID)
 		}
+	}
+}
+
+// An upstream server localhost:5000 reaches the app on 127.0.0.1:5000
+// (config.Address.Overlaps): no upstream-mismatch, no app-not-proxied.
+func TestCrossCheckLocalhostIsTheApp(t *testing.T) {
+	if list := checkFile(t, "crosscheck-localhost.fixed.conf", "app.yaml"); len(list) > 0 {
+		t.Errorf("findings:\n%s", describe(list))
 	}
 }

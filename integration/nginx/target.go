@@ -84,3 +84,10 @@ func serverAddress(s, defaultPort string) (config.Address, string, bool) {
 	a, err := config.ParseAddress(net.JoinHostPort(host, port))
 	return a, host, err == nil
 }
+
+// isIP reports whether host is an IP literal (IPv6 with or without
+// brackets).
+func isIP(host string) bool {
+	host = strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
+	return net.ParseIP(host) != nil
+}
