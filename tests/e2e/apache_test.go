@@ -108,10 +108,7 @@ func (s *apacheSite) httpPort() string {
 func startServe(t *testing.T, args ...string) (*harness.Process, string) {
 	t.Helper()
 	addr := harness.FreeAddr(t)
-	args = append([]string{"serve", "--listen", addr, "--admin-listen", "off"}, args...)
-	p := harness.Start(t, harness.Apphost(t), args...)
-	p.WaitListening(t, addr, 30*time.Second)
-	return p, addr
+	return harness.Serve(t, addr, append([]string{"--admin-listen", "off"}, args...)...), addr
 }
 
 // seen is the part of the diagnostic app's answer these tests read.
@@ -276,8 +273,7 @@ func TestApachePrefixOverUnixSocket(t *testing.T) {
 		}
 	}
 	sock := filepath.Join(sockDir, "app.sock")
-	p := harness.Start(t, harness.Apphost(t), "serve", "--listen", "unix:"+sock, "--admin-listen", "off", "--unix-socket-mode", "0666")
-	p.WaitListening(t, "unix:"+sock, 30*time.Second)
+	harness.Serve(t, "unix:"+sock, "--admin-listen", "off", "--unix-socket-mode", "0666")
 	site := startApacheSite(t, `name: shop
 app:
   listen: [unix:`+sock+`]

@@ -47,10 +47,7 @@ func site(t *testing.T, desc string) (dir, path string) {
 // serve starts `apphost serve` on listen with the description in dir.
 func serve(t *testing.T, dir, listen string) *harness.Process {
 	t.Helper()
-	p := harness.Start(t, harness.Apphost(t), "serve", "-f", filepath.Join(dir, "apphost.yaml"),
-		"--listen", listen, "--admin-listen", harness.FreeAddr(t))
-	p.WaitListening(t, listen, 20*time.Second)
-	return p
+	return harness.Serve(t, listen, "-f", filepath.Join(dir, "apphost.yaml"), "--admin-listen", harness.FreeAddr(t))
 }
 
 // client connects to addr (whatever the URL's host) from clientIP; with

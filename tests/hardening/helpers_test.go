@@ -29,10 +29,8 @@ type serving struct {
 // with args added, and waits until it accepts connections.
 func startServe(t *testing.T, args ...string) serving {
 	t.Helper()
-	addr, admin := harness.FreeAddr(t), harness.FreeAddr(t)
-	all := append([]string{"serve", "--listen", addr, "--admin-listen", admin, "--access-log", "false"}, args...)
-	p := harness.Start(t, harness.Apphost(t), all...)
-	p.WaitListening(t, addr, 30*time.Second)
+	addr := harness.FreeAddr(t)
+	p := harness.Serve(t, addr, append([]string{"--admin-listen", harness.FreeAddr(t), "--access-log", "false"}, args...)...)
 	return serving{proc: p, addr: addr}
 }
 

@@ -141,6 +141,15 @@ func Start(t testing.TB, name string, args ...string) *Process {
 	return StartCmd(t, cmd)
 }
 
+// Serve runs `apphost serve --listen listen` with args added and waits up
+// to 30s until it accepts connections on listen.
+func Serve(t testing.TB, listen string, args ...string) *Process {
+	t.Helper()
+	p := Start(t, Apphost(t), append([]string{"serve", "--listen", listen}, args...)...)
+	p.WaitListening(t, listen, 30*time.Second)
+	return p
+}
+
 // StartCmd is Start for a prepared command.
 func StartCmd(t testing.TB, cmd *exec.Cmd) *Process {
 	t.Helper()
