@@ -130,8 +130,8 @@ func (b *bench) apache(ctx context.Context) (report, error) {
 		"-connections + 32 threads each, the last with httpd's default sizing (25 threads per child), whose busy " +
 		"children close idle keep-alive connections under this load: its socket errors come from there, not from the site."}
 	gen := list[1]
-	r.notes = append(r.notes, target("generated: socket errors", fmt.Sprint(gen.socketErrors()), "0", gen.socketErrors() == 0),
+	r.notes = append(r.notes, target("generated: socket errors", fmt.Sprint(gen.SocketErrors()), "0", gen.SocketErrors() == 0),
 		fmt.Sprintf("- generated / recipe: %.2f (no target)", pairedRatio(gen, list[2])),
-		fmt.Sprintf("- generated under httpd's default MPM sizing: %d socket errors (no target)", list[3].socketErrors()))
+		fmt.Sprintf("- generated under httpd's default MPM sizing: %d socket errors (no target)", list[3].SocketErrors()))
 	return r, nil
 }

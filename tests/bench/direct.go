@@ -128,7 +128,7 @@ func (b *bench) h2loadRun(h2load, url string, v h2Variant) func(context.Context,
 		n = min(max(n, b.connections*10, 1000), 5_000_000)
 		r, err := runH2load(ctx, h2load, b.tmp, url, n, v, b.loadOptions(), 3*d+30*time.Second)
 		if err == nil {
-			rate = r.rps
+			rate = r.RPS
 		}
 		return r, err
 	}

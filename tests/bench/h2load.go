@@ -54,7 +54,7 @@ func runH2load(ctx context.Context, h2load, dir, url string, n int, v h2Variant,
 		return result{}, err
 	}
 	defer f.Close()
-	if r.p50, r.p99, err = h2loadLatencies(f); err != nil {
+	if r.P50, r.P99, err = h2loadLatencies(f); err != nil {
 		return result{}, fmt.Errorf("h2load's log %s: %w", filepath.Base(logFile.Name()), err)
 	}
 	return r, nil
@@ -74,16 +74,16 @@ func parseH2load(out string) (result, error) {
 	if m == nil {
 		return r, fmt.Errorf("no \"finished in\" line in h2load's report")
 	}
-	r.rps, _ = strconv.ParseFloat(m[2], 64)
+	r.RPS, _ = strconv.ParseFloat(m[2], 64)
 	m = h2Requests.FindStringSubmatch(out)
 	if m == nil {
 		return r, fmt.Errorf("no \"requests:\" line in h2load's report")
 	}
 	n := func(s string) int64 { v, _ := strconv.ParseInt(s, 10, 64); return v }
-	r.requests = n(m[3])
-	r.readErrs, r.timeouts = n(m[6]), n(m[7])
+	r.Requests = n(m[3])
+	r.ReadErrs, r.Timeouts = n(m[6]), n(m[7])
 	if m := h2Status.FindStringSubmatch(out); m != nil {
-		r.non2xx = n(m[3]) + n(m[4])
+		r.Non2xx = n(m[3]) + n(m[4])
 	}
 	return r, nil
 }

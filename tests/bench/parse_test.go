@@ -34,8 +34,8 @@ func TestParseH2load(t *testing.T) {
 		file string
 		want result
 	}{
-		{"h2load-h2c.txt", result{requests: 20000, rps: 25249.85}},
-		{"h2load-h1.txt", result{requests: 20000, rps: 42759.89}},
+		{"h2load-h2c.txt", result{Requests: 20000, RPS: 25249.85}},
+		{"h2load-h1.txt", result{Requests: 20000, RPS: 42759.89}},
 	} {
 		got, err := parseH2load(readSample(t, tc.file))
 		if err != nil {
@@ -57,7 +57,7 @@ func TestParseH2load(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.readErrs != 7 || got.timeouts != 3 || got.non2xx != 10 {
+	if got.ReadErrs != 7 || got.Timeouts != 3 || got.Non2xx != 10 {
 		t.Errorf("errors: got %+v, want 7 read errors, 3 timeouts, 10 non-2xx", got)
 	}
 }
@@ -112,15 +112,15 @@ func TestPercentileAndMedian(t *testing.T) {
 
 func TestSummarize(t *testing.T) {
 	s := summarize("x", []result{
-		{rps: 100, p50: 3, p99: 30, readErrs: 1},
-		{rps: 300, p50: 1, p99: 10, non2xx: 2},
-		{rps: 200, p50: 2, p99: 20, connectErrs: 1, timeouts: 1},
+		{RPS: 100, P50: 3, P99: 30, ReadErrs: 1},
+		{RPS: 300, P50: 1, P99: 10, Non2xx: 2},
+		{RPS: 200, P50: 2, P99: 20, ConnectErrs: 1, Timeouts: 1},
 	})
-	if s.rps != 200 || s.p50 != 2 || s.p99 != 20 {
+	if s.RPS != 200 || s.P50 != 2 || s.P99 != 20 {
 		t.Errorf("medians: %+v", s)
 	}
-	if s.socketErrors() != 3 || s.non2xx != 2 {
-		t.Errorf("errors are summed over the rounds: %d socket errors, %d non-2xx", s.socketErrors(), s.non2xx)
+	if s.SocketErrors() != 3 || s.Non2xx != 2 {
+		t.Errorf("errors are summed over the rounds: %d socket errors, %d non-2xx", s.SocketErrors(), s.Non2xx)
 	}
 	if s.spread() != 1 {
 		t.Errorf("spread = %v, want (300-100)/200", s.spread())
@@ -223,10 +223,10 @@ func TestReportWrite(t *testing.T) {
 }
 
 func TestPairedRatio(t *testing.T) {
-	base := summary{rounds: []result{{rps: 100}, {rps: 50}, {rps: 200}}}
+	base := summary{rounds: []result{{RPS: 100}, {RPS: 50}, {RPS: 200}}}
 	// Pairs 0.6, 0.4, 0.45: median 0.45, where the medians' ratio would
 	// be 60/100.
-	s := summary{rounds: []result{{rps: 60}, {rps: 20}, {rps: 90}}}
+	s := summary{rounds: []result{{RPS: 60}, {RPS: 20}, {RPS: 90}}}
 	if got := pairedRatio(s, base); got != 0.45 {
 		t.Errorf("pairedRatio = %v, want 0.45", got)
 	}

@@ -92,7 +92,7 @@ func (b *bench) turnAbout(ctx context.Context, vs []variant) ([]summary, error) 
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", vs[i].name, err)
 			}
-			fmt.Fprintf(b.log, "   round %d/%d %-40s %10.0f req/s\n", round+1, b.rounds, vs[i].name, r.rps)
+			fmt.Fprintf(b.log, "   round %d/%d %-40s %10.0f req/s\n", round+1, b.rounds, vs[i].name, r.RPS)
 			results[i] = append(results[i], r)
 		}
 	}
@@ -110,12 +110,12 @@ func loadTable(list []summary) report {
 	for _, s := range list {
 		r.rows = append(r.rows, []string{
 			s.name,
-			fmt.Sprintf("%.0f", s.rps),
+			fmt.Sprintf("%.0f", s.RPS),
 			fmt.Sprintf("%.2f", pairedRatio(s, list[0])),
-			formatLatency(s.p50),
-			formatLatency(s.p99),
+			formatLatency(s.P50),
+			formatLatency(s.P99),
 			formatSocketErrors(s),
-			fmt.Sprint(s.non2xx),
+			fmt.Sprint(s.Non2xx),
 			fmt.Sprintf("%.0f%%", 100*s.spread()),
 		})
 	}
@@ -141,19 +141,19 @@ func formatLatency(d time.Duration) string {
 }
 
 func formatSocketErrors(s summary) string {
-	if s.socketErrors() == 0 {
+	if s.SocketErrors() == 0 {
 		return "0"
 	}
 	var parts []string
 	for _, p := range []struct {
 		n    int64
 		name string
-	}{{s.connectErrs, "connect"}, {s.readErrs, "read"}, {s.writeErrs, "write"}, {s.timeouts, "timeout"}} {
+	}{{s.ConnectErrs, "connect"}, {s.ReadErrs, "read"}, {s.WriteErrs, "write"}, {s.Timeouts, "timeout"}} {
 		if p.n > 0 {
 			parts = append(parts, fmt.Sprintf("%s %d", p.name, p.n))
 		}
 	}
-	return fmt.Sprintf("%d (%s)", s.socketErrors(), strings.Join(parts, ", "))
+	return fmt.Sprintf("%d (%s)", s.SocketErrors(), strings.Join(parts, ", "))
 }
 
 // target is a verdict line: what was measured (got, formatted) against

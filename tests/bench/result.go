@@ -1,36 +1,22 @@
 package main
 
 import (
+	"github.com/apphost/apphost/tests/harness"
 	"slices"
 	"time"
 )
 
-// result is one measurement of one variant.
-type result struct {
-	requests int64
-	rps      float64
-	p50, p99 time.Duration
-	// Socket errors as wrk counts them; h2load's errored requests are
-	// counted as read errors and its timed-out ones as timeouts.
-	connectErrs, readErrs, writeErrs, timeouts int64
-	// non2xx counts responses that are neither 2xx nor 3xx (wrk's "Non-2xx
-	// or 3xx responses").
-	non2xx int64
-}
-
-func (r result) socketErrors() int64 {
-	return r.connectErrs + r.readErrs + r.writeErrs + r.timeouts
-}
+// result is one measurement of one variant: wrk's numbers, as the harness
+// reads them, and h2load's in the same fields (its errored requests count
+// as read errors, its timed-out ones as timeouts).
+type result = harness.Wrk
 
 // summary is a variant's results over every round: medians of the rates and
 // latencies, and errors summed, since a single one matters.
 type summary struct {
-	name                                       string
-	rounds                                     []result
-	rps                                        float64
-	p50, p99                                   time.Duration
-	connectErrs, readErrs, writeErrs, timeouts int64
-	non2xx                                     int64
+	name   string
+	rounds []result
+	result // the medians and sums
 }
 
 func summarize(name string, rounds []result) summary {
@@ -38,21 +24,17 @@ func summarize(name string, rounds []result) summary {
 	var rps []float64
 	var p50, p99 []time.Duration
 	for _, r := range rounds {
-		rps = append(rps, r.rps)
-		p50 = append(p50, r.p50)
-		p99 = append(p99, r.p99)
-		s.connectErrs += r.connectErrs
-		s.readErrs += r.readErrs
-		s.writeErrs += r.writeErrs
-		s.timeouts += r.timeouts
-		s.non2xx += r.non2xx
+		rps = append(rps, r.RPS)
+		p50 = append(p50, r.P50)
+		p99 = append(p99, r.P99)
+		s.ConnectErrs += r.ConnectErrs
+		s.ReadErrs += r.ReadErrs
+		s.WriteErrs += r.WriteErrs
+		s.Timeouts += r.Timeouts
+		s.Non2xx += r.Non2xx
 	}
-	s.rps, s.p50, s.p99 = median(rps), median(p50), median(p99)
+	s.RPS, s.P50, s.P99 = median(rps), median(p50), median(p99)
 	return s
-}
-
-func (s summary) socketErrors() int64 {
-	return s.connectErrs + s.readErrs + s.writeErrs + s.timeouts
 }
 
 // pairedRatio is the median over the rounds of s's rate divided by base's
@@ -62,8 +44,8 @@ func (s summary) socketErrors() int64 {
 func pairedRatio(s, base summary) float64 {
 	var rs []float64
 	for i := range min(len(s.rounds), len(base.rounds)) {
-		if base.rounds[i].rps > 0 {
-			rs = append(rs, s.rounds[i].rps/base.rounds[i].rps)
+		if base.rounds[i].RPS > 0 {
+			rs = append(rs, s.rounds[i].RPS/base.rounds[i].RPS)
 		}
 	}
 	return median(rs)
@@ -72,14 +54,14 @@ func pairedRatio(s, base summary) float64 {
 // spread is (max - min) / median of the rounds' request rates: how much
 // the machine's noise moved this variant.
 func (s summary) spread() float64 {
-	if len(s.rounds) < 2 || s.rps == 0 {
+	if len(s.rounds) < 2 || s.RPS == 0 {
 		return 0
 	}
-	lo, hi := s.rounds[0].rps, s.rounds[0].rps
+	lo, hi := s.rounds[0].RPS, s.rounds[0].RPS
 	for _, r := range s.rounds {
-		lo, hi = min(lo, r.rps), max(hi, r.rps)
+		lo, hi = min(lo, r.RPS), max(hi, r.RPS)
 	}
-	return (hi - lo) / s.rps
+	return (hi - lo) / s.RPS
 }
 
 // median of xs (the mean of the middle two for an even count); zero for

@@ -55,11 +55,11 @@ func TestMeasureAndStop(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, s := range list {
-		if len(s.rounds) != 1 || s.rps <= 0 || s.rounds[0].requests <= 0 || s.p50 <= 0 || s.p99 < s.p50 {
+		if len(s.rounds) != 1 || s.RPS <= 0 || s.rounds[0].Requests <= 0 || s.P50 <= 0 || s.P99 < s.P50 {
 			t.Errorf("%s: implausible measurement: %+v", s.name, s)
 		}
-		if s.socketErrors() != 0 || s.non2xx != 0 {
-			t.Errorf("%s: hello on its own gave %d socket errors and %d non-2xx answers", s.name, s.socketErrors(), s.non2xx)
+		if s.SocketErrors() != 0 || s.Non2xx != 0 {
+			t.Errorf("%s: hello on its own gave %d socket errors and %d non-2xx answers", s.name, s.SocketErrors(), s.Non2xx)
 		}
 	}
 	if !strings.Contains(log.String(), "round 1/1") {

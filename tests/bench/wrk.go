@@ -45,8 +45,7 @@ func runWrk(ctx context.Context, wrk, url string, o loadOptions) (result, error)
 	if err != nil {
 		return result{}, fmt.Errorf("wrk %s: %w\n%s", strings.Join(args, " "), err, out)
 	}
-	return result{requests: w.Requests, rps: w.RPS, p50: w.P50, p99: w.P99,
-		connectErrs: w.ConnectErrs, readErrs: w.ReadErrs, writeErrs: w.WriteErrs, timeouts: w.Timeouts, non2xx: w.Non2xx}, nil
+	return w, nil
 }
 
 // wrkSeconds is d for wrk's -d, which takes whole seconds: rounded up, at
