@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"testing"
+	"time"
 )
 
 // BenchmarkChain measures the host's request path in process: the same
@@ -127,7 +128,8 @@ func (c addrConn) RemoteAddr() net.Addr { return c.remote }
 // benchWriter is a ResponseWriter that keeps nothing but its header map,
 // reused across requests as net/http reuses little else. It has the
 // optional interfaces of net/http's HTTP/1 writer, which the metrics
-// step's recorder mirrors.
+// step's recorder mirrors, and its connection deadlines, which
+// http.ResponseController reaches (the body limits set read deadlines).
 type benchWriter struct {
 	h http.Header
 	n int
@@ -145,6 +147,8 @@ func (w *benchWriter) ReadFrom(r io.Reader) (int64, error) {
 func (w *benchWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	return nil, nil, errors.New("not a connection")
 }
+func (w *benchWriter) SetReadDeadline(time.Time) error  { return nil }
+func (w *benchWriter) SetWriteDeadline(time.Time) error { return nil }
 
 // eofBody is a request body that is already at its end.
 type eofBody struct{}
