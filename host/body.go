@@ -9,12 +9,12 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/apphost/apphost/metrics"
-	"github.com/felixge/httpsnoop"
 )
 
 // ErrRequestBodyTooSlow is wrapped by the error a request body's Read
@@ -22,29 +22,36 @@ import (
 // client has then been answered 408.
 var ErrRequestBodyTooSlow = errors.New("request body arrives slower than the minimum data rate")
 
-// limitBody wraps r's body to enforce MaxRequestBody for bodies of unknown
-// length and MinRequestBodyRate, and w so that the host's 413 or 408 wins
-// over whatever the handler writes after the body failed.
-func limitBody(w http.ResponseWriter, r *http.Request, l Limits, logger *slog.Logger) (http.ResponseWriter, *limitedBody) {
-	g := &responseGuard{raw: w, http1: r.ProtoMajor == 1}
-	b := &limitedBody{
+// limitBody gives the handler's view of w and r: r's body fails past
+// MaxRequestBody (for bodies of unknown length; a declared length was
+// checked before) and below MinRequestBodyRate, and w lets the host's 413
+// or 408 win over whatever the handler writes after the body failed.
+func limitBody(w http.ResponseWriter, r *http.Request, l Limits, logger *slog.Logger) (http.ResponseWriter, *http.Request, *limitedBody) {
+	bl := &bodyLimit{req: *r}
+	g, b := &bl.guard, &bl.body
+	g.raw, g.http1, g.body = w, r.ProtoMajor == 1, b
+	*b = limitedBody{
 		src:    r.Body,
 		guard:  g,
+		rc:     *http.NewResponseController(w),
+		timed:  l.MinRequestBodyRate > 0,
 		rate:   l.MinRequestBodyRate,
 		grace:  l.MinRequestBodyGrace,
+		limit:  l.MaxRequestBody,
+		left:   l.MaxRequestBody,
 		logger: logger,
 		remote: r.RemoteAddr,
 	}
-	if l.MaxRequestBody >= 0 {
-		// Given the raw writer, MaxBytesReader also tells net/http to close
-		// the connection after the answer.
-		b.src = http.MaxBytesReader(w, r.Body, l.MaxRequestBody)
-	}
-	if b.rate > 0 {
-		b.rc = http.NewResponseController(w)
-	}
-	g.body = b
-	return g.wrap(), b
+	bl.req.Body = b
+	return g.wrap(), &bl.req, b
+}
+
+// bodyLimit is what limitBody adds to a request, in one allocation: the
+// handler's copy of the request, its body and the response writer's guard.
+type bodyLimit struct {
+	req   http.Request
+	body  limitedBody
+	guard responseGuard
 }
 
 // limitedBody is a request body that fails with 413 past the size limit and
@@ -52,9 +59,12 @@ func limitBody(w http.ResponseWriter, r *http.Request, l Limits, logger *slog.Lo
 type limitedBody struct {
 	src    io.ReadCloser
 	guard  *responseGuard
-	rc     *http.ResponseController // nil: no rate limit
-	rate   int64                    // bytes per second
+	rc     http.ResponseController // sets the read deadlines
+	timed  bool                    // the rate limit is enforced
+	rate   int64                   // bytes per second
 	grace  time.Duration
+	limit  int64 // MaxRequestBody; negative: none
+	left   int64 // bytes the limit still allows
 	logger *slog.Logger
 	remote string
 	conns  *metrics.Conns // counts the rejections
@@ -86,28 +96,35 @@ func (b *limitedBody) Read(p []byte) (int, error) {
 	if b.err != nil {
 		return 0, b.err
 	}
-	if b.rc != nil {
+	if len(p) == 0 {
+		return 0, nil
+	}
+	if b.limit >= 0 && int64(len(p)) > b.left {
+		p = p[:b.left+1] // one byte past the limit tells it is broken
+	}
+	if b.timed {
 		b.arm()
 	}
 	start := time.Now()
 	n, err := b.src.Read(p)
 	b.spent += time.Since(start)
+	if b.limit >= 0 {
+		if int64(n) > b.left {
+			n, b.left = int(b.left), 0
+			b.tooLarge()
+			b.read += int64(n)
+			b.ended.Store(true)
+			return n, b.err
+		}
+		b.left -= int64(n)
+	}
 	b.read += int64(n)
 
-	var tooLarge *http.MaxBytesError
 	switch {
 	case err == nil:
 	case errors.Is(err, io.EOF):
 		b.ended.Store(true)
 		b.disarm()
-	case errors.As(err, &tooLarge):
-		b.err = err
-		if b.guard.answer(http.StatusRequestEntityTooLarge) {
-			b.answered.Store(http.StatusRequestEntityTooLarge)
-		}
-		b.conns.Rejected(metrics.LimitRequestBody)
-		b.logger.Debug("request rejected", "status", http.StatusRequestEntityTooLarge,
-			"reason", "body exceeds "+strconv.FormatInt(tooLarge.Limit, 10)+" bytes", "remote", b.remote)
 	case b.armed && isTimeout(err):
 		b.err = fmt.Errorf("%w: %d bytes in %s, minimum %d bytes/s after %s: %w",
 			ErrRequestBodyTooSlow, b.read, b.spent.Round(time.Millisecond), b.rate, b.grace, err)
@@ -116,12 +133,26 @@ func (b *limitedBody) Read(p []byte) (int, error) {
 		}
 		b.conns.Rejected(metrics.LimitRequestBodyRate)
 		b.logger.Debug("request rejected", "status", http.StatusRequestTimeout, "reason", b.err.Error(), "remote", b.remote)
-	}
-	if b.err != nil {
 		b.ended.Store(true)
 		return n, b.err
 	}
 	return n, err
+}
+
+// tooLarge fails the body that went past the limit with 413, as
+// http.MaxBytesReader would. Like MaxBytesReader, it has net/http close
+// the connection after the answer even when the handler already sent its
+// status, through a method of net/http's writer that only MaxBytesReader
+// reaches: a MaxBytesReader of 0 bytes given one.
+func (b *limitedBody) tooLarge() {
+	http.MaxBytesReader(b.guard.raw, io.NopCloser(strings.NewReader(".")), 0).Read(make([]byte, 1))
+	b.err = &http.MaxBytesError{Limit: b.limit}
+	if b.guard.answer(http.StatusRequestEntityTooLarge) {
+		b.answered.Store(http.StatusRequestEntityTooLarge)
+	}
+	b.conns.Rejected(metrics.LimitRequestBody)
+	b.logger.Debug("request rejected", "status", http.StatusRequestEntityTooLarge,
+		"reason", "body exceeds "+strconv.FormatInt(b.limit, 10)+" bytes", "remote", b.remote)
 }
 
 // arm sets the read deadline at the moment the bytes received so far stop
@@ -133,7 +164,7 @@ func (b *limitedBody) arm() {
 		allowed = byRate
 	}
 	if err := b.rc.SetReadDeadline(time.Now().Add(allowed - b.spent)); err != nil {
-		b.rc = nil // the connection cannot time reads; the rate is not enforced
+		b.timed = false // the connection cannot time reads; the rate is not enforced
 		return
 	}
 	b.armed = true
@@ -182,7 +213,7 @@ func (g *responseGuard) beforeSend() {
 		return
 	}
 	g.drainSet.Store(true)
-	if b := g.body; b != nil && b.rc != nil && b.unfinished() {
+	if b := g.body; b.timed && b.unfinished() {
 		b.rc.SetReadDeadline(time.Now().Add(bodyDrainTimeout))
 	}
 }
@@ -217,48 +248,88 @@ func (g *responseGuard) pass(code int) bool {
 	return true
 }
 
-// wrap gives the handler's view of the writer; it keeps the optional
-// interfaces (Flusher, Hijacker, io.ReaderFrom) and Unwrap.
+// wrap gives the handler's view of the writer: the guard, with exactly the
+// optional interfaces the raw writer has in the combinations net/http's
+// writers have (HTTP/1: Flusher, Hijacker, io.ReaderFrom; HTTP/2:
+// Flusher, Pusher), as the metrics step's recorder inside it; Unwrap lets
+// http.ResponseController reach the raw writer. Each variant is a pointer
+// to the guard, which costs no allocation.
 func (g *responseGuard) wrap() http.ResponseWriter {
-	return httpsnoop.Wrap(g.raw, httpsnoop.Hooks{
-		WriteHeader: func(next httpsnoop.WriteHeaderFunc) httpsnoop.WriteHeaderFunc {
-			return func(code int) {
-				if g.pass(code) {
-					next(code)
-				}
-			}
-		},
-		Write: func(next httpsnoop.WriteFunc) httpsnoop.WriteFunc {
-			return func(p []byte) (int, error) {
-				if !g.pass(0) {
-					return 0, errAnswered
-				}
-				g.beforeSend()
-				return next(p)
-			}
-		},
-		ReadFrom: func(next httpsnoop.ReadFromFunc) httpsnoop.ReadFromFunc {
-			return func(src io.Reader) (int64, error) {
-				if !g.pass(0) {
-					return 0, errAnswered
-				}
-				g.beforeSend()
-				return next(src)
-			}
-		},
-		Hijack: func(next httpsnoop.HijackFunc) httpsnoop.HijackFunc {
-			return func() (net.Conn, *bufio.ReadWriter, error) {
-				g.hijacked.Store(true)
-				return next()
-			}
-		},
-		Flush: func(next httpsnoop.FlushFunc) httpsnoop.FlushFunc {
-			return func() {
-				if g.pass(0) {
-					g.beforeSend()
-					next()
-				}
-			}
-		},
-	})
+	_, fl := g.raw.(http.Flusher)
+	_, hj := g.raw.(http.Hijacker)
+	_, rf := g.raw.(io.ReaderFrom)
+	_, pu := g.raw.(http.Pusher)
+	switch {
+	case fl && hj && rf && !pu:
+		return http1Guard{g}
+	case fl && pu && !hj && !rf:
+		return http2Guard{g}
+	case fl && !hj && !rf && !pu:
+		return flushGuard{g}
+	default:
+		return g
+	}
+}
+
+func (g *responseGuard) Header() http.Header         { return g.raw.Header() }
+func (g *responseGuard) Unwrap() http.ResponseWriter { return g.raw }
+
+func (g *responseGuard) WriteHeader(code int) {
+	if g.pass(code) {
+		g.raw.WriteHeader(code)
+	}
+}
+
+func (g *responseGuard) Write(p []byte) (int, error) {
+	if !g.pass(0) {
+		return 0, errAnswered
+	}
+	g.beforeSend()
+	return g.raw.Write(p)
+}
+
+// WriteString keeps net/http's copy-free path for io.WriteString.
+func (g *responseGuard) WriteString(s string) (int, error) {
+	if !g.pass(0) {
+		return 0, errAnswered
+	}
+	g.beforeSend()
+	return io.WriteString(g.raw, s)
+}
+
+func (g *responseGuard) flush() {
+	if g.pass(0) {
+		g.beforeSend()
+		g.raw.(http.Flusher).Flush()
+	}
+}
+
+func (g *responseGuard) readFrom(src io.Reader) (int64, error) {
+	if !g.pass(0) {
+		return 0, errAnswered
+	}
+	g.beforeSend()
+	return g.raw.(io.ReaderFrom).ReadFrom(src)
+}
+
+func (g *responseGuard) hijack() (net.Conn, *bufio.ReadWriter, error) {
+	g.hijacked.Store(true)
+	return g.raw.(http.Hijacker).Hijack()
+}
+
+type flushGuard struct{ *responseGuard }
+
+func (g flushGuard) Flush() { g.flush() }
+
+type http1Guard struct{ *responseGuard }
+
+func (g http1Guard) Flush()                                       { g.flush() }
+func (g http1Guard) ReadFrom(src io.Reader) (int64, error)        { return g.readFrom(src) }
+func (g http1Guard) Hijack() (net.Conn, *bufio.ReadWriter, error) { return g.hijack() }
+
+type http2Guard struct{ *responseGuard }
+
+func (g http2Guard) Flush() { g.flush() }
+func (g http2Guard) Push(target string, opts *http.PushOptions) error {
+	return g.raw.(http.Pusher).Push(target, opts)
 }

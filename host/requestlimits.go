@@ -48,11 +48,9 @@ func (h *requestLimits) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.next.ServeHTTP(w, r)
 		return
 	}
-	lw, body := limitBody(w, r, l, h.logger)
+	lw, r2, body := limitBody(w, r, l, h.logger)
 	body.conns = h.conns
-	r2 := *r
-	r2.Body = body
-	h.next.ServeHTTP(lw, &r2)
+	h.next.ServeHTTP(lw, r2)
 	if r.ProtoMajor == 1 && body.unfinished() {
 		// net/http reads up to 256 KiB of an unread body after the handler
 		// so that the connection can serve another request, without any
@@ -60,7 +58,7 @@ func (h *requestLimits) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// (and the response, which waits for it) indefinitely. As Kestrel,
 		// allow bodyDrainTimeout; past it the read fails, and net/http
 		// sends the response with "Connection: close" and closes.
-		http.NewResponseController(w).SetReadDeadline(time.Now().Add(bodyDrainTimeout))
+		body.rc.SetReadDeadline(time.Now().Add(bodyDrainTimeout))
 	}
 }
 
