@@ -110,17 +110,15 @@ func (b *limitedBody) Read(p []byte) (int, error) {
 	b.spent += time.Since(start)
 	if b.limit >= 0 {
 		if int64(n) > b.left {
-			n, b.left = int(b.left), 0
+			n = int(b.left)
 			b.tooLarge()
-			b.read += int64(n)
-			b.ended.Store(true)
-			return n, b.err
 		}
 		b.left -= int64(n)
 	}
 	b.read += int64(n)
 
 	switch {
+	case b.err != nil: // past the size limit
 	case err == nil:
 	case errors.Is(err, io.EOF):
 		b.ended.Store(true)
@@ -133,6 +131,8 @@ func (b *limitedBody) Read(p []byte) (int, error) {
 		}
 		b.conns.Rejected(metrics.LimitRequestBodyRate)
 		b.logger.Debug("request rejected", "status", http.StatusRequestTimeout, "reason", b.err.Error(), "remote", b.remote)
+	}
+	if b.err != nil {
 		b.ended.Store(true)
 		return n, b.err
 	}
