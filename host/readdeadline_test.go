@@ -3,7 +3,10 @@ package host
 import (
 	"errors"
 	"io"
+	"net"
+	"net/http"
 	"os"
+	"strings"
 	"testing"
 	"time"
 )
@@ -157,23 +160,104 @@ func TestClearedWriteDeadlineKeepsTheSendTimeout(t *testing.T) {
 	}
 }
 
-// BenchmarkReadDeadlineRequestCycle sets the read deadlines net/http sets
-// for one keep-alive request with the default timeouts, on the socket
-// itself and through a trackedConn.
+// BenchmarkReadDeadlineRequestCycle is the part of one keep-alive request
+// that needs no data on the wire: the read deadlines net/http sets with the
+// default timeouts, in its order, the state changes, and its background
+// read stopped by a deadline long past, on the socket itself (no state
+// hook) and through a trackedConn.
 func BenchmarkReadDeadlineRequestCycle(b *testing.B) {
 	c, _ := tcpPair(b, 0)
 	for _, v := range []struct {
-		name string
-		conn interface{ SetReadDeadline(time.Time) error }
-	}{{"socket", c.Conn}, {"tracked", c}} {
+		name  string
+		conn  net.Conn
+		state func(http.ConnState)
+	}{{"socket", c.Conn, func(http.ConnState) {}}, {"tracked", c, c.setState}} {
 		b.Run(v.name, func(b *testing.B) {
+			buf := make([]byte, 1)
+			v.state(http.StateNew)
+			v.state(http.StateIdle)
 			for b.Loop() {
-				now := time.Now()
-				v.conn.SetReadDeadline(now.Add(30 * time.Second)) // request head
-				v.conn.SetReadDeadline(time.Time{})               // the rest of the request: none
-				v.conn.SetReadDeadline(time.Unix(1, 0))           // end the background read
+				v.conn.SetReadDeadline(time.Now().Add(130 * time.Second)) // keep-alive
+				v.conn.SetReadDeadline(time.Now().Add(30 * time.Second))  // request head
+				v.conn.SetReadDeadline(time.Now().Add(30 * time.Second))
+				v.conn.SetReadDeadline(time.Time{}) // the whole request: none
+				v.state(http.StateActive)
+				v.conn.SetReadDeadline(time.Time{})     // the background read starts
+				v.conn.SetReadDeadline(time.Unix(1, 0)) // and is stopped
+				if _, err := v.conn.Read(buf); !errors.Is(err, os.ErrDeadlineExceeded) {
+					b.Fatalf("background read: %v; want a deadline error", err)
+				}
 				v.conn.SetReadDeadline(time.Time{})
-				v.conn.SetReadDeadline(now.Add(130 * time.Second)) // keep-alive
+				v.state(http.StateIdle)
+			}
+		})
+	}
+}
+
+// BenchmarkConnRequestCycle drives a connection through what net/http does
+// on it for one keep-alive request with the default timeouts, over
+// loopback TCP: the keep-alive deadline, the request read while idle, the
+// head deadline twice, none while the handler runs, the background read
+// started and stopped with a deadline long past, the response written, the
+// write deadline cleared, and the state changes around the request. The
+// peer sends requests and takes the responses in batches, so that the
+// wake-ups of a real client do not drown the connection's own cost.
+// "socket" is the bare connection (no state hook), "tracked" a
+// trackedConn; the difference is the host's own cost.
+func BenchmarkConnRequestCycle(b *testing.B) {
+	const (
+		req   = "GET / HTTP/1.1\r\nHost: x\r\n\r\n"
+		resp  = "HTTP/1.1 200 OK\r\nContent-Length: 13\r\n\r\nHello, World!"
+		batch = 64
+	)
+	reqs := []byte(strings.Repeat(req, batch))
+	for _, tracked := range []bool{false, true} {
+		name := "socket"
+		if tracked {
+			name = "tracked"
+		}
+		b.Run(name, func(b *testing.B) {
+			c, peer := tcpPair(b, 60*time.Second)
+			var conn net.Conn = c
+			if !tracked {
+				conn = c.Conn
+			}
+			state := func(s http.ConnState) {
+				if tracked {
+					c.setState(s)
+				}
+			}
+			buf, got := make([]byte, len(req)), make([]byte, batch*len(resp))
+			state(http.StateNew)
+			state(http.StateIdle)
+			i := 0
+			for b.Loop() {
+				if i%batch == 0 {
+					if i > 0 {
+						if _, err := io.ReadFull(peer, got); err != nil {
+							b.Fatal(err)
+						}
+					}
+					peer.Write(reqs)
+				}
+				i++
+				conn.SetReadDeadline(time.Now().Add(130 * time.Second)) // keep-alive
+				if _, err := io.ReadFull(conn, buf); err != nil {       // the request, while idle
+					b.Fatal(err)
+				}
+				conn.SetReadDeadline(time.Now().Add(30 * time.Second)) // request head
+				conn.SetReadDeadline(time.Now().Add(30 * time.Second))
+				conn.SetReadDeadline(time.Time{}) // the whole request: none
+				state(http.StateActive)
+				conn.SetReadDeadline(time.Time{}) // the background read starts
+				conn.Write([]byte(resp))
+				conn.SetReadDeadline(time.Unix(1, 0)) // and is stopped
+				if _, err := conn.Read(buf[:1]); !errors.Is(err, os.ErrDeadlineExceeded) {
+					b.Fatalf("background read: %v; want a deadline error", err)
+				}
+				conn.SetReadDeadline(time.Time{})
+				conn.SetWriteDeadline(time.Time{})
+				state(http.StateIdle)
 			}
 		})
 	}
