@@ -133,6 +133,42 @@ func TestReadDeadlineInPastInterruptsARead(t *testing.T) {
 	}
 }
 
+// TestReadDeadlineAbortedReadsHammered repeats net/http's pattern around
+// its background read many times, with a short margin so that the watch
+// fires while the deadlines move: a read blocked in another goroutine is
+// ended by a deadline long past, the read after the deadline is cleared
+// gets its data without an error, and a read given a near deadline times
+// out at it, not before (nor forever).
+func TestReadDeadlineAbortedReadsHammered(t *testing.T) {
+	c, peer := tcpPair(t, 0)
+	c.read.margin = 2 * time.Millisecond
+	buf := make([]byte, 1)
+	stop := time.Now().Add(5 * time.Second)
+	for i := 0; i < 300 && time.Now().Before(stop); i++ {
+		c.SetReadDeadline(time.Now().Add(time.Duration(i%7) * time.Millisecond)) // the watch fires meanwhile
+		c.SetReadDeadline(time.Now().Add(30 * time.Second))
+		c.SetReadDeadline(time.Time{})
+		ch := readOnce(c)
+		if i%2 == 0 {
+			time.Sleep(100 * time.Microsecond) // let the read block, most times
+		}
+		c.SetReadDeadline(time.Unix(1, 0))
+		if r := waitRead(t, ch); !errors.Is(r.err, os.ErrDeadlineExceeded) {
+			t.Fatalf("round %d: aborted read: %q, %v; want a deadline error", i, r.data, r.err)
+		}
+		c.SetReadDeadline(time.Time{})
+		if _, err := peer.Write([]byte{'x'}); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := c.Read(buf); n != 1 || err != nil {
+			t.Fatalf("round %d: read after clearing: %d bytes, %v; want 1 and no error", i, n, err)
+		}
+		deadline := time.Now().Add(time.Duration(1+i%4) * time.Millisecond)
+		c.SetReadDeadline(deadline)
+		timesOutAt(t, c, deadline)
+	}
+}
+
 // TestSetDeadlineSetsTheReadDeadline proves SetDeadline bounds reads too.
 func TestSetDeadlineSetsTheReadDeadline(t *testing.T) {
 	c, _ := tcpPair(t, 0)
