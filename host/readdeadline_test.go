@@ -6,7 +6,10 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"runtime"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -169,6 +172,73 @@ func TestReadDeadlineAbortedReadsHammered(t *testing.T) {
 	}
 }
 
+// TestReadDeadlineConcurrentSetsSettle has several goroutines ask for
+// deadlines at once (near ones, far ones, none, past ones, wall-clock
+// ones), while a read keeps timing out and resuming and the watch fires
+// under a short margin. Once they stop, the connection follows the
+// deadlines asked for next: a read gets late data when none is set, and
+// times out at a deadline set afterwards, not before.
+func TestReadDeadlineConcurrentSetsSettle(t *testing.T) {
+	c, peer := tcpPair(t, 0)
+	c.read.margin = time.Millisecond
+	stop := time.Now().Add(3 * time.Second)
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 3000 && time.Now().Before(stop); i++ {
+				var d time.Time
+				switch (g + i) % 5 {
+				case 1:
+					d = time.Now().Add(time.Duration(i%5) * time.Millisecond)
+				case 2:
+					d = time.Now().Add(time.Minute)
+				case 3:
+					d = time.Unix(1, 0)
+				case 4:
+					d = time.Now().Add(time.Duration(i%3) * time.Millisecond).Round(0) // no monotonic reading
+				}
+				c.SetReadDeadline(d)
+			}
+		}()
+	}
+	var over atomic.Bool
+	reading := make(chan struct{})
+	go func() {
+		defer close(reading)
+		buf := make([]byte, 1)
+		for !over.Load() {
+			if _, err := c.Read(buf); err != nil && !errors.Is(err, os.ErrDeadlineExceeded) {
+				t.Errorf("read during the storm: %v", err)
+				return
+			}
+		}
+	}()
+	wg.Wait()
+	over.Store(true)
+	c.SetReadDeadline(time.Now().Add(time.Hour))
+	peer.Write([]byte{'x'}) // ends the read above
+	select {
+	case <-reading:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the read did not end within 10s of the data")
+	}
+
+	c.SetReadDeadline(time.Time{})
+	ch := readOnce(c)
+	time.Sleep(100 * time.Millisecond)
+	if _, err := peer.Write([]byte("late")); err != nil {
+		t.Fatal(err)
+	}
+	if r := waitRead(t, ch); r.err != nil || r.data == "" {
+		t.Fatalf("read with no deadline: %q, %v; want data and no error", r.data, r.err)
+	}
+	deadline := time.Now().Add(100 * time.Millisecond)
+	c.SetReadDeadline(deadline)
+	timesOutAt(t, c, deadline)
+}
+
 // TestSetDeadlineSetsTheReadDeadline proves SetDeadline bounds reads too.
 func TestSetDeadlineSetsTheReadDeadline(t *testing.T) {
 	c, _ := tcpPair(t, 0)
@@ -200,7 +270,9 @@ func TestClearedWriteDeadlineKeepsTheSendTimeout(t *testing.T) {
 // that needs no data on the wire: the read deadlines net/http sets with the
 // default timeouts, in its order, the state changes, and its background
 // read stopped by a deadline long past, on the socket itself (no state
-// hook) and through a trackedConn.
+// hook) and through a trackedConn. The background read is done in the
+// same goroutine (immediate: it meets the deadline long past) or, as
+// net/http does, in another one, blocked until the deadline ends it.
 func BenchmarkReadDeadlineRequestCycle(b *testing.B) {
 	c, _ := tcpPair(b, 0)
 	for _, v := range []struct {
@@ -221,6 +293,31 @@ func BenchmarkReadDeadlineRequestCycle(b *testing.B) {
 				v.conn.SetReadDeadline(time.Time{})     // the background read starts
 				v.conn.SetReadDeadline(time.Unix(1, 0)) // and is stopped
 				if _, err := v.conn.Read(buf); !errors.Is(err, os.ErrDeadlineExceeded) {
+					b.Fatalf("background read: %v; want a deadline error", err)
+				}
+				v.conn.SetReadDeadline(time.Time{})
+				v.state(http.StateIdle)
+			}
+		})
+		b.Run(v.name+"/background", func(b *testing.B) {
+			buf := make([]byte, 1)
+			done := make(chan error, 1)
+			v.state(http.StateNew)
+			v.state(http.StateIdle)
+			for b.Loop() {
+				v.conn.SetReadDeadline(time.Now().Add(130 * time.Second)) // keep-alive
+				v.conn.SetReadDeadline(time.Now().Add(30 * time.Second))  // request head
+				v.conn.SetReadDeadline(time.Now().Add(30 * time.Second))
+				v.conn.SetReadDeadline(time.Time{}) // the whole request: none
+				v.state(http.StateActive)
+				v.conn.SetReadDeadline(time.Time{}) // the background read starts
+				go func() {
+					_, err := v.conn.Read(buf)
+					done <- err
+				}()
+				runtime.Gosched()
+				v.conn.SetReadDeadline(time.Unix(1, 0)) // and is stopped
+				if err := <-done; !errors.Is(err, os.ErrDeadlineExceeded) {
 					b.Fatalf("background read: %v; want a deadline error", err)
 				}
 				v.conn.SetReadDeadline(time.Time{})
