@@ -128,10 +128,10 @@ type trackedConn struct {
 	remote        net.Addr // nil: the connection's own RemoteAddr
 
 	// state is the state net/http last reported; pending counts the bytes
-	// read since the connection became new or idle. net/http reports the
-	// states and reads the request head from one goroutine, so neither
-	// needs a lock: Read takes mu only for the first bytes of the
-	// connection and for a timeout.
+	// read since the connection became new or idle. Each is read and
+	// written whole, so neither needs mu (HTTP/2's frame reader reads
+	// beside the goroutine that reports the states): Read takes mu only
+	// for the first bytes of the connection and for a timeout.
 	state    atomic.Int64 // an http.ConnState
 	pending  atomic.Int64
 	hijacked atomic.Bool
