@@ -127,14 +127,20 @@ type trackedConn struct {
 	opened        time.Time
 	remote        net.Addr // nil: the connection's own RemoteAddr
 
-	// state is the state net/http last reported, written under mu and
-	// also read without it: Read skips the lock while a request is served.
-	state     atomic.Int64 // an http.ConnState
+	// state is the state net/http last reported; pending counts the bytes
+	// read since the connection became new or idle. Each is read and
+	// written whole, so neither needs mu (HTTP/2's frame reader reads
+	// beside the goroutine that reports the states): Read takes mu only
+	// for the first bytes of the connection and for a timeout.
+	state    atomic.Int64 // an http.ConnState
+	pending  atomic.Int64
+	hijacked atomic.Bool
+	// kept is set once head holds len(h2Preface) bytes and no longer
+	// changes.
+	kept      atomic.Bool
 	mu        sync.Mutex
-	pending   int    // bytes read since the connection became new or idle
 	head      []byte // the first bytes of the connection, to recognise HTTP/2
 	answered  bool
-	hijacked  bool
 	closeOnce sync.Once
 }
 
@@ -149,17 +155,18 @@ func (c *trackedConn) Read(p []byte) (int, error) {
 	if !waitingForHead(c.state.Load()) {
 		return n, err
 	}
+	pending := c.pending.Add(int64(n))
+	if err == nil && c.kept.Load() {
+		return n, nil
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if !waitingForHead(c.state.Load()) {
-		return n, err
-	}
 	if len(c.head) < len(h2Preface) {
 		k := min(n, len(h2Preface)-len(c.head))
 		c.head = append(c.head, p[:k]...)
+		c.kept.Store(len(c.head) == len(h2Preface))
 	}
-	c.pending += n
-	if err != nil && c.pending > 0 && !c.answered && !c.isHTTP2() && isTimeout(err) {
+	if err != nil && pending > 0 && !c.answered && !c.isHTTP2() && isTimeout(err) {
 		c.answered = true
 		c.send.forget()
 		c.Conn.SetWriteDeadline(time.Now().Add(time.Second))
@@ -188,14 +195,13 @@ func (c *trackedConn) isHTTP2() bool {
 
 // setState records the state net/http reports for the connection.
 func (c *trackedConn) setState(s http.ConnState) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if s == http.StateIdle {
-		c.pending = 0
-	}
-	if s == http.StateHijacked && !c.hijacked {
-		c.hijacked = true
-		c.conns.Upgraded()
+	switch s {
+	case http.StateIdle:
+		c.pending.Store(0)
+	case http.StateHijacked:
+		if c.hijacked.CompareAndSwap(false, true) {
+			c.conns.Upgraded()
+		}
 	}
 	c.state.Store(int64(s))
 }
@@ -349,10 +355,7 @@ func (c *trackedConn) Close() error {
 			c.owner.pool.open.Add(-1)
 			c.owner.release()
 		}
-		c.mu.Lock()
-		hijacked := c.hijacked
-		c.mu.Unlock()
-		c.conns.Closed(c.opened, hijacked)
+		c.conns.Closed(c.opened, c.hijacked.Load())
 	})
 	return err
 }

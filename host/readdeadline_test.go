@@ -3,7 +3,13 @@ package host
 import (
 	"errors"
 	"io"
+	"net"
+	"net/http"
 	"os"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -130,6 +136,109 @@ func TestReadDeadlineInPastInterruptsARead(t *testing.T) {
 	}
 }
 
+// TestReadDeadlineAbortedReadsHammered repeats net/http's pattern around
+// its background read many times, with a short margin so that the watch
+// fires while the deadlines move: a read blocked in another goroutine is
+// ended by a deadline long past, the read after the deadline is cleared
+// gets its data without an error, and a read given a near deadline times
+// out at it, not before (nor forever).
+func TestReadDeadlineAbortedReadsHammered(t *testing.T) {
+	c, peer := tcpPair(t, 0)
+	c.read.margin = 2 * time.Millisecond
+	buf := make([]byte, 1)
+	stop := time.Now().Add(5 * time.Second)
+	for i := 0; i < 300 && time.Now().Before(stop); i++ {
+		c.SetReadDeadline(time.Now().Add(time.Duration(i%7) * time.Millisecond)) // the watch fires meanwhile
+		c.SetReadDeadline(time.Now().Add(30 * time.Second))
+		c.SetReadDeadline(time.Time{})
+		ch := readOnce(c)
+		if i%2 == 0 {
+			time.Sleep(100 * time.Microsecond) // let the read block, most times
+		}
+		c.SetReadDeadline(time.Unix(1, 0))
+		if r := waitRead(t, ch); !errors.Is(r.err, os.ErrDeadlineExceeded) {
+			t.Fatalf("round %d: aborted read: %q, %v; want a deadline error", i, r.data, r.err)
+		}
+		c.SetReadDeadline(time.Time{})
+		if _, err := peer.Write([]byte{'x'}); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := c.Read(buf); n != 1 || err != nil {
+			t.Fatalf("round %d: read after clearing: %d bytes, %v; want 1 and no error", i, n, err)
+		}
+		deadline := time.Now().Add(time.Duration(1+i%4) * time.Millisecond)
+		c.SetReadDeadline(deadline)
+		timesOutAt(t, c, deadline)
+	}
+}
+
+// TestReadDeadlineConcurrentSetsSettle has several goroutines ask for
+// deadlines at once (near ones, far ones, none, past ones, wall-clock
+// ones), while a read keeps timing out and resuming and the watch fires
+// under a short margin. Once they stop, the connection follows the
+// deadlines asked for next: a read gets late data when none is set, and
+// times out at a deadline set afterwards, not before.
+func TestReadDeadlineConcurrentSetsSettle(t *testing.T) {
+	c, peer := tcpPair(t, 0)
+	c.read.margin = time.Millisecond
+	stop := time.Now().Add(3 * time.Second)
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 3000 && time.Now().Before(stop); i++ {
+				var d time.Time
+				switch (g + i) % 5 {
+				case 1:
+					d = time.Now().Add(time.Duration(i%5) * time.Millisecond)
+				case 2:
+					d = time.Now().Add(time.Minute)
+				case 3:
+					d = time.Unix(1, 0)
+				case 4:
+					d = time.Now().Add(time.Duration(i%3) * time.Millisecond).Round(0) // no monotonic reading
+				}
+				c.SetReadDeadline(d)
+			}
+		}()
+	}
+	var over atomic.Bool
+	reading := make(chan struct{})
+	go func() {
+		defer close(reading)
+		buf := make([]byte, 1)
+		for !over.Load() {
+			if _, err := c.Read(buf); err != nil && !errors.Is(err, os.ErrDeadlineExceeded) {
+				t.Errorf("read during the storm: %v", err)
+				return
+			}
+		}
+	}()
+	wg.Wait()
+	over.Store(true)
+	c.SetReadDeadline(time.Now().Add(time.Hour))
+	peer.Write([]byte{'x'}) // ends the read above
+	select {
+	case <-reading:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the read did not end within 10s of the data")
+	}
+
+	c.SetReadDeadline(time.Time{})
+	ch := readOnce(c)
+	time.Sleep(100 * time.Millisecond)
+	if _, err := peer.Write([]byte("late")); err != nil {
+		t.Fatal(err)
+	}
+	if r := waitRead(t, ch); r.err != nil || r.data == "" {
+		t.Fatalf("read with no deadline: %q, %v; want data and no error", r.data, r.err)
+	}
+	deadline := time.Now().Add(100 * time.Millisecond)
+	c.SetReadDeadline(deadline)
+	timesOutAt(t, c, deadline)
+}
+
 // TestSetDeadlineSetsTheReadDeadline proves SetDeadline bounds reads too.
 func TestSetDeadlineSetsTheReadDeadline(t *testing.T) {
 	c, _ := tcpPair(t, 0)
@@ -157,23 +266,131 @@ func TestClearedWriteDeadlineKeepsTheSendTimeout(t *testing.T) {
 	}
 }
 
-// BenchmarkReadDeadlineRequestCycle sets the read deadlines net/http sets
-// for one keep-alive request with the default timeouts, on the socket
-// itself and through a trackedConn.
+// BenchmarkReadDeadlineRequestCycle is the part of one keep-alive request
+// that needs no data on the wire: the read deadlines net/http sets with the
+// default timeouts, in its order, the state changes, and its background
+// read stopped by a deadline long past, on the socket itself (no state
+// hook) and through a trackedConn. The background read is done in the
+// same goroutine (immediate: it meets the deadline long past) or, as
+// net/http does, in another one, blocked until the deadline ends it.
 func BenchmarkReadDeadlineRequestCycle(b *testing.B) {
 	c, _ := tcpPair(b, 0)
 	for _, v := range []struct {
-		name string
-		conn interface{ SetReadDeadline(time.Time) error }
-	}{{"socket", c.Conn}, {"tracked", c}} {
+		name  string
+		conn  net.Conn
+		state func(http.ConnState)
+	}{{"socket", c.Conn, func(http.ConnState) {}}, {"tracked", c, c.setState}} {
 		b.Run(v.name, func(b *testing.B) {
+			buf := make([]byte, 1)
+			v.state(http.StateNew)
+			v.state(http.StateIdle)
 			for b.Loop() {
-				now := time.Now()
-				v.conn.SetReadDeadline(now.Add(30 * time.Second)) // request head
-				v.conn.SetReadDeadline(time.Time{})               // the rest of the request: none
-				v.conn.SetReadDeadline(time.Unix(1, 0))           // end the background read
+				v.conn.SetReadDeadline(time.Now().Add(130 * time.Second)) // keep-alive
+				v.conn.SetReadDeadline(time.Now().Add(30 * time.Second))  // request head
+				v.conn.SetReadDeadline(time.Now().Add(30 * time.Second))
+				v.conn.SetReadDeadline(time.Time{}) // the whole request: none
+				v.state(http.StateActive)
+				v.conn.SetReadDeadline(time.Time{})     // the background read starts
+				v.conn.SetReadDeadline(time.Unix(1, 0)) // and is stopped
+				if _, err := v.conn.Read(buf); !errors.Is(err, os.ErrDeadlineExceeded) {
+					b.Fatalf("background read: %v; want a deadline error", err)
+				}
 				v.conn.SetReadDeadline(time.Time{})
-				v.conn.SetReadDeadline(now.Add(130 * time.Second)) // keep-alive
+				v.state(http.StateIdle)
+			}
+		})
+		b.Run(v.name+"/background", func(b *testing.B) {
+			buf := make([]byte, 1)
+			done := make(chan error, 1)
+			v.state(http.StateNew)
+			v.state(http.StateIdle)
+			for b.Loop() {
+				v.conn.SetReadDeadline(time.Now().Add(130 * time.Second)) // keep-alive
+				v.conn.SetReadDeadline(time.Now().Add(30 * time.Second))  // request head
+				v.conn.SetReadDeadline(time.Now().Add(30 * time.Second))
+				v.conn.SetReadDeadline(time.Time{}) // the whole request: none
+				v.state(http.StateActive)
+				v.conn.SetReadDeadline(time.Time{}) // the background read starts
+				go func() {
+					_, err := v.conn.Read(buf)
+					done <- err
+				}()
+				runtime.Gosched()
+				v.conn.SetReadDeadline(time.Unix(1, 0)) // and is stopped
+				if err := <-done; !errors.Is(err, os.ErrDeadlineExceeded) {
+					b.Fatalf("background read: %v; want a deadline error", err)
+				}
+				v.conn.SetReadDeadline(time.Time{})
+				v.state(http.StateIdle)
+			}
+		})
+	}
+}
+
+// BenchmarkConnRequestCycle drives a connection through what net/http does
+// on it for one keep-alive request with the default timeouts, over
+// loopback TCP: the keep-alive deadline, the request read while idle, the
+// head deadline twice, none while the handler runs, the background read
+// started and stopped with a deadline long past, the response written, the
+// write deadline cleared, and the state changes around the request. The
+// peer sends requests and takes the responses in batches, so that the
+// wake-ups of a real client do not drown the connection's own cost.
+// "socket" is the bare connection (no state hook), "tracked" a
+// trackedConn; the difference is the host's own cost.
+func BenchmarkConnRequestCycle(b *testing.B) {
+	const (
+		req   = "GET / HTTP/1.1\r\nHost: x\r\n\r\n"
+		resp  = "HTTP/1.1 200 OK\r\nContent-Length: 13\r\n\r\nHello, World!"
+		batch = 64
+	)
+	reqs := []byte(strings.Repeat(req, batch))
+	for _, tracked := range []bool{false, true} {
+		name := "socket"
+		if tracked {
+			name = "tracked"
+		}
+		b.Run(name, func(b *testing.B) {
+			c, peer := tcpPair(b, 60*time.Second)
+			var conn net.Conn = c
+			if !tracked {
+				conn = c.Conn
+			}
+			state := func(s http.ConnState) {
+				if tracked {
+					c.setState(s)
+				}
+			}
+			buf, got := make([]byte, len(req)), make([]byte, batch*len(resp))
+			state(http.StateNew)
+			state(http.StateIdle)
+			i := 0
+			for b.Loop() {
+				if i%batch == 0 {
+					if i > 0 {
+						if _, err := io.ReadFull(peer, got); err != nil {
+							b.Fatal(err)
+						}
+					}
+					peer.Write(reqs)
+				}
+				i++
+				conn.SetReadDeadline(time.Now().Add(130 * time.Second)) // keep-alive
+				if _, err := io.ReadFull(conn, buf); err != nil {       // the request, while idle
+					b.Fatal(err)
+				}
+				conn.SetReadDeadline(time.Now().Add(30 * time.Second)) // request head
+				conn.SetReadDeadline(time.Now().Add(30 * time.Second))
+				conn.SetReadDeadline(time.Time{}) // the whole request: none
+				state(http.StateActive)
+				conn.SetReadDeadline(time.Time{}) // the background read starts
+				conn.Write([]byte(resp))
+				conn.SetReadDeadline(time.Unix(1, 0)) // and is stopped
+				if _, err := conn.Read(buf[:1]); !errors.Is(err, os.ErrDeadlineExceeded) {
+					b.Fatalf("background read: %v; want a deadline error", err)
+				}
+				conn.SetReadDeadline(time.Time{})
+				conn.SetWriteDeadline(time.Time{})
+				state(http.StateIdle)
 			}
 		})
 	}
