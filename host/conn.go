@@ -323,10 +323,13 @@ func (c *trackedConn) SetWriteDeadline(t time.Time) error {
 		return nil
 	}
 	c.send.forget() // the socket's deadline is no longer the one armWrite set
-	if t.IsZero() {
+	switch ns := t.UnixNano(); {
+	case t.IsZero():
 		c.writeDeadline.Store(0)
-	} else {
-		c.writeDeadline.Store(t.UnixNano())
+	case ns == 0: // the Unix epoch itself, which 0 cannot stand for
+		c.writeDeadline.Store(1)
+	default:
+		c.writeDeadline.Store(ns)
 	}
 	return c.Conn.SetWriteDeadline(t)
 }

@@ -102,6 +102,22 @@ func TestRequestHeadersTimeout(t *testing.T) {
 	})
 }
 
+// TestRequestHeadersTimeoutPastTheMargin proves a request-head timeout
+// longer than the margin under which the socket gets its deadline at once
+// still answers 408 on time: the connection's watch arms it.
+func TestRequestHeadersTimeoutPastTheMargin(t *testing.T) {
+	const timeout = readMargin + 500*time.Millisecond
+	addr := startServer(t, testApp(), Options{Limits: Limits{RequestHeadersTimeout: timeout}}).Addrs()[0].String()
+	start := time.Now()
+	resp, _ := exchange(t, addr, "GET / HTTP/1.1\r\nHost: test\r\nX-Slow: ")
+	if resp.StatusCode != http.StatusRequestTimeout {
+		t.Fatalf("status %d, want 408", resp.StatusCode)
+	}
+	if d := time.Since(start); d < timeout-50*time.Millisecond {
+		t.Errorf("408 after %s, before the %s timeout", d, timeout)
+	}
+}
+
 // TestMinRequestBodyRate proves an upload slower than the minimum rate is
 // cut with 408 after the grace period, and a fast one is read.
 func TestMinRequestBodyRate(t *testing.T) {

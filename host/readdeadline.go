@@ -21,7 +21,9 @@ import (
 // deadline the socket holds that comes before the one asked for later is
 // left in place: a read that reaches it while the deadline asked for is
 // still ahead (or there is none) is resumed, with the socket's deadline
-// moved on. Reads time out exactly when they would have.
+// moved on. Reads time out exactly when they would have, as long as the
+// watch fires less than readMargin late. Once the connection is closed,
+// deadlines go straight to the socket, which refuses them.
 type readDeadline struct {
 	margin time.Duration // 0: readMargin; shorter in tests
 
@@ -32,6 +34,7 @@ type readDeadline struct {
 	seen    time.Time   // the latest time read from the clock
 	watch   *time.Timer // nil until a deadline further than margin is asked for
 	watchAt time.Time   // when watch fires; zero: stopped or fired
+	closed  bool        // stop was called: no watch any more
 	conn    net.Conn    // the socket, recorded by set for the watch
 }
 
@@ -47,6 +50,8 @@ func (d *readDeadline) set(c net.Conn, t time.Time) error {
 	d.conn = c
 	d.asked = t
 	switch {
+	case d.closed:
+		return c.SetReadDeadline(t)
 	case d.expired:
 		// The socket's deadline has passed: move it, whatever t is.
 	case t.IsZero():
@@ -67,7 +72,7 @@ func (d *readDeadline) set(c net.Conn, t time.Time) error {
 func (d *readDeadline) resume() bool {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if d.expired || d.conn == nil { // the socket holds the deadline asked for, which had passed
+	if d.expired || d.conn == nil || d.closed { // the socket holds the deadline asked for, which had passed
 		return false
 	}
 	now := time.Now()
@@ -125,7 +130,7 @@ func (d *readDeadline) fire() {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.watchAt = time.Time{}
-	if !d.asked.IsZero() && (d.socket.IsZero() || d.asked.Before(d.socket)) {
+	if !d.closed && !d.asked.IsZero() && (d.socket.IsZero() || d.asked.Before(d.socket)) {
 		d.arm()
 	}
 }
@@ -137,10 +142,11 @@ func (d *readDeadline) near() time.Duration {
 	return readMargin
 }
 
-// stop stops the watch; the connection is closed.
+// stop stops the watch for good; the connection is closed.
 func (d *readDeadline) stop() {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	d.closed = true
 	if d.watch != nil {
 		d.watch.Stop()
 	}

@@ -395,3 +395,30 @@ func BenchmarkConnRequestCycle(b *testing.B) {
 		})
 	}
 }
+
+// TestReadDeadlineAfterClose proves a closed connection keeps no watch: a
+// deadline set after Close reaches the socket, which refuses it, and no
+// timer is left holding the connection.
+func TestReadDeadlineAfterClose(t *testing.T) {
+	c, _ := tcpPair(t, 0)
+	c.SetReadDeadline(time.Now().Add(time.Hour))
+	c.Close()
+	if err := c.SetReadDeadline(time.Now().Add(2 * time.Hour)); err == nil {
+		t.Error("a deadline set on a closed connection was accepted")
+	}
+	if !c.read.watchAt.IsZero() && c.read.watchAt.After(time.Now().Add(time.Hour)) {
+		t.Errorf("the watch was set again after Close, for %v", c.read.watchAt)
+	}
+}
+
+// TestWriteDeadlineAtTheEpochIsCleared proves a write deadline at the Unix
+// epoch (UnixNano 0) is recorded as set, so clearing it reaches the socket.
+func TestWriteDeadlineAtTheEpochIsCleared(t *testing.T) {
+	c, peer := pipeConn(t, 0)
+	c.SetWriteDeadline(time.Unix(0, 0))
+	c.SetWriteDeadline(time.Time{})
+	go io.ReadFull(peer, make([]byte, 10))
+	if _, err := c.Write(make([]byte, 10)); err != nil {
+		t.Fatalf("write after clearing an epoch deadline: %v", err)
+	}
+}
