@@ -69,6 +69,21 @@ func counts(t *testing.T, g prometheus.Gatherer, name string) map[string]uint64 
 	return out
 }
 
+// wantCounts fails unless the request duration histogram has exactly the
+// series of want, each with its count of requests.
+func wantCounts(t *testing.T, g prometheus.Gatherer, want map[string]uint64) {
+	t.Helper()
+	got := counts(t, g, "http_server_request_duration_seconds")
+	if len(got) != len(want) {
+		t.Errorf("%d series, want %d: %v", len(got), len(want), got)
+	}
+	for k, n := range want {
+		if got[k] != n {
+			t.Errorf("%s: %d requests, want %d", k, got[k], n)
+		}
+	}
+}
+
 func do(t *testing.T, method, url string, header map[string]string, body io.Reader) {
 	t.Helper()
 	req, err := http.NewRequest(method, url, body)
@@ -133,15 +148,7 @@ func TestCountsPerMethodStatusSchemeAndRoute(t *testing.T) {
 		key("PUT", "/fail", "http", "503"):        1,
 		key("_OTHER", "/fail", "http", "503"):     2,
 	}
-	got := counts(t, reg, "http_server_request_duration_seconds")
-	if len(got) != len(want) {
-		t.Errorf("%d series, want %d: %v", len(got), len(want), got)
-	}
-	for k, n := range want {
-		if got[k] != n {
-			t.Errorf("%s: %d requests, want %d", k, got[k], n)
-		}
-	}
+	wantCounts(t, reg, want)
 	body := series(t, reg, "http_server_request_body_size_bytes")[key("POST", "/items", "http", "201")]
 	if s := body.GetHistogram().GetSampleSum(); s != 40 {
 		t.Errorf("request body sizes sum to %v, want 40", s)
@@ -472,13 +479,5 @@ func TestSeriesCache(t *testing.T) {
 		key("GET", "/a/{x}", "http", "70000"): 2,
 		key("_OTHER", "", "http", "200"):      1,
 	}
-	got := counts(t, reg, "http_server_request_duration_seconds")
-	if len(got) != len(want) {
-		t.Errorf("%d series, want %d: %v", len(got), len(want), got)
-	}
-	for k, n := range want {
-		if got[k] != n {
-			t.Errorf("%s: %d, want %d", k, got[k], n)
-		}
-	}
+	wantCounts(t, reg, want)
 }
