@@ -192,12 +192,7 @@ func (m *HTTP) observers(method, scheme, status int, pattern string) *observers 
 	if ps == nil {
 		ps = &patternSeries{route: routeOf(pattern)}
 		ps.byCode.Store(&map[uint32]*observers{})
-		next := make(map[string]*patternSeries, len(patterns)+1)
-		for k, v := range patterns {
-			next[k] = v
-		}
-		next[pattern] = ps
-		m.series.Store(&next)
+		m.series.Store(with(patterns, pattern, ps))
 	}
 	codes := *ps.byCode.Load()
 	if o := codes[code]; o != nil && ok {
@@ -210,14 +205,20 @@ func (m *HTTP) observers(method, scheme, status int, pattern string) *observers 
 		respSize: m.respSize.WithLabelValues(lv...),
 	}
 	if ok {
-		next := make(map[uint32]*observers, len(codes)+1)
-		for k, v := range codes {
-			next[k] = v
-		}
-		next[code] = o
-		ps.byCode.Store(&next)
+		ps.byCode.Store(with(codes, code, o))
 	}
 	return o
+}
+
+// with returns a copy of m with k set to v: the caches' maps are replaced,
+// never modified.
+func with[K comparable, V any](m map[K]V, k K, v V) *map[K]V {
+	next := make(map[K]V, len(m)+1)
+	for mk, mv := range m {
+		next[mk] = mv
+	}
+	next[k] = v
+	return &next
 }
 
 // epoch is where the middleware's clock starts: a request's start and end
