@@ -36,10 +36,16 @@ func (r *recorder) WriteHeader(code int) {
 	r.w.WriteHeader(code)
 }
 
-func (r *recorder) Write(p []byte) (int, error) {
+// implicitOK records the 200 net/http sends when body bytes or a flush
+// come before any WriteHeader.
+func (r *recorder) implicitOK() {
 	if r.st.rec.status == 0 {
 		r.st.rec.status = http.StatusOK
 	}
+}
+
+func (r *recorder) Write(p []byte) (int, error) {
+	r.implicitOK()
 	n, err := r.w.Write(p)
 	r.st.rec.written += int64(n)
 	return n, err
@@ -47,25 +53,19 @@ func (r *recorder) Write(p []byte) (int, error) {
 
 // WriteString keeps net/http's copy-free path for io.WriteString.
 func (r *recorder) WriteString(s string) (int, error) {
-	if r.st.rec.status == 0 {
-		r.st.rec.status = http.StatusOK
-	}
+	r.implicitOK()
 	n, err := io.WriteString(r.w, s)
 	r.st.rec.written += int64(n)
 	return n, err
 }
 
 func (r *recorder) flush() {
-	if r.st.rec.status == 0 {
-		r.st.rec.status = http.StatusOK
-	}
+	r.implicitOK()
 	r.w.(http.Flusher).Flush()
 }
 
 func (r *recorder) readFrom(src io.Reader) (int64, error) {
-	if r.st.rec.status == 0 {
-		r.st.rec.status = http.StatusOK
-	}
+	r.implicitOK()
 	n, err := r.w.(io.ReaderFrom).ReadFrom(src)
 	r.st.rec.written += n
 	return n, err
@@ -113,6 +113,6 @@ func wrap(w http.ResponseWriter, st *state) http.ResponseWriter {
 	case fl && !hj && !rf && !pu:
 		return &flushRecorder{base}
 	default:
-		return &recorder{w: w, st: st}
+		return &base
 	}
 }
