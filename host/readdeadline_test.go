@@ -9,7 +9,6 @@ import (
 	"runtime"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -203,20 +202,22 @@ func TestReadDeadlineConcurrentSetsSettle(t *testing.T) {
 			}
 		}()
 	}
-	var over atomic.Bool
 	reading := make(chan struct{})
 	go func() {
 		defer close(reading)
 		buf := make([]byte, 1)
-		for !over.Load() {
-			if _, err := c.Read(buf); err != nil && !errors.Is(err, os.ErrDeadlineExceeded) {
+		for { // until the byte sent after the storm, so none is left for the reads below
+			n, err := c.Read(buf)
+			if err != nil && !errors.Is(err, os.ErrDeadlineExceeded) {
 				t.Errorf("read during the storm: %v", err)
+				return
+			}
+			if n > 0 {
 				return
 			}
 		}
 	}()
 	wg.Wait()
-	over.Store(true)
 	c.SetReadDeadline(time.Now().Add(time.Hour))
 	peer.Write([]byte{'x'}) // ends the read above
 	select {
