@@ -126,9 +126,7 @@ func (b *limitedBody) Read(p []byte) (int, error) {
 	case b.armed && isTimeout(err):
 		b.err = fmt.Errorf("%w: %d bytes in %s, minimum %d bytes/s after %s: %w",
 			ErrRequestBodyTooSlow, b.read, b.spent.Round(time.Millisecond), b.rate, b.grace, err)
-		if b.guard.answer(http.StatusRequestTimeout) {
-			b.answered.Store(http.StatusRequestTimeout)
-		}
+		b.guard.answer(http.StatusRequestTimeout)
 		b.conns.Rejected(metrics.LimitRequestBodyRate)
 		b.logger.Debug("request rejected", "status", http.StatusRequestTimeout, "reason", b.err.Error(), "remote", b.remote)
 	}
@@ -147,9 +145,7 @@ func (b *limitedBody) Read(p []byte) (int, error) {
 func (b *limitedBody) tooLarge() {
 	http.MaxBytesReader(b.guard.raw, io.NopCloser(strings.NewReader(".")), 0).Read(make([]byte, 1))
 	b.err = &http.MaxBytesError{Limit: b.limit}
-	if b.guard.answer(http.StatusRequestEntityTooLarge) {
-		b.answered.Store(http.StatusRequestEntityTooLarge)
-	}
+	b.guard.answer(http.StatusRequestEntityTooLarge)
 	b.conns.Rejected(metrics.LimitRequestBody)
 	b.logger.Debug("request rejected", "status", http.StatusRequestEntityTooLarge,
 		"reason", "body exceeds "+strconv.FormatInt(b.limit, 10)+" bytes", "remote", b.remote)
@@ -191,9 +187,8 @@ type responseGuard struct {
 	raw   http.ResponseWriter
 	http1 bool
 
-	mu       sync.Mutex
-	sent     bool // a final status went out (from the handler or the host)
-	answered bool // the host answered; the handler's output is dropped
+	mu   sync.Mutex
+	sent bool // a final status went out (from the handler or the host)
 
 	hijacked atomic.Bool // the handler took the connection over
 
@@ -218,20 +213,20 @@ func (g *responseGuard) beforeSend() {
 	}
 }
 
-// answer sends code unless a status already went out; it reports whether
-// it did.
-func (g *responseGuard) answer(code int) bool {
+// answer sends code, and records it as the body's HostAnswered, unless a
+// status already went out.
+func (g *responseGuard) answer(code int) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if g.sent {
-		return false
+		return
 	}
-	g.sent, g.answered = true, true
+	g.sent = true
+	g.body.answered.Store(int64(code))
 	if g.http1 {
 		g.raw.Header().Set("Connection", "close")
 	}
 	http.Error(g.raw, strconv.Itoa(code)+" "+http.StatusText(code), code)
-	return true
 }
 
 // pass records that the handler writes; it reports false when the host
@@ -239,7 +234,7 @@ func (g *responseGuard) answer(code int) bool {
 func (g *responseGuard) pass(code int) bool {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if g.answered {
+	if g.body.answered.Load() != 0 { // the host answered: the handler's output is dropped
 		return false
 	}
 	if code >= 200 || code == 0 {

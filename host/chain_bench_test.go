@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"testing"
@@ -26,19 +25,7 @@ func BenchmarkChain(b *testing.B) {
 	// The handler as New builds it, without binding any listener.
 	var srv *http.Server // the public server's settings
 	public := func(accessLog io.Writer) http.Handler {
-		c, err := Options{
-			AccessLog:   accessLog,
-			AdminListen: AdminOff,
-			Logger:      slog.New(slog.DiscardHandler),
-			Getenv:      func(string) string { return "" },
-		}.resolve()
-		if err != nil {
-			b.Fatal(err)
-		}
-		if _, err := c.instrument(); err != nil {
-			b.Fatal(err)
-		}
-		s := &Server{cfg: c}
+		s := unboundServer(b, accessLog)
 		h := s.publicHandler(hello)
 		srv = s.newPublicServer(h)
 		return h

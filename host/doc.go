@@ -47,9 +47,9 @@
 // 414 for a request line over MaxRequestLine, 408 for headers that take longer
 // than RequestHeadersTimeout and for a body slower than MinRequestBodyRate
 // after MinRequestBodyGrace; a response write the client leaves untaken for
-// SendTimeout fails and closes the connection. Where net/http does not provide a limit, the
-// host measures it; the doc comment of each [Limits] field says where the
-// measurement is approximate.
+// SendTimeout fails and closes the connection. Where net/http does not
+// provide a limit, the host measures it; the doc comment of each [Limits]
+// field says where the measurement is approximate.
 //
 // # IIS mode
 //
@@ -89,9 +89,9 @@
 // removed unread and POST /iisintegration is the application's. IIS's
 // forwarding headers (X-Forwarded-For with the client's port, as in
 // "[::1]:38792", and X-Forwarded-Proto) come from a loopback peer, which
-// the forwarded-headers middleware trusts by default. The operator's duty: keep the admin
-// address distinct per IIS application (or "off"), since IIS chooses the
-// public port but not the admin one.
+// the forwarded-headers middleware trusts by default. The operator's duty:
+// keep the admin address distinct per IIS application (or "off"), since
+// IIS chooses the public port but not the admin one.
 //
 // # Request path
 //

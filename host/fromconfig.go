@@ -10,10 +10,10 @@ import (
 
 // OptionsFromConfig turns a validated deployment description into
 // Options. In the description a limit of 0 turns max_request_body,
-// min_request_body_rate and send_timeout off; in Limits zero means the default, so those
-// become negative here. The logger, access-log writer and admin handlers
-// are left for the caller: the access log goes to standard output unless
-// app.access_log is false.
+// min_request_body_rate and send_timeout off; in Limits zero means the
+// default, so those become negative here. The logger, access-log writer
+// and admin handlers are left for the caller: the access log goes to
+// standard output unless app.access_log is false.
 func OptionsFromConfig(c *deployment.Config) Options {
 	a := c.App
 	o := Options{

@@ -147,3 +147,23 @@ func headerLines(n int) string {
 	}
 	return sb.String()
 }
+
+// unboundServer is a Server as New builds it, with the public handler's
+// metrics and access log (to accessLog), but no listener bound: for calling
+// its request path in process.
+func unboundServer(tb testing.TB, accessLog io.Writer) *Server {
+	tb.Helper()
+	c, err := Options{
+		AccessLog:   accessLog,
+		AdminListen: AdminOff,
+		Logger:      slog.New(slog.DiscardHandler),
+		Getenv:      func(string) string { return "" },
+	}.resolve()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if _, err := c.instrument(); err != nil {
+		tb.Fatal(err)
+	}
+	return &Server{cfg: c}
+}

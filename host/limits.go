@@ -69,13 +69,15 @@ type Limits struct {
 	// unread (Kestrel bounds the same with MinResponseDataRate, 240 bytes/s
 	// after 5s). Writes go to the socket in pieces of at most 16 KiB, and
 	// one the kernel does not take within SendTimeout (at most half as
-	// long again) fails the write and the connection closes: the handler's Write returns an
-	// error instead of blocking forever on a client that stopped reading.
-	// A download progressing at 16 KiB per SendTimeout or faster (273
-	// bytes/s at the default) is never cut. Over HTTP/1.1 a deadline the
-	// application sets (http.ResponseController.SetWriteDeadline, or on a
-	// hijacked connection) is kept when it is earlier; over HTTP/2 the
-	// host's stream deadline replaces it at the next write, so set
+	// long again) fails the write and the connection closes: the
+	// handler's Write returns an error instead of blocking forever on a
+	// client that stopped reading. A download progressing at 16 KiB per
+	// SendTimeout or faster (273 bytes/s at the default) is never cut.
+	// Over HTTP/1.1 a deadline the application sets
+	// (http.ResponseController.SetWriteDeadline, or on a hijacked
+	// connection) is kept when it is earlier; over HTTP/2 the host's
+	// stream deadline replaces it at the first write that moves the
+	// host's own (at most half a SendTimeout after it last moved), so set
 	// SendTimeout negative for handlers that manage their own. Default 60s;
 	// negative: no limit. For HTTP/2 it bounds both the connection's writes
 	// and each stream's (a stream the client holds back with flow control is

@@ -9,7 +9,6 @@ import (
 	"runtime"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -203,20 +202,22 @@ func TestReadDeadlineConcurrentSetsSettle(t *testing.T) {
 			}
 		}()
 	}
-	var over atomic.Bool
 	reading := make(chan struct{})
 	go func() {
 		defer close(reading)
 		buf := make([]byte, 1)
-		for !over.Load() {
-			if _, err := c.Read(buf); err != nil && !errors.Is(err, os.ErrDeadlineExceeded) {
+		for { // until the byte sent after the storm, so none is left for the reads below
+			n, err := c.Read(buf)
+			if err != nil && !errors.Is(err, os.ErrDeadlineExceeded) {
 				t.Errorf("read during the storm: %v", err)
+				return
+			}
+			if n > 0 {
 				return
 			}
 		}
 	}()
 	wg.Wait()
-	over.Store(true)
 	c.SetReadDeadline(time.Now().Add(time.Hour))
 	peer.Write([]byte{'x'}) // ends the read above
 	select {
@@ -280,50 +281,45 @@ func BenchmarkReadDeadlineRequestCycle(b *testing.B) {
 		conn  net.Conn
 		state func(http.ConnState)
 	}{{"socket", c.Conn, func(http.ConnState) {}}, {"tracked", c, c.setState}} {
-		b.Run(v.name, func(b *testing.B) {
-			buf := make([]byte, 1)
-			v.state(http.StateNew)
-			v.state(http.StateIdle)
-			for b.Loop() {
-				v.conn.SetReadDeadline(time.Now().Add(130 * time.Second)) // keep-alive
-				v.conn.SetReadDeadline(time.Now().Add(30 * time.Second))  // request head
-				v.conn.SetReadDeadline(time.Now().Add(30 * time.Second))
-				v.conn.SetReadDeadline(time.Time{}) // the whole request: none
-				v.state(http.StateActive)
-				v.conn.SetReadDeadline(time.Time{})     // the background read starts
-				v.conn.SetReadDeadline(time.Unix(1, 0)) // and is stopped
-				if _, err := v.conn.Read(buf); !errors.Is(err, os.ErrDeadlineExceeded) {
-					b.Fatalf("background read: %v; want a deadline error", err)
-				}
-				v.conn.SetReadDeadline(time.Time{})
-				v.state(http.StateIdle)
+		for _, background := range []bool{false, true} {
+			name := v.name
+			if background {
+				name += "/background"
 			}
-		})
-		b.Run(v.name+"/background", func(b *testing.B) {
-			buf := make([]byte, 1)
-			done := make(chan error, 1)
-			v.state(http.StateNew)
-			v.state(http.StateIdle)
-			for b.Loop() {
-				v.conn.SetReadDeadline(time.Now().Add(130 * time.Second)) // keep-alive
-				v.conn.SetReadDeadline(time.Now().Add(30 * time.Second))  // request head
-				v.conn.SetReadDeadline(time.Now().Add(30 * time.Second))
-				v.conn.SetReadDeadline(time.Time{}) // the whole request: none
-				v.state(http.StateActive)
-				v.conn.SetReadDeadline(time.Time{}) // the background read starts
-				go func() {
-					_, err := v.conn.Read(buf)
-					done <- err
-				}()
-				runtime.Gosched()
-				v.conn.SetReadDeadline(time.Unix(1, 0)) // and is stopped
-				if err := <-done; !errors.Is(err, os.ErrDeadlineExceeded) {
-					b.Fatalf("background read: %v; want a deadline error", err)
-				}
-				v.conn.SetReadDeadline(time.Time{})
+			b.Run(name, func(b *testing.B) {
+				buf := make([]byte, 1)
+				done := make(chan error, 1)
+				v.state(http.StateNew)
 				v.state(http.StateIdle)
-			}
-		})
+				for b.Loop() {
+					v.conn.SetReadDeadline(time.Now().Add(130 * time.Second)) // keep-alive
+					v.conn.SetReadDeadline(time.Now().Add(30 * time.Second))  // request head
+					v.conn.SetReadDeadline(time.Now().Add(30 * time.Second))
+					v.conn.SetReadDeadline(time.Time{}) // the whole request: none
+					v.state(http.StateActive)
+					v.conn.SetReadDeadline(time.Time{}) // the background read starts
+					if background {
+						go func() {
+							_, err := v.conn.Read(buf)
+							done <- err
+						}()
+						runtime.Gosched()
+					}
+					v.conn.SetReadDeadline(time.Unix(1, 0)) // and is stopped
+					var err error
+					if background {
+						err = <-done
+					} else {
+						_, err = v.conn.Read(buf)
+					}
+					if !errors.Is(err, os.ErrDeadlineExceeded) {
+						b.Fatalf("background read: %v; want a deadline error", err)
+					}
+					v.conn.SetReadDeadline(time.Time{})
+					v.state(http.StateIdle)
+				}
+			})
+		}
 	}
 }
 

@@ -87,19 +87,7 @@ func TestRecoveryAbortsAStartedResponseInTheChain(t *testing.T) {
 	app.HandleFunc("/early", func(http.ResponseWriter, *http.Request) { panic("early") })
 	for name, accessLog := range map[string]io.Writer{"without access log": io.Discard, "with access log": &bytes.Buffer{}} {
 		t.Run(name, func(t *testing.T) {
-			c, err := Options{
-				AccessLog:   accessLog,
-				AdminListen: AdminOff,
-				Logger:      slog.New(slog.DiscardHandler),
-				Getenv:      func(string) string { return "" },
-			}.resolve()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, err := c.instrument(); err != nil {
-				t.Fatal(err)
-			}
-			h := (&Server{cfg: c}).publicHandler(app)
+			h := unboundServer(t, accessLog).publicHandler(app)
 			serve := func(path string) (w *recordingWriter, panicked any) {
 				w = &recordingWriter{h: http.Header{}}
 				r, err := http.NewRequest(http.MethodGet, "http://app.example"+path, nil)
