@@ -77,7 +77,8 @@ func (a Address) String() string { return string(a) }
 // Any other two hosts are apart: a listener on 127.0.0.1 takes no connection
 // to 127.0.0.2 or [::1], and the two bind without conflict. Names other than
 // localhost are not resolved, so shop.internal and the address it resolves
-// to are apart too. A unix socket never overlaps a TCP address.
+// to are apart too. A unix socket never overlaps a TCP address, and a value
+// without a port, such as AdminOff, overlaps nothing.
 //
 // Validation uses it to keep the admin address off every public listener
 // and the proxy's upstreams, and the proxy generators and checkers use it

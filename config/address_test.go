@@ -68,7 +68,7 @@ func TestAddressOverlaps(t *testing.T) {
 // Overlaps reads the addresses as ParseAddress returns them; a value that
 // is not an address overlaps nothing, not even itself.
 func TestAddressOverlapsNeedsAPort(t *testing.T) {
-	for _, a := range []Address{"", "localhost", "127.0.0.1:http", "[::1]"} {
+	for _, a := range []Address{"", "localhost", "127.0.0.1:http", "[::1]", AdminOff} {
 		if a.Overlaps(a) || a.Overlaps(":5000") {
 			t.Errorf("%q overlaps an address", a)
 		}

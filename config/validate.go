@@ -84,7 +84,7 @@ func (c *Config) checkApp() []error {
 				add("app.listen", "%s and %s would listen on the same socket", b, a)
 			}
 		}
-		if c.App.AdminListen != AdminOff && a.Overlaps(c.App.AdminListen) {
+		if a.Overlaps(c.App.AdminListen) {
 			add("app.admin_listen", "%s is also a public listener (app.listen %s): the admin endpoints must never be reachable through the proxy", c.App.AdminListen, a)
 		}
 	}
@@ -124,7 +124,7 @@ func (c *Config) checkProxy() []error {
 		add("proxy.tls", "needs both certificate and certificate_key")
 	}
 	for _, u := range c.Proxy.Upstreams {
-		if c.App.AdminListen != AdminOff && u.Overlaps(c.App.AdminListen) {
+		if u.Overlaps(c.App.AdminListen) {
 			add("proxy.upstreams", "%s is the admin address: the proxy must never forward to it", u)
 		}
 	}
@@ -161,7 +161,7 @@ func (c *Config) checkSupervise() []error {
 			add("supervise.hold_admin", "app.admin_listen is off: there is no admin address to hold")
 		case c.Supervise.PortEnv != "":
 			add("supervise.hold_admin", "the app gets no sockets with supervise.port_env %s, so it cannot get the admin socket either", c.Supervise.PortEnv)
-		case c.Supervise.AdminListen != AdminOff && c.Supervise.AdminListen.Overlaps(c.App.AdminListen):
+		case c.Supervise.AdminListen.Overlaps(c.App.AdminListen):
 			add("supervise.hold_admin", "supervise.admin_listen %s is app.admin_listen: the supervisor's metrics and the app's admin socket need two addresses", c.Supervise.AdminListen)
 		}
 	}

@@ -9,14 +9,12 @@ import (
 )
 
 func newCheckCommand() *cobra.Command {
-	check := &cobra.Command{
+	return commandGroup(&cobra.Command{
 		Use:   "check",
 		Short: "Check proxy configurations for mistakes that break or endanger proxied apps",
 		Long: "Check an existing proxy configuration. Exit status: 0 when no finding reaches\n" +
 			"--fail-on, 1 when one does, 2 for usage errors or unreadable input.",
-	}
-	check.AddCommand(newCheckNginxCommand(), newCheckApacheCommand(), newCheckIISCommand())
-	return check
+	}, newCheckNginxCommand(), newCheckApacheCommand(), newCheckIISCommand())
 }
 
 // checkFlags are the flags every checker takes.

@@ -9,15 +9,13 @@ import (
 )
 
 func newGenCommand() *cobra.Command {
-	gen := &cobra.Command{
+	return commandGroup(&cobra.Command{
 		Use:   "gen",
 		Short: "Generate proxy and service configuration from apphost.yaml",
 		Long: "Generate configuration for the reverse proxy or the service manager from the\n" +
 			"deployment description. Output goes to standard output, or with -o to files\n" +
 			"written atomically; an existing file with other content is kept unless --force.",
-	}
-	gen.AddCommand(newGenNginxCommand(), newGenApacheCommand(), newGenIISCommand(), newGenSystemdCommand())
-	return gen
+	}, newGenNginxCommand(), newGenApacheCommand(), newGenIISCommand(), newGenSystemdCommand())
 }
 
 // genFlags are the flags every generator takes.

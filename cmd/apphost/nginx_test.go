@@ -3,33 +3,13 @@ package main
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/apphost/apphost/tests/harness"
 )
-
-// apphost runs the built command and returns its output and exit code.
-func apphost(t *testing.T, args ...string) (stdout, stderr string, code int) {
-	t.Helper()
-	cmd := exec.Command(harness.Apphost(t), args...)
-	var out, errOut bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errOut
-	err := cmd.Run()
-	var exit *exec.ExitError
-	switch {
-	case err == nil:
-	case errors.As(err, &exit):
-		code = exit.ExitCode()
-	default:
-		t.Fatal(err)
-	}
-	return out.String(), errOut.String(), code
-}
 
 const nginxTestdata = "../../integration/nginx/testdata"
 
@@ -41,7 +21,7 @@ func TestGenNginx(t *testing.T) {
 	}
 
 	t.Run("prints the site for the version asked", func(t *testing.T) {
-		out, errOut, code := apphost(t, "gen", "nginx", "-f", desc, "--nginx-version", "1.22")
+		out, errOut, code := runApphost(t, "gen", "nginx", "-f", desc, "--nginx-version", "1.22")
 		if code != 0 {
 			t.Fatalf("exit %d: %s", code, errOut)
 		}
@@ -52,7 +32,7 @@ func TestGenNginx(t *testing.T) {
 	})
 
 	t.Run("http2 syntax follows --nginx-version", func(t *testing.T) {
-		out, _, _ := apphost(t, "gen", "nginx", "-f", desc, "--nginx-version", "1.25.1")
+		out, _, _ := runApphost(t, "gen", "nginx", "-f", desc, "--nginx-version", "1.25.1")
 		if !strings.Contains(out, "    http2 on;\n") || strings.Contains(out, "ssl http2") {
 			t.Errorf("1.25.1 output lacks \"http2 on;\" or keeps \"listen … http2\":\n%s", out)
 		}
@@ -60,7 +40,7 @@ func TestGenNginx(t *testing.T) {
 
 	t.Run("writes into a directory and keeps a different file without --force", func(t *testing.T) {
 		dir := t.TempDir()
-		if _, errOut, code := apphost(t, "gen", "nginx", "-f", desc, "--nginx-version", "1.22", "-o", dir); code != 0 {
+		if _, errOut, code := runApphost(t, "gen", "nginx", "-f", desc, "--nginx-version", "1.22", "-o", dir); code != 0 {
 			t.Fatalf("exit %d: %s", code, errOut)
 		}
 		path := filepath.Join(dir, "shop.conf")
@@ -70,14 +50,14 @@ func TestGenNginx(t *testing.T) {
 		if err := os.WriteFile(path, []byte("# edited\n"), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		_, errOut, code := apphost(t, "gen", "nginx", "-f", desc, "--nginx-version", "1.22", "-o", dir)
+		_, errOut, code := runApphost(t, "gen", "nginx", "-f", desc, "--nginx-version", "1.22", "-o", dir)
 		if code != 2 || !strings.Contains(errOut, "--force") {
 			t.Errorf("exit %d, stderr %q; want 2 naming --force", code, errOut)
 		}
 		if got, _ := os.ReadFile(path); string(got) != "# edited\n" {
 			t.Error("the edited file was overwritten without --force")
 		}
-		if _, errOut, code := apphost(t, "gen", "nginx", "-f", desc, "--nginx-version", "1.22", "-o", dir, "--force"); code != 0 {
+		if _, errOut, code := runApphost(t, "gen", "nginx", "-f", desc, "--nginx-version", "1.22", "-o", dir, "--force"); code != 0 {
 			t.Fatalf("--force: exit %d: %s", code, errOut)
 		}
 		if got, _ := os.ReadFile(path); !bytes.Equal(got, golden) {
@@ -86,7 +66,7 @@ func TestGenNginx(t *testing.T) {
 	})
 
 	t.Run("a bad version is a usage error", func(t *testing.T) {
-		_, errOut, code := apphost(t, "gen", "nginx", "-f", desc, "--nginx-version", "latest")
+		_, errOut, code := runApphost(t, "gen", "nginx", "-f", desc, "--nginx-version", "latest")
 		if code != 2 || !strings.Contains(errOut, `"latest"`) {
 			t.Errorf("exit %d, stderr %q", code, errOut)
 		}
@@ -97,7 +77,7 @@ func TestGenNginx(t *testing.T) {
 		if err := os.WriteFile(bad, []byte("proxy:\n  path_prefix: shop/\n"), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		_, errOut, code := apphost(t, "gen", "nginx", "-f", bad)
+		_, errOut, code := runApphost(t, "gen", "nginx", "-f", bad)
 		if code != 2 || !strings.Contains(errOut, bad+":2") {
 			t.Errorf("exit %d, stderr %q; want 2 naming %s:2", code, errOut, bad)
 		}
@@ -124,7 +104,7 @@ func TestCheckNginx(t *testing.T) {
 		{"no file is exit 2", nil, 2, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			out, errOut, code := apphost(t, append([]string{"check", "nginx"}, tc.args...)...)
+			out, errOut, code := runApphost(t, append([]string{"check", "nginx"}, tc.args...)...)
 			if code != tc.code || !strings.Contains(out, tc.want) {
 				t.Errorf("exit %d (want %d), stdout:\n%s\nstderr: %s", code, tc.code, out, errOut)
 			}
@@ -132,7 +112,7 @@ func TestCheckNginx(t *testing.T) {
 	}
 
 	t.Run("json", func(t *testing.T) {
-		out, _, code := apphost(t, "check", "nginx", "--format", "json", recipe)
+		out, _, code := runApphost(t, "check", "nginx", "--format", "json", recipe)
 		var list []map[string]any
 		if err := json.Unmarshal([]byte(out), &list); err != nil || code != 1 {
 			t.Fatalf("exit %d, %v:\n%s", code, err, out)
@@ -143,7 +123,7 @@ func TestCheckNginx(t *testing.T) {
 	})
 
 	t.Run("sarif", func(t *testing.T) {
-		out, _, _ := apphost(t, "check", "nginx", "--format", "sarif", recipe)
+		out, _, _ := runApphost(t, "check", "nginx", "--format", "sarif", recipe)
 		var doc struct {
 			Version string `json:"version"`
 			Runs    []struct {
@@ -179,7 +159,7 @@ func TestCheckNginx(t *testing.T) {
 
 	t.Run("--nginx-test", func(t *testing.T) {
 		harness.RequireProgram(t, "nginx")
-		out, errOut, code := apphost(t, "check", "nginx", "--nginx-test", filepath.Join(nginxTestdata, "real", "debian-default"))
+		out, errOut, code := runApphost(t, "check", "nginx", "--nginx-test", filepath.Join(nginxTestdata, "real", "debian-default"))
 		if code != 0 || !strings.Contains(out, "nginx -t accepted the configuration") {
 			t.Errorf("exit %d, stdout:\n%s\nstderr: %s", code, out, errOut)
 		}

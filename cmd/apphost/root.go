@@ -30,6 +30,17 @@ func newRootCommand() *cobra.Command {
 	return root
 }
 
+// commandGroup makes a command that only holds subcommands refuse an
+// unknown one (exit 2) instead of printing its help and exiting 0, so a
+// misspelt `apphost check ngnix site.conf` fails rather than passes.
+// Without arguments it prints its help.
+func commandGroup(cmd *cobra.Command, subs ...*cobra.Command) *cobra.Command {
+	cmd.Args = cobra.NoArgs
+	cmd.RunE = func(cmd *cobra.Command, _ []string) error { return cmd.Help() }
+	cmd.AddCommand(subs...)
+	return cmd
+}
+
 // version is set at build time with -ldflags "-X main.version=…"; when it is
 // empty the module version recorded by the Go toolchain is used.
 var version = ""

@@ -149,6 +149,23 @@ func TestServeHelpListsEveryFlag(t *testing.T) {
 	}
 }
 
+// A misspelt subcommand is a usage error, not a pass: check and gen name
+// it and exit 2; alone, they print their help and exit 0.
+func TestUnknownSubcommandExits2(t *testing.T) {
+	for _, args := range [][]string{{"check", "ngnix", "site.conf"}, {"gen", "ngnix"}} {
+		_, errOut, code := runApphost(t, args...)
+		if code != 2 || !strings.Contains(errOut, `unknown command "ngnix"`) {
+			t.Errorf("apphost %s: exit %d (want 2), stderr %q", strings.Join(args, " "), code, errOut)
+		}
+	}
+	for _, group := range []string{"check", "gen"} {
+		out, errOut, code := runApphost(t, group)
+		if code != 0 || !strings.Contains(out, "Available Commands:") {
+			t.Errorf("apphost %s: exit %d (want 0 and its help), %s%s", group, code, out, errOut)
+		}
+	}
+}
+
 func TestVersion(t *testing.T) {
 	out, err := exec.Command(harness.Apphost(t), "version").CombinedOutput()
 	if err != nil || !strings.HasPrefix(string(out), "apphost ") {

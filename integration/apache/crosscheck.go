@@ -70,7 +70,7 @@ func (c *checker) upstreams(s *scope) {
 			continue
 		}
 		a, err := config.ParseAddress(addr)
-		if err == nil && admin != config.AdminOff && a.Overlaps(admin) {
+		if err == nil && a.Overlaps(admin) {
 			c.at(RuleAdminProxied, w.d, "%s proxies to %s, the app's admin address (app.admin_listen): /metrics and health checks become public", w.url, admin)
 			continue
 		}

@@ -51,12 +51,8 @@ func (ck *checker) upstreams(servers []*Element, c *config.Config) {
 		addr config.Address
 		key  string
 	}
-	var admins []admin
-	for _, a := range []admin{{c.App.AdminListen, "app.admin_listen"}, {c.Supervise.AdminListen, "supervise.admin_listen"}} {
-		if a.addr != config.AdminOff && a.addr != "" && !a.addr.IsUnix() {
-			admins = append(admins, a)
-		}
-	}
+	// An admin address that is off or a unix socket overlaps no rule's target.
+	admins := []admin{{c.App.AdminListen, "app.admin_listen"}, {c.Supervise.AdminListen, "supervise.admin_listen"}}
 	var apps []config.Address
 	var names []string
 	ups := c.Proxy.Upstreams

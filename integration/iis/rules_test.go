@@ -14,15 +14,22 @@ import (
 // checkFile parses and checks a fixture against testdata/rules/apphost.yaml.
 func checkFile(t *testing.T, path string) []findings.Finding {
 	t.Helper()
-	c, err := config.Load("testdata/rules/apphost.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
 	data, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	doc, err := Parse(path, data)
+	return checkText(t, path, data)
+}
+
+// checkText parses and checks a web.config's text against
+// testdata/rules/apphost.yaml.
+func checkText(t *testing.T, name string, data []byte) []findings.Finding {
+	t.Helper()
+	c, err := config.Load("testdata/rules/apphost.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := Parse(name, data)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -216,16 +223,8 @@ func TestSectionGroupCase(t *testing.T) {
 func TestDisabledRuleIsIgnored(t *testing.T) {
 	doc := `<configuration><system.webServer><rewrite><rules><rule name="old" enabled="false">` +
 		`<match url="(.*)" /><action type="Rewrite" url="http://127.0.0.1:9464/{R:1}" /></rule></rules></rewrite></system.webServer></configuration>`
-	d, err := Parse("web.config", []byte(doc))
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := config.Load("testdata/rules/apphost.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
 	// 30MB is IIS's default body limit too, so nothing else is found.
-	if got := Check(d, c); len(got) > 0 {
+	if got := checkText(t, "web.config", []byte(doc)); len(got) > 0 {
 		t.Errorf("want no findings, got %v", got)
 	}
 }
@@ -234,15 +233,7 @@ func TestDisabledRuleIsIgnored(t *testing.T) {
 // program, not the directory with ".exe" appended.
 func TestUnixProcessPathDirectoryHint(t *testing.T) {
 	doc := `<configuration><system.webServer><httpPlatform processPath="/" /></system.webServer></configuration>`
-	d, err := Parse("web.config", []byte(doc))
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := config.Load("testdata/rules/apphost.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, f := range Check(d, c) {
+	for _, f := range checkText(t, "web.config", []byte(doc)) {
 		if f.Rule != RuleUnixProcessPath {
 			continue
 		}

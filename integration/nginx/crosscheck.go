@@ -23,7 +23,7 @@ func (c *checker) crossCheck() {
 	// The admin address must never be proxied, by any server.
 	for _, p := range c.proxies {
 		for _, a := range c.targetOf(p).addrs {
-			if admin != config.AdminOff && a.addr.Overlaps(admin) {
+			if a.addr.Overlaps(admin) {
 				c.report(RuleAdminProxied, a.node, "nginx proxies to %s, the app's admin address (app.admin_listen %s): metrics and health become public", a.addr, admin)
 			}
 		}
@@ -41,7 +41,7 @@ func (c *checker) crossCheck() {
 			upstreams[t.upstream] = true
 		}
 		for _, a := range t.addrs {
-			if admin != config.AdminOff && a.addr.Overlaps(admin) {
+			if a.addr.Overlaps(admin) {
 				continue
 			}
 			match := false

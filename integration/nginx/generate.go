@@ -112,7 +112,7 @@ func newPlan(c *config.Config, opts Options) (*plan, error) {
 		return nil, errors.New("generating nginx configuration: proxy.upstreams is empty (the description was not validated)")
 	}
 	for _, u := range c.Proxy.Upstreams {
-		if c.App.AdminListen != config.AdminOff && u.Overlaps(c.App.AdminListen) {
+		if u.Overlaps(c.App.AdminListen) {
 			return nil, fmt.Errorf("generating nginx configuration: upstream %s is the admin address app.admin_listen: it must never be proxied", u)
 		}
 	}
