@@ -55,6 +55,17 @@ func FindProgram(name string) (string, bool) {
 	return "", false
 }
 
+// Testdata returns the contents of testdata/name in the test's package
+// directory.
+func Testdata(t testing.TB, name string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
 // FreeAddr returns a 127.0.0.1 address with a port that was free a moment
 // ago. Programs that cannot be handed a listening socket need one.
 func FreeAddr(t testing.TB) string {
