@@ -1,7 +1,7 @@
 # apphost's two commands: `go run ./cmd/apphost serve` runs it, `make test`
 # tests it. `make test` first installs the programs the end-to-end tests
-# run (nginx, Apache httpd, Prometheus, wrk, h2load, xmllint) from Debian's
-# packages when one is missing.
+# run (nginx, Apache httpd, Prometheus, wrk, h2load, xmllint,
+# systemd-analyze) from Debian's packages when one is missing.
 
 GO ?= go
 TEST_TIMEOUT ?= 20m

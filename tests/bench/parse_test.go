@@ -5,19 +5,12 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/apphost/apphost/tests/harness"
 )
 
 // The samples in testdata are real output of the programs on this
 // project's machine: h2load 1.52.0, go test -bench (wrk's are in tests/harness).
-
-func readSample(t *testing.T, name string) string {
-	t.Helper()
-	b, err := os.ReadFile("testdata/" + name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
-}
 
 func TestWrkSeconds(t *testing.T) {
 	for d, want := range map[time.Duration]string{
@@ -37,7 +30,7 @@ func TestParseH2load(t *testing.T) {
 		{"h2load-h2c.txt", result{Requests: 20000, RPS: 25249.85}},
 		{"h2load-h1.txt", result{Requests: 20000, RPS: 42759.89}},
 	} {
-		got, err := parseH2load(readSample(t, tc.file))
+		got, err := parseH2load(harness.Testdata(t, tc.file))
 		if err != nil {
 			t.Fatalf("%s: %v", tc.file, err)
 		}
@@ -45,14 +38,14 @@ func TestParseH2load(t *testing.T) {
 			t.Errorf("%s: got %+v, want %+v", tc.file, got, tc.want)
 		}
 	}
-	broken := strings.Replace(readSample(t, "h2load-h1.txt"), "errored", "errd", 1)
+	broken := strings.Replace(harness.Testdata(t, "h2load-h1.txt"), "errored", "errd", 1)
 	if _, err := parseH2load(broken); err == nil {
 		t.Error("a report without its requests line parsed")
 	}
 	failed := strings.NewReplacer(
 		"20000 succeeded, 0 failed, 0 errored, 0 timeout", "19990 succeeded, 10 failed, 7 errored, 3 timeout",
 		"20000 2xx, 0 3xx, 0 4xx, 0 5xx", "19980 2xx, 0 3xx, 4 4xx, 6 5xx",
-	).Replace(readSample(t, "h2load-h1.txt"))
+	).Replace(harness.Testdata(t, "h2load-h1.txt"))
 	got, err := parseH2load(failed)
 	if err != nil {
 		t.Fatal(err)
@@ -131,7 +124,7 @@ func TestSummarize(t *testing.T) {
 }
 
 func TestParseGoBench(t *testing.T) {
-	list, err := parseGoBench(readSample(t, "gobench.txt"))
+	list, err := parseGoBench(harness.Testdata(t, "gobench.txt"))
 	if err != nil {
 		t.Fatal(err)
 	}

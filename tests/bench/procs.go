@@ -33,14 +33,14 @@ type proc struct {
 	name string
 	log  io.Writer
 	cmd  *exec.Cmd
-	out  *lockedBuffer
+	out  *harness.LockedBuffer
 	done chan struct{}
 	err  error
 }
 
 // start starts cmd in a process group of its own.
 func (ps *procs) start(name string, cmd *exec.Cmd) (*proc, error) {
-	p := &proc{name: name, log: ps.log, cmd: cmd, out: &lockedBuffer{}, done: make(chan struct{})}
+	p := &proc{name: name, log: ps.log, cmd: cmd, out: &harness.LockedBuffer{Max: 1 << 20}, done: make(chan struct{})}
 	if cmd.Stdout == nil {
 		cmd.Stdout = p.out
 	}
@@ -167,24 +167,4 @@ func ephemeralLow() int {
 		return 32768
 	}
 	return lo
-}
-
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf []byte
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if len(b.buf) < 1<<20 { // a server's log, kept for error messages
-		b.buf = append(b.buf, p...)
-	}
-	return len(p), nil
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return string(b.buf)
 }

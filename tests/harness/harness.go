@@ -55,6 +55,17 @@ func FindProgram(name string) (string, bool) {
 	return "", false
 }
 
+// Testdata returns the contents of testdata/name in the test's package
+// directory.
+func Testdata(t testing.TB, name string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
 // FreeAddr returns a 127.0.0.1 address with a port that was free a moment
 // ago. Programs that cannot be handed a listening socket need one.
 func FreeAddr(t testing.TB) string {
@@ -128,7 +139,7 @@ func moduleRoot() string {
 // test log, and it is stopped (SIGTERM, then SIGKILL) when the test ends.
 type Process struct {
 	Cmd    *exec.Cmd
-	output *lockedBuffer
+	output *LockedBuffer
 	done   chan struct{}
 	err    error
 }
@@ -153,7 +164,7 @@ func Serve(t testing.TB, listen string, args ...string) *Process {
 // StartCmd is Start for a prepared command.
 func StartCmd(t testing.TB, cmd *exec.Cmd) *Process {
 	t.Helper()
-	p := &Process{Cmd: cmd, output: &lockedBuffer{}, done: make(chan struct{})}
+	p := &Process{Cmd: cmd, output: &LockedBuffer{}, done: make(chan struct{})}
 	cmd.Stdout = p.output
 	cmd.Stderr = p.output
 	if cmd.SysProcAttr == nil {
@@ -256,19 +267,25 @@ func WaitDialContext(ctx context.Context, addr string, timeout time.Duration, ex
 	}
 }
 
-type lockedBuffer struct {
+// LockedBuffer keeps a program's output for a log or an error message;
+// several goroutines may write to it at once. With Max set it keeps the
+// first Max bytes and drops the rest.
+type LockedBuffer struct {
+	Max int
 	mu  sync.Mutex
 	buf []byte
 }
 
-func (b *lockedBuffer) Write(p []byte) (int, error) {
+func (b *LockedBuffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	b.buf = append(b.buf, p...)
+	if b.Max == 0 || len(b.buf) < b.Max {
+		b.buf = append(b.buf, p...)
+	}
 	return len(p), nil
 }
 
-func (b *lockedBuffer) String() string {
+func (b *LockedBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return string(b.buf)

@@ -7,7 +7,7 @@ import (
 )
 
 func TestVmRSS(t *testing.T) {
-	kib, err := VmRSS(strings.NewReader(readSample(t, "proc-status.txt"))) // a real /proc/PID/status
+	kib, err := VmRSS(strings.NewReader(Testdata(t, "proc-status.txt"))) // a real /proc/PID/status
 	if err != nil {
 		t.Fatal(err)
 	}

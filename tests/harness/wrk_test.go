@@ -1,22 +1,13 @@
 package harness
 
 import (
-	"os"
 	"strings"
 	"testing"
 	"time"
 )
 
-// readSample reads testdata/name, real output of the programs on this
-// project's machine (wrk 4.1.0).
-func readSample(t *testing.T, name string) string {
-	t.Helper()
-	b, err := os.ReadFile("testdata/" + name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
-}
+// The samples in testdata are real output of the programs on this
+// project's machine (wrk 4.1.0, /proc/PID/status).
 
 func TestParseWrk(t *testing.T) {
 	for _, tc := range []struct {
@@ -29,7 +20,7 @@ func TestParseWrk(t *testing.T) {
 		{"wrk-errors.txt", Wrk{Requests: 114468, RPS: 37765.97, P50: 1190 * time.Microsecond, P99: 23680 * time.Microsecond, ReadErrs: 15, Non2xx: 114468}},
 	} {
 		t.Run(tc.file, func(t *testing.T) {
-			got, err := ParseWrk(readSample(t, tc.file))
+			got, err := ParseWrk(Testdata(t, tc.file))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -41,7 +32,7 @@ func TestParseWrk(t *testing.T) {
 }
 
 func TestParseWrkRejects(t *testing.T) {
-	ok := readSample(t, "wrk.txt")
+	ok := Testdata(t, "wrk.txt")
 	for name, out := range map[string]string{
 		"no rate":         strings.Replace(ok, "Requests/sec:", "Requests:", 1),
 		"no distribution": strings.Replace(ok, "Latency Distribution", "", 1),

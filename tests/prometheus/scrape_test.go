@@ -109,7 +109,6 @@ func TestPrometheusCountsTheRequestsSent(t *testing.T) {
 // `apphost serve --pprof` serves the profiles on the admin address; without
 // the flag they are absent, and they are never on the public address.
 func TestServePprofFlag(t *testing.T) {
-	bin := harness.Apphost(t)
 	for _, tt := range []struct {
 		args  []string
 		admin int
@@ -120,9 +119,8 @@ func TestServePprofFlag(t *testing.T) {
 	} {
 		t.Run(strings.Join(append([]string{"serve"}, tt.args...), " "), func(t *testing.T) {
 			public, admin := harness.FreeAddr(t), harness.FreeAddr(t)
-			p := harness.Start(t, bin, append([]string{"serve", "--listen", public, "--admin-listen", admin, "--access-log=false"}, tt.args...)...)
+			p := harness.Serve(t, public, append([]string{"--admin-listen", admin, "--access-log=false"}, tt.args...)...)
 			p.WaitListening(t, admin, 30*time.Second)
-			p.WaitListening(t, public, 30*time.Second)
 			for addr, want := range map[string]int{admin: tt.admin, public: 200} {
 				resp, err := http.Get("http://" + addr + "/debug/pprof/goroutine?debug=1")
 				if err != nil {
