@@ -38,7 +38,7 @@ func supervise(t *testing.T, flags []string, childArgs ...string) *supervised {
 	t.Helper()
 	s := startSupervise(t, flags, childArgs...)
 	s.WaitListening(t, s.addr, 10*time.Second)
-	waitFor(t, 10*time.Second, "the child answers", func() bool {
+	harness.WaitFor(t, 10*time.Second, "the child answers", func() bool {
 		_, err := get(s.addr)
 		return err == nil
 	})
@@ -79,17 +79,6 @@ func get(addr string) (answer, error) {
 	return a, json.NewDecoder(resp.Body).Decode(&a)
 }
 
-func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %s waiting until %s", timeout, what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
 // alive reports whether pid is a live process (not gone, not a zombie).
 func alive(pid int) bool {
 	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
@@ -105,7 +94,7 @@ func alive(pid int) bool {
 // requireGone fails unless every pid is gone within a few seconds.
 func requireGone(t *testing.T, pids ...int) {
 	t.Helper()
-	waitFor(t, 5*time.Second, fmt.Sprintf("processes %v are gone", pids), func() bool {
+	harness.WaitFor(t, 5*time.Second, fmt.Sprintf("processes %v are gone", pids), func() bool {
 		for _, p := range pids {
 			if alive(p) {
 				return false

@@ -47,7 +47,7 @@ func TestSIGTERMLeavesNoProcessBehind(t *testing.T) {
 		t.Fatal(err)
 	}
 	var grandchildren []int
-	waitFor(t, 5*time.Second, "the grandchildren are reported", func() bool {
+	harness.WaitFor(t, 5*time.Second, "the grandchildren are reported", func() bool {
 		grandchildren = grandchildPids(s.Output())
 		return len(grandchildren) == 2
 	})
@@ -170,7 +170,7 @@ func TestRestartPolicies(t *testing.T) {
 // starts the delays over, so occasional crashes never reach the long ones.
 func TestBackoffResetsAfterAStableRun(t *testing.T) {
 	s := supervise(t, []string{"--backoff-reset", "300ms"}, "-crash-after", "1500ms")
-	waitFor(t, 30*time.Second, "three restarts", func() bool {
+	harness.WaitFor(t, 30*time.Second, "three restarts", func() bool {
 		return strings.Count(s.Output(), "restarting the application after a delay") >= 3
 	})
 	for _, m := range regexp.MustCompile(`delay=(\S+) attempt=(\d+)`).FindAllStringSubmatch(s.Output(), -1) {
@@ -207,7 +207,7 @@ func TestChildNeverReadyUnderRestartNeverEndsTheSupervisor(t *testing.T) {
 func TestReadyURLMakesTheChildReady(t *testing.T) {
 	addr := freeAddr(t)
 	s := startSupervise(t, []string{"--listen", addr, "--ready-url", "http://" + addr + "/healthz", "--startup-timeout", "5s"}, "-no-ready")
-	waitFor(t, 10*time.Second, "the supervisor says the app is ready", func() bool {
+	harness.WaitFor(t, 10*time.Second, "the supervisor says the app is ready", func() bool {
 		return strings.Contains(s.Output(), "the application is ready")
 	})
 	if _, err := get(addr); err != nil {
@@ -225,7 +225,7 @@ func TestHungChildIsRestartedByLiveness(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 10*time.Second, "a new child serves", func() bool {
+	harness.WaitFor(t, 10*time.Second, "a new child serves", func() bool {
 		a, err := get(addr)
 		return err == nil && a.PID != first.PID
 	})
@@ -273,16 +273,16 @@ func requireEndedUnderNever(t *testing.T, s *supervised, timeout time.Duration, 
 // already new.
 func TestSIGHUPDuringBackoffStartsNoExtraApplication(t *testing.T) {
 	s := supervise(t, []string{"--backoff-initial", "3s", "--backoff-max", "3s"}, "-crash-after", "1s")
-	waitFor(t, 20*time.Second, "the application crashed", func() bool {
+	harness.WaitFor(t, 20*time.Second, "the application crashed", func() bool {
 		return strings.Contains(s.Output(), "restarting the application after a delay")
 	})
 	if err := s.Signal(syscall.SIGHUP); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 20*time.Second, "the next application is ready", func() bool {
+	harness.WaitFor(t, 20*time.Second, "the next application is ready", func() bool {
 		return strings.Count(s.Output(), "the application is ready") >= 2
 	})
-	waitFor(t, 20*time.Second, "the next application crashed too", func() bool {
+	harness.WaitFor(t, 20*time.Second, "the next application crashed too", func() bool {
 		return strings.Count(s.Output(), "the application exited") >= 2
 	})
 	out := s.Output()
@@ -352,7 +352,7 @@ func startLoad(url string, workers int, stop <-chan struct{}) *load {
 func (l *load) waitServed(t *testing.T, n int64) {
 	t.Helper()
 	target := l.ok.Load() + n
-	waitFor(t, 20*time.Second, fmt.Sprintf("%d more requests are answered", n), func() bool {
+	harness.WaitFor(t, 20*time.Second, fmt.Sprintf("%d more requests are answered", n), func() bool {
 		return l.ok.Load() >= target
 	})
 }
@@ -375,7 +375,7 @@ func TestSIGHUPUnderLoadFailsNoRequest(t *testing.T) {
 	if err := s.Signal(syscall.SIGHUP); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 10*time.Second, "a new child serves", func() bool {
+	harness.WaitFor(t, 10*time.Second, "a new child serves", func() bool {
 		a, err := get(s.addr)
 		return err == nil && a.PID != first.PID
 	})
@@ -404,7 +404,7 @@ func TestKilledChildNeverRefusesAConnection(t *testing.T) {
 			t.Fatal(err)
 		}
 		syscall.Kill(a.PID, syscall.SIGKILL) //nolint:errcheck
-		waitFor(t, 10*time.Second, "a new child serves", func() bool {
+		harness.WaitFor(t, 10*time.Second, "a new child serves", func() bool {
 			b, err := get(s.addr)
 			return err == nil && b.PID != a.PID
 		})
@@ -436,7 +436,7 @@ func TestAppOfflineAnswers503ThenResumes(t *testing.T) {
 		t.Fatal(err)
 	}
 	var resp *http.Response
-	waitFor(t, 10*time.Second, "the offline page is served", func() bool {
+	harness.WaitFor(t, 10*time.Second, "the offline page is served", func() bool {
 		r, err := client.Get("http://" + s.addr + "/any/path")
 		if err != nil {
 			return false
@@ -457,7 +457,7 @@ func TestAppOfflineAnswers503ThenResumes(t *testing.T) {
 	if err := os.Remove(page); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 10*time.Second, "the app serves again", func() bool {
+	harness.WaitFor(t, 10*time.Second, "the app serves again", func() bool {
 		a, err := get(s.addr)
 		return err == nil && a.PID != first.PID
 	})
@@ -481,7 +481,7 @@ func TestLogFileIsRotated(t *testing.T) {
 	dir := t.TempDir()
 	log := filepath.Join(dir, "app.log")
 	s := supervise(t, []string{"--log-file", log, "--log-max-size", "4KiB", "--log-max-files", "2"}, "-lines", "500")
-	waitFor(t, 10*time.Second, "the log is rotated", func() bool {
+	harness.WaitFor(t, 10*time.Second, "the log is rotated", func() bool {
 		_, err := os.Stat(log + ".2")
 		return err == nil
 	})
@@ -620,7 +620,7 @@ func TestAppOfflineAtStartWithPortEnv(t *testing.T) {
 	if err := os.Remove(page); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 10*time.Second, "the app serves", func() bool {
+	harness.WaitFor(t, 10*time.Second, "the app serves", func() bool {
 		_, err := get(s.addr)
 		return err == nil
 	})
@@ -636,22 +636,22 @@ func TestOrphanedGrandchildIsReapedBySupervisor(t *testing.T) {
 		t.Fatal(err)
 	}
 	var pids []int
-	waitFor(t, 5*time.Second, "the grandchildren are reported", func() bool {
+	harness.WaitFor(t, 5*time.Second, "the grandchildren are reported", func() bool {
 		pids = grandchildPids(s.Output())
 		return len(pids) == 2
 	})
 	escaped := pids[1]                   // started with setsid: outside the app's process group
 	syscall.Kill(a.PID, syscall.SIGKILL) //nolint:errcheck
-	waitFor(t, 5*time.Second, "the escaped grandchild is the supervisor's", func() bool {
+	harness.WaitFor(t, 5*time.Second, "the escaped grandchild is the supervisor's", func() bool {
 		return parentOf(escaped) == s.Cmd.Process.Pid
 	})
 	requireGone(t, pids[0])                // the one in the app's group went with it
 	syscall.Kill(escaped, syscall.SIGKILL) //nolint:errcheck
-	waitFor(t, 5*time.Second, "the escaped grandchild is reaped", func() bool {
+	harness.WaitFor(t, 5*time.Second, "the escaped grandchild is reaped", func() bool {
 		_, err := os.Stat("/proc/" + strconv.Itoa(escaped))
 		return os.IsNotExist(err)
 	})
-	waitFor(t, 5*time.Second, "the orphan is counted", func() bool {
+	harness.WaitFor(t, 5*time.Second, "the orphan is counted", func() bool {
 		return metric(t, s.admin, "apphost_supervisor_orphans_reaped_total") >= 1
 	})
 }
@@ -681,7 +681,7 @@ func TestMetricsDescribeTheChild(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 10*time.Second, "the application is up", func() bool {
+	harness.WaitFor(t, 10*time.Second, "the application is up", func() bool {
 		return metric(t, s.admin, "apphost_supervisor_child_up") == 1
 	})
 	if v := metric(t, s.admin, `apphost_supervisor_state{state="running"}`); v != 1 {
@@ -698,7 +698,7 @@ func TestMetricsDescribeTheChild(t *testing.T) {
 	}
 
 	syscall.Kill(a.PID, syscall.SIGKILL) //nolint:errcheck
-	waitFor(t, 10*time.Second, "a new child serves", func() bool {
+	harness.WaitFor(t, 10*time.Second, "a new child serves", func() bool {
 		b, err := get(s.addr)
 		return err == nil && b.PID != a.PID
 	})

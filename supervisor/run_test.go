@@ -93,7 +93,7 @@ func TestWatchdogIsFedWhileTheApplicationDrains(t *testing.T) {
 	if err := os.WriteFile(dir+"/app_offline.htm", []byte("down"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 10*time.Second, "the supervisor stops the application", stopping)
+	harness.WaitFor(t, 10*time.Second, "the supervisor stops the application", stopping)
 	for len(states) > 0 { // pings from before the stop
 		<-states
 	}

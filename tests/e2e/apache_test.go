@@ -375,7 +375,7 @@ proxy:
 		getSeen(t, site.client, req)
 	}
 	hits := func(p *harness.Process, prefix string) int { return strings.Count(p.Output(), "GET "+prefix) }
-	waitFor(t, 5*time.Second, "both instances logged the first round", func() bool { // the logs arrive through a pipe
+	harness.WaitFor(t, 5*time.Second, "both instances logged the first round", func() bool { // the logs arrive through a pipe
 		return hits(first, "/round1/")+hits(second, "/round1/") == n
 	})
 	if hits(first, "/round1/") == 0 || hits(second, "/round1/") == 0 {
@@ -389,20 +389,7 @@ proxy:
 		req, _ := http.NewRequest("GET", url+fmt.Sprintf("round2/%d", i), nil)
 		getSeen(t, site.client, req)
 	}
-	waitFor(t, 5*time.Second, "the second instance logged the second round", func() bool { return hits(second, "/round2/") == n })
-}
-
-// waitFor polls cond every 20ms until it holds, failing the test when it
-// does not within timeout; what says what the test waits for.
-func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %s waiting until %s", timeout, what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	harness.WaitFor(t, 5*time.Second, "the second instance logged the second round", func() bool { return hits(second, "/round2/") == n })
 }
 
 // TestApacheMicrosoftRecipeLosesScheme runs the recipe the checker flags

@@ -97,7 +97,7 @@ func killUnderLoad(t *testing.T, url string, kills int, errorLog func() string) 
 			t.Fatal(err)
 		}
 		old := pid
-		waitFor(t, 10*time.Second, "a new application answers after SIGKILL", func() bool {
+		harness.WaitFor(t, 10*time.Second, "a new application answers after SIGKILL", func() bool {
 			pid = pidOf(t, url)
 			return pid != old
 		})
@@ -250,7 +250,7 @@ func TestSuperviseRunsApphostServeAndReloadsUnderLoad(t *testing.T) {
 	if err := sup.Signal(syscall.SIGHUP); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 30*time.Second, "the old application is stopped after SIGHUP", func() bool {
+	harness.WaitFor(t, 30*time.Second, "the old application is stopped after SIGHUP", func() bool {
 		return strings.Contains(sup.Output(), `"the application stopped"`)
 	})
 	served(25)
@@ -294,7 +294,7 @@ func TestReloadWithTheAppsAdminAddress(t *testing.T) {
 			cmd.Env = append(os.Environ(), "APPHOST_APP_ADMIN_LISTEN="+appAdmin)
 			sup := harness.StartCmd(t, cmd)
 			sup.WaitListening(t, app, 20*time.Second)
-			waitFor(t, 20*time.Second, "the app's admin address answers", func() bool {
+			harness.WaitFor(t, 20*time.Second, "the app's admin address answers", func() bool {
 				return adminStatus(appAdmin) == http.StatusOK
 			})
 
@@ -327,7 +327,7 @@ func TestReloadWithTheAppsAdminAddress(t *testing.T) {
 			if !tt.wantReload {
 				outcome = `"reload failed: the running application stays"`
 			}
-			waitFor(t, 20*time.Second, "the reload ends", func() bool {
+			harness.WaitFor(t, 20*time.Second, "the reload ends", func() bool {
 				return strings.Contains(sup.Output(), outcome)
 			})
 			close(stop)
@@ -393,5 +393,5 @@ func (l *tally) record(err error) {
 func (l *tally) waitAnswered(t *testing.T, n int64) {
 	t.Helper()
 	target := l.ok.Load() + n
-	waitFor(t, 30*time.Second, fmt.Sprintf("%d more requests are answered", n), func() bool { return l.ok.Load() >= target })
+	harness.WaitFor(t, 30*time.Second, fmt.Sprintf("%d more requests are answered", n), func() bool { return l.ok.Load() >= target })
 }

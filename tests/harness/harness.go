@@ -152,6 +152,19 @@ func Start(t testing.TB, name string, args ...string) *Process {
 	return StartCmd(t, cmd)
 }
 
+// WaitFor polls cond every 20ms until it holds, failing the test after
+// timeout with what it was waiting for.
+func WaitFor(t testing.TB, timeout time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %s waiting until %s", timeout, what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
 // Serve runs `apphost serve --listen listen` with args added and waits up
 // to 30s until it accepts connections on listen.
 func Serve(t testing.TB, listen string, args ...string) *Process {
