@@ -30,11 +30,13 @@
 //	srv := &http.Server{Addr: "127.0.0.1:5000", Handler: mw.Handler(app), ConnContext: forwarded.ConnContext}
 //	srv.ListenAndServe()
 //
-// ConnContext is optional: it works out each connection's peer once
-// instead of on every request, and changes no result.
+// ConnContext is optional and changes no result: it works out each
+// connection's peer once instead of on every request, and lets the
+// middleware pass a request with nothing to apply or remove on as it is,
+// without a copy.
 //
-// Inside the application, FromContext returns what was decided. The
-// request the application receives is a shallow clone whose RemoteAddr,
-// Host and URL.Scheme carry the forwarded values; the caller's request is
-// never modified.
+// Inside the application, FromRequest returns what was decided. A request
+// the middleware changed reaches the application as a shallow clone whose
+// RemoteAddr, Host and URL.Scheme carry the forwarded values; the caller's
+// request is never modified.
 package forwarded

@@ -17,7 +17,7 @@ func Example() {
 		panic(err)
 	}
 	app := mw.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		res, _ := forwarded.FromContext(r.Context())
+		res, _ := forwarded.FromRequest(r)
 		fmt.Printf("client %s, scheme %s, header %q\n", res.Client.Addr(), res.Scheme, r.Header.Get("X-Forwarded-For"))
 	}))
 

@@ -161,7 +161,7 @@ func FuzzHandler(f *testing.F) {
 		if _, ok := got.Header[notRead]; ok {
 			t.Fatalf("%s, the family not read, passed", notRead)
 		}
-		res, _ := FromContext(got.Context())
+		res, _ := FromRequest(got)
 		if res.forApplied && got.RemoteAddr != res.Client.String() || !res.forApplied && got.RemoteAddr != beforeRemote {
 			t.Fatalf("RemoteAddr %q for client %v (applied: %v)", got.RemoteAddr, res.Client, res.forApplied)
 		}

@@ -53,7 +53,9 @@ func (m *Middleware) Stats() Stats {
 	}
 }
 
-type ctxKey struct{}
+// resultKey finds a request's result: the resultContext Handler made for
+// it, or, for a request passed on as it was, the connection's connContext.
+type resultKey struct{}
 
 // resultContext carries a Result, packed so that the object Handler
 // allocates per request stays small: Scheme is always "http" or "https"
@@ -104,20 +106,36 @@ func (c *resultContext) result() Result {
 }
 
 func (c *resultContext) Value(key any) any {
-	if key == (ctxKey{}) {
+	if _, ok := key.(resultKey); ok {
 		return c
 	}
 	return c.Context.Value(key)
 }
 
-// FromContext returns what the middleware established for the request
-// whose context this is. ok is false when the middleware did not run.
-func FromContext(ctx context.Context) (Result, bool) {
-	c, ok := ctx.Value(ctxKey{}).(*resultContext)
-	if !ok {
-		return Result{}, false
+// FromRequest returns what the middleware established for r: the request
+// it passed on, or one made from it that keeps its context (as
+// Request.WithContext's copies and http.StripPrefix's do not lose it). ok
+// is false when the middleware did not run.
+func FromRequest(r *http.Request) (Result, bool) {
+	switch c := r.Context().Value(resultKey{}).(type) {
+	case *resultContext:
+		return c.result(), true
+	case *connContext:
+		// A request passed on as it was: nothing was applied, and what
+		// there is to say is the connection's and the request's own.
+		if c.passed.Load() {
+			return Result{Client: c.peer.Addr, Scheme: schemeOf(r), Host: r.Host, Peer: c.remote, PeerUnix: c.peer.Unix}, true
+		}
 	}
-	return c.result(), true
+	return Result{}, false
+}
+
+// schemeOf is the scheme of r's own connection.
+func schemeOf(r *http.Request) string {
+	if r.TLS != nil {
+		return "https"
+	}
+	return "http"
 }
 
 // Handler returns next wrapped by the middleware. next receives a shallow
@@ -129,8 +147,10 @@ func FromContext(ctx context.Context) (Result, bool) {
 // and its headers are not modified.
 //
 // A request that carries none of the headers the middleware reads or
-// removes costs one allocation: the clone and its context value are one
-// object.
+// removes has nothing to change. When the server records its connections
+// with ConnContext, such a request is passed on as it is, at no
+// allocation; otherwise it costs one, the clone and its context value
+// being one object.
 func (m *Middleware) Handler(next http.Handler) http.Handler {
 	return &handler{m: m, next: next}
 }
@@ -163,13 +183,26 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if m.cfg.family != None {
 		seen = scanHeaders(r.Header)
 	}
-	peer := PeerOf(r)
-	origScheme := "http"
-	if r.TLS != nil {
-		origScheme = "https"
+	conn := connOf(r)
+	if seen == 0 && conn != nil {
+		// Nothing to apply and nothing to remove, and FromRequest can
+		// answer from the connection's record.
+		if !conn.passed.Load() {
+			conn.passed.Store(true)
+		}
+		h.next.ServeHTTP(w, r)
+		return
 	}
+	var peer Peer
+	if conn != nil {
+		peer = conn.peer
+	} else {
+		peer = PeerOf(r)
+	}
+	origScheme := schemeOf(r)
 	if seen == 0 {
-		// Nothing to apply and nothing to remove.
+		// Nothing to apply and nothing to remove, but the result must
+		// travel with the request.
 		p := &passed{ctx: resultContext{Context: r.Context(), client: peer.Addr, host: r.Host, peer: r.RemoteAddr,
 			flags: flagIf(r.TLS != nil, flagHTTPS) | flagIf(peer.Unix, flagPeerUnix) |
 				flagIf(m.cfg.family != None && m.cfg.trust.trusts(peer), flagTrusted)}}

@@ -22,9 +22,9 @@ type tc struct {
 	host    string      // the request's Host; "" means app.internal
 	lines   [][2]string // header field lines, in order
 	client  string      // want RemoteAddr seen by next
-	scheme  string      // want FromContext scheme ("" means http)
-	rhost   string      // want FromContext host ("" means the request's)
-	base    string      // want FromContext path base
+	scheme  string      // want FromRequest scheme ("" means http)
+	rhost   string      // want FromRequest host ("" means the request's)
+	base    string      // want FromRequest path base
 	applied bool
 	headers map[string][]string // headers next must see exactly (nil: absent)
 	stats   Stats
@@ -64,11 +64,11 @@ func run(t *testing.T, c tc) {
 	var ok bool
 	m.Handler(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
 		got = r
-		res, ok = FromContext(r.Context())
+		res, ok = FromRequest(r)
 	})).ServeHTTP(httptest.NewRecorder(), req)
 
 	if !ok {
-		t.Fatal("FromContext: no result")
+		t.Fatal("FromRequest: no result")
 	}
 	if !reflect.DeepEqual(req.Header, before) || req.RemoteAddr != beforeRemote || req.Host != beforeHost || req.URL.Scheme != "" {
 		t.Errorf("the caller's request was modified")
@@ -377,9 +377,18 @@ func TestNewRejectsBadOptions(t *testing.T) {
 	}
 }
 
-func TestFromContextWithoutMiddleware(t *testing.T) {
-	if _, ok := FromContext(context.Background()); ok {
-		t.Fatal("FromContext reported a result without the middleware")
+func TestFromRequestWithoutMiddleware(t *testing.T) {
+	r := httptest.NewRequest(http.MethodGet, "/", nil)
+	if _, ok := FromRequest(r); ok {
+		t.Fatal("FromRequest reported a result without the middleware")
+	}
+	// A connection recorded by ConnContext whose requests no middleware
+	// handled has no result either.
+	server, _ := tcpPair(t)
+	r = r.WithContext(ConnContext(context.Background(), server))
+	r.RemoteAddr = server.RemoteAddr().String()
+	if _, ok := FromRequest(r); ok {
+		t.Fatal("FromRequest reported a result for a ConnContext connection without the middleware")
 	}
 }
 
@@ -514,3 +523,85 @@ type textAddr string
 
 func (a textAddr) Network() string { return "tcp" }
 func (a textAddr) String() string  { return string(a) }
+
+// tcpPair returns the two ends of a loopback TCP connection: the server's
+// (accepted) and the client's. Both are closed when the test ends.
+func tcpPair(t *testing.T) (server, client net.Conn) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	client, err = net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { client.Close() })
+	server, err = ln.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { server.Close() })
+	return server, client
+}
+
+// TestPassedAsItIs: on a connection recorded by ConnContext, a request
+// with nothing to apply or remove reaches next as it is, and FromRequest
+// answers from the connection and the request; any other request is
+// still a copy with its own result.
+func TestPassedAsItIs(t *testing.T) {
+	m, err := New(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	server, client := tcpPair(t)
+	ctx := ConnContext(context.Background(), server)
+	request := func(remote string, header ...string) *http.Request {
+		r := httptest.NewRequest(http.MethodGet, "http://app.example/", nil).WithContext(ctx)
+		r.RemoteAddr = remote
+		for i := 0; i+1 < len(header); i += 2 {
+			r.Header.Set(header[i], header[i+1])
+		}
+		return r
+	}
+	serveOne := func(r *http.Request) (got *http.Request, res Result, ok bool) {
+		m.Handler(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
+			got = r
+			res, ok = FromRequest(r)
+		})).ServeHTTP(httptest.NewRecorder(), r)
+		return got, res, ok
+	}
+	peer := server.RemoteAddr().String()
+	wantPeer := netip.MustParseAddrPort(client.LocalAddr().String())
+
+	r := request(peer, "User-Agent", "test")
+	got, res, ok := serveOne(r)
+	if got != r {
+		t.Error("a request with nothing to apply was copied")
+	}
+	want := Result{Client: wantPeer, Scheme: "http", Host: "app.example", Peer: peer}
+	if !ok || res != want {
+		t.Errorf("passed as it is: FromRequest = %+v, %v; want %+v, true", res, ok, want)
+	}
+
+	r = request(peer)
+	r.TLS = &tls.ConnectionState{}
+	if _, res, _ := serveOne(r); res.Scheme != "https" {
+		t.Errorf("over TLS: scheme %q, want https", res.Scheme)
+	}
+
+	r = request(peer, "X-Forwarded-For", "203.0.113.7", "X-Forwarded-Proto", "https")
+	got, res, ok = serveOne(r)
+	if got == r || !ok || !res.Applied || res.Client != netip.MustParseAddrPort("203.0.113.7:0") || res.Scheme != "https" {
+		t.Errorf("forwarded values: copied %v, FromRequest = %+v, %v", got != r, res, ok)
+	}
+
+	// A step in front rewrote RemoteAddr: the connection's record no
+	// longer speaks for the request.
+	r = request("198.51.100.4:5000")
+	got, res, ok = serveOne(r)
+	if got == r || !ok || res.Client != netip.MustParseAddrPort("198.51.100.4:5000") || res.Peer != "198.51.100.4:5000" {
+		t.Errorf("rewritten RemoteAddr: copied %v, FromRequest = %+v, %v", got != r, res, ok)
+	}
+}

@@ -16,7 +16,7 @@ const (
 	// Forwarded reads the RFC 7239 Forwarded header (for, proto, host).
 	Forwarded
 	// None disables the middleware's processing: no header is read, removed
-	// or counted, and FromContext reports the connection's own values.
+	// or counted, and FromRequest reports the connection's own values.
 	None
 )
 

@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"sync/atomic"
 )
 
 // Header names, in canonical form so that map look-ups need no conversion.
@@ -99,11 +100,10 @@ type Peer struct {
 // path). When the server recorded the connection's peer with ConnContext
 // and RemoteAddr is still the connection's, that record is the answer.
 func PeerOf(r *http.Request) Peer {
-	ctx := r.Context()
-	if c, ok := ctx.Value(connKey{}).(*connPeer); ok && c.remote == r.RemoteAddr {
+	if c := connOf(r); c != nil {
 		return c.peer
 	}
-	la, _ := ctx.Value(http.LocalAddrContextKey).(interface{ Network() string })
+	la, _ := r.Context().Value(http.LocalAddrContextKey).(interface{ Network() string })
 	return peerOf(la, r.RemoteAddr)
 }
 
@@ -126,27 +126,55 @@ func peerOf(local interface{ Network() string }, remote string) Peer {
 	return Peer{Addr: netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())}
 }
 
-type connKey struct{}
-
-// connPeer is what ConnContext records for a connection.
-type connPeer struct {
+// connContext is the context ConnContext returns: what it worked out for
+// the connection. It answers connKey, and resultKey for the requests a
+// Handler passed on as they were.
+type connContext struct {
+	context.Context
 	remote string // the connection's RemoteAddr, as net/http gives it to requests
 	peer   Peer
+	// passed is set once a Handler has passed a request of this connection
+	// on without a copy, having nothing to apply or remove: FromRequest
+	// then answers for the connection's requests from this record.
+	passed atomic.Bool
+}
+
+type connKey struct{}
+
+func (c *connContext) Value(key any) any {
+	switch key.(type) {
+	case connKey, resultKey:
+		return c
+	}
+	return c.Context.Value(key)
+}
+
+// connOf returns the record ConnContext made for r's connection, or nil
+// when there is none or r's RemoteAddr is no longer the connection's
+// (rewritten by a step in front).
+func connOf(r *http.Request) *connContext {
+	c, _ := r.Context().Value(connKey{}).(*connContext)
+	if c == nil || c.remote != r.RemoteAddr {
+		return nil
+	}
+	return c
 }
 
 // ConnContext is for http.Server.ConnContext: it works out the
 // connection's peer once, from the connection's local and remote
 // addresses, so that PeerOf and Handler need not parse Request.RemoteAddr
-// on each request of the connection. It changes no result: a request whose
-// RemoteAddr is no longer the connection's (rewritten by a handler in
-// front) is worked out from RemoteAddr as without it.
+// on each request of the connection, and so that Handler can pass a
+// request with nothing to apply or remove on as it is, where it would
+// otherwise pass a copy. No result changes: a request whose RemoteAddr is
+// no longer the connection's (rewritten by a handler in front) is worked
+// out from RemoteAddr as without it.
 func ConnContext(ctx context.Context, c net.Conn) context.Context {
-	p := &connPeer{}
+	cc := &connContext{Context: ctx}
 	if ra := c.RemoteAddr(); ra != nil {
-		p.remote = ra.String()
+		cc.remote = ra.String()
 	}
-	p.peer = peerOf(c.LocalAddr(), p.remote)
-	return context.WithValue(ctx, connKey{}, p)
+	cc.peer = peerOf(c.LocalAddr(), cc.remote)
+	return cc
 }
 
 // Result is what the middleware established for one request.

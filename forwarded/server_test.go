@@ -13,7 +13,8 @@ import (
 )
 
 // serve runs the middleware in a real http.Server on ln and returns a
-// client that reaches it; the handler answers with what FromContext saw.
+// client that reaches it; the handler answers with what FromRequest saw.
+// get sends X-Forwarded-For only when xff is not empty.
 // With connContext the server records each connection's peer with
 // ConnContext.
 func serve(t *testing.T, opts Options, ln net.Listener, connContext bool) *http.Client {
@@ -25,8 +26,9 @@ func serve(t *testing.T, opts Options, ln net.Listener, connContext bool) *http.
 	srv := &http.Server{
 		ReadHeaderTimeout: 5 * time.Second,
 		Handler: m.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			res, _ := FromContext(r.Context())
+			res, ok := FromRequest(r)
 			fmt.Fprintf(w, "client=%s remote=%s unix=%v xff=%q", res.Client, r.RemoteAddr, res.PeerUnix, r.Header.Get("X-Forwarded-For"))
+			fmt.Fprintf(w, " ok=%v scheme=%s host=%s applied=%v", ok, res.Scheme, res.Host, res.Applied)
 		})),
 	}
 	if connContext {
@@ -55,7 +57,9 @@ func get(t *testing.T, c *http.Client, url, xff string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	req.Header.Set("X-Forwarded-For", xff)
+	if xff != "" {
+		req.Header.Set("X-Forwarded-For", xff)
+	}
 	resp, err := c.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -84,7 +88,7 @@ func testRealServer(t *testing.T, connContext bool) {
 			t.Fatal(err)
 		}
 		got := get(t, serve(t, Options{}, ln, connContext), "http://app/", "6.6.6.6, 203.0.113.7")
-		if want := `client=203.0.113.7:0 remote=203.0.113.7:0 unix=true xff="6.6.6.6"`; got != want {
+		if want := `client=203.0.113.7:0 remote=203.0.113.7:0 unix=true xff="6.6.6.6" ok=true scheme=http host=app applied=true`; got != want {
 			t.Fatalf("got %s, want %s", got, want)
 		}
 	})
@@ -96,7 +100,7 @@ func testRealServer(t *testing.T, connContext bool) {
 		tp := DefaultTrustedProxies()
 		tp.Unix = false
 		got := get(t, serve(t, Options{TrustedProxies: &tp}, ln, connContext), "http://app/", "6.6.6.6")
-		if !strings.HasSuffix(got, `xff=""`) || !strings.Contains(got, "unix=true") || strings.Contains(got, "6.6.6.6") {
+		if !strings.Contains(got, `xff="" `) || !strings.Contains(got, "unix=true") || strings.Contains(got, "6.6.6.6") {
 			t.Fatalf("got %s", got)
 		}
 	})
@@ -106,7 +110,36 @@ func testRealServer(t *testing.T, connContext bool) {
 			t.Fatal(err)
 		}
 		got := get(t, serve(t, Options{}, ln, connContext), "http://"+ln.Addr().String()+"/", "203.0.113.7")
-		if want := `client=203.0.113.7:0 remote=203.0.113.7:0 unix=false xff=""`; got != want {
+		if want := `client=203.0.113.7:0 remote=203.0.113.7:0 unix=false xff="" ok=true scheme=http host=` + ln.Addr().String() + ` applied=true`; got != want {
+			t.Fatalf("got %s, want %s", got, want)
+		}
+	})
+	t.Run("request without forwarding headers: the connection's own values", func(t *testing.T) {
+		// With ConnContext the request is passed on as it is, and
+		// FromRequest answers from the connection's record.
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := serve(t, Options{}, ln, connContext)
+		for range 2 { // the second time, the connection's record is already marked
+			got := get(t, c, "http://"+ln.Addr().String()+"/", "")
+			var client, remote string
+			if _, err := fmt.Sscanf(got, "client=%s remote=%s", &client, &remote); err != nil || client != remote || !strings.HasPrefix(client, "127.0.0.1:") {
+				t.Fatalf("got %s", got)
+			}
+			if want := ` unix=false xff="" ok=true scheme=http host=` + ln.Addr().String() + ` applied=false`; !strings.HasSuffix(got, want) {
+				t.Fatalf("got %s, want it to end in %s", got, want)
+			}
+		}
+	})
+	t.Run("unix peer without forwarding headers: the connection's own values", func(t *testing.T) {
+		ln, err := net.Listen("unix", filepath.Join(t.TempDir(), "app.sock"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := get(t, serve(t, Options{}, ln, connContext), "http://app/", "")
+		if want := `client=invalid AddrPort remote=@ unix=true xff="" ok=true scheme=http host=app applied=false`; got != want {
 			t.Fatalf("got %s, want %s", got, want)
 		}
 	})
@@ -142,7 +175,7 @@ func testRealServer(t *testing.T, connContext bool) {
 			return d.DialContext(ctx, "unix", "app.sock")
 		}
 		got := get(t, c, "http://app/", "6.6.6.6")
-		if want := `client=invalid AddrPort remote=10.0.0.1:80 unix=true xff=""`; got != want {
+		if want := `client=invalid AddrPort remote=10.0.0.1:80 unix=true xff="" ok=true scheme=http host=app applied=false`; got != want {
 			t.Fatalf("got %s, want %s", got, want)
 		}
 	})

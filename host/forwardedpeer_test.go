@@ -20,7 +20,7 @@ import (
 // headers apply to each request of a kept-alive connection.
 func TestForwardedPeerPerConnection(t *testing.T) {
 	app := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		res, _ := forwarded.FromContext(r.Context())
+		res, _ := forwarded.FromRequest(r)
 		fmt.Fprintf(w, "remote=%s unix=%v xff=%q", r.RemoteAddr, res.PeerUnix, r.Header.Get("X-Forwarded-For"))
 	})
 	// Two requests on one connection, each answered with want.

@@ -307,7 +307,7 @@ func hasBody(r *http.Request) bool { return r.Body != nil && r.Body != http.NoBo
 // requestScheme is the scheme the forwarded-headers middleware restored,
 // or the connection's own.
 func requestScheme(r *http.Request) string {
-	if res, ok := forwarded.FromContext(r.Context()); ok && res.Scheme != "" {
+	if res, ok := forwarded.FromRequest(r); ok && res.Scheme != "" {
 		return res.Scheme
 	}
 	if r.URL != nil && r.URL.Scheme != "" {

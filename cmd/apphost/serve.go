@@ -58,7 +58,7 @@ func accessLogWriter(cfg *config.Config, stdout io.Writer) io.Writer {
 // peer and the client's certificate.
 func diagnosticInfo(r *http.Request) diagnostic.Info {
 	in := diagnostic.Info{Scheme: "http", PathBase: host.PathBase(r.Context()), Peer: diagnostic.ConnPeer(r, r.RemoteAddr)}
-	if res, ok := forwarded.FromContext(r.Context()); ok {
+	if res, ok := forwarded.FromRequest(r); ok {
 		in.Scheme = res.Scheme
 		in.PathBase += res.PathBase
 		in.Peer = diagnostic.ConnPeer(r, res.Peer)
