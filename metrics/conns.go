@@ -83,8 +83,10 @@ func NewConns(reg prometheus.Registerer) (*Conns, error) {
 	for l := range numLimits {
 		c.rejected[l] = rejected.WithLabelValues(l.String(), strconv.Itoa(limitInfo[l].status))
 	}
-	if err := register(reg, c.active, duration, c.delayed, c.upgraded, rejected); err != nil {
-		return nil, err
+	for _, m := range []prometheus.Collector{c.active, duration, c.delayed, c.upgraded, rejected} {
+		if err := reg.Register(m); err != nil {
+			return nil, err
+		}
 	}
 	return c, nil
 }

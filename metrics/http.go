@@ -81,10 +81,10 @@ func schemeIndex(s string) int {
 // HTTP instruments a server's requests. Create it with [NewHTTP]; it is
 // safe for concurrent use.
 type HTTP struct {
-	duration *prometheus.HistogramVec
-	reqSize  *prometheus.HistogramVec
-	respSize *prometheus.HistogramVec
-	active   *activeRequests
+	duration, reqSize, respSize, active *prometheus.Desc
+
+	layout *seriesLayout
+	counts *activeCounts // http_server_active_requests
 
 	// series caches the observers of each label combination seen, by the
 	// pattern as the request reports it and then by method, scheme and
@@ -93,13 +93,14 @@ type HTTP struct {
 	// the labels. The maps are never modified: a new combination (rare,
 	// the labels are bounded) replaces one with a copy.
 	series   atomic.Pointer[map[string]*patternSeries]
-	seriesMu sync.Mutex // serialises the copies
+	seriesMu sync.Mutex                   // serialises the copies, guards all
+	all      map[seriesKey]*requestSeries // every series, by its labels
 }
 
-// patternSeries holds the observers of one pattern, by seriesCode.
+// patternSeries holds the series of one pattern, by seriesCode.
 type patternSeries struct {
 	route  string // the pattern's http_route label
-	byCode atomic.Pointer[map[uint32]*observers]
+	byCode atomic.Pointer[map[uint32]*requestSeries]
 }
 
 // seriesCode packs a method and scheme index and a status into a key;
@@ -108,8 +109,10 @@ func seriesCode(method, scheme, status int) (code uint32, ok bool) {
 	return uint32(method)<<24 | uint32(scheme)<<16 | uint32(status), status >= 0 && status <= 0xffff
 }
 
-type observers struct {
-	duration, reqSize, respSize prometheus.Observer
+// requestSeries is one label combination's counters.
+type requestSeries struct {
+	labels []string // method, status, scheme, route
+	counts seriesCounts
 }
 
 // NewHTTP registers the HTTP server metrics on reg:
@@ -119,61 +122,58 @@ type observers struct {
 func NewHTTP(reg prometheus.Registerer) (*HTTP, error) {
 	labels := []string{LabelMethod, LabelStatus, LabelScheme, LabelRoute}
 	m := &HTTP{
-		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Name:    "http_server_request_duration_seconds",
-			Help:    "Duration of HTTP server requests, from the host receiving the request head to the handler returning.",
-			Buckets: DurationBuckets,
-		}, labels),
-		reqSize: prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Name:    "http_server_request_body_size_bytes",
-			Help:    "Size of HTTP server request bodies: the declared Content-Length, or the bytes the handler read when none was declared.",
-			Buckets: SizeBuckets,
-		}, labels),
-		respSize: prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Name:    "http_server_response_body_size_bytes",
-			Help:    "Size of HTTP server response bodies: the bytes the handler wrote.",
-			Buckets: SizeBuckets,
-		}, labels),
+		duration: prometheus.NewDesc("http_server_request_duration_seconds",
+			"Duration of HTTP server requests, from the host receiving the request head to the handler returning.", labels, nil),
+		reqSize: prometheus.NewDesc("http_server_request_body_size_bytes",
+			"Size of HTTP server request bodies: the declared Content-Length, or the bytes the handler read when none was declared.", labels, nil),
+		respSize: prometheus.NewDesc("http_server_response_body_size_bytes",
+			"Size of HTTP server response bodies: the bytes the handler wrote.", labels, nil),
+		active: prometheus.NewDesc("http_server_active_requests",
+			"HTTP server requests being served.", []string{LabelMethod, LabelScheme}, nil),
+		layout: newSeriesLayout(DurationBuckets, SizeBuckets),
+		counts: newActiveCounts(),
 	}
-	m.active = &activeRequests{desc: prometheus.NewDesc("http_server_active_requests",
-		"HTTP server requests being served.", []string{LabelMethod, LabelScheme}, nil)}
-	if err := register(reg, m.duration, m.reqSize, m.respSize, m.active); err != nil {
+	if err := reg.Register((*httpCollector)(m)); err != nil {
 		return nil, err
 	}
 	return m, nil
 }
 
-// activeRequests is the http_server_active_requests gauge: a request
-// costs an atomic add, and the counts become gauge samples when the
-// registry is gathered. Every method and scheme is exported, at 0 when
+// httpCollector exports the counts: the three histograms of every series
+// seen, and the active requests of every method and scheme, at 0 when
 // idle.
-type activeRequests struct {
-	desc *prometheus.Desc
-	n    [len(methods) + 1][len(schemes)]atomic.Int64
+type httpCollector HTTP
+
+func (c *httpCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- c.duration
+	ch <- c.reqSize
+	ch <- c.respSize
+	ch <- c.active
 }
 
-func (a *activeRequests) Describe(ch chan<- *prometheus.Desc) { ch <- a.desc }
-
-func (a *activeRequests) Collect(ch chan<- prometheus.Metric) {
-	for i := range a.n {
-		for j := range a.n[i] {
-			ch <- prometheus.MustNewConstMetric(a.desc, prometheus.GaugeValue, float64(a.n[i][j].Load()), methodLabel(i), schemes[j])
+func (c *httpCollector) Collect(ch chan<- prometheus.Metric) {
+	c.seriesMu.Lock()
+	all := make([]*requestSeries, 0, len(c.all))
+	for _, s := range c.all {
+		all = append(all, s)
+	}
+	c.seriesMu.Unlock()
+	for _, s := range all {
+		d, req, resp := c.layout.totals(s.counts)
+		ch <- prometheus.MustNewConstHistogram(c.duration, d.count, d.sum, d.buckets, s.labels...)
+		ch <- prometheus.MustNewConstHistogram(c.reqSize, req.count, req.sum, req.buckets, s.labels...)
+		ch <- prometheus.MustNewConstHistogram(c.respSize, resp.count, resp.sum, resp.buckets, s.labels...)
+	}
+	for i := range len(methods) + 1 {
+		for j := range schemes {
+			ch <- prometheus.MustNewConstMetric(c.active, prometheus.GaugeValue, float64(c.counts.total(i, j)), methodLabel(i), schemes[j])
 		}
 	}
 }
 
-func register(reg prometheus.Registerer, cs ...prometheus.Collector) error {
-	for _, c := range cs {
-		if err := reg.Register(c); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// observers returns the observers of a request's series; pattern is the
-// ServeMux pattern it matched ("" for none).
-func (m *HTTP) observers(method, scheme, status int, pattern string) *observers {
+// seriesOf returns a request's series; pattern is the ServeMux pattern it
+// matched ("" for none).
+func (m *HTTP) seriesOf(method, scheme, status int, pattern string) *requestSeries {
 	code, ok := seriesCode(method, scheme, status)
 	if p := m.series.Load(); p != nil && ok {
 		if ps := (*p)[pattern]; ps != nil {
@@ -184,6 +184,9 @@ func (m *HTTP) observers(method, scheme, status int, pattern string) *observers 
 	}
 	m.seriesMu.Lock()
 	defer m.seriesMu.Unlock()
+	if !ok {
+		return m.seriesFor(seriesKey{method, scheme, status, routeOf(pattern)})
+	}
 	var patterns map[string]*patternSeries
 	if p := m.series.Load(); p != nil {
 		patterns = *p
@@ -191,23 +194,39 @@ func (m *HTTP) observers(method, scheme, status int, pattern string) *observers 
 	ps := patterns[pattern]
 	if ps == nil {
 		ps = &patternSeries{route: routeOf(pattern)}
-		ps.byCode.Store(&map[uint32]*observers{})
+		ps.byCode.Store(&map[uint32]*requestSeries{})
 		m.series.Store(with(patterns, pattern, ps))
 	}
 	codes := *ps.byCode.Load()
-	if o := codes[code]; o != nil && ok {
+	if o := codes[code]; o != nil {
 		return o
 	}
-	lv := []string{methodLabel(method), strconv.Itoa(status), schemes[scheme], ps.route}
-	o := &observers{
-		duration: m.duration.WithLabelValues(lv...),
-		reqSize:  m.reqSize.WithLabelValues(lv...),
-		respSize: m.respSize.WithLabelValues(lv...),
-	}
-	if ok {
-		ps.byCode.Store(with(codes, code, o))
-	}
+	o := m.seriesFor(seriesKey{method, scheme, status, ps.route})
+	ps.byCode.Store(with(codes, code, o))
 	return o
+}
+
+// seriesKey is a series' labels: patterns with the same route share it.
+type seriesKey struct {
+	method, scheme, status int
+	route                  string
+}
+
+// seriesFor returns the series of k, made on first use; m.seriesMu is
+// held.
+func (m *HTTP) seriesFor(k seriesKey) *requestSeries {
+	s := m.all[k]
+	if s == nil {
+		if m.all == nil {
+			m.all = make(map[seriesKey]*requestSeries)
+		}
+		s = &requestSeries{
+			labels: []string{methodLabel(k.method), strconv.Itoa(k.status), schemes[k.scheme], k.route},
+			counts: m.layout.newCounts(),
+		}
+		m.all[k] = s
+	}
+	return s
 }
 
 // with returns a copy of m with k set to v: the caches' maps are replaced,
@@ -251,8 +270,9 @@ func (h *httpHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Since(epoch)
 	method := methodIndex(r.Method)
 	scheme := schemeIndex(requestScheme(r))
-	active := &m.active.n[method][scheme]
-	active.Add(1)
+	t := takeSlot()
+	m.counts.add(t.slot, method, scheme, 1)
+	slotTokens.Put(t)
 
 	st := &state{}
 	rw := wrap(w, st)
@@ -286,11 +306,11 @@ func (h *httpHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if body != nil {
 			reqSize = body.n.Load()
 		}
-		o := m.observers(method, scheme, status, route)
-		o.duration.Observe((time.Since(epoch) - start).Seconds())
-		o.reqSize.Observe(float64(reqSize))
-		o.respSize.Observe(float64(st.rec.written))
-		active.Add(-1)
+		s := m.seriesOf(method, scheme, status, route)
+		t := takeSlot()
+		m.layout.observe(s.counts, t.slot, time.Since(epoch)-start, reqSize, st.rec.written)
+		m.counts.add(t.slot, method, scheme, -1)
+		slotTokens.Put(t)
 	}()
 	h.next.ServeHTTP(rw, r2)
 }

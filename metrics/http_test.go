@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/apphost/apphost/forwarded"
 	"github.com/prometheus/client_golang/prometheus"
@@ -470,7 +471,7 @@ func TestSeriesCache(t *testing.T) {
 		{get, 0, 70000, "GET /a/{x}"},
 		{len(methods), 0, 200, ""},
 	} {
-		m.observers(c.method, c.scheme, c.status, c.pattern).duration.Observe(1)
+		m.layout.observe(m.seriesOf(c.method, c.scheme, c.status, c.pattern).counts, 0, time.Second, 0, 0)
 	}
 	want := map[string]uint64{
 		key("GET", "/a/{x}", "http", "200"):   3,

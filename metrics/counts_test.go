@@ -1,0 +1,141 @@
+package metrics
+
+import (
+	"math"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// The histograms put a value on a bucket's upper bound in that bucket, as
+// Prometheus' le says, and past the last bound in +Inf; negative sizes
+// count as 0.
+func TestHistogramBuckets(t *testing.T) {
+	l := newSeriesLayout(DurationBuckets, SizeBuckets)
+	c := l.newCounts()
+	observations := []struct {
+		d                 time.Duration
+		reqSize, respSize int64
+		slot              int
+	}{
+		{5 * time.Millisecond, 64, 0, 0},                     // on the first bounds
+		{5*time.Millisecond + 1, 65, 1, 1},                   // just past them
+		{10 * time.Second, 16 << 20, 16 << 20, numSlots - 1}, // the last bounds
+		{time.Minute, 16<<20 + 1, -1, 0},                     // +Inf; a negative size is 0
+	}
+	for _, o := range observations {
+		l.observe(c, o.slot, o.d, o.reqSize, o.respSize)
+	}
+	d, req, resp := l.totals(c)
+	for _, h := range []histogram{d, req, resp} {
+		if h.count != uint64(len(observations)) {
+			t.Fatalf("count %d, want %d", h.count, len(observations))
+		}
+	}
+	for le, want := range map[float64]uint64{0.005: 1, 0.01: 2, 7.5: 2, 10: 3} {
+		if got := d.buckets[le]; got != want {
+			t.Errorf("duration le=%v: %d, want %d", le, got, want)
+		}
+	}
+	for le, want := range map[float64]uint64{64: 1, 256: 2, 4194304: 2, 16777216: 3} {
+		if got := req.buckets[le]; got != want {
+			t.Errorf("request size le=%v: %d, want %d", le, got, want)
+		}
+	}
+	if got := resp.buckets[64]; got != 3 {
+		t.Errorf("response size le=64: %d, want 3 (0, 1 and the negative)", got)
+	}
+	if want := (5*time.Millisecond + 5*time.Millisecond + 1 + 10*time.Second + time.Minute).Seconds(); math.Abs(d.sum-want) > 1e-9 {
+		t.Errorf("duration sum %v, want %v", d.sum, want)
+	}
+	if want := float64(64 + 65 + 16<<20 + 16<<20 + 1); req.sum != want {
+		t.Errorf("request size sum %v, want %v", req.sum, want)
+	}
+	if want := float64(1 + 16<<20); resp.sum != want {
+		t.Errorf("response size sum %v, want %v", resp.sum, want)
+	}
+}
+
+// Counting from many goroutines while the registry is gathered loses
+// nothing, and every histogram gathered meanwhile is consistent: its
+// cumulative buckets never decrease nor pass its count. Run with -race.
+func TestCountsUnderConcurrentScrapes(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	m, err := NewHTTP(reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const goroutines, each = 8, 2000
+	var wg sync.WaitGroup
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for range 20 {
+			families, err := reg.Gather()
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			for _, f := range families {
+				for _, m := range f.GetMetric() {
+					h := m.GetHistogram()
+					if h == nil {
+						continue
+					}
+					prev := uint64(0)
+					for _, b := range h.GetBucket() {
+						if b.GetCumulativeCount() < prev || b.GetCumulativeCount() > h.GetSampleCount() {
+							t.Errorf("%s: bucket le=%v holds %d after %d, count %d", f.GetName(), b.GetUpperBound(), b.GetCumulativeCount(), prev, h.GetSampleCount())
+							return
+						}
+						prev = b.GetCumulativeCount()
+					}
+				}
+			}
+		}
+	}()
+	for g := range goroutines {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range each {
+				s := m.seriesOf(methodIndex("GET"), 0, 200+g%2, "")
+				tok := takeSlot()
+				m.counts.add(tok.slot, 0, 0, 1)
+				m.layout.observe(s.counts, tok.slot, time.Duration(i)*time.Microsecond, 10, 100)
+				m.counts.add(tok.slot, 0, 0, -1)
+				slotTokens.Put(tok)
+			}
+		}()
+	}
+	wg.Wait()
+	<-done
+	got := series(t, reg, "http_server_request_duration_seconds")
+	var total uint64
+	for _, s := range got {
+		h := s.GetHistogram()
+		total += h.GetSampleCount()
+	}
+	if total != goroutines*each {
+		t.Errorf("counted %d requests, want %d", total, goroutines*each)
+	}
+	if v := m.counts.total(0, 0); v != 0 {
+		t.Errorf("active requests after all ended: %d", v)
+	}
+	if sum := series(t, reg, "http_server_response_body_size_bytes")[key("GET", "", "http", "200")].GetHistogram().GetSampleSum(); sum != 100*goroutines*each/2 {
+		t.Errorf("response size sum of status 200: %v, want %v", sum, 100*goroutines*each/2)
+	}
+}
+
+func TestSlotsFor(t *testing.T) {
+	for procs, want := range map[int]int{1: 2, 2: 4, 3: 8, 8: 16, 64: maxSlots} {
+		if got := slotsFor(procs); got != want {
+			t.Errorf("slotsFor(%d) = %d, want %d", procs, got, want)
+		}
+	}
+	if numSlots&(numSlots-1) != 0 {
+		t.Errorf("numSlots %d is not a power of two", numSlots)
+	}
+}
