@@ -113,19 +113,27 @@ func (c *resultContext) Value(key any) any {
 }
 
 // FromRequest returns what the middleware established for r: the request
-// it passed on, or one made from it that keeps its context (as
-// Request.WithContext's copies and http.StripPrefix's do not lose it). ok
-// is false when the middleware did not run.
+// it passed on, or one made from it with the same context (http.StripPrefix
+// makes such copies). ok is false when the middleware did not run.
+//
+// A request the middleware passed on as it was, having nothing to apply or
+// remove (see Handler), carries no result of its own: FromRequest answers
+// for it from the connection's record, with the request's own Host and
+// scheme, and answers the same for a request of that connection that the
+// middleware would pass on as it was.
 func FromRequest(r *http.Request) (Result, bool) {
 	switch c := r.Context().Value(resultKey{}).(type) {
 	case *resultContext:
 		return c.result(), true
 	case *connContext:
-		// A request passed on as it was: nothing was applied, and what
-		// there is to say is the connection's and the request's own.
-		if c.passed.Load() {
-			return Result{Client: c.peer.Addr, Scheme: schemeOf(r), Host: r.Host, Peer: c.remote, PeerUnix: c.peer.Unix}, true
+		m := c.passedBy.Load()
+		if m == nil || c.remote != r.RemoteAddr || m.cfg.family != None && scanHeaders(r.Header) != 0 {
+			return Result{}, false
 		}
+		return Result{
+			Client: c.peer.Addr, Scheme: schemeOf(r), Host: r.Host, Peer: c.remote, PeerUnix: c.peer.Unix,
+			trusted: m.cfg.family != None && m.cfg.trust.trusts(c.peer),
+		}, true
 	}
 	return Result{}, false
 }
@@ -138,8 +146,9 @@ func schemeOf(r *http.Request) string {
 	return "http"
 }
 
-// Handler returns next wrapped by the middleware. next receives a shallow
-// clone of the request: RemoteAddr is the client ("ip:port", port 0 when
+// Handler returns next wrapped by the middleware. When there is anything
+// to apply or remove, next receives a shallow clone of the request:
+// RemoteAddr is the client ("ip:port", port 0 when
 // unknown), Host the forwarded host, URL.Scheme the forwarded scheme (set
 // only when a scheme was forwarded; r.TLS is left alone), and the headers
 // with consumed entries removed and the values they replaced kept in
@@ -187,8 +196,8 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if seen == 0 && conn != nil {
 		// Nothing to apply and nothing to remove, and FromRequest can
 		// answer from the connection's record.
-		if !conn.passed.Load() {
-			conn.passed.Store(true)
+		if conn.passedBy.Load() != m {
+			conn.passedBy.Store(m)
 		}
 		h.next.ServeHTTP(w, r)
 		return

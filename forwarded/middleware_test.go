@@ -580,7 +580,7 @@ func TestPassedAsItIs(t *testing.T) {
 	if got != r {
 		t.Error("a request with nothing to apply was copied")
 	}
-	want := Result{Client: wantPeer, Scheme: "http", Host: "app.example", Peer: peer}
+	want := Result{Client: wantPeer, Scheme: "http", Host: "app.example", Peer: peer, trusted: true}
 	if !ok || res != want {
 		t.Errorf("passed as it is: FromRequest = %+v, %v; want %+v, true", res, ok, want)
 	}
@@ -603,5 +603,18 @@ func TestPassedAsItIs(t *testing.T) {
 	got, res, ok = serveOne(r)
 	if got == r || !ok || res.Client != netip.MustParseAddrPort("198.51.100.4:5000") || res.Peer != "198.51.100.4:5000" {
 		t.Errorf("rewritten RemoteAddr: copied %v, FromRequest = %+v, %v", got != r, res, ok)
+	}
+
+	// Requests of the same connection that the middleware did not handle:
+	// one it would have passed on as it was gets the same answer; one it
+	// would have changed, or whose RemoteAddr is not the connection's, none.
+	if res, ok := FromRequest(request(peer, "User-Agent", "test")); !ok || res != want {
+		t.Errorf("unhandled request with nothing to apply: FromRequest = %+v, %v; want %+v, true", res, ok, want)
+	}
+	if res, ok := FromRequest(request(peer, "X-Forwarded-For", "203.0.113.7")); ok {
+		t.Errorf("unhandled request with X-Forwarded-For: FromRequest = %+v, true", res)
+	}
+	if res, ok := FromRequest(request("198.51.100.4:5000")); ok {
+		t.Errorf("unhandled request with a rewritten RemoteAddr: FromRequest = %+v, true", res)
 	}
 }

@@ -133,10 +133,11 @@ type connContext struct {
 	context.Context
 	remote string // the connection's RemoteAddr, as net/http gives it to requests
 	peer   Peer
-	// passed is set once a Handler has passed a request of this connection
-	// on without a copy, having nothing to apply or remove: FromRequest
-	// then answers for the connection's requests from this record.
-	passed atomic.Bool
+	// passedBy is the last Handler's middleware that passed a request of
+	// this connection on without a copy, having nothing to apply or
+	// remove; nil: none yet. FromRequest answers for such a request from
+	// this record.
+	passedBy atomic.Pointer[Middleware]
 }
 
 type connKey struct{}

@@ -180,3 +180,69 @@ func testRealServer(t *testing.T, connContext bool) {
 		}
 	})
 }
+
+// TestHTTP2StreamsShareTheConnectionRecord: over one HTTP/2 connection,
+// concurrent streams with and without forwarding headers each get their
+// own answer, though they share the connection's record.
+func TestHTTP2StreamsShareTheConnectionRecord(t *testing.T) {
+	m, err := New(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var protocols http.Protocols
+	protocols.SetUnencryptedHTTP2(true)
+	srv := &http.Server{
+		ReadHeaderTimeout: 5 * time.Second,
+		Protocols:         &protocols,
+		ConnContext:       ConnContext,
+		Handler: m.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			res, ok := FromRequest(r)
+			fmt.Fprintf(w, "proto=%d ok=%v client=%s applied=%v", r.ProtoMajor, ok, res.Client.Addr(), res.Applied)
+		})),
+	}
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+	tr := &http.Transport{Protocols: &protocols}
+	t.Cleanup(tr.CloseIdleConnections)
+	c := &http.Client{Transport: tr, Timeout: 10 * time.Second}
+	url := "http://" + ln.Addr().String() + "/"
+
+	const n = 40
+	errs := make(chan error, n)
+	for i := range n {
+		go func() {
+			xff, want := "", "proto=2 ok=true client=127.0.0.1 applied=false"
+			if i%2 == 1 {
+				xff, want = "203.0.113.7", "proto=2 ok=true client=203.0.113.7 applied=true"
+			}
+			req, err := http.NewRequest(http.MethodGet, url, nil)
+			if err != nil {
+				errs <- err
+				return
+			}
+			if xff != "" {
+				req.Header.Set("X-Forwarded-For", xff)
+			}
+			resp, err := c.Do(req)
+			if err != nil {
+				errs <- err
+				return
+			}
+			b, err := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if err == nil && string(b) != want {
+				err = fmt.Errorf("X-Forwarded-For %q: got %s, want %s", xff, b, want)
+			}
+			errs <- err
+		}()
+	}
+	for range n {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+}

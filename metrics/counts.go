@@ -1,11 +1,14 @@
 package metrics
 
 import (
+	"fmt"
 	"math"
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 )
 
 // Counting a request touches a handful of counters that every CPU adds
@@ -13,9 +16,11 @@ import (
 // nearly every request, and on a loaded server those moves are most of
 // what counting costs. So the request metrics keep their counters in
 // slots, one copy per slot, and a request counts in the slot of the token
-// it takes from slotTokens: a sync.Pool, which hands a CPU back the token
-// it returned last, so that a CPU keeps to one slot. A scrape adds the
-// slots up. Any token may land in any slot; that only costs speed.
+// it holds while it runs, taken from slotTokens: a sync.Pool, which hands
+// a CPU back the token it returned last, so that a CPU keeps to one slot
+// (requests that overlap on a CPU make more tokens, dealt round the
+// slots). A scrape adds the slots up. Which slot a request counts in only
+// matters for speed.
 
 // numSlots is a power of two, at least twice the CPUs the process may use
 // when the package is loaded, and at most maxSlots.
@@ -57,20 +62,25 @@ type histogramBounds struct {
 	labels []float64 // the same bounds as exported
 }
 
-func durationBounds(seconds []float64) histogramBounds {
-	b := histogramBounds{labels: seconds}
-	for _, s := range seconds {
-		b.upper = append(b.upper, int64(math.Round(s*float64(time.Second))))
+// newBounds converts upper bounds in units (seconds: 1e9, bytes: 1) into
+// integers of one unit each. As Prometheus, it takes the bounds in
+// increasing order and a final +Inf as implied.
+func newBounds(name string, bounds []float64, unit float64) (histogramBounds, error) {
+	if n := len(bounds); n > 0 && math.IsInf(bounds[n-1], +1) {
+		bounds = bounds[:n-1]
 	}
-	return b
-}
-
-func sizeBounds(bytes []float64) histogramBounds {
-	b := histogramBounds{labels: bytes}
-	for _, s := range bytes {
-		b.upper = append(b.upper, int64(s))
+	b := histogramBounds{labels: slices.Clone(bounds)}
+	for i, v := range bounds {
+		if math.IsNaN(v) || math.IsInf(v, 0) || i > 0 && v <= bounds[i-1] || math.Abs(v*unit) >= math.MaxInt64 {
+			return histogramBounds{}, fmt.Errorf("metrics: %s bucket bounds must increase and be finite: %v", name, bounds)
+		}
+		u := int64(math.Round(v * unit))
+		if float64(u)/unit > v {
+			u-- // the largest whole unit at or below v
+		}
+		b.upper = append(b.upper, u)
 	}
-	return b
+	return b, nil
 }
 
 // bucket returns the index of the bucket v falls in; len(upper) is +Inf.
@@ -101,19 +111,34 @@ const (
 	durationBuckets
 )
 
-func newSeriesLayout(duration, size []float64) *seriesLayout {
-	l := &seriesLayout{duration: durationBounds(duration), size: sizeBounds(size)}
-	l.reqBuckets = durationBuckets + len(duration) + 1
-	l.respBuckets = l.reqBuckets + len(size) + 1
-	words := l.respBuckets + len(size) + 1
+func newSeriesLayout(duration, size []float64) (*seriesLayout, error) {
+	d, err := newBounds("duration", duration, float64(time.Second))
+	if err != nil {
+		return nil, err
+	}
+	s, err := newBounds("size", size, 1)
+	if err != nil {
+		return nil, err
+	}
+	l := &seriesLayout{duration: d, size: s}
+	l.reqBuckets = durationBuckets + len(d.upper) + 1
+	l.respBuckets = l.reqBuckets + len(s.upper) + 1
+	words := l.respBuckets + len(s.upper) + 1
 	l.stride = (words + wordsPerLine - 1) / wordsPerLine * wordsPerLine
-	return l
+	return l, nil
 }
 
 // seriesCounts are one request series' counters in every slot.
 type seriesCounts []atomic.Uint64
 
-func (l *seriesLayout) newCounts() seriesCounts { return make(seriesCounts, l.stride*numSlots) }
+// newCounts returns a series' counters, the first slot starting a cache
+// line.
+func (l *seriesLayout) newCounts() seriesCounts {
+	n := l.stride * numSlots
+	c := make(seriesCounts, n+wordsPerLine)
+	skip := (cacheLine - int(uintptr(unsafe.Pointer(&c[0]))%cacheLine)) % cacheLine / 8
+	return c[skip : skip+n : skip+n]
+}
 
 // observe counts one request in the slot.
 func (l *seriesLayout) observe(c seriesCounts, slot int, d time.Duration, reqSize, respSize int64) {
@@ -172,8 +197,9 @@ func (l *seriesLayout) totals(c seriesCounts) (duration, reqSize, respSize histo
 }
 
 // activeCounts are the active-requests gauge's counts, by method and
-// scheme, in every slot; a request may leave from another slot than it
-// entered by, so a slot's count can be negative, never their sum.
+// scheme, in every slot. A request leaves by the slot it entered, so that
+// a scrape, reading the slots one after the other, never sees a request
+// leave that it did not see enter.
 type activeCounts struct {
 	slots []activeSlot
 }

@@ -13,7 +13,10 @@ import (
 // Prometheus' le says, and past the last bound in +Inf; negative sizes
 // count as 0.
 func TestHistogramBuckets(t *testing.T) {
-	l := newSeriesLayout(DurationBuckets, SizeBuckets)
+	l, err := newSeriesLayout(DurationBuckets, SizeBuckets)
+	if err != nil {
+		t.Fatal(err)
+	}
 	c := l.newCounts()
 	observations := []struct {
 		d                 time.Duration
@@ -60,7 +63,8 @@ func TestHistogramBuckets(t *testing.T) {
 
 // Counting from many goroutines while the registry is gathered loses
 // nothing, and every histogram gathered meanwhile is consistent: its
-// cumulative buckets never decrease nor pass its count. Run with -race.
+// cumulative buckets never decrease nor pass its count, and the active
+// requests are never negative. Run with -race.
 func TestCountsUnderConcurrentScrapes(t *testing.T) {
 	reg := prometheus.NewRegistry()
 	m, err := NewHTTP(reg)
@@ -80,6 +84,10 @@ func TestCountsUnderConcurrentScrapes(t *testing.T) {
 			}
 			for _, f := range families {
 				for _, m := range f.GetMetric() {
+					if g := m.GetGauge(); g != nil && g.GetValue() < 0 {
+						t.Errorf("%s: %v", f.GetName(), g.GetValue())
+						return
+					}
 					h := m.GetHistogram()
 					if h == nil {
 						continue
@@ -101,9 +109,9 @@ func TestCountsUnderConcurrentScrapes(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for i := range each {
-				s := m.seriesOf(methodIndex("GET"), 0, 200+g%2, "")
 				tok := takeSlot()
 				m.counts.add(tok.slot, 0, 0, 1)
+				s := m.seriesOf(methodIndex("GET"), 0, 200+g%2, "")
 				m.layout.observe(s.counts, tok.slot, time.Duration(i)*time.Microsecond, 10, 100)
 				m.counts.add(tok.slot, 0, 0, -1)
 				slotTokens.Put(tok)
@@ -137,5 +145,64 @@ func TestSlotsFor(t *testing.T) {
 	}
 	if numSlots&(numSlots-1) != 0 {
 		t.Errorf("numSlots %d is not a power of two", numSlots)
+	}
+}
+
+// Bounds are taken as Prometheus takes them: increasing, a final +Inf
+// implied, and a value on a bound counted in its bucket even where the
+// bound has no exact float form (0.075 s).
+func TestSeriesLayoutBounds(t *testing.T) {
+	l, err := newSeriesLayout([]float64{0.075, 0.1, math.Inf(+1)}, []float64{64.5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := l.duration.upper; len(got) != 2 || got[0] != 75_000_000 || got[1] != 100_000_000 {
+		t.Errorf("duration bounds %v", got)
+	}
+	if got := l.duration.bucket(int64(75 * time.Millisecond)); got != 0 {
+		t.Errorf("75ms in bucket %d, want 0 (le=0.075)", got)
+	}
+	if got := l.size.upper; len(got) != 1 || got[0] != 64 {
+		t.Errorf("size bounds %v, want [64]", got)
+	}
+	for _, bad := range [][]float64{{0.1, 0.05}, {0.1, 0.1}, {math.NaN()}, {math.Inf(-1), 1}, {1e300}} {
+		if _, err := newSeriesLayout(bad, SizeBuckets); err == nil {
+			t.Errorf("duration bounds %v accepted", bad)
+		}
+	}
+}
+
+// A series whose route is not valid UTF-8 fails alone: the other series
+// and the active requests are still gathered.
+func TestInvalidLabelSpoilsOnlyItsSeries(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	m, err := NewHTTP(reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	get := methodIndex("GET")
+	m.layout.observe(m.seriesOf(get, 0, 200, "GET /caf\xe9").counts, 0, time.Millisecond, 0, 0)
+	m.layout.observe(m.seriesOf(get, 0, 200, "GET /ok").counts, 0, time.Millisecond, 0, 0)
+	families, err := reg.Gather()
+	if err == nil {
+		t.Fatal("gathering a label that is not UTF-8 reported no error")
+	}
+	found := map[string]bool{}
+	for _, f := range families {
+		for _, s := range f.GetMetric() {
+			for _, l := range s.GetLabel() {
+				if l.GetName() == LabelRoute && l.GetValue() == "/ok" {
+					found[f.GetName()] = true
+				}
+			}
+		}
+		if f.GetName() == "http_server_active_requests" {
+			found[f.GetName()] = len(f.GetMetric()) == (len(methods)+1)*len(schemes)
+		}
+	}
+	for _, name := range []string{"http_server_request_duration_seconds", "http_server_request_body_size_bytes", "http_server_response_body_size_bytes", "http_server_active_requests"} {
+		if !found[name] {
+			t.Errorf("%s: the valid series is missing", name)
+		}
 	}
 }

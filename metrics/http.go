@@ -9,7 +9,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/apphost/apphost/forwarded"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -35,7 +34,8 @@ const (
 const OtherMethod = "_OTHER"
 
 // methods are the known methods; a method's index in this list is its
-// index in the pre-curried tables, len(methods) standing for _OTHER.
+// index in the active-request counts and series codes, len(methods)
+// standing for _OTHER.
 var methods = [...]string{
 	http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
 	http.MethodDelete, http.MethodConnect, http.MethodOptions, http.MethodTrace,
@@ -86,7 +86,7 @@ type HTTP struct {
 	layout *seriesLayout
 	counts *activeCounts // http_server_active_requests
 
-	// series caches the observers of each label combination seen, by the
+	// series caches the series of each label combination seen, by the
 	// pattern as the request reports it and then by method, scheme and
 	// status packed in an integer, so that a request costs two lock-free
 	// map lookups instead of turning the pattern into a route and hashing
@@ -111,8 +111,9 @@ func seriesCode(method, scheme, status int) (code uint32, ok bool) {
 
 // requestSeries is one label combination's counters.
 type requestSeries struct {
-	labels []string // method, status, scheme, route
-	counts seriesCounts
+	labels  []string // method, status, scheme, route
+	counts  seriesCounts
+	created time.Time
 }
 
 // NewHTTP registers the HTTP server metrics on reg:
@@ -130,8 +131,11 @@ func NewHTTP(reg prometheus.Registerer) (*HTTP, error) {
 			"Size of HTTP server response bodies: the bytes the handler wrote.", labels, nil),
 		active: prometheus.NewDesc("http_server_active_requests",
 			"HTTP server requests being served.", []string{LabelMethod, LabelScheme}, nil),
-		layout: newSeriesLayout(DurationBuckets, SizeBuckets),
 		counts: newActiveCounts(),
+	}
+	var err error
+	if m.layout, err = newSeriesLayout(DurationBuckets, SizeBuckets); err != nil {
+		return nil, err
 	}
 	if err := reg.Register((*httpCollector)(m)); err != nil {
 		return nil, err
@@ -160,9 +164,18 @@ func (c *httpCollector) Collect(ch chan<- prometheus.Metric) {
 	c.seriesMu.Unlock()
 	for _, s := range all {
 		d, req, resp := c.layout.totals(s.counts)
-		ch <- prometheus.MustNewConstHistogram(c.duration, d.count, d.sum, d.buckets, s.labels...)
-		ch <- prometheus.MustNewConstHistogram(c.reqSize, req.count, req.sum, req.buckets, s.labels...)
-		ch <- prometheus.MustNewConstHistogram(c.respSize, resp.count, resp.sum, resp.buckets, s.labels...)
+		for _, h := range []struct {
+			desc *prometheus.Desc
+			histogram
+		}{{c.duration, d}, {c.reqSize, req}, {c.respSize, resp}} {
+			// A label that is not valid UTF-8 (a route from an odd
+			// pattern) spoils its own series only.
+			m, err := prometheus.NewConstHistogramWithCreatedTimestamp(h.desc, h.count, h.sum, h.buckets, s.created, s.labels...)
+			if err != nil {
+				m = prometheus.NewInvalidMetric(h.desc, err)
+			}
+			ch <- m
+		}
 	}
 	for i := range len(methods) + 1 {
 		for j := range schemes {
@@ -221,8 +234,9 @@ func (m *HTTP) seriesFor(k seriesKey) *requestSeries {
 			m.all = make(map[seriesKey]*requestSeries)
 		}
 		s = &requestSeries{
-			labels: []string{methodLabel(k.method), strconv.Itoa(k.status), schemes[k.scheme], k.route},
-			counts: m.layout.newCounts(),
+			labels:  []string{methodLabel(k.method), strconv.Itoa(k.status), schemes[k.scheme], k.route},
+			counts:  m.layout.newCounts(),
+			created: time.Now(),
 		}
 		m.all[k] = s
 	}
@@ -270,9 +284,8 @@ func (h *httpHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Since(epoch)
 	method := methodIndex(r.Method)
 	scheme := schemeIndex(requestScheme(r))
-	t := takeSlot()
+	t := takeSlot() // held until the request is counted
 	m.counts.add(t.slot, method, scheme, 1)
-	slotTokens.Put(t)
 
 	st := &state{}
 	rw := wrap(w, st)
@@ -307,7 +320,6 @@ func (h *httpHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			reqSize = body.n.Load()
 		}
 		s := m.seriesOf(method, scheme, status, route)
-		t := takeSlot()
 		m.layout.observe(s.counts, t.slot, time.Since(epoch)-start, reqSize, st.rec.written)
 		m.counts.add(t.slot, method, scheme, -1)
 		slotTokens.Put(t)
@@ -324,12 +336,10 @@ type countedRequest struct {
 
 func hasBody(r *http.Request) bool { return r.Body != nil && r.Body != http.NoBody }
 
-// requestScheme is the scheme the forwarded-headers middleware restored,
-// or the connection's own.
+// requestScheme is the scheme the forwarded-headers middleware restored
+// (it sets URL.Scheme on the request it passes on), or the connection's
+// own.
 func requestScheme(r *http.Request) string {
-	if res, ok := forwarded.FromRequest(r); ok && res.Scheme != "" {
-		return res.Scheme
-	}
 	if r.URL != nil && r.URL.Scheme != "" {
 		return r.URL.Scheme
 	}
