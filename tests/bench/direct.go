@@ -70,7 +70,7 @@ func (b *bench) overhead(ctx context.Context) (report, error) {
 	r.intro = []string{b.intro("wrk")}
 	host := pairedRatio(list[1], list[0])
 	r.notes = append(r.notes,
-		target("host / bare", fmt.Sprintf("%.2f", host), "≥ 0.95", host >= 0.95),
+		target("host / bare", fmt.Sprintf("%.3f", host), "≥ 0.95", host >= 0.95),
 		fmt.Sprintf("- host + access log / bare: %.2f (no target; the log goes to /dev/null through write(2))", pairedRatio(list[2], list[0])))
 	return r, nil
 }

@@ -178,6 +178,6 @@ func (b *bench) nginx(ctx context.Context) (report, error) {
 	}
 	r.intro = []string{b.intro("wrk") + " Both nginx run under the same main configuration (worker_processes auto, access_log off)."}
 	gen := pairedRatio(list[1], list[2])
-	r.notes = append(r.notes, target("generated / recipe", fmt.Sprintf("%.2f", gen), "≥ 3", gen >= 3))
+	r.notes = append(r.notes, target("generated / recipe", fmt.Sprintf("%.3f", gen), "≥ 3", gen >= 3))
 	return r, nil
 }
