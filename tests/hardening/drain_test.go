@@ -56,8 +56,13 @@ func TestGracefulDrainUnderLoad(t *testing.T) {
 	time.Sleep(time.Second)
 	held := dial(t, srv.addr, 30*time.Second)
 	io.WriteString(held, "POST /held HTTP/1.1\r\nHost: drain\r\nContent-Length: 10\r\n\r\nhalf ")
-
-	time.Sleep(500 * time.Millisecond)
+	// The load is all GETs: the one POST counted is this one. The
+	// diagnostic application answers without reading the body, so its
+	// handler has returned and net/http is reading the rest of the body
+	// before it sends the answer.
+	if !waitFor(5*time.Second, func() bool { return srv.requestsCounted("POST") == 1 }) {
+		t.Fatal("the POST with half its body was not handled within 5s")
+	}
 	signalled := time.Now()
 	if err := srv.proc.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)

@@ -19,19 +19,51 @@ import (
 	"github.com/apphost/apphost/tests/harness"
 )
 
-// serving is an `apphost serve` process and its public address.
+// serving is an `apphost serve` process and its public and admin
+// addresses.
 type serving struct {
-	proc *harness.Process
-	addr string
+	proc  *harness.Process
+	addr  string
+	admin string
 }
 
 // startServe runs `apphost serve` on free loopback ports, access log off,
 // with args added, and waits until it accepts connections.
 func startServe(t *testing.T, args ...string) serving {
 	t.Helper()
-	addr := harness.FreeAddr(t)
-	p := harness.Serve(t, addr, append([]string{"--admin-listen", harness.FreeAddr(t), "--access-log", "false"}, args...)...)
-	return serving{proc: p, addr: addr}
+	addr, admin := harness.FreeAddr(t), harness.FreeAddr(t)
+	p := harness.Serve(t, addr, append([]string{"--admin-listen", admin, "--access-log", "false"}, args...)...)
+	return serving{proc: p, addr: addr, admin: admin}
+}
+
+// requestsCounted sums http_server_request_duration_seconds_count over
+// the series of method, read from the admin listener's /metrics: the
+// requests whose handler has returned. -1 when it cannot be read.
+func (s serving) requestsCounted(method string) int {
+	c := http.Client{Timeout: 2 * time.Second}
+	resp, err := c.Get("http://" + s.admin + "/metrics")
+	if err != nil {
+		return -1
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return -1
+	}
+	prefix := `http_server_request_duration_seconds_count{http_request_method="` + method + `",`
+	n := 0
+	for line := range strings.Lines(string(b)) {
+		if !strings.HasPrefix(line, prefix) {
+			continue
+		}
+		fields := strings.Fields(line)
+		v, err := strconv.Atoi(fields[len(fields)-1])
+		if err != nil {
+			return -1
+		}
+		n += v
+	}
+	return n
 }
 
 func (s serving) pid() int { return s.proc.Cmd.Process.Pid }
