@@ -30,10 +30,10 @@
 //	srv := &http.Server{Addr: "127.0.0.1:5000", Handler: mw.Handler(app), ConnContext: forwarded.ConnContext}
 //	srv.ListenAndServe()
 //
-// ConnContext is optional and changes no result: it works out each
-// connection's peer once instead of on every request, and lets the
-// middleware pass a request with nothing to apply or remove on as it is,
-// without a copy.
+// ConnContext is optional: it works out each connection's peer once
+// instead of on every request, and lets the middleware pass a request with
+// nothing to apply or remove on as it is, without a copy, whose result
+// FromRequest then works out from the connection's record.
 //
 // Inside the application, FromRequest returns what was decided. A request
 // the middleware changed reaches the application as a shallow clone whose

@@ -117,10 +117,17 @@ func (c *resultContext) Value(key any) any {
 // makes such copies). ok is false when the middleware did not run.
 //
 // A request the middleware passed on as it was, having nothing to apply or
-// remove (see Handler), carries no result of its own: FromRequest answers
-// for it from the connection's record, with the request's own Host and
-// scheme, and answers the same for a request of that connection that the
-// middleware would pass on as it was.
+// remove (see Handler), carries no result of its own. FromRequest works
+// the answer out when it is called, from the connection's record and the
+// request as it is then: its Host and its connection's scheme. So the
+// answer follows what a later step changes in place: a RemoteAddr or
+// forwarding header set on the request after the middleware makes ok
+// false, as the middleware would not have passed such a request on as it
+// was. And on a connection where the middleware passed a request on as it
+// was, a request that did not go through it (a route the middleware does
+// not wrap) gets the answer the middleware would have given it. With
+// several middlewares on one server, the answer is the last one's to pass
+// a request of the connection on.
 func FromRequest(r *http.Request) (Result, bool) {
 	switch c := r.Context().Value(resultKey{}).(type) {
 	case *resultContext:
@@ -136,6 +143,21 @@ func FromRequest(r *http.Request) (Result, bool) {
 		}, true
 	}
 	return Result{}, false
+}
+
+// Scheme returns the scheme the middleware established for r, "http" or
+// "https": the one a trusted proxy forwarded, else that of r's own
+// connection, as FromRequest's Result.Scheme. Without the middleware it is
+// that of r's connection. Unlike the request line's (an absolute-form
+// target sets r.URL.Scheme), no client can choose it.
+func Scheme(r *http.Request) string {
+	if c, ok := r.Context().Value(resultKey{}).(*resultContext); ok {
+		if c.flags&flagHTTPS != 0 {
+			return "https"
+		}
+		return "http"
+	}
+	return schemeOf(r)
 }
 
 // schemeOf is the scheme of r's own connection.

@@ -166,9 +166,10 @@ func connOf(r *http.Request) *connContext {
 // addresses, so that PeerOf and Handler need not parse Request.RemoteAddr
 // on each request of the connection, and so that Handler can pass a
 // request with nothing to apply or remove on as it is, where it would
-// otherwise pass a copy. No result changes: a request whose RemoteAddr is
-// no longer the connection's (rewritten by a handler in front) is worked
-// out from RemoteAddr as without it.
+// otherwise pass a copy (see FromRequest for how the result of such a
+// request is given). A request whose RemoteAddr is no longer the
+// connection's (rewritten by a handler in front) is worked out from
+// RemoteAddr as without ConnContext.
 func ConnContext(ctx context.Context, c net.Conn) context.Context {
 	cc := &connContext{Context: ctx}
 	if ra := c.RemoteAddr(); ra != nil {

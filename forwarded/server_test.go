@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -195,10 +196,16 @@ func TestHTTP2StreamsShareTheConnectionRecord(t *testing.T) {
 	}
 	var protocols http.Protocols
 	protocols.SetUnencryptedHTTP2(true)
+	var conns atomic.Int32
 	srv := &http.Server{
 		ReadHeaderTimeout: 5 * time.Second,
 		Protocols:         &protocols,
 		ConnContext:       ConnContext,
+		ConnState: func(_ net.Conn, s http.ConnState) {
+			if s == http.StateNew {
+				conns.Add(1)
+			}
+		},
 		Handler: m.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			res, ok := FromRequest(r)
 			fmt.Fprintf(w, "proto=%d ok=%v client=%s applied=%v", r.ProtoMajor, ok, res.Client.Addr(), res.Applied)
@@ -210,6 +217,15 @@ func TestHTTP2StreamsShareTheConnectionRecord(t *testing.T) {
 	t.Cleanup(tr.CloseIdleConnections)
 	c := &http.Client{Transport: tr, Timeout: 10 * time.Second}
 	url := "http://" + ln.Addr().String() + "/"
+
+	// One request first, so that the client has its connection before
+	// the concurrent ones, which then share it.
+	resp, err := c.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
 
 	const n = 40
 	errs := make(chan error, n)
@@ -244,5 +260,8 @@ func TestHTTP2StreamsShareTheConnectionRecord(t *testing.T) {
 		if err := <-errs; err != nil {
 			t.Error(err)
 		}
+	}
+	if c := conns.Load(); c != 1 {
+		t.Errorf("the streams came over %d connections, want 1", c)
 	}
 }

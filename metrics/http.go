@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/apphost/apphost/forwarded"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -65,17 +66,14 @@ func methodLabel(i int) string {
 	return methods[i]
 }
 
-// schemes are the url_scheme values; anything else is counted as _OTHER.
-var schemes = [...]string{"http", "https", OtherMethod}
+// schemes are the url_scheme values, by index.
+var schemes = [...]string{"http", "https"}
 
 func schemeIndex(s string) int {
-	switch s {
-	case "http":
-		return 0
-	case "https":
+	if s == "https" {
 		return 1
 	}
-	return 2
+	return 0
 }
 
 // HTTP instruments a server's requests. Create it with [NewHTTP]; it is
@@ -336,17 +334,11 @@ type countedRequest struct {
 
 func hasBody(r *http.Request) bool { return r.Body != nil && r.Body != http.NoBody }
 
-// requestScheme is the scheme the forwarded-headers middleware restored
-// (it sets URL.Scheme on the request it passes on), or the connection's
-// own.
+// requestScheme is the scheme the forwarded-headers middleware restored,
+// or the connection's own: never the request line's, which the client
+// chooses.
 func requestScheme(r *http.Request) string {
-	if r.URL != nil && r.URL.Scheme != "" {
-		return r.URL.Scheme
-	}
-	if r.TLS != nil {
-		return "https"
-	}
-	return "http"
+	return forwarded.Scheme(r)
 }
 
 // routeOf turns a ServeMux pattern ("[METHOD ][HOST]/PATH") into the path

@@ -482,3 +482,24 @@ func TestSeriesCache(t *testing.T) {
 	}
 	wantCounts(t, reg, want)
 }
+
+// A client's absolute-form request line ("GET https://host/ HTTP/1.1")
+// names a scheme, which the request's URL keeps; url_scheme is the
+// connection's (or a trusted proxy's), never that one.
+func TestSchemeIsNotTheRequestLines(t *testing.T) {
+	srv, reg, _ := newTestServer(t, testMux())
+	for _, target := range []string{"https://example.com/items/1", "gopher://example.com/items/1"} {
+		c, err := net.Dial("tcp", srv.Listener.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintf(c, "GET %s HTTP/1.1\r\nHost: example.com\r\nConnection: close\r\n\r\n", target)
+		resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		c.Close()
+	}
+	wantCounts(t, reg, map[string]uint64{key("GET", "/items/{id}", "http", "200"): 2})
+}
