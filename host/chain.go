@@ -6,7 +6,6 @@ import (
 	"net/http"
 
 	"github.com/apphost/apphost/metrics"
-	"github.com/gorilla/handlers"
 )
 
 // chain builds the public request path, listed from the application
@@ -24,7 +23,7 @@ func chain(app http.Handler, c config) http.Handler {
 	h := metrics.Route(app) // reports the ServeMux pattern to the metrics step
 	h = &recovery{logger: c.logger, next: h}
 	if c.accessLog != nil {
-		h = handlers.CombinedLoggingHandler(c.accessLog, h)
+		h = &accessLog{out: c.accessLog, next: h}
 	}
 	h = c.httpMetrics.Handler(h)
 	// A path base from the forwarded prefix would go here, between the

@@ -301,18 +301,7 @@ func (h *httpHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if route == "" {
 			route = r2.Pattern
 		}
-		status := st.rec.status
-		if a, ok := r.Body.(HostAnswer); ok {
-			if code := a.HostAnswered(); code != 0 {
-				status = code
-			}
-		}
-		if status == 0 {
-			status = http.StatusOK
-			if st.rec.hijacked {
-				status = http.StatusSwitchingProtocols
-			}
-		}
+		status := st.finalStatus(r)
 		reqSize := r.ContentLength
 		if body != nil {
 			reqSize = body.n.Load()
@@ -418,10 +407,58 @@ type countingBody struct {
 	n atomic.Int64
 }
 
+// HostAnswered passes on the answer of the body it counts, so that a step
+// inside sees it too (see [Response]).
+func (b *countingBody) HostAnswered() int {
+	if a, ok := b.ReadCloser.(HostAnswer); ok {
+		return a.HostAnswered()
+	}
+	return 0
+}
+
 func (b *countingBody) Read(p []byte) (int, error) {
 	n, err := b.ReadCloser.Read(p)
 	b.n.Add(int64(n))
 	return n, err
+}
+
+// Record is what the [HTTP.Handler] recorded of a response: its status as
+// the client got it (200 when nothing set one, 101 for a connection the
+// application took over without one, the host's when a step outside
+// answered for the request's body, see [HostAnswer]) and the body bytes
+// the application wrote, through Write or io.ReaderFrom.
+type Record struct {
+	Status  int
+	Written int64
+}
+
+// Response returns what the [HTTP.Handler] outside recorded of the
+// response to r so far; w is the response writer a step inside that
+// handler received, r the request it received. known is false when w did
+// not come through that handler.
+func Response(w http.ResponseWriter, r *http.Request) (rec Record, known bool) {
+	st := stateOf(w)
+	if st == nil {
+		return Record{}, false
+	}
+	return Record{Status: st.finalStatus(r), Written: st.rec.written}, true
+}
+
+// finalStatus is the status the client got for r, as the metrics count it.
+func (st *state) finalStatus(r *http.Request) int {
+	status := st.rec.status
+	if a, ok := r.Body.(HostAnswer); ok {
+		if code := a.HostAnswered(); code != 0 {
+			status = code
+		}
+	}
+	if status == 0 {
+		status = http.StatusOK
+		if st.rec.hijacked {
+			status = http.StatusSwitchingProtocols
+		}
+	}
+	return status
 }
 
 // ResponseStarted reports whether the application has begun its response

@@ -1,0 +1,116 @@
+package host
+
+import (
+	"bytes"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/apphost/apphost/metrics"
+)
+
+// accessLine serves one request through a host with the access log on and
+// returns its line.
+func accessLine(t *testing.T, app http.Handler, opts Options, request string) string {
+	t.Helper()
+	var access syncBuffer
+	opts.AccessLog = &access
+	s := startServer(t, app, opts)
+	c, err := net.Dial("tcp", s.Addrs()[0].String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	if _, err := io.WriteString(c, request); err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, c) // whatever the answer, until the server closes
+	eventually(t, "the access log line", func() bool { return strings.HasSuffix(access.String(), "\n") })
+	return access.String()
+}
+
+// A file sent with http.ServeFile goes through io.ReaderFrom
+// (sendfile(2)); its line has the size the client got.
+func TestAccessLogSizeOfAFileSent(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "big.bin")
+	if err := os.WriteFile(path, bytes.Repeat([]byte("x"), 300_000), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	app := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { http.ServeFile(w, r, path) })
+	line := accessLine(t, app, Options{}, "GET /big.bin HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+	if !strings.Contains(line, `"GET /big.bin HTTP/1.1" 200 300000 "-" "-"`) {
+		t.Errorf("line %q, want status 200 and size 300000", line)
+	}
+}
+
+// The Referer and User-Agent a client sends cannot break the line or its
+// quoting.
+func TestAccessLogEscapes(t *testing.T) {
+	line := accessLine(t, testApp(), Options{}, "GET /?a=%22 HTTP/1.1\r\nHost: x\r\nReferer: \"quoted\\\"\r\nUser-Agent: tab\there é\r\nConnection: close\r\n\r\n")
+	if want := `"GET /?a=%22 HTTP/1.1" 200 5 "\"quoted\\\"" "tab\x09here é"` + "\n"; !strings.HasSuffix(line, want) {
+		t.Errorf("line %q, want it to end in %q", line, want)
+	}
+}
+
+// A body over the limit is answered 413 by the host while the application
+// reads it; the line says 413, not the application's status.
+func TestAccessLogHostAnswer(t *testing.T) {
+	app := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		w.WriteHeader(http.StatusNoContent)
+	})
+	line := accessLine(t, app, Options{Limits: Limits{MaxRequestBody: 10}},
+		"POST /up HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n14\r\n01234567890123456789\r\n0\r\n\r\n")
+	if !strings.Contains(line, `"POST /up HTTP/1.1" 413 0 `) {
+		t.Errorf("line %q, want status 413", line)
+	}
+}
+
+// A response the application aborts (http.ErrAbortHandler) after it began
+// is still logged, with what was sent.
+func TestAccessLogAbortedResponse(t *testing.T) {
+	app := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Write([]byte("partial"))
+		panic(http.ErrAbortHandler)
+	})
+	line := accessLine(t, app, Options{}, "GET /abort HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+	if !strings.Contains(line, `"GET /abort HTTP/1.1" 200 7 `) {
+		t.Errorf("line %q, want status 200 and the 7 bytes written", line)
+	}
+}
+
+func TestAppendEscaped(t *testing.T) {
+	for in, want := range map[string]string{
+		"":             "-",
+		"plain text":   "plain text",
+		`a"b\c`:        `a\"b\\c`,
+		"nl\nnul\x00":  `nl\x0anul\x00`,
+		"é ü 日本":       "é ü 日本",
+		"bad\xff\xfeu": `bad\xff\xfeu`,
+		"del\x7f":      `del\x7f`,
+	} {
+		if got := string(appendEscaped(nil, in, "-")); got != want {
+			t.Errorf("appendEscaped(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func BenchmarkAccessLine(b *testing.B) {
+	r, _ := http.NewRequest(http.MethodGet, "http://app.example/items/42?x=1", nil)
+	r.RemoteAddr, r.RequestURI = "203.0.113.7:51000", "/items/42?x=1"
+	r.Header.Set("User-Agent", "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0")
+	start := time.Now()
+	buf := make([]byte, 0, 256)
+	b.ReportAllocs()
+	for b.Loop() {
+		buf = appendCombined(buf[:0], r, start, metricsRecord200)
+	}
+}
+
+var metricsRecord200 = metrics.Record{Status: 200, Written: 13}
