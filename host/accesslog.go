@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"sync"
 	"time"
-	"unicode/utf8"
 
 	"github.com/apphost/apphost/metrics"
 )
@@ -17,12 +16,14 @@ import (
 //
 //	203.0.113.7 - - [30/Nov/2026:20:15:04 +0000] "GET /a?b=1 HTTP/1.1" 200 5 "-" "curl/8.5.0"
 //
-// The status and the body's size are what the metrics step outside
-// recorded (see metrics.Response), so a body sent through io.ReaderFrom
-// (http.ServeFile's sendfile(2)) counts with its real size and a body the
-// host answered for (413, 408) with the host's status. Each line is one
-// Write to out, made after the handler returns, also when it panics; out
-// must take concurrent Writes (an *os.File does).
+// %u is always "-": the host authenticates no one. The status and the
+// body's size are what the metrics step outside recorded (see
+// metrics.Response): a body the application sent through io.ReaderFrom
+// (http.ServeFile's sendfile(2)) counts in full, a request whose body the
+// host answered for (413, 408) has the host's status, and a HEAD request's
+// body, which net/http does not send, counts 0 ("-", as %b writes it).
+// Each line is one Write to out, made when the handler returns or panics;
+// out must take concurrent Writes (an *os.File does).
 type accessLog struct {
 	out  io.Writer
 	next http.Handler
@@ -31,7 +32,7 @@ type accessLog struct {
 func (h *accessLog) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	defer func() {
-		rec, _ := metrics.Response(w, r)
+		rec, _ := metrics.Response(w) // the host's chain always has the metrics step
 		buf := logLines.Get().(*[]byte)
 		line := appendCombined((*buf)[:0], r, start, rec)
 		h.out.Write(line)
@@ -56,13 +57,7 @@ func appendCombined(b []byte, r *http.Request, start time.Time, rec metrics.Reco
 		host = r.RemoteAddr
 	}
 	b = appendEscaped(b, host, "-")
-	b = append(b, " - "...)
-	user := ""
-	if r.URL != nil && r.URL.User != nil {
-		user = r.URL.User.Username()
-	}
-	b = appendEscaped(b, user, "-")
-	b = append(b, " ["...)
+	b = append(b, " - - ["...)
 	b = start.AppendFormat(b, "02/Jan/2006:15:04:05 -0700")
 	b = append(b, `] "`...)
 	b = appendEscaped(b, r.Method, "")
@@ -73,7 +68,11 @@ func appendCombined(b []byte, r *http.Request, start time.Time, rec metrics.Reco
 	b = append(b, `" `...)
 	b = strconv.AppendInt(b, int64(rec.Status), 10)
 	b = append(b, ' ')
-	b = strconv.AppendInt(b, rec.Written, 10)
+	if rec.Written == 0 || r.Method == http.MethodHead {
+		b = append(b, '-')
+	} else {
+		b = strconv.AppendInt(b, rec.Written, 10)
+	}
 	b = append(b, ` "`...)
 	b = appendEscaped(b, r.Header.Get("Referer"), "-")
 	b = append(b, `" "`...)
@@ -82,48 +81,43 @@ func appendCombined(b []byte, r *http.Request, start time.Time, rec metrics.Reco
 }
 
 // requestTarget is the request line's target as the client sent it (for
-// HTTP/2, rebuilt from the pseudo-header fields: the authority for CONNECT).
+// HTTP/2, as net/http rebuilt it from the pseudo-header fields).
 func requestTarget(r *http.Request) string {
-	switch {
-	case r.ProtoMajor == 2 && r.Method == http.MethodConnect:
-		return r.Host
-	case r.RequestURI != "":
-		return r.RequestURI
-	case r.URL != nil:
+	if r.RequestURI == "" && r.URL != nil {
 		return r.URL.RequestURI()
 	}
-	return ""
+	return r.RequestURI
 }
 
-// appendEscaped appends s, or empty when s is "", with what could break
-// the line or its quoting escaped as Apache's mod_log_config does: `"` and
-// `\` get a backslash, control characters and bytes that are not UTF-8
-// become \xhh.
+// appendEscaped appends s, or empty when s is "", escaped as Apache's
+// mod_log_config escapes what it logs, so that nothing a client sends can
+// break the line or pass for other fields: `"` and `\` get a backslash,
+// \b \n \r \t \v are written so, and every other byte outside printable
+// ASCII (other control bytes, and every byte of a UTF-8 sequence) becomes
+// \xhh.
 func appendEscaped(b []byte, s, empty string) []byte {
 	if s == "" {
 		return append(b, empty...)
 	}
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c >= 0x20 && c < 0x7f && c != '"' && c != '\\' {
-			b = append(b, c)
-			i++
-			continue
-		}
-		if c >= utf8.RuneSelf {
-			if r, n := utf8.DecodeRuneInString(s[i:]); r != utf8.RuneError || n > 1 {
-				b = append(b, s[i:i+n]...)
-				i += n
-				continue
-			}
-		}
-		switch c {
-		case '"', '\\':
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '"' || c == '\\':
 			b = append(b, '\\', c)
+		case c >= 0x20 && c < 0x7f:
+			b = append(b, c)
+		case c == '\b':
+			b = append(b, `\b`...)
+		case c == '\n':
+			b = append(b, `\n`...)
+		case c == '\r':
+			b = append(b, `\r`...)
+		case c == '\t':
+			b = append(b, `\t`...)
+		case c == '\v':
+			b = append(b, `\v`...)
 		default:
 			b = append(b, '\\', 'x', hexDigits[c>>4], hexDigits[c&0xf])
 		}
-		i++
 	}
 	return b
 }

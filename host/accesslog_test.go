@@ -2,7 +2,9 @@ package host
 
 import (
 	"bytes"
+	"fmt"
 	"io"
+	"mime/multipart"
 	"net"
 	"net/http"
 	"os"
@@ -53,7 +55,7 @@ func TestAccessLogSizeOfAFileSent(t *testing.T) {
 // quoting.
 func TestAccessLogEscapes(t *testing.T) {
 	line := accessLine(t, testApp(), Options{}, "GET /?a=%22 HTTP/1.1\r\nHost: x\r\nReferer: \"quoted\\\"\r\nUser-Agent: tab\there é\r\nConnection: close\r\n\r\n")
-	if want := `"GET /?a=%22 HTTP/1.1" 200 5 "\"quoted\\\"" "tab\x09here é"` + "\n"; !strings.HasSuffix(line, want) {
+	if want := `"GET /?a=%22 HTTP/1.1" 200 5 "\"quoted\\\"" "tab\there \xc3\xa9"` + "\n"; !strings.HasSuffix(line, want) {
 		t.Errorf("line %q, want it to end in %q", line, want)
 	}
 }
@@ -67,7 +69,7 @@ func TestAccessLogHostAnswer(t *testing.T) {
 	})
 	line := accessLine(t, app, Options{Limits: Limits{MaxRequestBody: 10}},
 		"POST /up HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n14\r\n01234567890123456789\r\n0\r\n\r\n")
-	if !strings.Contains(line, `"POST /up HTTP/1.1" 413 0 `) {
+	if !strings.Contains(line, `"POST /up HTTP/1.1" 413 - `) {
 		t.Errorf("line %q, want status 413", line)
 	}
 }
@@ -87,13 +89,14 @@ func TestAccessLogAbortedResponse(t *testing.T) {
 
 func TestAppendEscaped(t *testing.T) {
 	for in, want := range map[string]string{
-		"":             "-",
-		"plain text":   "plain text",
-		`a"b\c`:        `a\"b\\c`,
-		"nl\nnul\x00":  `nl\x0anul\x00`,
-		"é ü 日本":       "é ü 日本",
-		"bad\xff\xfeu": `bad\xff\xfeu`,
-		"del\x7f":      `del\x7f`,
+		"":                    "-",
+		"plain text":          "plain text",
+		`a"b\c`:               `a\"b\\c`,
+		"nl\nnul\x00\t\r\b\v": `nl\nnul\x00\t\r\b\v`,
+		"é 日":                 `\xc3\xa9 \xe6\x97\xa5`,
+		"line\u2028sep":       `line\xe2\x80\xa8sep`,
+		"bad\xff\xfeu":        `bad\xff\xfeu`,
+		"del\x7f":             `del\x7f`,
 	} {
 		if got := string(appendEscaped(nil, in, "-")); got != want {
 			t.Errorf("appendEscaped(%q) = %q, want %q", in, got, want)
@@ -101,10 +104,87 @@ func TestAppendEscaped(t *testing.T) {
 	}
 }
 
-func BenchmarkAccessLine(b *testing.B) {
+// A HEAD request's body is not sent: its size is "-".
+func TestAccessLogHead(t *testing.T) {
+	line := accessLine(t, testApp(), Options{}, "HEAD / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+	if !strings.Contains(line, `"HEAD / HTTP/1.1" 200 - `) {
+		t.Errorf("line %q, want status 200 and size -", line)
+	}
+}
+
+// A connection the application took over is logged 101, and what it then
+// tries through the response writer, which net/http refuses, is not
+// counted.
+func TestAccessLogHijacked(t *testing.T) {
+	app := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		c, rw, err := http.NewResponseController(w).Hijack()
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		rw.WriteString("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+		rw.Flush()
+		c.Close()
+		w.WriteHeader(http.StatusTeapot)
+		w.Write([]byte("refused"))
+	})
+	line := accessLine(t, app, Options{}, "GET /ws HTTP/1.1\r\nHost: x\r\n\r\n")
+	if !strings.Contains(line, `"GET /ws HTTP/1.1" 101 - `) {
+		t.Errorf("line %q, want status 101 and size -", line)
+	}
+}
+
+// The temporary files of a multipart form the application parsed on the
+// request it got, a copy the body limits made, are removed when it
+// returns, as net/http removes its own request's.
+func TestMultipartFilesRemoved(t *testing.T) {
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	app := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := r.ParseMultipartForm(10); err != nil {
+			t.Error(err)
+		}
+		if f, _, err := r.FormFile("f"); err == nil {
+			f.Close()
+		}
+		entries, _ := os.ReadDir(tmp)
+		if len(entries) == 0 {
+			t.Error("the form's file part was not spilled to a temporary file")
+		}
+	})
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	part, _ := mw.CreateFormFile("f", "big.bin")
+	part.Write(bytes.Repeat([]byte("x"), 100_000))
+	mw.Close()
+	request := fmt.Sprintf("POST /up HTTP/1.1\r\nHost: x\r\nContent-Type: %s\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s",
+		mw.FormDataContentType(), body.Len(), body.String())
+	accessLine(t, app, Options{}, request)
+	eventually(t, "the temporary files removed", func() bool {
+		entries, _ := os.ReadDir(tmp)
+		return len(entries) == 0
+	})
+}
+
+// A line is formatted without allocating.
+func TestAccessLineAllocates0(t *testing.T) {
+	r := benchRequest()
+	start := time.Now()
+	buf := make([]byte, 0, 256)
+	if n := testing.AllocsPerRun(100, func() { buf = appendCombined(buf[:0], r, start, metricsRecord200) }); n != 0 {
+		t.Errorf("%v allocations per line", n)
+	}
+}
+
+func benchRequest() *http.Request {
 	r, _ := http.NewRequest(http.MethodGet, "http://app.example/items/42?x=1", nil)
 	r.RemoteAddr, r.RequestURI = "203.0.113.7:51000", "/items/42?x=1"
 	r.Header.Set("User-Agent", "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0")
+	return r
+}
+
+func BenchmarkAccessLine(b *testing.B) {
+	r := benchRequest()
 	start := time.Now()
 	buf := make([]byte, 0, 256)
 	b.ReportAllocs()

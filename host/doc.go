@@ -98,6 +98,7 @@
 // A request passes, outermost first: the listener's connection limit,
 // net/http (header size backstop, timeouts, HTTP/1.1 and h2c), the host's
 // request limits, IIS mode's step (when under IIS), the forwarded-headers
-// middleware, the access log (combined log format), panic recovery (500,
-// logged with its stack through log/slog) and the application's handler.
+// middleware, the metrics, the access log (combined log format, from what
+// the metrics recorded), panic recovery (500, logged with its stack
+// through log/slog) and the application's handler.
 package host

@@ -45,8 +45,9 @@ type Options struct {
 	// Logger receives the server's own logs. Nil means slog.Default().
 	Logger *slog.Logger
 
-	// AccessLog receives one combined-log-format line per request. Nil means
-	// os.Stdout; io.Discard turns the access log off entirely.
+	// AccessLog receives one combined-log-format line per request, each in
+	// one Write, from many goroutines at once (an *os.File takes that). Nil
+	// means os.Stdout; io.Discard turns the access log off entirely.
 	AccessLog io.Writer
 
 	// AdminHandlers adds routes to the admin listener, keyed by path (for

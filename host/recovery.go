@@ -29,6 +29,12 @@ type recovery struct {
 
 func (h *recovery) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer func() {
+		// The application's request may be a copy (the body limits make
+		// one), whose parsed multipart form net/http does not see: its
+		// temporary files go here, as net/http removes its own request's.
+		if r.MultipartForm != nil {
+			r.MultipartForm.RemoveAll()
+		}
 		p := recover()
 		if p == nil {
 			return

@@ -286,6 +286,7 @@ func (h *httpHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	m.counts.add(t.slot, method, scheme, 1)
 
 	st := &state{}
+	st.answer, _ = r.Body.(HostAnswer)
 	rw := wrap(w, st)
 	r2 := r
 	var body *countingBody
@@ -301,7 +302,7 @@ func (h *httpHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if route == "" {
 			route = r2.Pattern
 		}
-		status := st.finalStatus(r)
+		status := st.finalStatus()
 		reqSize := r.ContentLength
 		if body != nil {
 			reqSize = body.n.Load()
@@ -349,9 +350,10 @@ func routeOf(pattern string) string {
 // route [Route] reports and the response's record. The recorder handed
 // down holds it.
 type state struct {
-	route string
-	rec   record
-	h1    http1Recorder
+	route  string
+	rec    record
+	answer HostAnswer // the request's body, when a step outside answers for it
+	h1     http1Recorder
 }
 
 // stateOf finds the state of the innermost [HTTP.Handler] that w passed
@@ -407,15 +409,6 @@ type countingBody struct {
 	n atomic.Int64
 }
 
-// HostAnswered passes on the answer of the body it counts, so that a step
-// inside sees it too (see [Response]).
-func (b *countingBody) HostAnswered() int {
-	if a, ok := b.ReadCloser.(HostAnswer); ok {
-		return a.HostAnswered()
-	}
-	return 0
-}
-
 func (b *countingBody) Read(p []byte) (int, error) {
 	n, err := b.ReadCloser.Read(p)
 	b.n.Add(int64(n))
@@ -433,22 +426,21 @@ type Record struct {
 }
 
 // Response returns what the [HTTP.Handler] outside recorded of the
-// response to r so far; w is the response writer a step inside that
-// handler received, r the request it received. known is false when w did
-// not come through that handler.
-func Response(w http.ResponseWriter, r *http.Request) (rec Record, known bool) {
+// response so far; w is the response writer a step inside that handler
+// received. known is false when w did not come through that handler.
+func Response(w http.ResponseWriter) (rec Record, known bool) {
 	st := stateOf(w)
 	if st == nil {
 		return Record{}, false
 	}
-	return Record{Status: st.finalStatus(r), Written: st.rec.written}, true
+	return Record{Status: st.finalStatus(), Written: st.rec.written}, true
 }
 
-// finalStatus is the status the client got for r, as the metrics count it.
-func (st *state) finalStatus(r *http.Request) int {
+// finalStatus is the status the client got, as the metrics count it.
+func (st *state) finalStatus() int {
 	status := st.rec.status
-	if a, ok := r.Body.(HostAnswer); ok {
-		if code := a.HostAnswered(); code != 0 {
+	if st.answer != nil {
+		if code := st.answer.HostAnswered(); code != 0 {
 			status = code
 		}
 	}

@@ -29,45 +29,50 @@ func (r *recorder) metricsState() *state { return r.st }
 func (r *recorder) Header() http.Header         { return r.w.Header() }
 func (r *recorder) Unwrap() http.ResponseWriter { return r.w }
 
+// Each call is recorded once the writer underneath has taken it: a status
+// net/http refuses (it panics) or anything after the connection was taken
+// over (it answers http.ErrHijacked) is not.
+
 func (r *recorder) WriteHeader(code int) {
-	if r.st.rec.status == 0 && (code >= 200 || code == http.StatusSwitchingProtocols) {
+	r.w.WriteHeader(code)
+	if r.st.rec.status == 0 && !r.st.rec.hijacked && (code >= 200 || code == http.StatusSwitchingProtocols) {
 		r.st.rec.status = code
 	}
-	r.w.WriteHeader(code)
 }
 
-// implicitOK records the 200 net/http sends when body bytes or a flush
-// come before any WriteHeader.
-func (r *recorder) implicitOK() {
+// wrote records n body bytes taken, and the 200 net/http sends when body
+// bytes or a flush come before any WriteHeader.
+func (r *recorder) wrote(n int64, err error) {
+	if r.st.rec.hijacked || err != nil && n == 0 {
+		return
+	}
 	if r.st.rec.status == 0 {
 		r.st.rec.status = http.StatusOK
 	}
+	r.st.rec.written += n
 }
 
 func (r *recorder) Write(p []byte) (int, error) {
-	r.implicitOK()
 	n, err := r.w.Write(p)
-	r.st.rec.written += int64(n)
+	r.wrote(int64(n), err)
 	return n, err
 }
 
 // WriteString keeps net/http's copy-free path for io.WriteString.
 func (r *recorder) WriteString(s string) (int, error) {
-	r.implicitOK()
 	n, err := io.WriteString(r.w, s)
-	r.st.rec.written += int64(n)
+	r.wrote(int64(n), err)
 	return n, err
 }
 
 func (r *recorder) flush() {
-	r.implicitOK()
 	r.w.(http.Flusher).Flush()
+	r.wrote(0, nil)
 }
 
 func (r *recorder) readFrom(src io.Reader) (int64, error) {
-	r.implicitOK()
 	n, err := r.w.(io.ReaderFrom).ReadFrom(src)
-	r.st.rec.written += n
+	r.wrote(n, err)
 	return n, err
 }
 
