@@ -33,15 +33,20 @@ func (h *accessLog) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	defer func() {
 		rec, _ := metrics.Response(w) // the host's chain always has the metrics step
-		buf := logLines.Get().(*[]byte)
-		line := appendCombined((*buf)[:0], r, start, rec)
-		h.out.Write(line)
-		if cap(line) <= maxPooledLine {
-			*buf = line
-			logLines.Put(buf)
-		}
+		writeAccessLine(h.out, r, start, rec)
 	}()
 	h.next.ServeHTTP(w, r)
+}
+
+// writeAccessLine writes r's line to out in one Write.
+func writeAccessLine(out io.Writer, r *http.Request, start time.Time, rec metrics.Record) {
+	buf := logLines.Get().(*[]byte)
+	line := appendCombined((*buf)[:0], r, start, rec)
+	out.Write(line)
+	if cap(line) <= maxPooledLine {
+		*buf = line
+		logLines.Put(buf)
+	}
 }
 
 // logLines recycles the lines' buffers; one longer than maxPooledLine (a

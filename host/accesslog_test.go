@@ -194,3 +194,13 @@ func BenchmarkAccessLine(b *testing.B) {
 }
 
 var metricsRecord200 = metrics.Record{Status: 200, Written: 13}
+
+// A request the host refuses before the steps inside see it (here a
+// request line over the limit) has its line too.
+func TestAccessLogRejected(t *testing.T) {
+	line := accessLine(t, testApp(), Options{Limits: Limits{MaxRequestLine: 30}},
+		"GET /a-path-longer-than-the-limit HTTP/1.1\r\nHost: x\r\nUser-Agent: t/1\r\n\r\n")
+	if want := `"GET /a-path-longer-than-the-limit HTTP/1.1" 414 25 "-" "t/1"` + "\n"; !strings.HasSuffix(line, want) {
+		t.Errorf("line %q, want it to end in %q", line, want)
+	}
+}

@@ -33,7 +33,7 @@ func chain(app http.Handler, c config) http.Handler {
 	if c.iis != nil {
 		h = &iisHandler{mode: c.iis, logger: c.logger, next: h}
 	}
-	h = &requestLimits{limits: c.limits, logger: c.logger, conns: c.conns, next: h}
+	h = &requestLimits{limits: c.limits, logger: c.logger, conns: c.conns, accessLog: c.accessLog, next: h}
 	return h
 }
 

@@ -1,6 +1,7 @@
 package host
 
 import (
+	"io"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -14,10 +15,11 @@ import (
 // length, the header fields' total size and count, the declared body size,
 // and (through limitBody) the body's size and minimum data rate.
 type requestLimits struct {
-	limits Limits
-	logger *slog.Logger
-	conns  *metrics.Conns // counts the rejections
-	next   http.Handler
+	limits    Limits
+	logger    *slog.Logger
+	conns     *metrics.Conns // counts the rejections
+	accessLog io.Writer      // logs them too; nil when off
+	next      http.Handler
 }
 
 func (h *requestLimits) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -66,15 +68,23 @@ func (h *requestLimits) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // request body the handler left unread (Kestrel's RequestBodyDrainTimeout).
 var bodyDrainTimeout = 5 * time.Second
 
-// reject answers a request that broke a limit. An HTTP/1 connection is
-// closed after the answer, as Kestrel does after a bad request.
+// reject answers a request that broke a limit, and writes its access-log
+// line: the steps inside, the access log among them, never see it, and it
+// is written before the forwarded headers are read, so its client is the
+// connection's peer. An HTTP/1 connection is closed after the answer, as
+// Kestrel does after a bad request.
 func (h *requestLimits) reject(w http.ResponseWriter, r *http.Request, limit metrics.Limit, code int, reason string) {
+	start := time.Now()
 	h.conns.Rejected(limit)
 	h.logger.Debug("request rejected", "status", code, "reason", reason, "remote", r.RemoteAddr, "method", r.Method)
 	if r.ProtoMajor == 1 {
 		w.Header().Set("Connection", "close")
 	}
-	http.Error(w, strconv.Itoa(code)+" "+http.StatusText(code), code)
+	body := strconv.Itoa(code) + " " + http.StatusText(code)
+	http.Error(w, body, code)
+	if h.accessLog != nil {
+		writeAccessLine(h.accessLog, r, start, metrics.Record{Status: code, Written: int64(len(body) + 1)}) // http.Error adds a newline
+	}
 }
 
 // requestLineSize is the length of "METHOD target PROTO" as received (for
