@@ -82,15 +82,18 @@ func main() {
 			"served":     served.Load(),
 		})
 	})
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
-	for _, l := range listeners {
-		go srv.Serve(l) //nolint:errcheck
-	}
+	// The signals are taken before the first request is served: a client
+	// that got an answer may stop the supervisor at once, and a SIGTERM
+	// before signal.Notify would kill this process instead of stopping it.
 	sigs := make(chan os.Signal, 1)
 	if *ignoreTerm {
 		signal.Ignore(syscall.SIGTERM)
 	} else {
 		signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT)
+	}
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	for _, l := range listeners {
+		go srv.Serve(l) //nolint:errcheck
 	}
 	if !*noReady {
 		time.Sleep(*readyDelay)
