@@ -93,13 +93,16 @@ func (c *resultContext) set(res *Result) {
 		flagIf(res.Applied, flagApplied) | flagIf(res.trusted, flagTrusted) | flagIf(res.forApplied, flagForApplied)
 }
 
-func (c *resultContext) result() Result {
-	scheme := "http"
+func (c *resultContext) scheme() string {
 	if c.flags&flagHTTPS != 0 {
-		scheme = "https"
+		return "https"
 	}
+	return "http"
+}
+
+func (c *resultContext) result() Result {
 	return Result{
-		Client: c.client, Scheme: scheme, Host: c.host, PathBase: c.pathBase, Peer: c.peer,
+		Client: c.client, Scheme: c.scheme(), Host: c.host, PathBase: c.pathBase, Peer: c.peer,
 		PeerUnix: c.flags&flagPeerUnix != 0, Applied: c.flags&flagApplied != 0,
 		trusted: c.flags&flagTrusted != 0, forApplied: c.flags&flagForApplied != 0,
 	}
@@ -137,12 +140,18 @@ func FromRequest(r *http.Request) (Result, bool) {
 		if m == nil || c.remote != r.RemoteAddr || m.cfg.family != None && scanHeaders(r.Header) != 0 {
 			return Result{}, false
 		}
-		return Result{
-			Client: c.peer.Addr, Scheme: schemeOf(r), Host: r.Host, Peer: c.remote, PeerUnix: c.peer.Unix,
-			trusted: m.cfg.family != None && m.cfg.trust.trusts(c.peer),
-		}, true
+		return m.unapplied(r, c.peer), true
 	}
 	return Result{}, false
+}
+
+// unapplied is the result for r when nothing is applied: the peer is the
+// client, and the scheme and host are the request's own.
+func (m *Middleware) unapplied(r *http.Request, peer Peer) Result {
+	return Result{
+		Client: peer.Addr, Scheme: schemeOf(r), Host: r.Host, Peer: r.RemoteAddr, PeerUnix: peer.Unix,
+		trusted: m.cfg.family != None && m.cfg.trust.trusts(peer),
+	}
 }
 
 // Scheme returns the scheme the middleware established for r, "http" or
@@ -152,10 +161,7 @@ func FromRequest(r *http.Request) (Result, bool) {
 // target sets r.URL.Scheme), no client can choose it.
 func Scheme(r *http.Request) string {
 	if c, ok := r.Context().Value(resultKey{}).(*resultContext); ok {
-		if c.flags&flagHTTPS != 0 {
-			return "https"
-		}
-		return "http"
+		return c.scheme()
 	}
 	return schemeOf(r)
 }
@@ -234,9 +240,9 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if seen == 0 {
 		// Nothing to apply and nothing to remove, but the result must
 		// travel with the request.
-		p := &passed{ctx: resultContext{Context: r.Context(), client: peer.Addr, host: r.Host, peer: r.RemoteAddr,
-			flags: flagIf(r.TLS != nil, flagHTTPS) | flagIf(peer.Unix, flagPeerUnix) |
-				flagIf(m.cfg.family != None && m.cfg.trust.trusts(peer), flagTrusted)}}
+		p := &passed{ctx: resultContext{Context: r.Context()}}
+		res := m.unapplied(r, peer)
+		p.ctx.set(&res)
 		p.req = *r.WithContext(&p.ctx)
 		h.next.ServeHTTP(w, &p.req)
 		return

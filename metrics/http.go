@@ -281,8 +281,8 @@ func (h *httpHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	m := h.m
 	start := time.Since(epoch)
 	method := methodIndex(r.Method)
-	scheme := schemeIndex(requestScheme(r))
-	t := takeSlot() // held until the request is counted
+	scheme := schemeIndex(forwarded.Scheme(r)) // never the request line's, which the client chooses
+	t := takeSlot()                            // held until the request is counted
 	m.counts.add(t.slot, method, scheme, 1)
 
 	st := &state{}
@@ -323,13 +323,6 @@ type countedRequest struct {
 }
 
 func hasBody(r *http.Request) bool { return r.Body != nil && r.Body != http.NoBody }
-
-// requestScheme is the scheme the forwarded-headers middleware restored,
-// or the connection's own: never the request line's, which the client
-// chooses.
-func requestScheme(r *http.Request) string {
-	return forwarded.Scheme(r)
-}
 
 // routeOf turns a ServeMux pattern ("[METHOD ][HOST]/PATH") into the path
 // template the http_route label holds.
