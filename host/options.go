@@ -158,16 +158,16 @@ func (o Options) resolve() (config, error) {
 	if len(listen) == 0 {
 		listen = []string{DefaultListen}
 	}
-	seen := map[string]bool{}
 	for _, s := range listen {
 		a, err := parseAddress(s)
 		if err != nil {
 			return c, fmt.Errorf("listen address: %w", err)
 		}
-		if seen[a.String()] {
-			return c, fmt.Errorf("listen address %q: listed twice", s)
+		for _, prev := range c.listen {
+			if a.overlaps(prev) {
+				return c, fmt.Errorf("listen addresses %q and %q would listen on the same socket", prev, s)
+			}
 		}
-		seen[a.String()] = true
 		c.listen = append(c.listen, a)
 	}
 	getenv := o.Getenv
