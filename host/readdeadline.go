@@ -63,7 +63,7 @@ func (d *readDeadline) set(c net.Conn, t time.Time) error {
 	case !d.watchAt.IsZero() && !t.Before(d.watchAt.Add(d.near())):
 		return nil // the watch fires in time to arm the socket
 	}
-	return d.arm()
+	return d.arm(false)
 }
 
 // resume is called after a read timed out: it reports whether the deadline
@@ -80,13 +80,17 @@ func (d *readDeadline) resume() bool {
 	if !d.asked.IsZero() && !d.asked.After(now) {
 		return false
 	}
-	return d.arm() == nil
+	// The socket's deadline has fired, so it is rewritten even when it
+	// reads as the one to keep: a deadline given as wall-clock time only
+	// can fire while the wall clock, stepped back, still shows it ahead.
+	return d.arm(true) == nil
 }
 
 // arm gives the socket the deadline asked for when it is near or past, and
-// none otherwise, with the watch set to arm it in time. It reads the clock
-// only for a deadline it cannot tell has passed.
-func (d *readDeadline) arm() error {
+// none otherwise, with the watch set to arm it in time; unless force, a
+// socket that holds that deadline already is left alone. It reads the
+// clock only for a deadline it cannot tell has passed.
+func (d *readDeadline) arm(force bool) error {
 	t, expired := d.asked, false
 	switch {
 	case t.IsZero():
@@ -103,7 +107,7 @@ func (d *readDeadline) arm() error {
 		}
 	}
 	d.expired = expired
-	if t.Equal(d.socket) {
+	if t.Equal(d.socket) && !force {
 		return nil
 	}
 	d.socket = t
@@ -131,7 +135,7 @@ func (d *readDeadline) fire() {
 	defer d.mu.Unlock()
 	d.watchAt = time.Time{}
 	if !d.closed && !d.asked.IsZero() && (d.socket.IsZero() || d.asked.Before(d.socket)) {
-		d.arm()
+		d.arm(false)
 	}
 }
 

@@ -418,3 +418,29 @@ func TestWriteDeadlineAtTheEpochIsCleared(t *testing.T) {
 		t.Fatalf("write after clearing an epoch deadline: %v", err)
 	}
 }
+
+// A socket deadline that fired while the deadline asked for still reads as
+// ahead (a wall-clock-only deadline, the wall clock stepped back) is
+// rewritten when the read resumes, so the read waits for data instead of
+// timing out again at once until the wall clock catches up.
+func TestReadResumesOnAFiredSocketDeadlineItHolds(t *testing.T) {
+	c, peer := tcpPair(t, 0)
+	asked := time.Now().Add(600 * time.Millisecond).Round(0) // wall clock only, within the margin
+	if err := c.SetReadDeadline(asked); err != nil {
+		t.Fatal(err)
+	}
+	c.Conn.SetReadDeadline(time.Unix(1, 0)) // the socket's deadline fires early, as after a clock step
+	go func() {
+		time.Sleep(100 * time.Millisecond)
+		peer.Write([]byte("x"))
+	}()
+	start := time.Now()
+	buf := make([]byte, 1)
+	n, err := c.Read(buf)
+	if n != 1 || err != nil {
+		t.Fatalf("read: %d, %v; want the byte sent at 100ms, before the deadline asked for", n, err)
+	}
+	if d := time.Since(start); d > 500*time.Millisecond {
+		t.Errorf("the read took %s", d)
+	}
+}
