@@ -100,8 +100,7 @@ func (a Address) Overlaps(b Address) bool {
 // sameHost reports whether a listener on host a takes connections to host
 // b, for the rules of Overlaps.
 func sameHost(a, b string) bool {
-	a = strings.ToLower(strings.TrimSuffix(strings.TrimPrefix(a, "["), "]"))
-	b = strings.ToLower(strings.TrimSuffix(strings.TrimPrefix(b, "["), "]"))
+	a, b = strings.ToLower(a), strings.ToLower(b) // HostPort has removed an IPv6 address's brackets
 	ia, errA := netip.ParseAddr(a)
 	ib, errB := netip.ParseAddr(b)
 	switch {

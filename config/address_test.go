@@ -125,3 +125,14 @@ func FuzzAddressOverlaps(f *testing.F) {
 		}
 	})
 }
+
+func TestNamesFile(t *testing.T) {
+	for p, want := range map[string]bool{
+		"/usr/local/bin/shop": true, "shop": true, "logs/app.log": true,
+		"": false, "/": false, "bin/": false, "/usr/bin/.": false, "/usr/..": false,
+	} {
+		if got := NamesFile(p); got != want {
+			t.Errorf("NamesFile(%q) = %v, want %v", p, got, want)
+		}
+	}
+}

@@ -137,10 +137,10 @@ func (c *Config) checkProxy() []error {
 func (c *Config) checkSupervise() []error {
 	var errs []error
 	add := c.adder(&errs)
-	if cmd := c.Supervise.Command; len(cmd) > 0 && !namesProgram(cmd[0]) {
+	if cmd := c.Supervise.Command; len(cmd) > 0 && !NamesFile(cmd[0]) {
 		add("supervise.command", "the first element is the program to run, such as /usr/local/bin/shop; %q names none", cmd[0])
 	}
-	if f := c.Supervise.LogFile; f != "" && !namesProgram(f) {
+	if f := c.Supervise.LogFile; f != "" && !NamesFile(f) {
 		add("supervise.log_file", "want the file the output is appended to, such as /var/log/shop/app.log; %q is a directory", f)
 	}
 	for _, kv := range c.Supervise.Environment {
@@ -174,10 +174,10 @@ func (c *Config) checkSupervise() []error {
 	return errs
 }
 
-// namesProgram reports whether p can name a program (or any) file: not
-// empty, not a directory such as "/", "bin/" or "/usr/bin/.". Every
-// generator and the supervisor start the file it names.
-func namesProgram(p string) bool {
+// NamesFile reports whether the slash-separated path p can name a file
+// (the program of supervise.command, supervise.log_file): not empty, not
+// a directory such as "/", "bin/" or "/usr/bin/.".
+func NamesFile(p string) bool {
 	if p == "" || strings.HasSuffix(p, "/") {
 		return false
 	}

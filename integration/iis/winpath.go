@@ -4,6 +4,8 @@ import (
 	"path"
 	"regexp"
 	"strings"
+
+	"github.com/apphost/apphost/config"
 )
 
 // IIS runs on Windows, while the description is often written for a Unix
@@ -30,7 +32,7 @@ func isUnixPath(p string) bool {
 // no extension (/usr/local/bin/shop → .\shop.exe). The second result says
 // whether the path was translated.
 func ProcessPath(command string) (string, bool) {
-	if !isUnixPath(command) || !namesFile(command) {
+	if !isUnixPath(command) || !config.NamesFile(command) {
 		return command, false
 	}
 	base := path.Base(command)
@@ -43,15 +45,8 @@ func ProcessPath(command string) (string, bool) {
 // logPath is the stdoutLogFile for supervise.log_file: a Unix path keeps
 // only its base name, under the site's logs folder.
 func logPath(p string) string {
-	if !isUnixPath(p) || !namesFile(p) {
+	if !isUnixPath(p) || !config.NamesFile(p) {
 		return p
 	}
 	return `.\logs\` + path.Base(p)
-}
-
-// namesFile reports whether the Unix path p ends in a file name, not in a
-// directory such as "/", "bin/" or "/usr/bin/.".
-func namesFile(p string) bool {
-	base := path.Base(p)
-	return !strings.HasSuffix(p, "/") && base != "." && base != ".." && base != "/"
 }

@@ -292,8 +292,10 @@ type LockedBuffer struct {
 func (b *LockedBuffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if b.Max == 0 || len(b.buf) < b.Max {
+	if b.Max == 0 {
 		b.buf = append(b.buf, p...)
+	} else if len(b.buf) < b.Max {
+		b.buf = append(b.buf, p[:min(len(p), b.Max-len(b.buf))]...)
 	}
 	return len(p), nil
 }

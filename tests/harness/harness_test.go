@@ -58,3 +58,16 @@ func TestWaitListening(t *testing.T) {
 		t.Fatalf("want an exited error, got %v", err)
 	}
 }
+
+// With Max set, LockedBuffer keeps exactly the first Max bytes.
+func TestLockedBufferMax(t *testing.T) {
+	b := &LockedBuffer{Max: 5}
+	for _, s := range []string{"abc", "defg", "h"} {
+		if n, err := b.Write([]byte(s)); n != len(s) || err != nil {
+			t.Fatalf("Write(%q) = %d, %v", s, n, err)
+		}
+	}
+	if got := b.String(); got != "abcde" {
+		t.Errorf("kept %q, want %q", got, "abcde")
+	}
+}
