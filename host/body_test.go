@@ -1,9 +1,12 @@
 package host
 
 import (
+	"bufio"
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -88,3 +91,62 @@ func (w *flushWriter) Flush()                      {}
 type pushWriter struct{ flushWriter }
 
 func (w *pushWriter) Push(string, *http.PushOptions) error { return nil }
+
+// h1Writer is a raw writer with net/http's HTTP/1 interfaces that keeps
+// what reaches it.
+type h1Writer struct {
+	h       http.Header
+	status  int
+	body    strings.Builder
+	flushes int
+}
+
+func (w *h1Writer) Header() http.Header { return w.h }
+func (w *h1Writer) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+}
+func (w *h1Writer) Write(p []byte) (int, error) { return w.body.Write(p) }
+func (w *h1Writer) Flush()                      { w.flushes++ }
+func (w *h1Writer) ReadFrom(r io.Reader) (int64, error) {
+	return io.Copy(&w.body, r)
+}
+func (w *h1Writer) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	return nil, nil, errors.New("not a connection")
+}
+
+// TestBodyGuardDropsOutputAfterTheHostAnswered: once the host answered 413
+// for a body over the limit, nothing the handler then sends reaches the
+// client, by any of the writer's paths: WriteHeader, Write, WriteString,
+// ReadFrom and Flush; the writes fail with errAnswered.
+func TestBodyGuardDropsOutputAfterTheHostAnswered(t *testing.T) {
+	raw := &h1Writer{h: http.Header{}}
+	r, _ := http.NewRequest(http.MethodPost, "/", strings.NewReader("far too long"))
+	r.ContentLength = -1
+	w, r2, _ := limitBody(raw, r, Limits{MaxRequestBody: 3}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	var tooLarge *http.MaxBytesError
+	if _, err := io.Copy(io.Discard, r2.Body); !errors.As(err, &tooLarge) {
+		t.Fatalf("reading the body: %v, want http.MaxBytesError", err)
+	}
+	if raw.status != http.StatusRequestEntityTooLarge {
+		t.Fatalf("status %d, want the host's 413", raw.status)
+	}
+	answered := raw.body.String()
+
+	w.WriteHeader(http.StatusOK)
+	if _, err := w.Write([]byte("write")); !errors.Is(err, errAnswered) {
+		t.Errorf("Write: %v, want errAnswered", err)
+	}
+	if _, err := io.WriteString(w, "string"); !errors.Is(err, errAnswered) {
+		t.Errorf("WriteString: %v, want errAnswered", err)
+	}
+	if _, err := w.(io.ReaderFrom).ReadFrom(strings.NewReader("readfrom")); !errors.Is(err, errAnswered) {
+		t.Errorf("ReadFrom: %v, want errAnswered", err)
+	}
+	flushes := raw.flushes
+	w.(http.Flusher).Flush()
+	if raw.status != http.StatusRequestEntityTooLarge || raw.body.String() != answered || raw.flushes != flushes {
+		t.Errorf("after the 413: status %d, body %q, %d flushes; want only the host's answer", raw.status, raw.body.String(), raw.flushes-flushes)
+	}
+}
