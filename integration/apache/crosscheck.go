@@ -69,7 +69,7 @@ func (c *checker) upstreams(s *scope) {
 		if !ok {
 			continue
 		}
-		a, err := config.ParseAddress(addr)
+		a, err := config.ParseAddress(addr) // an address that does not parse is no upstream
 		if err == nil && a.Overlaps(admin) {
 			c.at(RuleAdminProxied, w.d, "%s proxies to %s, the app's admin address (app.admin_listen): /metrics and health checks become public", w.url, admin)
 			continue
