@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/apphost/apphost/metrics"
+	"github.com/apphost/apphost/tests/harness"
 )
 
 // accessLine serves one request through a host with the access log on and
@@ -33,7 +34,7 @@ func accessLine(t *testing.T, app http.Handler, opts Options, request string) st
 		t.Fatal(err)
 	}
 	io.Copy(io.Discard, c) // whatever the answer, until the server closes
-	eventually(t, "the access log line", func() bool { return strings.HasSuffix(access.String(), "\n") })
+	harness.WaitFor(t, 5*time.Second, "the access log line", func() bool { return strings.HasSuffix(access.String(), "\n") })
 	return access.String()
 }
 
@@ -160,7 +161,7 @@ func TestMultipartFilesRemoved(t *testing.T) {
 	request := fmt.Sprintf("POST /up HTTP/1.1\r\nHost: x\r\nContent-Type: %s\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s",
 		mw.FormDataContentType(), body.Len(), body.String())
 	accessLine(t, app, Options{}, request)
-	eventually(t, "the temporary files removed", func() bool {
+	harness.WaitFor(t, 5*time.Second, "the temporary files removed", func() bool {
 		entries, _ := os.ReadDir(tmp)
 		return len(entries) == 0
 	})

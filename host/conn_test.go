@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/apphost/apphost/tests/harness"
 )
 
 // pipeConn is a trackedConn over one end of a synchronous pipe: a write
@@ -174,7 +176,7 @@ func TestDrainWindowAnswersBusyKeepAliveConnections(t *testing.T) {
 	}
 
 	cancel() // the connection is idle now
-	eventually(t, "the listener to close", func() bool {
+	harness.WaitFor(t, 5*time.Second, "the listener to close", func() bool {
 		d, err := net.Dial("tcp", addr)
 		if err == nil {
 			d.Close()

@@ -19,6 +19,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/apphost/apphost/tests/harness"
 )
 
 // envMap is a Getenv reading a fixed set of variables.
@@ -400,7 +402,7 @@ func TestIISShutdownEvent(t *testing.T) {
 		if resp.StatusCode != http.StatusAccepted || body != "" {
 			t.Fatalf("status %d body %q, want 202 and no body", resp.StatusCode, body)
 		}
-		eventually(t, "the listener to close", func() bool {
+		harness.WaitFor(t, 5*time.Second, "the listener to close", func() bool {
 			c, err := net.DialTimeout("tcp", "127.0.0.1:"+port, time.Second)
 			if err == nil {
 				c.Close()

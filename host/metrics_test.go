@@ -11,6 +11,7 @@ import (
 
 	"github.com/apphost/apphost/forwarded"
 	"github.com/apphost/apphost/metrics"
+	"github.com/apphost/apphost/tests/harness"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	dto "github.com/prometheus/client_model/go"
@@ -215,7 +216,7 @@ func TestLimitRejectionsCounted(t *testing.T) {
 	for k, n := range want {
 		limit, status, _ := strings.Cut(k, " ")
 		// The 408s are counted as the connection is answered; wait for them.
-		eventually(t, limit, func() bool {
+		harness.WaitFor(t, 5*time.Second, limit, func() bool {
 			return value(t, s.Metrics(), "apphost_rejected_requests_total", "limit="+limit, "http_response_status_code="+status) == n
 		})
 	}
@@ -260,7 +261,7 @@ func TestConnectionMetrics(t *testing.T) {
 	if resp, _ := readResponse(t, c1); resp.StatusCode != 101 {
 		t.Fatalf("upgrade: %d", resp.StatusCode)
 	}
-	eventually(t, "an active, upgraded connection", func() bool {
+	harness.WaitFor(t, 5*time.Second, "an active, upgraded connection", func() bool {
 		return value(t, reg, "apphost_active_connections") == 1 && value(t, reg, "apphost_upgraded_connections") == 1
 	})
 
@@ -271,12 +272,12 @@ func TestConnectionMetrics(t *testing.T) {
 	}
 	defer c2.Close()
 	fmt.Fprint(c2, "GET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
-	eventually(t, "a delayed connection", func() bool { return value(t, reg, "apphost_delayed_connections_total") >= 1 })
+	harness.WaitFor(t, 5*time.Second, "a delayed connection", func() bool { return value(t, reg, "apphost_delayed_connections_total") >= 1 })
 	c1.Close()
 	if resp, body := readResponse(t, c2); resp.StatusCode != 200 || body != "ok" {
 		t.Fatalf("second connection: %d %q", resp.StatusCode, body)
 	}
-	eventually(t, "every connection closed and timed", func() bool {
+	harness.WaitFor(t, 5*time.Second, "every connection closed and timed", func() bool {
 		return value(t, reg, "apphost_active_connections") == 0 && value(t, reg, "apphost_upgraded_connections") == 0 &&
 			value(t, reg, "apphost_connection_duration_seconds") == 2
 	})
@@ -358,7 +359,7 @@ func TestConnListenerSlotAndCountsOnce(t *testing.T) {
 		}
 		accepted <- c
 	}()
-	eventually(t, "the second Accept to count as delayed", func() bool {
+	harness.WaitFor(t, 5*time.Second, "the second Accept to count as delayed", func() bool {
 		return value(t, reg, "apphost_delayed_connections_total") == 1
 	})
 	select {

@@ -13,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/apphost/apphost/tests/harness"
 )
 
 // child is the test binary re-executed as a server process (see childMain).
@@ -137,7 +139,7 @@ func TestSIGTERMWhileBodyArrives(t *testing.T) {
 	if err := c.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "new connections to be refused", func() bool {
+	harness.WaitFor(t, 5*time.Second, "new connections to be refused", func() bool {
 		nc, err := net.Dial("tcp", c.addr)
 		if err == nil {
 			nc.Close()

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/apphost/apphost/tests/harness"
 )
 
 // TestH2CPriorKnowledge proves HTTP/1.1 and prior-knowledge HTTP/2
@@ -116,7 +118,7 @@ func TestAccessLog(t *testing.T) {
 	}
 	resp.Body.Close()
 	line := regexp.MustCompile(`^127\.0\.0\.1 - - \[\d{2}/\w{3}/\d{4}:\d{2}:\d{2}:\d{2} [+-]\d{4}\] "GET /\?a=1 HTTP/1\.1" 200 5 "http://ref\.example/" "access-test/1"\n$`)
-	eventually(t, "the access log line", func() bool { return access.String() != "" })
+	harness.WaitFor(t, 5*time.Second, "the access log line", func() bool { return access.String() != "" })
 	if !line.MatchString(access.String()) {
 		t.Fatalf("access log %q is not in the combined format", access.String())
 	}
@@ -195,11 +197,11 @@ func TestGracefulDrain(t *testing.T) {
 	}
 
 	cancel()
-	eventually(t, "/readyz to answer 503", func() bool {
+	harness.WaitFor(t, 5*time.Second, "/readyz to answer 503", func() bool {
 		status, _ := get(t, http.DefaultClient, admin)
 		return status == http.StatusServiceUnavailable
 	})
-	eventually(t, "new connections to be refused", func() bool {
+	harness.WaitFor(t, 5*time.Second, "new connections to be refused", func() bool {
 		c, err := net.Dial("tcp", addr)
 		if err == nil {
 			c.Close()

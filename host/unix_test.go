@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/apphost/apphost/tests/harness"
 )
 
 // unixClient sends every request to the socket at path.
@@ -144,7 +146,7 @@ func TestUnixPeerAddress(t *testing.T) {
 			if resp.StatusCode != 200 || body != tt.want {
 				t.Errorf("RemoteAddr %q (status %d), want %q", body, resp.StatusCode, tt.want)
 			}
-			eventually(t, "the access log line", func() bool { return len(access.String()) > mark })
+			harness.WaitFor(t, 5*time.Second, "the access log line", func() bool { return len(access.String()) > mark })
 			if line := access.String()[mark:]; !strings.HasPrefix(line, tt.want+` - - [`) || !strings.Contains(line, `"GET /who HTTP/1.1" 200 `) {
 				t.Errorf("access log line %q, want it to begin with %q", line, tt.want+" - - [")
 			}

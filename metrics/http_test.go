@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/apphost/apphost/forwarded"
+	"github.com/apphost/apphost/tests/harness"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	dto "github.com/prometheus/client_model/go"
@@ -408,7 +409,7 @@ func TestHijackCountsAsSwitchingProtocols(t *testing.T) {
 	if resp.StatusCode != 101 {
 		t.Fatalf("status %d", resp.StatusCode)
 	}
-	waitFor(t, func() bool {
+	harness.WaitFor(t, 10*time.Second, "the upgraded request counted", func() bool {
 		return counts(t, reg, "http_server_request_duration_seconds")[key("GET", "/ws", "http", "101")] == 1
 	})
 }
