@@ -382,6 +382,19 @@ func TestWriterKeepsInterfaces(t *testing.T) {
 	}
 }
 
+// The recorder of an HTTP/1 writer, the common case, is part of the
+// request's state: wrapping allocates nothing more.
+func TestHTTP1RecorderAllocatesNothing(t *testing.T) {
+	w, st := &discardWriter{h: http.Header{}}, &state{}
+	var rw http.ResponseWriter
+	if n := testing.AllocsPerRun(100, func() { rw = wrap(w, st) }); n != 0 {
+		t.Errorf("wrap allocated %v times per call; want 0", n)
+	}
+	if rw != &st.h1 {
+		t.Errorf("wrap returned %T, not the state's HTTP/1 recorder", rw)
+	}
+}
+
 // A hijacked connection counts as 101 when no status was written.
 func TestHijackCountsAsSwitchingProtocols(t *testing.T) {
 	mux := http.NewServeMux()

@@ -103,21 +103,22 @@ func (r *http2Recorder) Push(target string, opts *http.PushOptions) error {
 
 // wrap returns the recorder variant that matches w's optional interfaces;
 // the HTTP/1 variant, the common one, is st's own, to save an allocation.
+// Each branch builds its own recorder: one shared value whose address a
+// branch returns would be allocated on every path.
 func wrap(w http.ResponseWriter, st *state) http.ResponseWriter {
 	_, fl := w.(http.Flusher)
 	_, hj := w.(http.Hijacker)
 	_, rf := w.(io.ReaderFrom)
 	_, pu := w.(http.Pusher)
-	base := recorder{w: w, st: st}
 	switch {
 	case fl && hj && rf && !pu:
-		st.h1 = http1Recorder{base}
+		st.h1 = http1Recorder{recorder{w: w, st: st}}
 		return &st.h1
 	case fl && pu && !hj && !rf:
-		return &http2Recorder{base}
+		return &http2Recorder{recorder{w: w, st: st}}
 	case fl && !hj && !rf && !pu:
-		return &flushRecorder{base}
+		return &flushRecorder{recorder{w: w, st: st}}
 	default:
-		return &base
+		return &recorder{w: w, st: st}
 	}
 }
