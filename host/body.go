@@ -34,8 +34,7 @@ func limitBody(w http.ResponseWriter, r *http.Request, l Limits, logger *slog.Lo
 		src:    r.Body,
 		guard:  g,
 		rc:     *http.NewResponseController(w),
-		timed:  l.MinRequestBodyRate > 0,
-		rate:   l.MinRequestBodyRate,
+		rate:   max(l.MinRequestBodyRate, 0),
 		grace:  l.MinRequestBodyGrace,
 		limit:  l.MaxRequestBody,
 		left:   l.MaxRequestBody,
@@ -60,8 +59,7 @@ type limitedBody struct {
 	src    io.ReadCloser
 	guard  *responseGuard
 	rc     http.ResponseController // sets the read deadlines
-	timed  bool                    // the rate limit is enforced
-	rate   int64                   // bytes per second
+	rate   int64                   // bytes per second; 0: the rate limit is not enforced
 	grace  time.Duration
 	limit  int64 // MaxRequestBody; negative: none
 	left   int64 // bytes the limit still allows
@@ -102,7 +100,7 @@ func (b *limitedBody) Read(p []byte) (int, error) {
 	if b.limit >= 0 && int64(len(p)) > b.left {
 		p = p[:b.left+1] // one byte past the limit tells it is broken
 	}
-	if b.timed {
+	if b.rate > 0 {
 		b.arm()
 	}
 	start := time.Now()
@@ -160,7 +158,7 @@ func (b *limitedBody) arm() {
 		allowed = byRate
 	}
 	if err := b.rc.SetReadDeadline(time.Now().Add(allowed - b.spent)); err != nil {
-		b.timed = false // the connection cannot time reads; the rate is not enforced
+		b.rate = 0 // the connection cannot time reads; the rate is not enforced
 		return
 	}
 	b.armed = true
@@ -208,7 +206,7 @@ func (g *responseGuard) beforeSend() {
 		return
 	}
 	g.drainSet.Store(true)
-	if b := g.body; b.timed && b.unfinished() {
+	if b := g.body; b.rate > 0 && b.unfinished() {
 		b.rc.SetReadDeadline(time.Now().Add(bodyDrainTimeout))
 	}
 }
