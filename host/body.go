@@ -14,6 +14,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/apphost/apphost/internal/writershape"
 	"github.com/apphost/apphost/metrics"
 )
 
@@ -242,22 +243,17 @@ func (g *responseGuard) pass(code int) bool {
 }
 
 // wrap gives the handler's view of the writer: the guard, with exactly the
-// optional interfaces the raw writer has in the combinations net/http's
-// writers have (HTTP/1: Flusher, Hijacker, io.ReaderFrom; HTTP/2:
-// Flusher, Pusher), as the metrics step's recorder inside it; Unwrap lets
-// http.ResponseController reach the raw writer. Each variant is a pointer
-// to the guard, which costs no allocation.
+// optional interfaces of the raw writer's shape (see writershape), as the
+// metrics step's recorder inside it; Unwrap lets http.ResponseController
+// reach the raw writer. Each variant is a pointer to the guard, which costs
+// no allocation.
 func (g *responseGuard) wrap() http.ResponseWriter {
-	_, fl := g.raw.(http.Flusher)
-	_, hj := g.raw.(http.Hijacker)
-	_, rf := g.raw.(io.ReaderFrom)
-	_, pu := g.raw.(http.Pusher)
-	switch {
-	case fl && hj && rf && !pu:
+	switch writershape.Of(g.raw) {
+	case writershape.HTTP1:
 		return http1Guard{g}
-	case fl && pu && !hj && !rf:
+	case writershape.HTTP2:
 		return http2Guard{g}
-	case fl && !hj && !rf && !pu:
+	case writershape.Flusher:
 		return flushGuard{g}
 	default:
 		return g

@@ -345,8 +345,8 @@ func routeOf(pattern string) string {
 type state struct {
 	route  string
 	rec    record
-	answer HostAnswer // the request's body, when a step outside answers for it
-	h1     http1Recorder
+	answer HostAnswer          // the request's body, when a step outside answers for it
+	w      http.ResponseWriter // the writer the recorder wraps
 }
 
 // stateOf finds the state of the innermost [HTTP.Handler] that w passed

@@ -382,18 +382,30 @@ func TestWriterKeepsInterfaces(t *testing.T) {
 	}
 }
 
-// The recorder of an HTTP/1 writer, the common case, is part of the
-// request's state: wrapping allocates nothing more.
-func TestHTTP1RecorderAllocatesNothing(t *testing.T) {
-	w, st := &discardWriter{h: http.Header{}}, &state{}
-	var rw http.ResponseWriter
-	if n := testing.AllocsPerRun(100, func() { rw = wrap(w, st) }); n != 0 {
-		t.Errorf("wrap allocated %v times per call; want 0", n)
-	}
-	if rw != &st.h1 {
-		t.Errorf("wrap returned %T, not the state's HTTP/1 recorder", rw)
+// Wrapping a writer allocates nothing, whatever its shape: each recorder
+// is a pointer to the request's state.
+func TestRecorderAllocatesNothing(t *testing.T) {
+	for _, w := range []http.ResponseWriter{
+		&discardWriter{h: http.Header{}}, // HTTP/1
+		pushWriter{httptest.NewRecorder()},
+		httptest.NewRecorder(), // Flusher
+		struct{ http.ResponseWriter }{httptest.NewRecorder()},
+	} {
+		st := &state{}
+		var rw http.ResponseWriter
+		if n := testing.AllocsPerRun(100, func() { rw = wrap(w, st) }); n != 0 {
+			t.Errorf("%T: wrap allocated %v times per call; want 0", w, n)
+		}
+		if stateOf(rw) != st || rw.(interface{ Unwrap() http.ResponseWriter }).Unwrap() != w {
+			t.Errorf("%T: the recorder does not lead to the state and the writer", w)
+		}
 	}
 }
+
+// pushWriter has the shape of net/http's HTTP/2 writer: Flusher and Pusher.
+type pushWriter struct{ *httptest.ResponseRecorder }
+
+func (pushWriter) Push(string, *http.PushOptions) error { return http.ErrNotSupported }
 
 // A hijacked connection counts as 101 when no status was written.
 func TestHijackCountsAsSwitchingProtocols(t *testing.T) {
