@@ -124,8 +124,8 @@ func (c *Config) checkProxy() []error {
 		add("proxy.tls", "needs both certificate and certificate_key")
 	}
 	for _, u := range c.Proxy.Upstreams {
-		if u.Overlaps(c.App.AdminListen) {
-			add("proxy.upstreams", "%s is the admin address: the proxy must never forward to it", u)
+		if admin, _ := c.ProxyTarget(u); admin != nil {
+			add("proxy.upstreams", "%s is an admin address (%s %s): the proxy must never forward to it", u, admin.Key, admin.Addr)
 		}
 	}
 	if err := checkPathPrefix(c.Proxy.PathPrefix); err != nil {

@@ -57,31 +57,31 @@ func controls(s *scope, header string) bool {
 	return false
 }
 
-// upstreams: every target is an upstream, never the admin address. A
-// target is an address when it overlaps it (config.Address.Overlaps).
+// upstreams: every target is an upstream, never an admin address (see
+// config.Config.ProxyTarget).
 func (c *checker) upstreams(s *scope) {
 	if c.used == nil {
 		c.used = map[config.Address]bool{}
 	}
-	admin := c.dep.App.AdminListen
 	for _, w := range c.workers(s) {
 		addr, ok := targetAddr(w.url)
 		if !ok {
 			continue
 		}
-		a, err := config.ParseAddress(addr) // an address that does not parse is no upstream
-		if err == nil && a.Overlaps(admin) {
-			c.at(RuleAdminProxied, w.d, "%s proxies to %s, the app's admin address (app.admin_listen): /metrics and health checks become public", w.url, admin)
+		var admin *config.AdminAddress
+		var ups []config.Address
+		if a, err := config.ParseAddress(addr); err == nil { // an address that does not parse is no upstream
+			admin, ups = c.dep.ProxyTarget(a)
+		}
+		if admin != nil {
+			c.at(RuleAdminProxied, w.d, "%s proxies to %s, an admin address (%s %s): /metrics and health checks become public", w.url, addr, admin.Key, admin.Addr)
 			continue
 		}
-		listed := false
-		for _, u := range c.dep.Proxy.Upstreams {
-			if err == nil && a.Overlaps(u) {
-				c.used[u], listed = true, true
-			}
+		for _, u := range ups {
+			c.used[u] = true
 		}
-		if !listed {
-			c.at(RuleUpstreamMismatch, w.d, "%s proxies to %s, which is not an upstream in %s (%s)", w.d.Name, addr, c.depName(), joinAddrs(c.dep.Proxy.Upstreams))
+		if len(ups) == 0 {
+			c.at(RuleUpstreamMismatch, w.d, "%s proxies to %s, which is not an upstream in %s (%s)", w.d.Name, addr, c.depName(), joinAddrs(c.dep.ProxyUpstreams()))
 		}
 	}
 }
@@ -91,7 +91,7 @@ func (c *checker) upstreamsUsed() {
 		// Nothing proxies to any upstream: upstream-mismatch said so.
 		return
 	}
-	for _, u := range c.dep.Proxy.Upstreams {
+	for _, u := range c.dep.ProxyUpstreams() {
 		if !c.used[u] {
 			c.add(RuleUpstreamUnused, c.cfg.Files[0], 0, "upstream %s in %s receives no requests: no ProxyPass or BalancerMember points at it", u, c.depName())
 		}

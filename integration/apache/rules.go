@@ -69,7 +69,7 @@ func ruleTable() []rule {
 		{RuleUpstreamUnused, findings.Warning, "an upstream in apphost.yaml is never proxied to",
 			"add it as a BalancerMember, or remove it from proxy.upstreams", true},
 		{RuleAdminProxied, findings.Error, "the app's admin address (/metrics, /healthz, /readyz) is proxied and reachable by clients",
-			"remove the ProxyPass or BalancerMember that points at app.admin_listen", true},
+			"remove the ProxyPass or BalancerMember that points at app.admin_listen or supervise.admin_listen", true},
 		{RuleBodyLimit, findings.Warning, "LimitRequestBody differs from the app's max_request_body",
 			"set LimitRequestBody to the app's max_request_body in the virtual host", true},
 		{RulePoolTTL, findings.Warning, "pooled backend connections may outlive the app's keep_alive_timeout, so Apache sends requests down connections the app is closing (502)",

@@ -2,7 +2,6 @@ package iis
 
 import (
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -44,24 +43,13 @@ func (ck *checker) bodyLimit(servers []*Element, c *config.Config) {
 }
 
 // upstreams checks where proxy rules send requests: to one of the app's
-// addresses, and never to an admin address. A target is an address when it
-// overlaps it (config.Address.Overlaps).
+// addresses, and never to an admin address (see
+// config.Config.ProxyTarget). IIS reaches the app over TCP only, so the
+// hints name the app's TCP addresses.
 func (ck *checker) upstreams(servers []*Element, c *config.Config) {
-	type admin struct {
-		addr config.Address
-		key  string
-	}
-	// An admin address that is off or a unix socket overlaps no rule's target.
-	admins := []admin{{c.App.AdminListen, "app.admin_listen"}, {c.Supervise.AdminListen, "supervise.admin_listen"}}
-	var apps []config.Address
 	var names []string
-	ups := c.Proxy.Upstreams
-	if len(ups) == 0 {
-		ups = c.App.Listen
-	}
-	for _, u := range ups {
+	for _, u := range c.ProxyUpstreams() {
 		if !u.IsUnix() {
-			apps = append(apps, u)
 			names = append(names, string(u))
 		}
 	}
@@ -69,15 +57,17 @@ func (ck *checker) upstreams(servers []*Element, c *config.Config) {
 		if p.authority == "" {
 			continue
 		}
-		got, err := config.ParseAddress(p.authority)
-		i := slices.IndexFunc(admins, func(a admin) bool { return err == nil && got.Overlaps(a.addr) })
-		if i >= 0 {
-			ck.add(RuleAdminProxied, findings.Error, p.action.Line,
-				fmt.Sprintf("the rule proxies to %s, the admin address (%s): metrics and health checks become public", p.authority, admins[i].key),
-				"proxy to the app's public address ("+strings.Join(names, ", ")+") instead")
-			continue
+		var admin *config.AdminAddress
+		var ups []config.Address
+		if got, err := config.ParseAddress(p.authority); err == nil {
+			admin, ups = c.ProxyTarget(got)
 		}
-		if !slices.ContainsFunc(apps, func(a config.Address) bool { return err == nil && got.Overlaps(a) }) {
+		switch {
+		case admin != nil:
+			ck.add(RuleAdminProxied, findings.Error, p.action.Line,
+				fmt.Sprintf("the rule proxies to %s, an admin address (%s %s): metrics and health checks become public", p.authority, admin.Key, admin.Addr),
+				"proxy to the app's public address ("+strings.Join(names, ", ")+") instead")
+		case len(ups) == 0:
 			ck.add(RuleUpstreamMismatch, findings.Error, p.action.Line,
 				fmt.Sprintf("the rule proxies to %s, which is not an address of the app (%s)", p.authority, strings.Join(names, ", ")),
 				"change the rule's action url, or proxy.upstreams in the description, so they agree")

@@ -245,7 +245,7 @@ func TestUnixProcessPathDirectoryHint(t *testing.T) {
 	t.Errorf("no %s finding", RuleUnixProcessPath)
 }
 
-// A rule's target is the app, or the admin address, when it overlaps it
+// A rule's target is the app, or an admin address, when it overlaps it
 // (config.Address.Overlaps): localhost is 127.0.0.1, another loopback
 // address is not.
 func TestRewriteTargetOverlaps(t *testing.T) {
@@ -257,6 +257,7 @@ func TestRewriteTargetOverlaps(t *testing.T) {
 		{"http://localhost:5000/{R:1}", ""},
 		{"http://127.0.0.1:5000/{R:1}", ""},
 		{"http://localhost:9464/{R:1}", RuleAdminProxied},
+		{"http://127.0.0.1:9465/{R:1}", RuleAdminProxied}, // supervise.admin_listen
 		{"http://127.0.0.2:5000/{R:1}", RuleUpstreamMismatch},
 		{"http://[::1]:5000/{R:1}", RuleUpstreamMismatch},
 	} {

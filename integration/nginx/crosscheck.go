@@ -19,12 +19,11 @@ const (
 // when none is named so.
 func (c *checker) crossCheck() {
 	d := c.desc
-	admin := d.App.AdminListen
-	// The admin address must never be proxied, by any server.
+	// No server may proxy to an admin address.
 	for _, p := range c.proxies {
 		for _, a := range c.targetOf(p).addrs {
-			if a.addr.Overlaps(admin) {
-				c.report(RuleAdminProxied, a.node, "nginx proxies to %s, the app's admin address (app.admin_listen %s): metrics and health become public", a.addr, admin)
+			if admin, _ := d.ProxyTarget(a.addr); admin != nil {
+				c.report(RuleAdminProxied, a.node, "nginx proxies to %s, an admin address (%s %s): metrics and health become public", a.addr, admin.Key, admin.Addr)
 			}
 		}
 	}
@@ -41,17 +40,12 @@ func (c *checker) crossCheck() {
 			upstreams[t.upstream] = true
 		}
 		for _, a := range t.addrs {
-			if a.addr.Overlaps(admin) {
-				continue
+			admin, ups := d.ProxyTarget(a.addr)
+			for _, u := range ups {
+				reached[u] = true
 			}
-			match := false
-			for _, u := range d.Proxy.Upstreams {
-				if a.addr.Overlaps(u) {
-					reached[u], match = true, true
-				}
-			}
-			if !match {
-				c.report(RuleUpstreamMismatch, a.node, "nginx proxies to %s, which is not the app's address (%s)", a.addr, joinAddresses(d.Proxy.Upstreams))
+			if admin == nil && len(ups) == 0 {
+				c.report(RuleUpstreamMismatch, a.node, "nginx proxies to %s, which is not the app's address (%s)", a.addr, joinAddresses(d.ProxyUpstreams()))
 			}
 		}
 		c.checkLimits(p)
@@ -63,7 +57,7 @@ func (c *checker) crossCheck() {
 		}
 	}
 	if !unknown {
-		for _, u := range d.Proxy.Upstreams {
+		for _, u := range d.ProxyUpstreams() {
 			if !reached[u] {
 				c.report(RuleAppNotProxied, nil, "no proxy_pass reaches the app at %s (%s)", u, upstreamKey(d))
 			}

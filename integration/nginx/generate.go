@@ -112,8 +112,8 @@ func newPlan(c *config.Config, opts Options) (*plan, error) {
 		return nil, errors.New("generating nginx configuration: proxy.upstreams is empty (the description was not validated)")
 	}
 	for _, u := range c.Proxy.Upstreams {
-		if u.Overlaps(c.App.AdminListen) {
-			return nil, fmt.Errorf("generating nginx configuration: upstream %s is the admin address app.admin_listen: it must never be proxied", u)
+		if admin, _ := c.ProxyTarget(u); admin != nil {
+			return nil, fmt.Errorf("generating nginx configuration: upstream %s is an admin address (%s %s): it must never be proxied", u, admin.Key, admin.Addr)
 		}
 	}
 	if opts.NginxVersion.IsZero() {

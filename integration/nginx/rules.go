@@ -71,7 +71,7 @@ func ruleTable() []ruleInfo {
 
 		{RuleUpstreamMismatch, findings.Error, "nginx proxies to an address the description does not list as the app's (app.listen or proxy.upstreams).", "Point proxy_pass or the upstream's server at the app's address, or correct the description.", true},
 		{RuleAppNotProxied, findings.Warning, "No proxy_pass reaches the app's address.", "Proxy to the app's address (app.listen or proxy.upstreams), or check the right configuration.", true},
-		{RuleAdminProxied, findings.Error, "nginx proxies to the app's admin address (metrics, health): internals become public.", "Never proxy to app.admin_listen; proxy to app.listen.", true},
+		{RuleAdminProxied, findings.Error, "nginx proxies to an admin address (metrics, health): internals become public.", "Never proxy to app.admin_listen or supervise.admin_listen; proxy to app.listen.", true},
 		{RuleBodySizeMismatch, findings.Warning, "client_max_body_size differs from the app's app.limits.max_request_body.", "Set client_max_body_size to the app's limit (apphost gen nginx writes it).", true},
 		{RuleReadTimeoutShort, findings.Warning, "proxy_read_timeout is shorter than the time the app may take to finish a request (app.shutdown_timeout): nginx answers 504 while the app still works.", "Set proxy_read_timeout (and proxy_send_timeout) to at least app.shutdown_timeout.", true},
 		{RuleUpstreamKeepaliveTimeout, findings.Warning, "The upstream keepalive_timeout is not shorter than the app's keep-alive timeout: nginx may reuse a connection the app is closing (sporadic 502).", "Set the upstream's keepalive_timeout below app.limits.keep_alive_timeout.", true},

@@ -62,6 +62,8 @@ func ruleCases() []ruleCase {
 		{rule: nginx.RuleAppNotProxied, file: "app-not-proxied.conf", desc: "app.yaml", lines: []int{0}, fixed: "crosscheck.fixed.conf"},
 		{rule: nginx.RuleAdminProxied, file: "admin-proxied.conf", desc: "app.yaml", lines: []int{18}, fixed: "crosscheck.fixed.conf"},
 		{name: "admin-proxied/localhost", rule: nginx.RuleAdminProxied, file: "admin-proxied-localhost.conf", desc: "app.yaml", lines: []int{18}, fixed: "crosscheck.fixed.conf"},
+		{name: "admin-proxied/supervisor", rule: nginx.RuleAdminProxied, file: "admin-proxied-supervisor.conf", desc: "app-supervised.yaml", lines: []int{18}, fixed: "crosscheck.fixed.conf"},
+		{name: "upstream-mismatch/supervisor-not-used", rule: nginx.RuleUpstreamMismatch, file: "admin-proxied-supervisor.conf", desc: "app.yaml", lines: []int{18}, fixed: "crosscheck.fixed.conf"},
 		{rule: nginx.RuleBodySizeMismatch, file: "body-size-mismatch.conf", desc: "app.yaml", lines: []int{8}, fixed: "crosscheck.fixed.conf"},
 		{rule: nginx.RuleReadTimeoutShort, file: "proxy-read-timeout-short.conf", desc: "app.yaml", lines: []int{9}, fixed: "crosscheck.fixed.conf"},
 		{rule: nginx.RuleUpstreamKeepaliveTimeout, file: "upstream-keepalive-timeout.conf", desc: "app.yaml", lines: []int{4}, fixed: "crosscheck.fixed.conf"},

@@ -1,0 +1,46 @@
+package config
+
+// AdminAddress is an address the proxy must never forward to, with the
+// key of the description that sets it.
+type AdminAddress struct {
+	Addr Address
+	Key  string // "app.admin_listen" or "supervise.admin_listen"
+}
+
+// AdminAddresses are the description's admin addresses: app.admin_listen,
+// and supervise.admin_listen when supervise.command is set (the supervisor
+// serves its own metrics there). An address that is off overlaps nothing.
+func (c *Config) AdminAddresses() []AdminAddress {
+	admins := []AdminAddress{{c.App.AdminListen, "app.admin_listen"}}
+	if len(c.Supervise.Command) > 0 {
+		admins = append(admins, AdminAddress{c.Supervise.AdminListen, "supervise.admin_listen"})
+	}
+	return admins
+}
+
+// ProxyTarget tells what an address a proxy forwards to is to the
+// description, by config.Address.Overlaps: an admin address, or else the
+// upstreams it reaches (proxy.upstreams, or app.listen when those are not
+// derived yet). A target that reaches no upstream is not the app's.
+func (c *Config) ProxyTarget(target Address) (admin *AdminAddress, upstreams []Address) {
+	for _, a := range c.AdminAddresses() {
+		if target.Overlaps(a.Addr) {
+			return &a, nil
+		}
+	}
+	for _, u := range c.ProxyUpstreams() {
+		if target.Overlaps(u) {
+			upstreams = append(upstreams, u)
+		}
+	}
+	return nil, upstreams
+}
+
+// ProxyUpstreams are the addresses the proxy forwards to: proxy.upstreams,
+// which Validate derives from app.listen when the description sets none.
+func (c *Config) ProxyUpstreams() []Address {
+	if len(c.Proxy.Upstreams) == 0 {
+		return c.App.Listen
+	}
+	return c.Proxy.Upstreams
+}
