@@ -179,6 +179,44 @@ func TestGenerateRefusesTheAdminAddress(t *testing.T) {
 	}
 }
 
+// Under apphost supervise, an upstream is held (max_fails=0) when it
+// overlaps one of the app's listen addresses (config.Address.Overlaps),
+// however either is written: localhost for 127.0.0.1, a specific address
+// on a wildcard listener. An address on another port is not held.
+func TestGenerateSupervisedUpstreamsByOverlap(t *testing.T) {
+	for _, tc := range []struct {
+		listen, upstream string
+		held             bool
+	}{
+		{"127.0.0.1:5001", "localhost:5001", true},
+		{"localhost:5001", "127.0.0.1:5001", true},
+		{"0.0.0.0:5001", "127.0.0.1:5001", true},
+		{"127.0.0.1:5001", "127.0.0.2:5001", false},
+		{"127.0.0.1:5001", "127.0.0.1:5002", false},
+	} {
+		t.Run(tc.listen+"/"+tc.upstream, func(t *testing.T) {
+			c := config.Default()
+			c.App.Listen = []config.Address{config.Address(tc.listen)}
+			c.Proxy.Upstreams = []config.Address{config.Address(tc.upstream), "10.0.0.2:6001"}
+			c.Supervise.Command = []string{"/usr/local/bin/shop"}
+			if err := c.Validate(); err != nil {
+				t.Fatal(err)
+			}
+			site := string(generate(t, c, nginx.Version{}))
+			want := "server " + tc.upstream + " max_fails=3 fail_timeout=10s;"
+			if tc.held {
+				want = "server " + tc.upstream + " max_fails=0;"
+			}
+			if !strings.Contains(site, want) {
+				t.Errorf("no %q in the upstream:\n%s", want, site)
+			}
+			if !strings.Contains(site, "server 10.0.0.2:6001 max_fails=3 fail_timeout=10s;") {
+				t.Errorf("an upstream on another port is not counted as failing:\n%s", site)
+			}
+		})
+	}
+}
+
 // The generated site for the default description, as a user sees it.
 func ExampleGenerate() {
 	c := config.Default()
