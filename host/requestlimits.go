@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/apphost/apphost/metrics"
-	"github.com/felixge/httpsnoop"
 )
 
 // requestLimits enforces the limits net/http does not: the request line's
@@ -107,49 +106,4 @@ func headerCountSize(r *http.Request) (count, size int) {
 		size += len("Host") + len(r.Host) + 4
 	}
 	return count, size
-}
-
-// limitStreamSend applies the send timeout to one HTTP/2 stream, which the
-// connection's write deadlines do not cover: a client that stops granting
-// flow-control window to a stream holds its handler's Write without
-// holding up the connection. Each piece of at most sendChunk bytes gets at
-// least the timeout (a stream write deadline, which resets the stream when
-// it passes), moved as on a connection (sendDeadline): rarely, since each
-// move is a message to the connection's serving goroutine.
-func limitStreamSend(w http.ResponseWriter, timeout time.Duration) http.ResponseWriter {
-	s := &streamSend{rc: http.NewResponseController(w), send: sendDeadline{timeout: timeout}}
-	return httpsnoop.Wrap(w, httpsnoop.Hooks{
-		Write: func(next httpsnoop.WriteFunc) httpsnoop.WriteFunc {
-			return func(p []byte) (int, error) {
-				written := 0
-				for len(p) > 0 {
-					s.arm()
-					n, err := next(p[:min(len(p), sendChunk)])
-					written += n
-					if err != nil {
-						return written, err
-					}
-					p = p[n:]
-				}
-				return written, nil
-			}
-		},
-		Flush: func(next httpsnoop.FlushFunc) httpsnoop.FlushFunc {
-			return func() {
-				s.arm()
-				next()
-			}
-		},
-	})
-}
-
-type streamSend struct {
-	rc   *http.ResponseController
-	send sendDeadline
-}
-
-func (s *streamSend) arm() {
-	if deadline, ok := s.send.next(); ok {
-		s.rc.SetWriteDeadline(deadline)
-	}
 }
