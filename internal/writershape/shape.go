@@ -4,9 +4,10 @@
 // A step of the request path that wraps the response writer must hand the
 // application exactly the optional interfaces of the writer it wraps: a
 // wrapper without io.ReaderFrom loses sendfile, one with a Hijacker over an
-// HTTP/2 stream lies. The steps that wrap (the host's body guard and the
-// metrics recorder) each keep one wrapper type per shape and pick it with
-// [Of], so that they agree on the shapes and their interfaces.
+// HTTP/2 stream lies. The steps that wrap (the host's body guard and
+// HTTP/2 send timeout, the metrics recorder) each keep one wrapper type per
+// shape and pick it with [Of], so that they agree on the shapes and their
+// interfaces.
 package writershape
 
 import (
