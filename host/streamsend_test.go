@@ -73,8 +73,10 @@ type plainWriter struct{ http.ResponseWriter }
 
 type http1ShapeWriter struct{ *httptest.ResponseRecorder }
 
-func (http1ShapeWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) { return nil, nil, http.ErrNotSupported }
-func (http1ShapeWriter) ReadFrom(io.Reader) (int64, error)            { return 0, http.ErrNotSupported }
+func (http1ShapeWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	return nil, nil, http.ErrNotSupported
+}
+func (http1ShapeWriter) ReadFrom(io.Reader) (int64, error) { return 0, http.ErrNotSupported }
 
 // The stream's writer keeps the shape of the writer it wraps, and
 // http.ResponseController reaches that writer through it. A writer of
