@@ -123,7 +123,11 @@ func (c *Config) checkProxy() []error {
 	if t := c.Proxy.TLS; t != nil && (t.Certificate == "" || t.CertificateKey == "") {
 		add("proxy.tls", "needs both certificate and certificate_key")
 	}
+	_, written := c.origin["proxy.upstreams"]
 	for _, u := range c.Proxy.Upstreams {
+		if !written {
+			break // derived from app.listen, which checkApp and checkSupervise hold apart from the admin addresses
+		}
 		if admin, _ := c.ProxyTarget(u); admin != nil {
 			add("proxy.upstreams", "%s is an admin address (%s %s): the proxy must never forward to it", u, admin.Key, admin.Addr)
 		}
@@ -154,6 +158,22 @@ func (c *Config) checkSupervise() []error {
 	}
 	if c.Supervise.PortEnv != "" && len(c.App.Listen) > 0 && c.App.Listen[0].IsUnix() {
 		add("supervise.port_env", "passes a port, so the first app.listen address must be host:port, not %s", c.App.Listen[0])
+	}
+	if len(c.Supervise.Command) > 0 {
+		// The supervisor serves its metrics on supervise.admin_listen
+		// beside the sockets it holds for the app.
+		key := "supervise.admin_listen"
+		if _, written := c.origin[key]; !written {
+			key = "app.listen" // the default supervise.admin_listen: the listener is what moves
+		}
+		for _, a := range c.App.Listen {
+			if a.Overlaps(c.Supervise.AdminListen) {
+				add(key, "supervise.admin_listen %s is also a public listener (app.listen %s): the supervisor's metrics must never be reachable through the proxy", c.Supervise.AdminListen, a)
+			}
+		}
+		if !c.Supervise.HoldAdmin && c.Supervise.AdminListen.Overlaps(c.App.AdminListen) {
+			add("supervise.admin_listen", "%s is app.admin_listen %s: the supervisor's metrics and the app's admin endpoints need two addresses", c.Supervise.AdminListen, c.App.AdminListen)
+		}
 	}
 	if c.Supervise.HoldAdmin {
 		switch {
