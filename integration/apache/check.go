@@ -48,8 +48,10 @@ type checker struct {
 	scopes  []*scope
 	members map[string][]pass
 	out     []findings.Finding
-	// used records the upstreams some target reaches, for upstream-unused.
-	used map[config.Address]bool
+	// used records the upstreams some target reaches, for upstream-unused;
+	// mismatched, whether a target reached none.
+	used       map[config.Address]bool
+	mismatched bool
 	// reported holds the findings already added.
 	reported map[findings.Finding]bool
 }

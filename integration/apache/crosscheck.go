@@ -74,20 +74,21 @@ func (c *checker) upstreams(s *scope) {
 			admin, ups = c.dep.ProxyTarget(a)
 		}
 		if admin != nil {
-			c.at(RuleAdminProxied, w.d, "%s proxies to %s, an admin address (%s %s): /metrics and health checks become public", w.url, addr, admin.Key, admin.Addr)
+			c.at(RuleAdminProxied, w.d, "%s proxies to %s, an admin address (%s %s): /metrics and health checks become public", w.d.Name, addr, admin.Key, admin.Addr)
 			continue
 		}
 		for _, u := range ups {
 			c.used[u] = true
 		}
 		if len(ups) == 0 {
+			c.mismatched = true
 			c.at(RuleUpstreamMismatch, w.d, "%s proxies to %s, which is not an upstream in %s (%s)", w.d.Name, addr, c.depName(), joinAddrs(c.dep.ProxyUpstreams()))
 		}
 	}
 }
 
 func (c *checker) upstreamsUsed() {
-	if len(c.used) == 0 {
+	if len(c.used) == 0 && c.mismatched {
 		// Nothing proxies to any upstream: upstream-mismatch said so.
 		return
 	}

@@ -35,6 +35,7 @@ func crossCheckCases(t *testing.T) []ruleCase {
 		{name: "ProxyPass to a port out of range", conf: edit(t, "ProxyPass / http://127.0.0.1:5000/", "ProxyPass / http://127.0.0.1:99999/"), yaml: goodYAML, rule: RuleUpstreamMismatch, line: 10},
 		{name: "ProxyPass to the supervisor's admin address", conf: edit(t, "ProxyPass / http://127.0.0.1:5000/", "ProxyPass / http://127.0.0.1:9465/"), yaml: goodYAML + "supervise:\n  command: [/srv/shop/shop]\n", rule: RuleAdminProxied, line: 10},
 		{name: "the supervisor's admin address is no admin address without the supervisor", conf: edit(t, "ProxyPass / http://127.0.0.1:5000/", "ProxyPass / http://127.0.0.1:9465/"), yaml: goodYAML, rule: RuleUpstreamMismatch, line: 10},
+		{name: "the app is not proxied when only the admin address is", conf: edit(t, "ProxyPass / http://127.0.0.1:5000/", "ProxyPass / http://127.0.0.1:9464/"), yaml: goodYAML, rule: RuleUpstreamUnused, line: 0},
 		{name: "BalancerMember to the admin address", conf: edit(t, direct, strings.Replace(balancer, "5000", "9464", 1)), yaml: goodYAML, rule: RuleAdminProxied, line: 11},
 		{name: "balancer of the upstreams", conf: edit(t, direct, balancer), yaml: goodYAML},
 		{name: "an upstream is never used", conf: edit(t, direct, balancer), yaml: goodYAML + "proxy:\n  upstreams: [127.0.0.1:5000, 127.0.0.1:5001]\n", rule: RuleUpstreamUnused, line: 0},

@@ -68,7 +68,7 @@ func ruleTable() []rule {
 			"point ProxyPass or BalancerMember at an address in proxy.upstreams (default app.listen), or regenerate with apphost gen apache", true},
 		{RuleUpstreamUnused, findings.Warning, "an upstream in apphost.yaml is never proxied to",
 			"add it as a BalancerMember, or remove it from proxy.upstreams", true},
-		{RuleAdminProxied, findings.Error, "the app's admin address (/metrics, /healthz, /readyz) is proxied and reachable by clients",
+		{RuleAdminProxied, findings.Error, "an admin address (/metrics, /healthz, /readyz) is proxied and reachable by clients",
 			"remove the ProxyPass or BalancerMember that points at app.admin_listen or supervise.admin_listen", true},
 		{RuleBodyLimit, findings.Warning, "LimitRequestBody differs from the app's max_request_body",
 			"set LimitRequestBody to the app's max_request_body in the virtual host", true},

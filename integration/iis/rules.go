@@ -45,7 +45,7 @@ func Rules() []findings.Rule {
 		r(RuleNoForwardedProto, findings.Warning, "a rule proxying to the app without setting HTTP_X_FORWARDED_PROTO: the app cannot tell HTTPS from HTTP"),
 		r(RuleBodyLimitMismatch, findings.Warning, "maxAllowedContentLength differs from app.limits.max_request_body"),
 		r(RuleUpstreamMismatch, findings.Error, "a rule proxies to an address that is not one of the app's (proxy.upstreams or app.listen)"),
-		r(RuleAdminProxied, findings.Error, "a rule proxies to the admin address: metrics and health must never be reachable through IIS"),
+		r(RuleAdminProxied, findings.Error, "a rule proxies to an admin address (app.admin_listen, or supervise.admin_listen under the supervisor): metrics and health must never be reachable through IIS"),
 		r(RuleProcessPathMismatch, findings.Warning, "processPath or arguments differ from supervise.command"),
 	}
 }

@@ -274,3 +274,32 @@ func TestRewriteTargetOverlaps(t *testing.T) {
 		})
 	}
 }
+
+// supervise.admin_listen is an admin address only when the description
+// runs the supervisor (supervise.command); otherwise a rule proxying there
+// reaches no address of the app.
+func TestSupervisorAdminAddressNeedsTheSupervisor(t *testing.T) {
+	clear, err := os.ReadFile(filepath.Join("testdata", "rules", "upstream-mismatch", "clear.config"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := strings.Replace(string(clear), "http://localhost:5000/{R:1}", "http://127.0.0.1:9465/{R:1}", 1)
+	doc, err := Parse("web.config", []byte(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := config.Load("testdata/rules/apphost.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		command []string
+		want    string
+	}{{c.Supervise.Command, RuleAdminProxied}, {nil, RuleUpstreamMismatch}} {
+		c.Supervise.Command = tc.command
+		got := Check(doc, c)
+		if len(got) != 1 || got[0].Rule != tc.want {
+			t.Errorf("supervise.command %q: findings %v, want %s", tc.command, got, tc.want)
+		}
+	}
+}

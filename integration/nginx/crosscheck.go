@@ -1,6 +1,7 @@
 package nginx
 
 import (
+	"slices"
 	"strings"
 	"time"
 
@@ -68,15 +69,10 @@ func (c *checker) crossCheck() {
 	}
 }
 
+// upstreamKey names where the description's upstreams come from.
 func upstreamKey(d *config.Config) string {
-	if len(d.Proxy.Upstreams) == len(d.App.Listen) {
-		same := true
-		for i := range d.App.Listen {
-			same = same && d.App.Listen[i] == d.Proxy.Upstreams[i]
-		}
-		if same {
-			return "app.listen"
-		}
+	if slices.Equal(d.ProxyUpstreams(), d.App.Listen) {
+		return "app.listen"
 	}
 	return "proxy.upstreams"
 }

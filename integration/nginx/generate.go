@@ -88,10 +88,11 @@ func upstreamKeepalive(maxConnections int) int {
 
 // supervised reports whether apphost supervise holds the socket of the
 // upstream address u: the description supervises the app, and u overlaps
-// one of the app's listen addresses (config.Address.Overlaps). An upstream
-// localhost:5000 counts for a listener on 127.0.0.1:5000; the [::1]:5000
-// nginx may also resolve it to refuses at once, and nginx passes the
-// request to the next entry.
+// one of the app's listen addresses (config.Address.Overlaps): an upstream
+// localhost:5000 counts for a listener on 127.0.0.1:5000. nginx may also
+// resolve localhost to [::1]:5000, which then refuses every connection and,
+// with max_fails=0, is never marked down; writing the address the app
+// listens on avoids that.
 func (p *plan) supervised(u config.Address) bool {
 	if len(p.c.Supervise.Command) == 0 {
 		return false
