@@ -212,7 +212,20 @@ func (c *child) exitCode() int {
 	return c.status.ExitStatus()
 }
 
-// describe says how the child ended, for logs.
+// describeEnd says how the child ended as a verb phrase, for a sentence
+// about the application: "exited with status 3".
+func describeEnd(ws syscall.WaitStatus) string {
+	switch {
+	case ws.Exited():
+		return fmt.Sprintf("exited with status %d", ws.ExitStatus())
+	case ws.Signaled():
+		return "was killed by " + unix.SignalName(ws.Signal())
+	default:
+		return "ended with " + describeStatus(ws)
+	}
+}
+
+// describeStatus says how the child ended, for logs.
 func describeStatus(ws syscall.WaitStatus) string {
 	switch {
 	case ws.Exited():

@@ -196,6 +196,13 @@ func TestChildNeverReadyIsKilledAtStartupTimeout(t *testing.T) {
 	}
 }
 
+// A child that fails under --restart never is not started again, and the
+// supervisor exits 1 saying how it ended.
+func TestChildExitUnderRestartNeverEndsTheSupervisor(t *testing.T) {
+	s := startSupervise(t, []string{"--restart", "never"}, "-crash-after", "200ms")
+	requireEndedUnderNever(t, s, 10*time.Second, "apphost: the application exited with status 3")
+}
+
 // Readiness under --restart never: a child not ready in time is killed,
 // not restarted, and the supervisor exits 1 saying why.
 func TestChildNeverReadyUnderRestartNeverEndsTheSupervisor(t *testing.T) {

@@ -151,7 +151,7 @@ func (s *supervisor) exited(ctx context.Context, c *child) (bool, error) {
 	if c.status.Signaled() {
 		reason = ReasonSignal
 	}
-	return true, s.failed(ctx, reason, c.ranFor() >= s.o.Backoff.Reset, why)
+	return true, s.failed(ctx, reason, c.ranFor() >= s.o.Backoff.Reset, describeEnd(c.status))
 }
 
 // failed counts a failed run, gives up after too many in a minute, and
