@@ -87,6 +87,10 @@ func superviseCommand() (*cobra.Command, *config.FlagValues) {
 
 func runSupervise(cmd *cobra.Command, c *config.Config) error {
 	s := c.Supervise
+	if len(s.Command) == 0 || s.Command[0] == "" {
+		// A usage error, refused before any socket is bound.
+		return errors.New("no command to supervise: give one after --, or set supervise.command")
+	}
 	stopSignal, err := supervisor.SignalNamed(s.StopSignal)
 	if err != nil {
 		return fmt.Errorf("supervise.stop_signal: %w", err)

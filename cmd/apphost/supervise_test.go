@@ -94,6 +94,22 @@ func TestSuperviseRejectsBadFlagValues(t *testing.T) {
 	}
 }
 
+// No command is a usage error (exit 2), refused before any socket is held.
+func TestSuperviseWithoutACommand(t *testing.T) {
+	root := newRootCommand()
+	var out strings.Builder
+	root.SetErr(&out)
+	root.SetArgs([]string{"supervise", "--listen", "127.0.0.1:0", "--admin-listen", "off"})
+	err := root.Execute()
+	var ec exitCoder
+	if err == nil || asExitCoder(err, &ec) || !strings.Contains(err.Error(), "no command to supervise") {
+		t.Fatalf("err = %v, want a usage error (exit 2) saying there is no command", err)
+	}
+	if strings.Contains(out.String(), "holding a socket") {
+		t.Errorf("a socket was bound before the command was checked:\n%s", out.String())
+	}
+}
+
 // A command that cannot start gets a clear error and a non-zero exit
 // before anything runs.
 func TestSuperviseRefusesACommandThatCannotStart(t *testing.T) {
