@@ -83,6 +83,40 @@ func TestGenerateGolden(t *testing.T) {
 	}
 }
 
+// The command a generated file's header gives regenerates that file: its
+// --nginx-version is the version the file was written for, patch included
+// when it has one (1.25.1 writes what 1.25 does not).
+func TestHeaderCommandRegenerates(t *testing.T) {
+	for _, v := range []string{"1.22", "1.25.1", "1.27.3"} {
+		t.Run(v, func(t *testing.T) {
+			c, err := config.Load("testdata/gen/tls.yaml")
+			if err != nil {
+				t.Fatal(err)
+			}
+			ver, err := nginx.ParseVersion(v)
+			if err != nil {
+				t.Fatal(err)
+			}
+			first := generate(t, c, ver)
+			_, rest, ok := strings.Cut(string(first), "--nginx-version ")
+			if !ok {
+				t.Fatalf("no --nginx-version in the header:\n%s", first)
+			}
+			given, _, _ := strings.Cut(rest, "\n")
+			if given != v {
+				t.Errorf("header says --nginx-version %s, written for %s", given, v)
+			}
+			again, err := nginx.ParseVersion(given)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(generate(t, c, again), first) {
+				t.Errorf("the header's command writes another file")
+			}
+		})
+	}
+}
+
 // Every generated configuration is accepted by the real nginx -t. TLS
 // descriptions get a certificate made by the test in place of theirs.
 func TestGeneratedPassesNginxT(t *testing.T) {

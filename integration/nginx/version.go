@@ -46,6 +46,15 @@ func ParseVersion(s string) (Version, error) {
 
 func (v Version) String() string { return fmt.Sprintf("%d.%d.%d", v.Major, v.Minor, v.Patch) }
 
+// flag is v as --nginx-version takes it, in its shortest exact form: "1.22"
+// for 1.22.0, "1.25.1" with a patch.
+func (v Version) flag() string {
+	if v.Patch == 0 {
+		return fmt.Sprintf("%d.%d", v.Major, v.Minor)
+	}
+	return v.String()
+}
+
 // AtLeast reports whether v is o or later.
 func (v Version) AtLeast(o Version) bool {
 	if v.Major != o.Major {
