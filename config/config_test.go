@@ -162,6 +162,9 @@ func TestErrorsNameFileLineAndKey(t *testing.T) {
 		{"bad server name", "proxy:\n  server_names: [\"shop example\"]\n", []string{"proxy.server_names"}},
 		{"bad environment entry", "supervise:\n  environment: [NOEQUALS]\n", []string{"supervise.environment", "KEY=value"}},
 		{"bad name", "name: Shop Site\n", []string{":1:7: name:"}},
+		{"dotted key", "app.listen: [127.0.0.1:6000]\napp:\n  listen: [127.0.0.1:7000]\n", []string{":1:1: app.listen: unknown key; a key names one level"}},
+		{"dotted key in a section", "app:\n  limits.max_request_body: 1MB\n", []string{":2:3: limits.max_request_body: unknown key", "app accepts:"}},
+		{"a second document", "name: shop\n---\nname: other\n", []string{":2:1:", "a second YAML document"}},
 		{"port variable with a unix listener", "app:\n  listen: [unix:/run/shop.sock]\nsupervise:\n  port_env: PORT\n", []string{":4:13: supervise.port_env", "must be host:port, not unix:/run/shop.sock"}},
 		{"hold admin without an admin address", "app:\n  admin_listen: \"off\"\nsupervise:\n  hold_admin: true\n", []string{":4:15: supervise.hold_admin", "app.admin_listen is off"}},
 		{"hold admin with a port variable", "supervise:\n  hold_admin: true\n  port_env: PORT\n", []string{"supervise.hold_admin", "port_env PORT"}},
@@ -197,6 +200,26 @@ func wantLoadError(t *testing.T, yaml string, want []string) {
 	var ce *Error
 	if !errors.As(err, &ce) {
 		t.Errorf("error is not a *config.Error: %T", err)
+	}
+}
+
+// Anchors and aliases stand for what they name, as a value, a list element
+// or a whole section.
+func TestAliases(t *testing.T) {
+	p := writeFile(t, "name: &n shop\nproxy:\n  server_names: [*n, www.example.com]\n  upstreams: &u [127.0.0.1:6000]\napp:\n  listen: *u\n")
+	c, err := Load(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(c.Proxy.ServerNames, " "); got != "shop www.example.com" {
+		t.Errorf("server_names %q", got)
+	}
+	if len(c.App.Listen) != 1 || c.App.Listen[0] != "127.0.0.1:6000" {
+		t.Errorf("app.listen %v", c.App.Listen)
+	}
+	p = writeFile(t, "x-app: &a\n  listen: [127.0.0.1:6000]\n")
+	if _, err := Load(p); err == nil || !strings.Contains(err.Error(), "unknown key") {
+		t.Errorf("an unknown key holding an anchor: %v", err)
 	}
 }
 

@@ -1,8 +1,10 @@
 package config
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"regexp"
 	"strings"
@@ -40,12 +42,17 @@ var yamlLine = regexp.MustCompile(`^yaml: line (\d+): `)
 // Parse reads a description from data over c; name is used in errors.
 func (c *Config) Parse(name string, data []byte) error {
 	var doc yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err != nil {
-		msg := err.Error()
-		if m := yamlLine.FindStringSubmatch(msg); m != nil {
-			return &Error{Where: name + ":" + m[1], Err: errors.New("invalid YAML: " + msg[len(m[0]):])}
-		}
-		return &Error{Where: name, Err: fmt.Errorf("invalid YAML: %w", err)}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(&doc); err != nil && err != io.EOF {
+		return yamlError(name, err)
+	}
+	var next yaml.Node
+	switch err := dec.Decode(&next); {
+	case err == io.EOF:
+	case err != nil:
+		return yamlError(name, err)
+	default:
+		return &Error{Where: where(name, &next), Err: errors.New("a second YAML document (after ---): a description is one document")}
 	}
 	if len(doc.Content) == 0 {
 		return nil // an empty file: every default
@@ -59,6 +66,15 @@ func (c *Config) Parse(name string, data []byte) error {
 	return errors.Join(errs...)
 }
 
+// yamlError places a YAML syntax error at its line, when the parser gives one.
+func yamlError(name string, err error) error {
+	msg := err.Error()
+	if m := yamlLine.FindStringSubmatch(msg); m != nil {
+		return &Error{Where: name + ":" + m[1], Err: errors.New("invalid YAML: " + msg[len(m[0]):])}
+	}
+	return &Error{Where: name, Err: fmt.Errorf("invalid YAML: %w", err)}
+}
+
 func where(name string, n *yaml.Node) string {
 	return fmt.Sprintf("%s:%d:%d", name, n.Line, n.Column)
 }
@@ -67,6 +83,13 @@ func (c *Config) walk(name, prefix string, m *yaml.Node, errs *[]error) {
 	seen := map[string]bool{}
 	for i := 0; i+1 < len(m.Content); i += 2 {
 		k, v := m.Content[i], m.Content[i+1]
+		if v.Kind == yaml.AliasNode {
+			v = v.Alias
+		}
+		if strings.Contains(k.Value, ".") || k.Value == "" {
+			*errs = append(*errs, &Error{Where: where(name, k), Key: k.Value, Err: fmt.Errorf("unknown key; a key names one level (write each part on its own line, indented under the one before); %s accepts: %s", sectionName(prefix), strings.Join(childKeys(prefix), ", "))})
+			continue
+		}
 		path := k.Value
 		if prefix != "" {
 			path = prefix + "." + k.Value
@@ -134,6 +157,9 @@ func leafValues(f field, v *yaml.Node) ([]string, error) {
 	case yaml.SequenceNode:
 		out := make([]string, 0, len(v.Content))
 		for _, e := range v.Content {
+			if e.Kind == yaml.AliasNode {
+				e = e.Alias
+			}
 			if e.Kind != yaml.ScalarNode || e.Tag == "!!null" {
 				return nil, fmt.Errorf("line %d: want a list of plain values", e.Line)
 			}
