@@ -23,6 +23,9 @@ func ParseAddress(s string) (Address, error) {
 		if !filepath.IsAbs(path) {
 			return "", fmt.Errorf("unix socket path in %q must be absolute; want %s", s, addressWant)
 		}
+		if !NamesFile(path) {
+			return "", fmt.Errorf("unix socket path in %q names no file; want %s", s, addressWant)
+		}
 		return Address("unix:" + filepath.Clean(path)), nil
 	}
 	host, port, err := net.SplitHostPort(t)
@@ -33,7 +36,7 @@ func ParseAddress(s string) (Address, error) {
 	if err != nil {
 		return "", fmt.Errorf("address %q: port %q is not a number from 0 to 65535", s, port)
 	}
-	if strings.ContainsAny(host, " /\\?#@") {
+	if strings.ContainsAny(host, " /\\?#@") || strings.ContainsFunc(host, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
 		return "", fmt.Errorf("address %q: host %q is not an IP address or name", s, host)
 	}
 	return Address(net.JoinHostPort(host, strconv.FormatUint(p, 10))), nil

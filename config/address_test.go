@@ -136,3 +136,37 @@ func TestNamesFile(t *testing.T) {
 		}
 	}
 }
+
+func TestValidProxyListen(t *testing.T) {
+	for v, want := range map[string]bool{
+		"80": true, "443": true, "65535": true, "127.0.0.1:8080": true, "*:80": true, "[::1]:8080": true, "[::]:443": true,
+		"0": false, "99999": false, "65536": false, "": false, "http": false, "-1": false, "+80": false,
+		"999.1.1.1:80": false, "127.0.0.1:65536": false, "127.0.0.1:0": false, ":80": false, "::1:80": false,
+		"[127.0.0.1]:80": false, "[fe80::1%eth0]:80": false, "localhost:80": false, "127.0.0.1:": false,
+	} {
+		if got := validProxyListen(v); got != want {
+			t.Errorf("validProxyListen(%q) = %t, want %t", v, got, want)
+		}
+	}
+}
+
+func TestParseAddressRefuses(t *testing.T) {
+	for _, s := range []string{
+		"unix:/", "unix:/run/shop/", "unix:/run/..", "unix:run/shop.sock",
+		"127.0.0.1", "127.0.0.1:65536", "127.0.0.1:http",
+		"shop\tinternal:5000", "shop\x00:5000", "a b:5000", "user@host:5000",
+	} {
+		if a, err := ParseAddress(s); err == nil {
+			t.Errorf("ParseAddress(%q) = %q, want an error", s, a)
+		}
+	}
+	for s, want := range map[string]Address{
+		"unix:/run/shop/../app.sock": "unix:/run/app.sock",
+		" 127.0.0.1:5000 ":           "127.0.0.1:5000",
+		"[::1]:05000":                "[::1]:5000",
+	} {
+		if a, err := ParseAddress(s); err != nil || a != want {
+			t.Errorf("ParseAddress(%q) = %q, %v; want %q", s, a, err, want)
+		}
+	}
+}

@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"math"
 	"sort"
 	"strconv"
 	"strings"
@@ -62,19 +63,19 @@ var fields = []field{
 	{path: "supervise.working_directory", set: setString(func(c *Config) *string { return &c.Supervise.WorkingDirectory })},
 	{path: "supervise.ready_url", set: setString(func(c *Config) *string { return &c.Supervise.ReadyURL })},
 	{path: "supervise.health_url", set: setString(func(c *Config) *string { return &c.Supervise.HealthURL })},
-	{path: "supervise.health_interval", set: setDuration(func(c *Config) *time.Duration { return &c.Supervise.HealthInterval })},
+	{path: "supervise.health_interval", set: setPositiveDuration(func(c *Config) *time.Duration { return &c.Supervise.HealthInterval })},
 	{path: "supervise.health_failures", set: setInt(1, func(c *Config) *int { return &c.Supervise.HealthFailures })},
 	{path: "supervise.startup_timeout", set: setDuration(func(c *Config) *time.Duration { return &c.Supervise.StartupTimeout })},
 	{path: "supervise.stop_signal", set: setChoice([]string{"SIGTERM", "SIGINT", "SIGQUIT", "SIGHUP", "SIGUSR1", "SIGUSR2"}, func(c *Config) *string { return &c.Supervise.StopSignal })},
-	{path: "supervise.stop_timeout", set: setDuration(func(c *Config) *time.Duration { return &c.Supervise.StopTimeout })},
-	{path: "supervise.backoff_initial", set: setDuration(func(c *Config) *time.Duration { return &c.Supervise.BackoffInitial })},
+	{path: "supervise.stop_timeout", set: setPositiveDuration(func(c *Config) *time.Duration { return &c.Supervise.StopTimeout })},
+	{path: "supervise.backoff_initial", set: setPositiveDuration(func(c *Config) *time.Duration { return &c.Supervise.BackoffInitial })},
 	{path: "supervise.backoff_factor", set: setFloat(1, func(c *Config) *float64 { return &c.Supervise.BackoffFactor })},
-	{path: "supervise.backoff_max", set: setDuration(func(c *Config) *time.Duration { return &c.Supervise.BackoffMax })},
-	{path: "supervise.backoff_reset", set: setDuration(func(c *Config) *time.Duration { return &c.Supervise.BackoffReset })},
+	{path: "supervise.backoff_max", set: setPositiveDuration(func(c *Config) *time.Duration { return &c.Supervise.BackoffMax })},
+	{path: "supervise.backoff_reset", set: setPositiveDuration(func(c *Config) *time.Duration { return &c.Supervise.BackoffReset })},
 	{path: "supervise.rapid_fails_per_minute", set: setInt(1, func(c *Config) *int { return &c.Supervise.RapidFailsPerMinute })},
 	{path: "supervise.port_env", set: setString(func(c *Config) *string { return &c.Supervise.PortEnv })},
 	{path: "supervise.log_file", set: setString(func(c *Config) *string { return &c.Supervise.LogFile })},
-	{path: "supervise.log_max_size", set: setSize(func(c *Config) *Size { return &c.Supervise.LogMaxSize })},
+	{path: "supervise.log_max_size", set: setPositiveSize(func(c *Config) *Size { return &c.Supervise.LogMaxSize })},
 	{path: "supervise.log_max_files", set: setInt(0, func(c *Config) *int { return &c.Supervise.LogMaxFiles })},
 	{path: "supervise.admin_listen", set: setAdmin(func(c *Config) *Address { return &c.Supervise.AdminListen })},
 	{path: "supervise.hold_admin", bare: "true", set: setBool(func(c *Config) *bool { return &c.Supervise.HoldAdmin })},
@@ -179,6 +180,28 @@ func setSize(p func(*Config) *Size) func(*Config, []string) error {
 	}
 }
 
+// setPositiveDuration is setDuration for a key where 0 would mean nothing.
+func setPositiveDuration(p func(*Config) *time.Duration) func(*Config, []string) error {
+	set := setDuration(p)
+	return func(c *Config, v []string) error {
+		if d, err := time.ParseDuration(one(v)); err == nil && d == 0 {
+			return fmt.Errorf("want a positive duration such as 10s, got %q", one(v))
+		}
+		return set(c, v)
+	}
+}
+
+// setPositiveSize is setSize for a key where 0 would mean nothing.
+func setPositiveSize(p func(*Config) *Size) func(*Config, []string) error {
+	set := setSize(p)
+	return func(c *Config, v []string) error {
+		if n, err := ParseSize(one(v)); err == nil && n <= 0 {
+			return fmt.Errorf("want a positive size such as 10MB, got %q", one(v))
+		}
+		return set(c, v)
+	}
+}
+
 func setDuration(p func(*Config) *time.Duration) func(*Config, []string) error {
 	return func(c *Config, v []string) error {
 		s := one(v)
@@ -207,7 +230,7 @@ func setFloat(minimum float64, p func(*Config) *float64) func(*Config, []string)
 	return func(c *Config, v []string) error {
 		s := one(v)
 		n, err := strconv.ParseFloat(s, 64)
-		if err != nil || n < minimum {
+		if err != nil || n < minimum || math.IsNaN(n) || math.IsInf(n, 0) {
 			return fmt.Errorf("want a number of at least %g, got %q", minimum, s)
 		}
 		*p(c) = n
@@ -235,6 +258,9 @@ func setMode(p func(*Config) *uint32) func(*Config, []string) error {
 		n, err := strconv.ParseUint(strings.TrimPrefix(s, "0o"), 8, 32)
 		if err != nil || n > 0o777 {
 			return fmt.Errorf("want an octal file mode such as 0660, got %q", s)
+		}
+		if n == 0 {
+			return fmt.Errorf("%q lets no one connect; want a mode such as 0660 (owner and group)", s)
 		}
 		*p(c) = uint32(n)
 		return nil

@@ -3,9 +3,11 @@ package config
 import (
 	"errors"
 	"fmt"
+	"net/netip"
 	"path"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/apphost/apphost/forwarded"
@@ -15,8 +17,29 @@ var (
 	validName       = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,63}$`)
 	validServerName = regexp.MustCompile(`^(\*\.)?([a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)(\.[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$`)
 	validEnvName    = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
-	validListen     = regexp.MustCompile(`^(([0-9.]+|\[[0-9a-fA-F:.]+\]|\*):)?[0-9]{1,5}$`)
 )
+
+// validProxyListen reports whether v is what a proxy's listen directive
+// takes: a port, or an IP address (IPv6 in brackets) or * and a port.
+func validProxyListen(v string) bool {
+	host, port, hasHost := "", v, false
+	if i := strings.LastIndexByte(v, ':'); i >= 0 {
+		host, port, hasHost = v[:i], v[i+1:], true
+	}
+	if n, err := strconv.ParseUint(port, 10, 16); err != nil || n == 0 {
+		return false
+	}
+	switch {
+	case !hasHost || host == "*":
+		return true
+	case strings.HasPrefix(host, "[") && strings.HasSuffix(host, "]"):
+		ip, err := netip.ParseAddr(host[1 : len(host)-1])
+		return err == nil && ip.Is6() && ip.Zone() == ""
+	default:
+		ip, err := netip.ParseAddr(host)
+		return err == nil && ip.Is4()
+	}
+}
 
 // Validate fills in the values derived from other settings
 // (deriveForwarded, deriveUpstreams), then checks the rules that span
@@ -60,6 +83,16 @@ func (c *Config) deriveUpstreams() {
 }
 
 // adder returns a function that appends an *Error for key to errs.
+// writtenKey is key when the description, the environment or a flag set
+// it, and otherwise the key the error is placed at instead: a default the
+// user never wrote has no place to point at.
+func (c *Config) writtenKey(key, otherwise string) string {
+	if _, written := c.origin[key]; written {
+		return key
+	}
+	return otherwise
+}
+
 func (c *Config) adder(errs *[]error) func(key, format string, args ...any) {
 	return func(key, format string, args ...any) { *errs = append(*errs, c.errorAt(key, format, args...)) }
 }
@@ -85,7 +118,11 @@ func (c *Config) checkApp() []error {
 			}
 		}
 		if a.Overlaps(c.App.AdminListen) {
-			add("app.admin_listen", "%s is also a public listener (app.listen %s): the admin endpoints must never be reachable through the proxy", c.App.AdminListen, a)
+			if key := c.writtenKey("app.admin_listen", "app.listen"); key == "app.listen" {
+				add(key, "%s is the admin address (app.admin_listen %s, the default): the admin endpoints must never be reachable through the proxy; listen elsewhere or move app.admin_listen", a, c.App.AdminListen)
+			} else {
+				add(key, "%s is also a public listener (app.listen %s): the admin endpoints must never be reachable through the proxy", c.App.AdminListen, a)
+			}
 		}
 	}
 	l := c.App.Limits
@@ -116,8 +153,8 @@ func (c *Config) checkProxy() []error {
 		add("proxy.server_names", "needs at least one host name")
 	}
 	for _, k := range []struct{ key, val string }{{"proxy.http_listen", c.Proxy.HTTPListen}, {"proxy.https_listen", c.Proxy.HTTPSListen}} {
-		if !validListen.MatchString(k.val) {
-			add(k.key, "want a port such as 80 or address:port such as 127.0.0.1:8080, got %q", k.val)
+		if !validProxyListen(k.val) {
+			add(k.key, "want a port from 1 to 65535 such as 80, or address:port such as 127.0.0.1:8080 or [::1]:8080, got %q", k.val)
 		}
 	}
 	if t := c.Proxy.TLS; t != nil && (t.Certificate == "" || t.CertificateKey == "") {
@@ -127,6 +164,9 @@ func (c *Config) checkProxy() []error {
 	for _, u := range c.Proxy.Upstreams {
 		if !written {
 			break // derived from app.listen, which checkApp and checkSupervise hold apart from the admin addresses
+		}
+		if _, port := u.HostPort(); port == "0" {
+			add("proxy.upstreams", "%s: port 0 is for listening (the kernel picks a port); the proxy needs the port the app listens on", u)
 		}
 		if admin, _ := c.ProxyTarget(u); admin != nil {
 			add("proxy.upstreams", "%s is an admin address (%s %s): the proxy must never forward to it", u, admin.Key, admin.Addr)
@@ -162,13 +202,9 @@ func (c *Config) checkSupervise() []error {
 	if len(c.Supervise.Command) > 0 {
 		// The supervisor serves its metrics on supervise.admin_listen
 		// beside the sockets it holds for the app.
-		key := "supervise.admin_listen"
-		if _, written := c.origin[key]; !written {
-			key = "app.listen" // the default supervise.admin_listen: the listener is what moves
-		}
 		for _, a := range c.App.Listen {
 			if a.Overlaps(c.Supervise.AdminListen) {
-				add(key, "supervise.admin_listen %s is also a public listener (app.listen %s): the supervisor's metrics must never be reachable through the proxy", c.Supervise.AdminListen, a)
+				add(c.writtenKey("supervise.admin_listen", "app.listen"), "supervise.admin_listen %s is also a public listener (app.listen %s): the supervisor's metrics must never be reachable through the proxy", c.Supervise.AdminListen, a)
 			}
 		}
 		if !c.Supervise.HoldAdmin && c.Supervise.AdminListen.Overlaps(c.App.AdminListen) {
