@@ -75,7 +75,12 @@ func superviseCommand() (*cobra.Command, *config.FlagValues) {
 				return err
 			}
 			if len(args) > 0 {
+				// The command after -- takes part in the checks that
+				// depend on it (the supervisor's admin address, the program).
 				c.Supervise.Command = args
+				if err := c.Validate(); err != nil {
+					return err
+				}
 			}
 			return runSupervise(cmd, c)
 		},

@@ -94,6 +94,28 @@ func TestSuperviseRejectsBadFlagValues(t *testing.T) {
 	}
 }
 
+// A command given after -- is checked as one from the description: here
+// the supervisor's admin address would be the app's.
+func TestSuperviseChecksTheCommandLine(t *testing.T) {
+	for _, args := range [][]string{
+		{"supervise", "--admin-listen", "127.0.0.1:9464", "--", "/bin/true"},
+		{"supervise", "--admin-listen", "off", "--", "/usr/bin/"},
+	} {
+		root := newRootCommand()
+		var out strings.Builder
+		root.SetErr(&out)
+		root.SetArgs(args)
+		err := root.Execute()
+		var ec exitCoder
+		if err == nil || asExitCoder(err, &ec) || !strings.Contains(err.Error(), "supervise.") {
+			t.Errorf("%q: err = %v, want a usage error naming a supervise key", args, err)
+		}
+		if strings.Contains(out.String(), "holding a socket") {
+			t.Errorf("%q: a socket was bound before the checks:\n%s", args, out.String())
+		}
+	}
+}
+
 // No command is a usage error (exit 2), refused before any socket is held.
 func TestSuperviseWithoutACommand(t *testing.T) {
 	root := newRootCommand()
