@@ -290,6 +290,18 @@ func TestEnvironmentErrors(t *testing.T) {
 	}
 }
 
+// A TLS section made by one variable is refused at that variable.
+func TestIncompleteTLSFromTheEnvironment(t *testing.T) {
+	c := Default()
+	if err := c.ApplyEnv([]string{"APPHOST_PROXY_TLS_CERTIFICATE=/etc/ssl/shop.pem"}); err != nil {
+		t.Fatal(err)
+	}
+	err := c.Validate()
+	if err == nil || !strings.Contains(err.Error(), "APPHOST_PROXY_TLS_CERTIFICATE") || !strings.Contains(err.Error(), "needs both certificate and certificate_key") {
+		t.Errorf("err = %v, want the variable named", err)
+	}
+}
+
 func TestValidateErrorNamesEnvironmentSource(t *testing.T) {
 	c := Default()
 	if err := c.ApplyEnv([]string{"APPHOST_APP_ADMIN_LISTEN=127.0.0.1:5000"}); err != nil {

@@ -158,7 +158,20 @@ func (c *Config) checkProxy() []error {
 		}
 	}
 	if t := c.Proxy.TLS; t != nil && (t.Certificate == "" || t.CertificateKey == "") {
-		add("proxy.tls", "needs both certificate and certificate_key")
+		// Placed at the first of the keys that made the section, from
+		// the file, a variable or a flag.
+		key := "proxy.tls"
+		for _, k := range []string{"proxy.tls", "proxy.tls.certificate", "proxy.tls.certificate_key", "proxy.tls.hsts_max_age"} {
+			if _, written := c.origin[k]; written {
+				key = k
+				break
+			}
+		}
+		if key == "proxy.tls" {
+			add(key, "needs both certificate and certificate_key")
+		} else {
+			add(key, "proxy.tls needs both certificate and certificate_key")
+		}
 	}
 	_, written := c.origin["proxy.upstreams"]
 	for _, u := range c.Proxy.Upstreams {
