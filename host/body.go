@@ -87,9 +87,14 @@ func (b *limitedBody) unfinished() bool {
 	return !b.ended.Load() && !b.guard.hijacked.Load()
 }
 
-// HostAnswered is the status the host sent because the body broke a limit,
-// or 0 (see metrics.HostAnswer).
-func (b *limitedBody) HostAnswered() int { return int(b.answered.Load()) }
+// HostAnswered is the status the host sent because the body broke a limit
+// and the size of its body, or 0 and 0 (see metrics.HostAnswer).
+func (b *limitedBody) HostAnswered() (status int, written int64) {
+	if code := int(b.answered.Load()); code != 0 {
+		return code, hostErrorSize(code)
+	}
+	return 0, 0
+}
 
 func (b *limitedBody) Read(p []byte) (int, error) {
 	if b.err != nil {
@@ -225,7 +230,7 @@ func (g *responseGuard) answer(code int) {
 	if g.http1 {
 		g.raw.Header().Set("Connection", "close")
 	}
-	http.Error(g.raw, strconv.Itoa(code)+" "+http.StatusText(code), code)
+	sendHostError(g.raw, code)
 }
 
 // pass records that the handler writes; it reports false when the host

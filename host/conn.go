@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -107,8 +108,18 @@ func (l *connListener) Close() error {
 }
 
 // timeoutResponse is sent to a client whose request head did not arrive
-// within RequestHeadersTimeout (net/http closes such connections silently).
-const timeoutResponse = "HTTP/1.1 408 Request Timeout\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\nContent-Length: 19\r\n\r\n408 Request Timeout"
+// within RequestHeadersTimeout (net/http closes such connections silently):
+// the host's error answer, as sendHostError gives the others, dated now.
+func timeoutResponse(now time.Time) []byte {
+	const body = "408 Request Timeout\n"
+	return []byte("HTTP/1.1 408 Request Timeout\r\n" +
+		"Connection: close\r\n" +
+		"Content-Length: " + strconv.Itoa(len(body)) + "\r\n" +
+		"Content-Type: text/plain; charset=utf-8\r\n" +
+		"Date: " + now.UTC().Format(http.TimeFormat) + "\r\n" +
+		"X-Content-Type-Options: nosniff\r\n" +
+		"\r\n" + body)
+}
 
 // trackedConn follows a connection's state so that a read timeout while a
 // request head is arriving can be answered 408, as Kestrel does. It bounds
@@ -169,8 +180,9 @@ func (c *trackedConn) Read(p []byte) (int, error) {
 	if err != nil && pending > 0 && !c.answered && !c.isHTTP2() && isTimeout(err) {
 		c.answered = true
 		c.send.forget()
-		c.Conn.SetWriteDeadline(time.Now().Add(time.Second))
-		c.Conn.Write([]byte(timeoutResponse))
+		now := time.Now()
+		c.Conn.SetWriteDeadline(now.Add(time.Second))
+		c.Conn.Write(timeoutResponse(now))
 		c.conns.Rejected(metrics.LimitRequestHeadersTimeout)
 	}
 	return n, err

@@ -1,7 +1,9 @@
 package host
 
 import (
+	"bufio"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"strings"
@@ -68,6 +70,54 @@ func TestRequestLimits(t *testing.T) {
 	}
 }
 
+// TestRefusedRequestsDoNotWaitForTheirBody proves a request refused for a
+// limit, whose body never comes, does not hold its connection: net/http's
+// read of the body it was not given ends at the drain timeout, and the
+// connection closes.
+func TestRefusedRequestsDoNotWaitForTheirBody(t *testing.T) {
+	old := bodyDrainTimeout
+	bodyDrainTimeout = 300 * time.Millisecond
+	t.Cleanup(func() { bodyDrainTimeout = old })
+	addr := startServer(t, testApp(), Options{Limits: Limits{MaxRequestBody: 100}}).Addrs()[0].String()
+	for _, tc := range []struct {
+		name, request string
+		status        int
+	}{
+		{"413 for a declared body", "POST /echo HTTP/1.1\r\nHost: test\r\nContent-Length: 101\r\n\r\n", 413},
+		{"431 with a body to come", "POST /echo HTTP/1.1\r\nHost: test\r\nContent-Length: 1\r\n" + headerLines(100) + "\r\n", 431},
+		{"414 with a chunked body to come", "POST /?q=" + strings.Repeat("a", 8<<10) + " HTTP/1.1\r\nHost: test\r\nTransfer-Encoding: chunked\r\n\r\n", 414},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := net.Dial("tcp", addr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			c.SetDeadline(time.Now().Add(10 * time.Second))
+			if _, err := io.WriteString(c, tc.request); err != nil {
+				t.Fatal(err)
+			}
+			br := bufio.NewReader(c)
+			resp, err := http.ReadResponse(br, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			io.Copy(io.Discard, resp.Body)
+			if resp.StatusCode != tc.status || !resp.Close {
+				t.Fatalf("status %d, close %t; want %d and the connection closed", resp.StatusCode, resp.Close, tc.status)
+			}
+			start := time.Now()
+			c.SetDeadline(time.Now().Add(5 * time.Second))
+			if n, err := br.Read(make([]byte, 1)); err != io.EOF {
+				t.Fatalf("after the answer: read %d bytes, %v; want the connection closed (EOF)", n, err)
+			}
+			if d := time.Since(start); d > 3*time.Second {
+				t.Errorf("closed %s after the answer; the drain timeout is %s", d, bodyDrainTimeout)
+			}
+		})
+	}
+}
+
 // TestRequestHeadersTimeout proves a request head that stops arriving gets
 // 408, while a connection that never sends anything is closed silently.
 func TestRequestHeadersTimeout(t *testing.T) {
@@ -75,9 +125,12 @@ func TestRequestHeadersTimeout(t *testing.T) {
 
 	t.Run("a partial head gets 408", func(t *testing.T) {
 		start := time.Now()
-		resp, _ := exchange(t, addr, "GET / HTTP/1.1\r\nHost: test\r\nX-Slow: ")
+		resp, body := exchange(t, addr, "GET / HTTP/1.1\r\nHost: test\r\nX-Slow: ")
 		if resp.StatusCode != http.StatusRequestTimeout {
 			t.Fatalf("status %d, want 408", resp.StatusCode)
+		}
+		if body != "408 Request Timeout\n" || resp.Header.Get("Date") == "" || resp.Header.Get("X-Content-Type-Options") != "nosniff" {
+			t.Errorf("body %q, header %v: want the host's error answer, dated", body, resp.Header)
 		}
 		if d := time.Since(start); d < 250*time.Millisecond {
 			t.Errorf("408 after %s, before the 300ms timeout", d)

@@ -78,12 +78,29 @@ func (h *requestLimits) reject(w http.ResponseWriter, r *http.Request, limit met
 	h.logger.Debug("request rejected", "status", code, "reason", reason, "remote", r.RemoteAddr, "method", r.Method)
 	if r.ProtoMajor == 1 {
 		w.Header().Set("Connection", "close")
+		if r.ContentLength != 0 {
+			// net/http reads up to 256 KiB of the body it was not given
+			// after the answer, with no deadline of its own: a client that
+			// never sends it would hold the connection.
+			http.NewResponseController(w).SetReadDeadline(time.Now().Add(bodyDrainTimeout))
+		}
 	}
-	body := strconv.Itoa(code) + " " + http.StatusText(code)
-	http.Error(w, body, code)
+	written := sendHostError(w, code)
 	if h.accessLog != nil {
-		writeAccessLine(h.accessLog, r, start, metrics.Record{Status: code, Written: int64(len(body) + 1)}) // http.Error adds a newline
+		writeAccessLine(h.accessLog, r, start, metrics.Record{Status: code, Written: written})
 	}
+}
+
+// sendHostError answers code with the host's plain-text error body, "413
+// Request Entity Too Large" and a newline, and returns the body's size.
+func sendHostError(w http.ResponseWriter, code int) (written int64) {
+	http.Error(w, strconv.Itoa(code)+" "+http.StatusText(code), code)
+	return hostErrorSize(code)
+}
+
+// hostErrorSize is the size of the body sendHostError sends for code.
+func hostErrorSize(code int) int64 {
+	return int64(len(strconv.Itoa(code)) + 1 + len(http.StatusText(code)) + 1) // http.Error adds the newline
 }
 
 // requestLineSize is the length of "METHOD target PROTO" as received (for

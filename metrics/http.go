@@ -302,13 +302,13 @@ func (h *httpHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if route == "" {
 			route = r2.Pattern
 		}
-		status := st.finalStatus()
+		status, written := st.final()
 		reqSize := r.ContentLength
 		if body != nil {
 			reqSize = body.n.Load()
 		}
 		s := m.seriesOf(method, scheme, status, route)
-		m.layout.observe(s.counts, t.slot, time.Since(epoch)-start, reqSize, st.rec.written)
+		m.layout.observe(s.counts, t.slot, time.Since(epoch)-start, reqSize, written)
 		m.counts.add(t.slot, method, scheme, -1)
 		slotTokens.Put(t)
 	}()
@@ -390,10 +390,10 @@ func Route(next http.Handler) http.Handler {
 // HostAnswer is implemented by a request body that a step outside the
 // metrics answers for when it breaks a limit while the application reads
 // it (the host's 413 or 408): HostAnswered is the status that step sent in
-// place of the application's, or 0. The request is counted with the status
-// the client got.
+// place of the application's and the size of the body it sent, or 0 and 0.
+// The request is counted with the status and response size the client got.
 type HostAnswer interface {
-	HostAnswered() int
+	HostAnswered() (status int, written int64)
 }
 
 // countingBody counts the bytes read from a request body of unknown length.
@@ -412,7 +412,8 @@ func (b *countingBody) Read(p []byte) (int, error) {
 // the client got it (200 when nothing set one, 101 for a connection the
 // application took over without one, the host's when a step outside
 // answered for the request's body, see [HostAnswer]) and the body bytes
-// the application wrote, through Write or io.ReaderFrom.
+// it got: those the application wrote, through Write or io.ReaderFrom, or
+// the host's when it answered.
 type Record struct {
 	Status  int
 	Written int64
@@ -426,15 +427,17 @@ func Response(w http.ResponseWriter) (rec Record, known bool) {
 	if st == nil {
 		return Record{}, false
 	}
-	return Record{Status: st.finalStatus(), Written: st.rec.written}, true
+	status, written := st.final()
+	return Record{Status: status, Written: written}, true
 }
 
-// finalStatus is the status the client got, as the metrics count it.
-func (st *state) finalStatus() int {
-	status := st.rec.status
+// final is the status the client got and the body bytes sent, as the
+// metrics count them.
+func (st *state) final() (status int, written int64) {
+	status, written = st.rec.status, st.rec.written
 	if st.answer != nil {
-		if code := st.answer.HostAnswered(); code != 0 {
-			status = code
+		if code, n := st.answer.HostAnswered(); code != 0 {
+			status, written = code, n
 		}
 	}
 	if status == 0 {
@@ -443,7 +446,7 @@ func (st *state) finalStatus() int {
 			status = http.StatusSwitchingProtocols
 		}
 	}
-	return status
+	return status, written
 }
 
 // ResponseStarted reports whether the application has begun its response
