@@ -119,7 +119,11 @@ func (o Options) config() (config, error) {
 	if o.TrustedProxies == nil {
 		c.trust = DefaultTrustedProxies()
 	} else {
-		c.trust = o.TrustedProxies.normalized()
+		trust, err := o.TrustedProxies.normalized()
+		if err != nil {
+			return config{}, err
+		}
+		c.trust = trust
 	}
 	if c.family < XForwarded || c.family > None {
 		return config{}, fmt.Errorf("forwarded headers: unknown family %d (want XForwarded, Forwarded or None)", int(c.family))

@@ -191,15 +191,23 @@ func TestCleanPrefix(t *testing.T) {
 }
 
 func TestValidHost(t *testing.T) {
-	for _, in := range []string{"example.com", "example.com:8080", "EXAMPLE.com", "192.0.2.1", "192.0.2.1:80", "[2001:db8::1]", "[2001:db8::1]:443", "xn--bcher-kva.example", "a_b.example"} {
+	for _, in := range []string{"example.com", "example.com:8080", "example.com:65535", "EXAMPLE.com", "192.0.2.1", "192.0.2.1:80", "[2001:db8::1]", "[2001:db8::1]:443", "xn--bcher-kva.example", "a_b.example"} {
 		if !validHost(in) {
 			t.Errorf("validHost(%q) = false, want true", in)
 		}
 	}
 	// Host injection.
-	for _, in := range []string{"", ":80", "example.com:", "example.com:123456", "example.com:8o", "a/b", "a?b", "a#b", "u@example.com", "a b", "a\r\nSet-Cookie: x", "[2001:db8::1", "[192.0.2.1]", "[fe80::1%eth0]", "[::1]x", "2001:db8::1", "exa%6dple.com", "\\example.com"} {
+	for _, in := range []string{"", ":80", "example.com:", "example.com:123456", "example.com:99999", "example.com:65536", "example.com:0", "[::1]:0", "[::1]:70000", "example.com:8o", "a/b", "a?b", "a#b", "u@example.com", "a b", "a\r\nSet-Cookie: x", "[2001:db8::1", "[192.0.2.1]", "[fe80::1%eth0]", "[::1]x", "2001:db8::1", "exa%6dple.com", "\\example.com"} {
 		if validHost(in) {
 			t.Errorf("validHost(%q) = true, want false", in)
+		}
+	}
+}
+
+func TestParseScheme(t *testing.T) {
+	for in, want := range map[string]string{"http": "http", "HTTPS": "https", "HtTpS": "https", "https ": "", "httpſ": "", "httpK": "", "ftp": "", "": ""} {
+		if got, ok := parseScheme(in); got != want || ok != (want != "") {
+			t.Errorf("parseScheme(%q) = %q, %t; want %q", in, got, ok, want)
 		}
 	}
 }
@@ -268,7 +276,14 @@ func TestTrustedProxies(t *testing.T) {
 	}
 	// A hand-built list with a mapped network behaves like a parsed one.
 	hand := TrustedProxies{Prefixes: []netip.Prefix{netip.MustParsePrefix("::ffff:10.0.0.0/104")}}
-	if n := hand.normalized(); !n.Contains(netip.MustParseAddr("10.1.2.3")) || n.Prefixes[0].String() != "10.0.0.0/8" {
-		t.Errorf("normalized() = %v", n)
+	if n, err := hand.normalized(); err != nil || !n.Contains(netip.MustParseAddr("10.1.2.3")) || n.Prefixes[0].String() != "10.0.0.0/8" {
+		t.Errorf("normalized() = %v, %v", n, err)
+	}
+	// One that ParseTrustedProxies refuses, New refuses too: a mapped
+	// network shorter than /96 would otherwise trust every IPv4 address.
+	for _, p := range []netip.Prefix{netip.MustParsePrefix("::ffff:10.0.0.0/8"), {}} {
+		if _, err := New(Options{TrustedProxies: &TrustedProxies{Prefixes: []netip.Prefix{p}}}); err == nil {
+			t.Errorf("New accepted the trusted network %v", p)
+		}
 	}
 }

@@ -97,11 +97,20 @@ type Peer struct {
 // ("ip:port", IPv4-mapped addresses unmapped), or a unix-socket peer when
 // the request's http.LocalAddrContextKey value is a unix address (net/http
 // gives unix peers an empty or "@" RemoteAddr, apphost's host the socket's
-// path). When the server recorded the connection's peer with ConnContext
-// and RemoteAddr is still the connection's, that record is the answer.
+// path, and a client may bind its end to any name, "10.0.0.1:80" too).
+//
+// When the server recorded the connection's peer with ConnContext, that
+// record is the answer while RemoteAddr is still the connection's. A
+// RemoteAddr a step in front rewrote (a PROXY protocol reader, say) names
+// the peer then, even on a unix socket. Without ConnContext a rewrite on a
+// unix socket cannot be told from a client's own socket name, and the peer
+// stays the unix socket: such a step needs ConnContext on the server.
 func PeerOf(r *http.Request) Peer {
-	if c := connOf(r); c != nil {
-		return c.peer
+	if c, _ := r.Context().Value(connKey{}).(*connContext); c != nil {
+		if c.remote == r.RemoteAddr {
+			return c.peer
+		}
+		return peerOf(nil, r.RemoteAddr)
 	}
 	la, _ := r.Context().Value(http.LocalAddrContextKey).(interface{ Network() string })
 	return peerOf(la, r.RemoteAddr)

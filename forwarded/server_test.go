@@ -182,6 +182,52 @@ func testRealServer(t *testing.T, connContext bool) {
 	})
 }
 
+// TestRewrittenRemoteAddrOnAUnixSocket: a step in front of the middleware
+// that rewrites RemoteAddr (a PROXY protocol reader, or the middleware
+// applied twice) makes that address the peer, on a unix socket too, when
+// the server records connections with ConnContext: the unix socket's trust
+// does not pass to a client the step named.
+func TestRewrittenRemoteAddrOnAUnixSocket(t *testing.T) {
+	m, err := New(Options{}) // trusts loopback and unix
+	if err != nil {
+		t.Fatal(err)
+	}
+	inner := m.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		res, _ := FromRequest(r)
+		fmt.Fprintf(w, "client=%s unix=%v xff=%q", res.Client, res.PeerUnix, r.Header.Get("X-Forwarded-For"))
+	}))
+	for _, tc := range []struct {
+		name  string
+		front http.Handler
+		xff   string
+		want  string
+	}{
+		{"a PROXY protocol step names the client", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			r2 := r.Clone(r.Context())
+			r2.RemoteAddr = "198.51.100.9:1234"
+			inner.ServeHTTP(w, r2)
+		}), "1.2.3.4", `client=198.51.100.9:1234 unix=false xff=""`},
+		{"the middleware applied twice", m.Handler(inner), "6.6.6.6, 203.0.113.7", `client=203.0.113.7:0 unix=false xff=""`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ln, err := net.Listen("unix", filepath.Join(t.TempDir(), "app.sock"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			srv := &http.Server{Handler: tc.front, ConnContext: ConnContext, ReadHeaderTimeout: 5 * time.Second}
+			go srv.Serve(ln)
+			t.Cleanup(func() { srv.Close() })
+			tr := &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+				return (&net.Dialer{}).DialContext(ctx, "unix", ln.Addr().String())
+			}}
+			t.Cleanup(tr.CloseIdleConnections)
+			if got := get(t, &http.Client{Transport: tr, Timeout: 10 * time.Second}, "http://app/", tc.xff); got != tc.want {
+				t.Errorf("got %s, want %s", got, tc.want)
+			}
+		})
+	}
+}
+
 // TestHTTP2StreamsShareTheConnectionRecord: over one HTTP/2 connection,
 // concurrent streams with and without forwarding headers each get their
 // own answer, though they share the connection's record.

@@ -114,25 +114,23 @@ func (t TrustedProxies) Contains(addr netip.Addr) bool {
 
 // normalized returns a copy whose networks are masked and unmapped, so a
 // hand-built value behaves like a parsed one and later changes to the
-// caller's slice do not reach a running middleware.
-func (t TrustedProxies) normalized() TrustedProxies {
+// caller's slice do not reach a running middleware. A network that
+// ParseTrustedProxies would refuse is refused here too: an invalid one, one
+// with a zone, or an IPv4-mapped one shorter than /96, which would
+// otherwise widen to every IPv4 address.
+func (t TrustedProxies) normalized() (TrustedProxies, error) {
 	out := TrustedProxies{Unix: t.Unix, Prefixes: make([]netip.Prefix, 0, len(t.Prefixes))}
 	for _, p := range t.Prefixes {
 		if !p.IsValid() {
-			continue
+			return TrustedProxies{}, fmt.Errorf("trusted proxy %v: not a valid network", p)
 		}
-		a := p.Addr().WithZone("")
-		bits := p.Bits()
-		if a.Is4In6() {
-			bits -= 96
-			if bits < 0 {
-				bits = 0
-			}
-			a = a.Unmap()
+		q, err := parsePrefix(p.String())
+		if err != nil {
+			return TrustedProxies{}, fmt.Errorf("trusted proxy %v: %w", p, err)
 		}
-		out.Prefixes = append(out.Prefixes, netip.PrefixFrom(a, bits).Masked())
+		out.Prefixes = append(out.Prefixes, q)
 	}
-	return out
+	return out, nil
 }
 
 // String writes the list as ParseTrustedProxies reads it.

@@ -6,16 +6,32 @@ import (
 	"strings"
 )
 
-// parseScheme accepts http and https in any case and returns the lower-case
-// constant, so the result never aliases attacker-controlled memory.
+// parseScheme accepts http and https in any ASCII case and returns the
+// lower-case constant, so the result never aliases attacker-controlled
+// memory.
 func parseScheme(s string) (string, bool) {
 	switch {
-	case strings.EqualFold(s, "https"):
+	case asciiEqualFold(s, "https"):
 		return "https", true
-	case strings.EqualFold(s, "http"):
+	case asciiEqualFold(s, "http"):
 		return "http", true
 	}
 	return "", false
+}
+
+// asciiEqualFold reports whether s is lower (lower-case ASCII) in any
+// ASCII case; unlike strings.EqualFold it takes no Unicode folding, where
+// "ſ" (long s) folds to "s".
+func asciiEqualFold(s, lower string) bool {
+	if len(s) != len(lower) {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c != lower[i] && !('A' <= c && c <= 'Z' && c+'a'-'A' == lower[i]) {
+			return false
+		}
+	}
+	return true
 }
 
 // validHost reports whether s is a uri-host with an optional port (RFC 3986):
@@ -48,11 +64,15 @@ func validHost(s string) bool {
 			return false
 		}
 	}
-	if len(port) > 5 {
-		return false
-	}
-	for i := 0; i < len(port); i++ {
-		if port[i] < '0' || port[i] > '9' {
+	if port != "" {
+		n := 0
+		for i := 0; i < len(port); i++ {
+			if port[i] < '0' || port[i] > '9' || i == 5 {
+				return false
+			}
+			n = n*10 + int(port[i]-'0')
+		}
+		if n == 0 || n > 65535 {
 			return false
 		}
 	}
