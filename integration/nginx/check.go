@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"strings"
 
 	"github.com/apphost/apphost/config"
 	"github.com/apphost/apphost/integration/findings"
@@ -107,7 +108,7 @@ func newChecker(t *Tree, desc *config.Config) *checker {
 	t.Root.Walk(func(n *Node) {
 		switch {
 		case n.Name == "upstream" && n.IsBlock():
-			c.upstreams[n.Arg(0)] = n
+			c.upstreams[strings.ToLower(n.Arg(0))] = n // nginx matches upstream names in any case
 		case n.Name == "map" && n.IsBlock() && len(n.Args) == 2:
 			c.maps[trimVar(n.Arg(1))] = n
 		case n.Name == "proxy_pass" && n.Parent != nil:

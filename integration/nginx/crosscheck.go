@@ -179,13 +179,17 @@ func (c *checker) checkUpgrade(p *Node) {
 	}
 }
 
-// passesUpgrade reports whether a Connection value is "upgrade" or comes
-// from a map on the client's Upgrade or Connection header.
+// passesUpgrade reports whether a Connection value is "upgrade", is the
+// client's own Connection header, or comes from a map on the client's
+// Upgrade or Connection header.
 func (c *checker) passesUpgrade(value string) bool {
 	if strings.Contains(strings.ToLower(value), "upgrade") && !strings.Contains(value, "$") {
 		return true
 	}
 	for _, v := range variables(value) {
+		if v == "http_connection" {
+			return true
+		}
 		if m, ok := c.maps[v]; ok {
 			src := trimVar(m.Arg(0))
 			if src == "http_upgrade" || src == "http_connection" {

@@ -100,7 +100,7 @@ func (c *checker) checkProxyHeaders() {
 		if (name == "host" || name == "x-forwarded-host") && strings.Contains(value, "$http_host") {
 			c.report(RuleHostFromHTTPHost, n, "%s is set from $http_host, which the client controls (and may be missing); $host is the validated server name", n.Arg(0))
 		}
-		if !c.isEdge(n.Parent) {
+		if !c.isEdge(n.Parent) || c.readsOneHop() {
 			return
 		}
 		switch {
@@ -110,6 +110,13 @@ func (c *checker) checkProxyHeaders() {
 			c.report(RuleEdgeAppendsForwarded, n, "Forwarded includes $http_forwarded at an edge proxy: it passes on whatever Forwarded header the client sent, so the app may take a spoofed address")
 		}
 	})
+}
+
+// readsOneHop reports whether the description's app reads only the entry
+// nginx adds (forwarded.forward_limit 1, the default): what a client sent
+// before it cannot reach the app, so appending is safe.
+func (c *checker) readsOneHop() bool {
+	return c.desc != nil && c.desc.Forwarded.ForwardLimit <= 1
 }
 
 // isEdge reports whether clients connect straight to this nginx at block
@@ -163,8 +170,8 @@ func (c *checker) checkInheritance(d headerDirective) {
 		if blockName == "" {
 			blockName = "main"
 		}
-		c.report(d.rule, own[0], "%s in this %s block drops the %d inherited from the %s block at %s:%d: %s %s no longer sent",
-			d.name, blockName, len(outer), level.Name, level.File, level.Line, strings.Join(dropped, ", "), plural(len(dropped), "is", "are"))
+		c.report(d.rule, own[0], "%s in this %s block drops %d of the %d inherited from the %s block at %s:%d: %s %s no longer sent",
+			d.name, blockName, len(dropped), len(outer), level.Name, level.File, level.Line, strings.Join(dropped, ", "), plural(len(dropped), "is", "are"))
 	})
 }
 

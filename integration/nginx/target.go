@@ -46,13 +46,13 @@ func (c *checker) targetOf(n *Node) target {
 		}
 		return t
 	}
-	host, _, _ := strings.Cut(rest, "/")
+	host := rest[:authorityEnd(rest)]
 	t.hostPart = host
 	if strings.Contains(host, "$") {
 		t.variable = true
 		return t
 	}
-	if up, ok := c.upstreams[host]; ok {
+	if up, ok := c.upstreams[strings.ToLower(host)]; ok {
 		t.upstream = up
 		for _, s := range up.Children("server") {
 			if a, h, ok := serverAddress(s.Arg(0), "80"); ok {
@@ -69,6 +69,42 @@ func (c *checker) targetOf(n *Node) target {
 		t.addrs = []targetAddr{{addr: a, host: h, node: n}}
 	}
 	return t
+}
+
+// pathVariables always begin with "/" (or "?"), so one that follows the
+// host ends it: "http://app$request_uri" proxies to app.
+var pathVariables = []string{"request_uri", "uri", "document_uri", "is_args"}
+
+// authorityEnd is where the host (and port) of a proxy_pass target without
+// its scheme ends: at the first "/" or "?", or at a variable that always
+// starts a path.
+func authorityEnd(rest string) int {
+	end := len(rest)
+	if i := strings.IndexAny(rest, "/?"); i >= 0 {
+		end = i
+	}
+	for i := 0; i < end; i++ {
+		if rest[i] != '$' {
+			continue
+		}
+		name := rest[i+1 : end]
+		braced := strings.HasPrefix(name, "{")
+		name = strings.TrimPrefix(name, "{")
+		for _, v := range pathVariables {
+			rest, ok := strings.CutPrefix(name, v)
+			if !ok {
+				continue
+			}
+			if braced && strings.HasPrefix(rest, "}") || !braced && (rest == "" || !isVariableByte(rest[0])) {
+				return i
+			}
+		}
+	}
+	return end
+}
+
+func isVariableByte(b byte) bool {
+	return b == '_' || '0' <= b && b <= '9' || 'a' <= b && b <= 'z' || 'A' <= b && b <= 'Z'
 }
 
 // serverAddress reads "host", "host:port", "[v6]:port" or "unix:/path".

@@ -1,0 +1,114 @@
+package nginx_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/apphost/apphost/config"
+	"github.com/apphost/apphost/integration/findings"
+	"github.com/apphost/apphost/integration/nginx"
+)
+
+// checkText checks conf, against the description yaml when it is not
+// empty, and returns the rules found.
+func checkText(t *testing.T, conf, yaml string) []string {
+	t.Helper()
+	dir := t.TempDir()
+	site := filepath.Join(dir, "site.conf")
+	if err := os.WriteFile(site, []byte(conf), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var opts nginx.CheckOptions
+	if yaml != "" {
+		desc := filepath.Join(dir, "apphost.yaml")
+		if err := os.WriteFile(desc, []byte(yaml), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		c, err := config.Load(desc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		opts.Description = c
+	}
+	list, err := nginx.Check(context.Background(), []string{site}, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rules(list)
+}
+
+func rules(list []findings.Finding) []string {
+	var out []string
+	for _, f := range list {
+		out = append(out, f.Rule)
+	}
+	return out
+}
+
+const appYAML = "name: app\napp:\n  listen: [127.0.0.1:5000]\nproxy:\n  server_names: [example.com]\n"
+
+// site is a correct site for appYAML with its location's proxying lines
+// replaced by location.
+func site(upstream, location string) string {
+	return upstream + `server {
+    listen 8080;
+    server_name example.com;
+    client_max_body_size 30000000;
+    location / {
+` + location + `
+        proxy_http_version 1.1;
+        proxy_set_header Host $host;
+        proxy_set_header X-Forwarded-For $remote_addr;
+        proxy_set_header X-Forwarded-Proto $scheme;
+    }
+}
+`
+}
+
+// Correct configurations that users write get no finding. A direct
+// proxy_pass (no upstream block) may only get the advice to keep
+// connections alive.
+func TestCommonCorrectConfigurations(t *testing.T) {
+	const keepalive = "upstream app {\n    server 127.0.0.1:5000;\n    keepalive 32;\n}\n"
+	for _, tc := range []struct{ name, conf, yaml string }{
+		{"$request_uri after the address is the path", site("", `        proxy_pass http://127.0.0.1:5000$request_uri;`), appYAML},
+		{"$request_uri after an upstream is the path", site(keepalive, `        proxy_pass http://app$request_uri;
+        proxy_set_header Connection "";`), appYAML},
+		{"${uri} after the address is the path", site("", `        proxy_pass http://127.0.0.1:5000${uri}$is_args$args;`), appYAML},
+		{"upstream names match in any case", site(strings.Replace(keepalive, "upstream app", "upstream App", 1), `        proxy_pass http://APP;
+        proxy_set_header Connection "";`), appYAML},
+		{"the client's Connection passes an upgrade", site("", `        proxy_pass http://127.0.0.1:5000;
+        proxy_set_header Upgrade $http_upgrade;
+        proxy_set_header Connection $http_connection;`), appYAML + "  websockets: true\n"},
+		{"appending at the edge to an app that reads one hop", strings.Replace(site(keepalive, `        proxy_pass http://app;
+        proxy_set_header Connection "";`), "X-Forwarded-For $remote_addr", "X-Forwarded-For $proxy_add_x_forwarded_for", 1), appYAML},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var got []string
+			for _, r := range checkText(t, tc.conf, tc.yaml) {
+				if r != nginx.RuleNoUpstreamKeepalive || strings.Contains(tc.conf, "upstream ") {
+					got = append(got, r)
+				}
+			}
+			if len(got) > 0 {
+				t.Errorf("findings %v on:\n%s", got, tc.conf)
+			}
+		})
+	}
+}
+
+// A path variable after the address does not hide where nginx connects.
+func TestPathVariableKeepsTheCrossChecks(t *testing.T) {
+	got := checkText(t, site("", `        proxy_pass http://127.0.0.1:9464$request_uri;`), appYAML)
+	if !strings.Contains(strings.Join(got, " "), nginx.RuleAdminProxied) || strings.Contains(strings.Join(got, " "), nginx.RuleProxyPassVariable) {
+		t.Errorf("findings %v, want %s and no %s", got, nginx.RuleAdminProxied, nginx.RuleProxyPassVariable)
+	}
+	// A variable in the host itself is still what the client controls.
+	got = checkText(t, site("", `        proxy_pass http://$http_x_backend$request_uri;`), "")
+	if !strings.Contains(strings.Join(got, " "), nginx.RuleProxyPassVariable) {
+		t.Errorf("findings %v, want %s", got, nginx.RuleProxyPassVariable)
+	}
+}
