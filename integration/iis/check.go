@@ -35,7 +35,7 @@ func Check(doc *Document, c *config.Config) []findings.Finding {
 		}
 	}
 	ck.modules(servers)
-	ck.rewrites(servers)
+	ck.rewrites(servers, c)
 	if c != nil {
 		ck.crossCheck(servers, c)
 	}

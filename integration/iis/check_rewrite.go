@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/apphost/apphost/config"
 	"github.com/apphost/apphost/integration/findings"
 )
 
@@ -40,7 +41,7 @@ func proxyRules(servers []*Element) []proxyRule {
 		if !found || !equalFoldAny(scheme, "http", "https") {
 			continue
 		}
-		authority, _, _ := strings.Cut(rest, "/")
+		authority := rest[:authorityEnd(rest)]
 		if strings.ContainsAny(authority, "{}") {
 			authority = ""
 		} else if pu, err := url.Parse(strings.ToLower(scheme) + "://" + authority); err == nil {
@@ -54,30 +55,72 @@ func proxyRules(servers []*Element) []proxyRule {
 	return out
 }
 
-// rewrites flags proxy rules that leave X-Forwarded-Proto unset: ARR
-// adds X-Forwarded-For on its own but nothing says the client used
-// HTTPS, so the app builds http:// links and redirect loops.
-func (ck *checker) rewrites(servers []*Element) {
+// rewrites flags proxy rules that leave the scheme unsaid: ARR adds
+// X-Forwarded-For on its own but nothing says the client used HTTPS, so
+// the app builds http:// links and redirect loops. With a description
+// (c not nil), the header is the one the app reads: X-Forwarded-Proto, a
+// Forwarded header with proto= under forwarded.headers "forwarded", and
+// none under "none".
+func (ck *checker) rewrites(servers []*Element, c *config.Config) {
+	family := "x-forwarded"
+	if c != nil {
+		family = c.Forwarded.Headers
+	}
 	for _, p := range proxyRules(servers) {
-		if setsVariable(p.rule, varForwardedProto) {
-			continue
-		}
 		name, _ := p.rule.Attr("name")
-		ck.add(RuleNoForwardedProto, findings.Warning, p.rule.Line,
-			fmt.Sprintf("rule %q proxies to %s without setting %s: the app cannot tell whether the client used HTTPS", name.Value, p.action.Value, varForwardedProto),
-			fmt.Sprintf(`add <serverVariables><set name="%s" value="https" /></serverVariables> to the rule (value "http" on a plain-HTTP site) and allow the variable at server level (allowedServerVariables)`, varForwardedProto))
+		switch {
+		case family == "none":
+		case family == "forwarded":
+			if v, ok := variableValue(p.rule, varForwarded); ok && strings.Contains(strings.ToLower(v), "proto=") {
+				continue
+			}
+			ck.add(RuleNoForwardedProto, findings.Warning, p.rule.Line,
+				fmt.Sprintf("rule %q proxies to %s without a %s that says proto=: the app reads the Forwarded header (forwarded.headers: forwarded) and cannot tell whether the client used HTTPS", name.Value, p.action.Value, varForwarded),
+				fmt.Sprintf(`add <serverVariables><set name="%s" value="for={REMOTE_ADDR};proto=https;host={HTTP_HOST}" /></serverVariables> to the rule (proto=http on a plain-HTTP site; an IPv6 for= needs quotes and brackets) and allow the variable at server level (allowedServerVariables)`, varForwarded))
+		case !setsVariable(p.rule, varForwardedProto):
+			ck.add(RuleNoForwardedProto, findings.Warning, p.rule.Line,
+				fmt.Sprintf("rule %q proxies to %s without setting %s: the app cannot tell whether the client used HTTPS", name.Value, p.action.Value, varForwardedProto),
+				fmt.Sprintf(`add <serverVariables><set name="%s" value="https" /></serverVariables> to the rule (value "http" on a plain-HTTP site) and allow the variable at server level (allowedServerVariables)`, varForwardedProto))
+		}
 	}
 }
 
-func setsVariable(rule *Element, name string) bool {
+// variableValue returns the value a rule sets server variable name to.
+func variableValue(rule *Element, name string) (string, bool) {
 	vars := rule.Child("serverVariables")
 	if vars == nil {
-		return false
+		return "", false
 	}
 	for _, set := range vars.Children {
 		if n, ok := set.Attr("name"); set.Name == "set" && ok && strings.EqualFold(strings.TrimSpace(n.Value), name) {
-			return true
+			v, _ := set.Attr("value")
+			return v.Value, true
 		}
 	}
-	return false
+	return "", false
+}
+
+func setsVariable(rule *Element, name string) bool {
+	_, ok := variableValue(rule, name)
+	return ok
+}
+
+// pathVariables are the server variables that always start with "/": one
+// right after the host ends it, as a "/" does ("http://127.0.0.1:5000{UNENCODED_URL}").
+var pathVariables = []string{"{UNENCODED_URL}", "{REQUEST_URI}", "{URL}", "{PATH_INFO}", "{HTTP_URL}"}
+
+// authorityEnd is where the host and port of a rewrite target without its
+// scheme end: at the first "/" or "?", or at a path variable.
+func authorityEnd(rest string) int {
+	end := len(rest)
+	if i := strings.IndexAny(rest, "/?"); i >= 0 {
+		end = i
+	}
+	upper := strings.ToUpper(rest[:end])
+	for _, v := range pathVariables {
+		if i := strings.Index(upper, v); i >= 0 && i < end {
+			end = i
+		}
+	}
+	return end
 }

@@ -1,6 +1,7 @@
 package iis
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"strings"
@@ -11,6 +12,7 @@ import (
 // Server variables the ARR rules set. URL Rewrite sets one only when the
 // server allows it (allowedServerVariables, set by ARRScript).
 const (
+	varForwarded       = "HTTP_FORWARDED"
 	varForwardedProto  = "HTTP_X_FORWARDED_PROTO"
 	varForwardedHost   = "HTTP_X_FORWARDED_HOST"
 	varForwardedPrefix = "HTTP_X_FORWARDED_PREFIX"
@@ -42,6 +44,9 @@ func arrUpstream(c *config.Config) (string, error) {
 // path prefix). ARR adds X-Forwarded-For itself. It also returns the
 // server-level script.
 func arrSection(c *config.Config) ([]*node, []byte, error) {
+	if c.Forwarded.Headers == "forwarded" {
+		return nil, nil, errors.New("forwarded.headers is forwarded, but ARR sends X-Forwarded-For itself and no Forwarded header: with ARR, use forwarded.headers: x-forwarded")
+	}
 	upstream, err := arrUpstream(c)
 	if err != nil {
 		return nil, nil, err

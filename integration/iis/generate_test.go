@@ -106,6 +106,7 @@ func TestGenerateRefuses(t *testing.T) {
 			c.Supervise.Command = []string{"app.exe"}
 			c.Supervise.Environment = []string{"A=\xff"}
 		}, "supervise.environment"},
+		{"arr to an app reading the Forwarded header", ModeARR, func(c *config.Config) { c.Forwarded.Headers = "forwarded" }, "ARR sends X-Forwarded-For itself"},
 		{"unknown mode", Mode("fastcgi"), func(*config.Config) {}, "want httpplatform, ancm or arr"},
 		{"a mode not parsed first", Mode("ARR"), func(*config.Config) {}, "want httpplatform, ancm or arr"},
 	}

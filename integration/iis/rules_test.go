@@ -258,6 +258,9 @@ func TestRewriteTargetOverlaps(t *testing.T) {
 		{"http://127.0.0.1:5000/{R:1}", ""},
 		{"http://localhost:9464/{R:1}", RuleAdminProxied},
 		{"http://127.0.0.1:9465/{R:1}", RuleAdminProxied}, // supervise.admin_listen
+		{"http://127.0.0.1:9464{UNENCODED_URL}", RuleAdminProxied},
+		{"http://localhost:5000{UNENCODED_URL}", ""},
+		{"http://127.0.0.2:5000{Url}", RuleUpstreamMismatch},
 		{"http://127.0.0.2:5000/{R:1}", RuleUpstreamMismatch},
 		{"http://[::1]:5000/{R:1}", RuleUpstreamMismatch},
 	} {
@@ -301,5 +304,47 @@ func TestSupervisorAdminAddressNeedsTheSupervisor(t *testing.T) {
 		if len(got) != 1 || got[0].Rule != tc.want {
 			t.Errorf("supervise.command %q: findings %v, want %s", tc.command, got, tc.want)
 		}
+	}
+}
+
+// The scheme rule asks for the header the app reads: none under
+// forwarded.headers "none", a Forwarded header with proto= under
+// "forwarded".
+func TestForwardedProtoFollowsTheFamily(t *testing.T) {
+	trigger, err := os.ReadFile(filepath.Join("testdata", "rules", "rewrite-without-forwarded-proto", "trigger.config"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := config.Load("testdata/rules/apphost.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	countProto := func(body string) int {
+		doc, err := Parse("web.config", []byte(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, f := range Check(doc, c) {
+			if f.Rule == RuleNoForwardedProto {
+				n++
+			}
+		}
+		return n
+	}
+	c.Forwarded.Headers = "none"
+	if n := countProto(string(trigger)); n != 0 {
+		t.Errorf("forwarded.headers none: %d findings, want 0", n)
+	}
+	c.Forwarded.Headers = "forwarded"
+	if n := countProto(string(trigger)); n != 1 {
+		t.Errorf("forwarded.headers forwarded, no Forwarded header: %d findings, want 1", n)
+	}
+	withForwarded := strings.Replace(string(trigger), "<action ", `<serverVariables><set name="HTTP_FORWARDED" value="for={REMOTE_ADDR};proto=https" /></serverVariables><action `, 1)
+	if withForwarded == string(trigger) {
+		t.Fatal("no <action in the trigger")
+	}
+	if n := countProto(withForwarded); n != 0 {
+		t.Errorf("forwarded.headers forwarded, Forwarded with proto=: %d findings, want 0", n)
 	}
 }
