@@ -22,6 +22,7 @@ func Check(cfg *Config, opts CheckOptions) []findings.Finding {
 	c := &checker{cfg: cfg, dep: opts.Deployment, scopes: scopes(cfg.Directives), members: members(cfg.Directives)}
 	c.proxyRequests()
 	c.undefinedVariables()
+	apps := c.appScopes()
 	for _, s := range c.scopes {
 		if !c.proxies(s) {
 			continue
@@ -31,7 +32,7 @@ func Check(cfg *Config, opts CheckOptions) []findings.Finding {
 		c.forwardedProto(s)
 		c.preserveHost(s)
 		c.keepalive(s)
-		if c.dep != nil {
+		if c.dep != nil && apps[s] {
 			c.crossCheck(s)
 		}
 	}
@@ -247,7 +248,7 @@ func (c *checker) forwardedProto(s *scope) {
 		return setsHeader(s, h) != nil || (s.vhost != nil && setsHeader(c.main(), h) != nil)
 	}
 	// Without the description either family will do.
-	if d := setsHeader(s, "X-Forwarded-Proto"); d != nil && terminatesTLS(s) && strings.EqualFold(d.Arg(2), "http") {
+	if d := setsHTTPUnconditionally(s); d != nil && terminatesTLS(s) {
 		c.at(RuleWrongProto, d, "%s serves HTTPS (SSLEngine on) but sets X-Forwarded-Proto to http", s.where())
 	}
 	if sets(header) || (c.dep == nil && sets("Forwarded")) {
@@ -264,6 +265,25 @@ func (c *checker) forwardedProto(s *scope) {
 		}
 	}
 	c.at(RuleNoForwardedProto, c.anchorOf(s), "%s", msg)
+}
+
+// setsHTTPUnconditionally returns a RequestHeader in s that sets
+// X-Forwarded-Proto to http for every request, or nil. One with a
+// condition (env=!HTTPS, as recipes pair it with "https" env=HTTPS, or an
+// expr=) is left alone: it may never apply to an HTTPS request.
+func setsHTTPUnconditionally(s *scope) *Directive {
+	for _, it := range s.named("RequestHeader") {
+		d := it.d
+		switch strings.ToLower(d.Arg(0)) {
+		case "set", "append", "add", "merge", "setifempty":
+		default:
+			continue
+		}
+		if strings.EqualFold(d.Arg(1), "X-Forwarded-Proto") && strings.EqualFold(d.Arg(2), "http") && d.Arg(3) == "" {
+			return d
+		}
+	}
+	return nil
 }
 
 // terminatesTLS reports whether a virtual host has SSLEngine on.

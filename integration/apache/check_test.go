@@ -150,6 +150,7 @@ func configRuleCases(t *testing.T) []ruleCase {
 		{name: "main-server ProxyPass without scheme", conf: "ProxyPreserveHost On\nProxyPass / http://127.0.0.1:5000/\nProxyPassReverse / http://127.0.0.1:5000/\n", rule: RuleNoForwardedProto, line: 2},
 
 		{name: "http scheme in an HTTPS virtual host", conf: edit(t, "    ServerName shop.example.com\n", "    ServerName shop.example.com\n    SSLEngine on\n"), rule: RuleWrongProto, line: 10},
+		{name: "http only without TLS, https with it, in an HTTPS virtual host", conf: strings.NewReplacer("    ServerName shop.example.com\n", "    ServerName shop.example.com\n    SSLEngine on\n", `RequestHeader set X-Forwarded-Proto "http"`, "RequestHeader set X-Forwarded-Proto \"http\" env=!HTTPS\n    RequestHeader set X-Forwarded-Proto \"https\" env=HTTPS").Replace(good)},
 		{name: "https scheme in an HTTPS virtual host", conf: strings.NewReplacer("    ServerName shop.example.com\n", "    ServerName shop.example.com\n    SSLEngine on\n", `X-Forwarded-Proto "http"`, `X-Forwarded-Proto "https"`).Replace(good)},
 
 		// Host rewritten to the upstream's.

@@ -1,6 +1,9 @@
 package apache
 
 import (
+	"net"
+	"path"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -14,6 +17,48 @@ const httpdDefaultBodyLimit = 1 << 30
 // httpdDefaultTimeout is Timeout's default, which ProxyTimeout falls
 // back to.
 const httpdDefaultTimeout = 60 * time.Second
+
+// appScopes are the scopes the cross-checks compare with the description:
+// the main server's, and the virtual hosts whose ServerName or ServerAlias
+// takes one of proxy.server_names; every scope when no virtual host does
+// (or there is no description).
+func (c *checker) appScopes() map[*scope]bool {
+	all, mine := map[*scope]bool{}, map[*scope]bool{}
+	for _, s := range c.scopes {
+		all[s] = true
+		if s.vhost == nil {
+			mine[s] = true
+			continue
+		}
+		if c.dep != nil && servesAny(s, c.dep.Proxy.ServerNames) {
+			mine[s] = true
+		}
+	}
+	if len(mine) == len(all) || !slices.ContainsFunc(c.scopes, func(s *scope) bool { return s.vhost != nil && mine[s] }) {
+		return all
+	}
+	return mine
+}
+
+// servesAny reports whether a virtual host's ServerName or ServerAlias
+// takes one of names, as httpd matches them (in any case; * and ? in an
+// alias).
+func servesAny(s *scope, names []string) bool {
+	for _, n := range append(s.named("ServerName"), s.named("ServerAlias")...) {
+		for _, a := range n.d.Args {
+			host := strings.ToLower(a)
+			if h, _, err := net.SplitHostPort(host); err == nil {
+				host = h // ServerName shop.example.com:443
+			}
+			for _, name := range names {
+				if ok, _ := path.Match(host, strings.ToLower(name)); ok {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
 
 // crossCheck compares one proxying scope with the deployment description.
 func (c *checker) crossCheck(s *scope) {

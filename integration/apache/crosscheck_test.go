@@ -40,6 +40,11 @@ func crossCheckCases(t *testing.T) []ruleCase {
 		{name: "balancer of the upstreams", conf: edit(t, direct, balancer), yaml: goodYAML},
 		{name: "an upstream is never used", conf: edit(t, direct, balancer), yaml: goodYAML + "proxy:\n  upstreams: [127.0.0.1:5000, 127.0.0.1:5001]\n", rule: RuleUpstreamUnused, line: 0},
 
+		// Another site beside the app's is not compared with the app's description.
+		{name: "another virtual host is not the app's", conf: good + "<VirtualHost *:8080>\n    ServerName blog.example.com\n    ProxyPreserveHost On\n    RequestHeader set X-Forwarded-Proto \"http\"\n    ProxyPass / http://127.0.0.1:6000/\n    ProxyPassReverse / http://127.0.0.1:6000/\n</VirtualHost>\n", yaml: goodYAML + "proxy:\n  server_names: [shop.example.com]\n"},
+		{name: "an alias with a wildcard names the app's virtual host", conf: strings.Replace(good, "    ServerName shop.example.com\n", "    ServerName www.example.com\n    ServerAlias *.example.com\n", 1) + "<VirtualHost *:8080>\n    ServerName blog.example.org\n    ProxyPreserveHost On\n    RequestHeader set X-Forwarded-Proto \"http\"\n    ProxyPass / http://127.0.0.1:6000/\n    ProxyPassReverse / http://127.0.0.1:6000/\n</VirtualHost>\n", yaml: goodYAML + "proxy:\n  server_names: [shop.example.com]\n"},
+		{name: "with no virtual host of the app's, every one is compared", conf: strings.Replace(good, "127.0.0.1:5000", "127.0.0.1:6000", 2), yaml: goodYAML + "proxy:\n  server_names: [other.example.com]\n", rule: RuleUpstreamMismatch, line: 10},
+
 		// Body limit.
 		{name: "body limit above the app's", conf: edit(t, "LimitRequestBody 30000000", "LimitRequestBody 0"), yaml: goodYAML, rule: RuleBodyLimit, line: 5},
 		{name: "body limit missing", conf: edit(t, "    LimitRequestBody 30000000\n", ""), yaml: goodYAML, rule: RuleBodyLimit, line: 1},

@@ -1,6 +1,7 @@
 package nginx
 
 import (
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -200,15 +201,36 @@ func (c *checker) passesUpgrade(value string) bool {
 	return false
 }
 
-// servesAny reports whether a server block's server_name lists one of
-// names (lower case).
+// servesAny reports whether a server block's server_name takes one of
+// names (lower case), by nginx's rules: an exact name, ".example.com"
+// (example.com and its subdomains), "*.example.com", "www.example.*" or a
+// regular expression "~…".
 func servesAny(server *Node, names map[string]bool) bool {
 	for _, sn := range server.Children("server_name") {
 		for _, a := range sn.Args {
-			if names[strings.ToLower(a)] {
-				return true
+			for name := range names {
+				if serverNameMatches(strings.ToLower(a), name) {
+					return true
+				}
 			}
 		}
+	}
+	return false
+}
+
+func serverNameMatches(pattern, name string) bool {
+	switch {
+	case pattern == name:
+		return true
+	case strings.HasPrefix(pattern, "~"):
+		re, err := regexp.Compile("(?i)" + pattern[1:])
+		return err == nil && re.MatchString(name)
+	case strings.HasPrefix(pattern, "."):
+		return name == pattern[1:] || strings.HasSuffix(name, pattern)
+	case strings.HasPrefix(pattern, "*."):
+		return strings.HasSuffix(name, pattern[1:]) && len(name) > len(pattern)-1
+	case strings.HasSuffix(pattern, ".*"):
+		return strings.HasPrefix(name, pattern[:len(pattern)-1]) && len(name) > len(pattern)-1
 	}
 	return false
 }

@@ -112,3 +112,36 @@ func TestPathVariableKeepsTheCrossChecks(t *testing.T) {
 		t.Errorf("findings %v, want %s", got, nginx.RuleProxyPassVariable)
 	}
 }
+
+// With -f, the cross-checks look at the servers that take one of
+// proxy.server_names by nginx's rules (".example.com", "*.example.com",
+// a regular expression), not at another site's.
+func TestCrossChecksFindTheAppsServerByNginxRules(t *testing.T) {
+	const other = `upstream blog {
+    server 127.0.0.1:6000;
+    keepalive 32;
+}
+server {
+    listen 8080;
+    server_name blog.test;
+    location / {
+        proxy_pass http://blog;
+        proxy_http_version 1.1;
+        proxy_set_header Connection "";
+        proxy_set_header Host $host;
+        proxy_set_header X-Forwarded-For $remote_addr;
+        proxy_set_header X-Forwarded-Proto $scheme;
+    }
+}
+`
+	const keepalive = "upstream app {\n    server 127.0.0.1:5000;\n    keepalive 32;\n}\n"
+	app := site(keepalive, `        proxy_pass http://app;
+        proxy_set_header Connection "";`)
+	yaml := strings.Replace(appYAML, "[example.com]", "[shop.example.com]", 1)
+	for _, name := range []string{".example.com", "*.example.com", `~^(shop|www)\.example\.com$`} {
+		conf := strings.Replace(app, "server_name example.com;", "server_name "+name+";", 1) + other
+		if got := checkText(t, conf, yaml); len(got) > 0 {
+			t.Errorf("server_name %s: findings %v", name, got)
+		}
+	}
+}

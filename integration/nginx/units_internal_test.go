@@ -105,3 +105,27 @@ func TestUpstreamKeepaliveFitsTheApp(t *testing.T) {
 		}
 	}
 }
+
+func TestServerNameMatches(t *testing.T) {
+	for _, c := range []struct {
+		pattern, name string
+		want          bool
+	}{
+		{"shop.example.com", "shop.example.com", true},
+		{".example.com", "example.com", true},
+		{".example.com", "shop.example.com", true},
+		{".example.com", "badexample.com", false},
+		{"*.example.com", "shop.example.com", true},
+		{"*.example.com", "example.com", false},
+		{"www.example.*", "www.example.org", true},
+		{"www.example.*", "www.example.", false},
+		{"~^(www\\.)?shop\\.example\\.com$", "shop.example.com", true},
+		{"~^api\\.", "shop.example.com", false},
+		{"~(", "shop.example.com", false},
+		{"blog.example.com", "shop.example.com", false},
+	} {
+		if got := serverNameMatches(c.pattern, c.name); got != c.want {
+			t.Errorf("serverNameMatches(%q, %q) = %t, want %t", c.pattern, c.name, got, c.want)
+		}
+	}
+}
