@@ -18,9 +18,11 @@ type RotatingFile struct {
 	maxSize  int64
 	maxFiles int
 
-	mu   sync.Mutex
-	f    *os.File
-	size int64
+	mu      sync.Mutex
+	f       *os.File // nil after Close, or while the file cannot be opened
+	size    int64
+	midLine bool // the file ends inside a line: the next write continues it
+	closed  bool
 }
 
 var _ io.WriteCloser = (*RotatingFile)(nil)
@@ -52,26 +54,45 @@ func (r *RotatingFile) open() error {
 }
 
 // Write appends p, rotating whenever the file would pass its maximum
-// size. Lines are kept whole when they fit in a file; a line longer than
-// the maximum is split.
+// size. Lines are kept whole when they fit in a file, also across writes:
+// the rest of a line a previous write began goes to the same file, which
+// may pass its maximum by that much (up to one more maximum). A line longer
+// than the maximum is split. A file that cannot be rotated is written on,
+// and a file that cannot be opened is opened again at the next write.
 func (r *RotatingFile) Write(p []byte) (int, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	written := 0
-	for len(p) > 0 {
-		if r.f == nil {
-			return written, os.ErrClosed
+	if r.closed {
+		return 0, os.ErrClosed
+	}
+	if r.f == nil {
+		if err := r.open(); err != nil {
+			return 0, err
 		}
-		room := r.maxSize - r.size
+	}
+	written := 0
+	var rotateErr error    // once rotating failed, the rest goes to the file as it is
+	continues := r.midLine // the file ends in a line an earlier write began
+	for len(p) > 0 {
 		chunk := p
-		if int64(len(p)) > room {
-			cut := int64(bytes.LastIndexByte(p[:max(room, 0)], '\n')) + 1
-			if cut == 0 && r.size == 0 {
-				cut = room // a line longer than a whole file
+		if room := r.maxSize - r.size; int64(len(p)) > room && rotateErr == nil {
+			var cut int64
+			if continues && r.size < 2*r.maxSize {
+				// Finish the line the file ends in, first.
+				cut = int64(bytes.IndexByte(p, '\n')) + 1
+				if cut == 0 {
+					cut = int64(len(p))
+				}
+			} else {
+				cut = int64(bytes.LastIndexByte(p[:max(room, 0)], '\n')) + 1
+				if cut == 0 && r.size == 0 {
+					cut = room // a line longer than a whole file
+				}
 			}
 			if cut == 0 {
-				if err := r.rotate(); err != nil {
-					return written, err
+				rotateErr = r.rotate()
+				if r.f == nil {
+					return written, rotateErr
 				}
 				continue
 			}
@@ -80,49 +101,65 @@ func (r *RotatingFile) Write(p []byte) (int, error) {
 		n, err := r.f.Write(chunk)
 		r.size += int64(n)
 		written += n
+		if n > 0 {
+			r.midLine = chunk[n-1] != '\n'
+		}
+		continues = false
 		if err != nil {
-			return written, err
+			return written, errors.Join(rotateErr, err)
 		}
 		p = p[n:]
-		if len(p) > 0 {
-			if err := r.rotate(); err != nil {
-				return written, err
-			}
-		}
 	}
-	return written, nil
+	return written, rotateErr
 }
 
+// rotate moves the files along and opens a new one. When a move fails,
+// the current file is opened again and written on; the error is returned
+// once.
 func (r *RotatingFile) rotate() error {
-	if err := r.f.Close(); err != nil {
-		return fmt.Errorf("log file %s: %w", r.path, err)
-	}
+	err := r.f.Close()
 	r.f = nil
-	if r.maxFiles <= 0 {
-		if err := os.Truncate(r.path, 0); err != nil {
-			return fmt.Errorf("log file: %w", err)
-		}
-		return r.open()
+	if err == nil {
+		err = r.shift()
 	}
-	if err := os.Remove(fmt.Sprintf("%s.%d", r.path, r.maxFiles)); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return fmt.Errorf("log file: %w", err)
+	if oerr := r.open(); oerr != nil {
+		return errors.Join(err, oerr)
+	}
+	if err != nil {
+		return fmt.Errorf("log file %s: rotating: %w", r.path, err)
+	}
+	return nil
+}
+
+// shift empties path: it becomes path.1, path.1 becomes path.2, and so on;
+// with no old files kept it is truncated.
+func (r *RotatingFile) shift() error {
+	if r.maxFiles <= 0 {
+		return ignoreMissing(os.Truncate(r.path, 0))
+	}
+	if err := ignoreMissing(os.Remove(fmt.Sprintf("%s.%d", r.path, r.maxFiles))); err != nil {
+		return err
 	}
 	for i := r.maxFiles - 1; i >= 1; i-- {
-		err := os.Rename(fmt.Sprintf("%s.%d", r.path, i), fmt.Sprintf("%s.%d", r.path, i+1))
-		if err != nil && !errors.Is(err, os.ErrNotExist) {
-			return fmt.Errorf("log file: %w", err)
+		if err := ignoreMissing(os.Rename(fmt.Sprintf("%s.%d", r.path, i), fmt.Sprintf("%s.%d", r.path, i+1))); err != nil {
+			return err
 		}
 	}
-	if err := os.Rename(r.path, r.path+".1"); err != nil {
-		return fmt.Errorf("log file: %w", err)
+	return ignoreMissing(os.Rename(r.path, r.path+".1")) // a removed file needs no move
+}
+
+func ignoreMissing(err error) error {
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
 	}
-	return r.open()
+	return err
 }
 
 // Close closes the file.
 func (r *RotatingFile) Close() error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	r.closed = true
 	if r.f == nil {
 		return nil
 	}

@@ -78,3 +78,79 @@ func ExampleRotatingFile() {
 	// app.log.1: "request 1\n"
 	// app.log:   "request 2\n"
 }
+
+// A line written in pieces stays in one file: the rotation waits for its
+// end.
+func TestRotatingFileKeepsALineWrittenInPieces(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "app.log")
+	r, err := OpenRotatingFile(path, 20, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The second piece takes the file past its 20 bytes: it still goes
+	// there, and the next line to a new file.
+	for _, w := range []string{"0123456789012345", "6789\n", "next\n"} {
+		if _, err := r.Write([]byte(w)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r.Close()
+	for suffix, want := range map[string]string{".1": "01234567890123456789\n", "": "next\n"} {
+		got, err := os.ReadFile(path + suffix)
+		if err != nil || string(got) != want {
+			t.Errorf("app.log%s = %q, %v; want %q", suffix, got, err, want)
+		}
+	}
+}
+
+// A file removed under the writer is created again at the next rotation,
+// and every line after it is kept.
+func TestRotatingFileGoesOnAfterTheFileIsRemoved(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "app.log")
+	r, err := OpenRotatingFile(path, 40, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	if err := os.Remove(path); err != nil {
+		t.Fatal(err)
+	}
+	var lines []string
+	for i := range 10 {
+		line := fmt.Sprintf("line %d\n", i)
+		lines = append(lines, line)
+		if _, err := r.Write([]byte(line)); err != nil {
+			t.Fatalf("write %d: %v", i, err)
+		}
+	}
+	cur, _ := os.ReadFile(path)
+	old, _ := os.ReadFile(path + ".1")
+	if got := string(old) + string(cur); !strings.HasSuffix(strings.Join(lines, ""), got) || len(cur) == 0 {
+		t.Errorf("after the removal: app.log.1 %q, app.log %q; want the latest of %q", old, cur, lines)
+	}
+}
+
+// A rotation that cannot move the files leaves the writer writing on.
+func TestRotatingFileWritesOnWhenRotationFails(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "app.log")
+	r, err := OpenRotatingFile(path, 10, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	if err := os.Mkdir(path+".1", 0o755); err != nil { // a directory no rename can replace
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(path+".1", "keep"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3 {
+		if n, _ := r.Write([]byte("0123456789\n")); n != 11 {
+			t.Fatalf("write %d: %d bytes written, want 11", i, n)
+		}
+	}
+	if got, _ := os.ReadFile(path); len(got) != 33 {
+		t.Errorf("app.log holds %d bytes, want all 33", len(got))
+	}
+}
