@@ -33,7 +33,8 @@ type supervisor struct {
 	dir       string
 	gen       int
 	fails     failWindow
-	streak    int  // consecutive short runs, for the backoff
+	waited    time.Duration // spent in backoff waits: the failure window leaves it out
+	streak    int           // consecutive short runs, for the backoff
 	told      bool // READY=1 sent to the service manager
 	stopped   bool // STOPPING=1 sent
 	wd        <-chan time.Time
@@ -147,6 +148,9 @@ func (s *supervisor) exited(ctx context.Context, c *child) (bool, error) {
 	if clean && s.o.Restart != RestartAlways {
 		return false, nil
 	}
+	// Under always a clean exit is restarted as a failure is, with the
+	// backoff, and counts towards giving up, as systemd's start limit
+	// counts every start: a program that exits at once is not run forever.
 	reason := ReasonExit
 	if c.status.Signaled() {
 		reason = ReasonSignal
@@ -169,14 +173,25 @@ func (s *supervisor) failed(ctx context.Context, reason string, longRun bool, wh
 		s.streak = 0
 	}
 	s.streak++
-	if s.fails.add(time.Now()) {
+	// The window runs on the application's time: the backoff waits are
+	// left out, or the default backoff (1 s doubling to 30 s) would fit
+	// no more than six failures in any minute and never reach the limit.
+	if s.fails.add(time.Now().Add(-s.waited)) {
 		s.o.Metrics.setState(StateStopped)
-		err := fmt.Errorf("giving up: %d failed starts within a minute (the limit); the last one: %s", len(s.fails.times), reason)
+		err := fmt.Errorf("giving up: %d failed starts within a minute (the limit, backoff waits not counted); the last one: %s", len(s.fails.times), reason)
 		return err
 	}
 	delay := s.o.Backoff.Delay(s.streak)
 	s.o.Metrics.setState(StateBackoff)
 	s.o.Log.Info("restarting the application after a delay", "reason", reason, "delay", delay, "attempt", s.streak)
+	return s.wait(ctx, delay)
+}
+
+// wait waits out a restart delay, or until ctx ends, and adds the time it
+// took to s.waited.
+func (s *supervisor) wait(ctx context.Context, delay time.Duration) error {
+	start := time.Now()
+	defer func() { s.waited += time.Since(start) }()
 	t := time.NewTimer(delay)
 	defer t.Stop()
 	for {
