@@ -35,8 +35,8 @@ type supervisor struct {
 	fails     failWindow
 	waited    time.Duration // spent in backoff waits: the failure window leaves it out
 	streak    int           // consecutive short runs, for the backoff
-	told      bool // READY=1 sent to the service manager
-	stopped   bool // STOPPING=1 sent
+	told      bool          // READY=1 sent to the service manager
+	stopped   bool          // STOPPING=1 sent
 	wd        <-chan time.Time
 	drainN    int           // old children being stopped after a reload
 	drainDone chan struct{} // receives once per old child stopped
