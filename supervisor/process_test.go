@@ -483,6 +483,29 @@ func TestPortEnvPassesThePort(t *testing.T) {
 	}
 }
 
+// --port-env: SIGHUP is refused, with an error in the log, and the running
+// application stays: a second one could not bind the port.
+func TestPortEnvRefusesReload(t *testing.T) {
+	s := supervise(t, []string{"--port-env", "PORT"}, "-port-env", "PORT")
+	before, err := get(s.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Signal(syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	harness.WaitFor(t, 10*time.Second, "the refusal in the log", func() bool {
+		return strings.Contains(s.Output(), "reload refused")
+	})
+	after, err := get(s.addr)
+	if err != nil || after.PID != before.PID {
+		t.Errorf("after SIGHUP: pid %d (%v), want the same application, pid %d", after.PID, err, before.PID)
+	}
+	if strings.Contains(s.Output(), "reloading: starting a new application") {
+		t.Errorf("a second application was started:\n%s", s.Output())
+	}
+}
+
 // Logs: the child's output goes to the log file, rotated by size.
 func TestLogFileIsRotated(t *testing.T) {
 	dir := t.TempDir()

@@ -302,6 +302,13 @@ func (s *supervisor) watch(ctx context.Context, c *child) (*child, outcome) {
 // reload starts a new child on the same sockets and, once it is ready,
 // stops the old one gracefully. If the new one fails, the old one stays.
 func (s *supervisor) reload(ctx context.Context, old *child) *child {
+	if s.o.PortEnv != "" {
+		s.o.Log.Error("reload refused: with a port variable the application binds the port itself, and a second one could not; restart instead", "port_env", s.o.PortEnv, "pid", old.pid)
+		return old
+	}
+	if s.o.ReadyURL != "" {
+		s.o.Log.Warn("reloading with a ready URL: the running application answers it too, so the new one counts as ready once it runs; an application that sends READY=1 (apphost's host does) is told apart", "ready_url", s.o.ReadyURL)
+	}
 	s.o.Notify("RELOADING=1\nMONOTONIC_USEC=" + monotonicUsec())
 	defer s.o.Notify("READY=1")
 	s.o.Log.Info("reloading: starting a new application next to the running one", "old_pid", old.pid)

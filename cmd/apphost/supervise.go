@@ -66,8 +66,10 @@ func superviseCommand() (*cobra.Command, *config.FlagValues) {
 			"while the application restarts. The command comes after -- or from\n" +
 			"supervise.command. SIGTERM or SIGINT stops the application gracefully; SIGHUP\n" +
 			"starts a new one on the same sockets and stops the old one once the new one is\n" +
-			"ready. Flags override the description's keys. Exit status: 0 after a clean stop,\n" +
-			"1 when the application ends for good or the supervisor gives up, 2 for usage errors.",
+			"ready. Flags override the description's keys. Exit status: 0 after a stop or a\n" +
+			"clean exit the restart policy does not restart; 1 when the application fails\n" +
+			"under --restart never, the supervisor gives up, or the command cannot be started;\n" +
+			"2 for usage and configuration errors.",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			// The file, then APPHOST_* variables, then the flags given.
 			c, err := config.Resolve(file, os.Environ(), flags)
@@ -99,6 +101,19 @@ func runSupervise(cmd *cobra.Command, c *config.Config) error {
 	stopSignal, err := supervisor.SignalNamed(s.StopSignal)
 	if err != nil {
 		return fmt.Errorf("supervise.stop_signal: %w", err)
+	}
+	if d := s.WorkingDirectory; d != "" {
+		if st, err := os.Stat(d); err != nil || !st.IsDir() {
+			return fmt.Errorf("supervise.working_directory %s: not a directory the application can start in", d)
+		}
+	}
+	// The log file, a setting too, is opened before any socket is bound.
+	var logFile *supervisor.RotatingFile
+	if s.LogFile != "" {
+		if logFile, err = supervisor.OpenRotatingFile(s.LogFile, int64(s.LogMaxSize), s.LogMaxFiles); err != nil {
+			return err
+		}
+		defer logFile.Close()
 	}
 	log := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil)).With("component", "supervisor")
 	opts := supervisor.Options{
@@ -144,13 +159,8 @@ func runSupervise(cmd *cobra.Command, c *config.Config) error {
 		}
 		opts.Sockets = sockets
 	}
-	if s.LogFile != "" {
-		lf, err := supervisor.OpenRotatingFile(s.LogFile, int64(s.LogMaxSize), s.LogMaxFiles)
-		if err != nil {
-			return err
-		}
-		defer lf.Close()
-		opts.LogFile = lf
+	if logFile != nil {
+		opts.LogFile = logFile
 	}
 	reg := prometheus.NewRegistry()
 	m, err := supervisor.NewMetrics(reg)
