@@ -148,6 +148,20 @@ func startChild(st *starter, r *reaper, sp spec, gen int, notify *notifySocket) 
 	return c, nil
 }
 
+// setBlocking puts the sockets' open file descriptions, which every
+// holder of a socket shares, in blocking mode. The supervisor's own
+// descriptors are never read or written, and the offline page serves on
+// duplicates made non-blocking again by net.FileListener.
+func setBlocking(socks []Socket) {
+	for _, s := range socks {
+		rc, err := s.File.SyscallConn()
+		if err != nil {
+			continue
+		}
+		rc.Control(func(fd uintptr) { unix.SetNonblock(int(fd), false) }) //nolint:errcheck
+	}
+}
+
 // rawFd is f's descriptor. Unlike f.Fd it leaves the file's blocking mode
 // alone: the open file description of a socket is shared with running
 // children, and making it blocking under a child's event loop could leave

@@ -62,6 +62,7 @@ type answer struct {
 	PID       int    `json:"pid"`
 	ListenPID string `json:"listen_pid"`
 	FDNames   string `json:"fdnames"`
+	Nonblock  bool   `json:"nonblock"` // the first socket came in non-blocking mode
 }
 
 var client = &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}

@@ -35,6 +35,9 @@ func TestChildSeesItsOwnPidInLISTEN_PID(t *testing.T) {
 	if a.FDNames != "app" {
 		t.Errorf("LISTEN_FDNAMES = %q, want the deployment's name", a.FDNames)
 	}
+	if a.Nonblock {
+		t.Error("the socket came in non-blocking mode; systemd passes blocking ones, which programs that accept in blocking mode need")
+	}
 }
 
 // Stop: SIGTERM to the supervisor leaves no process of the app behind,
@@ -598,6 +601,9 @@ func TestUnderSystemdSocketsAndNotificationsPassThrough(t *testing.T) {
 	}
 	if a.FDNames != "web" || a.ListenPID != strconv.Itoa(a.PID) {
 		t.Errorf("the child got LISTEN_FDNAMES=%q LISTEN_PID=%s (pid %d)", a.FDNames, a.ListenPID, a.PID)
+	}
+	if a.Nonblock {
+		t.Error("the socket systemd passed reached the child in non-blocking mode")
 	}
 	if err := p.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)

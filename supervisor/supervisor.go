@@ -90,7 +90,7 @@ func (s *supervisor) run(ctx context.Context) error {
 			continue
 		}
 		s.dropPendingReload()
-		c, reason, err := s.startReady(ctx)
+		c, reason, err := s.startReady(ctx, s.drainN == 0)
 		if err != nil {
 			return err
 		}
@@ -211,8 +211,16 @@ func (s *supervisor) wait(ctx context.Context, delay time.Duration) error {
 // reason; or nil and the reason the start failed (startup timeout or
 // cancelled; the child is gone then); or an error when no process could
 // be started at all.
-func (s *supervisor) startReady(ctx context.Context) (*child, string, error) {
+func (s *supervisor) startReady(ctx context.Context, alone bool) (*child, string, error) {
 	s.gen++
+	if alone {
+		// No other application accepts on the sockets: hand them over in
+		// blocking mode, as systemd does. A program that accepts in blocking
+		// mode (Python's socket.socket(fileno=3), say) needs it, and Go's
+		// runtime turns it back by itself. Never under a running one: its
+		// event loop could be left stuck in accept.
+		setBlocking(s.o.Sockets)
+	}
 	n, err := listenNotify(s.dir, s.gen, s.o.Log)
 	if err != nil {
 		return nil, "", err
@@ -312,7 +320,7 @@ func (s *supervisor) reload(ctx context.Context, old *child) *child {
 	s.o.Notify("RELOADING=1\nMONOTONIC_USEC=" + monotonicUsec())
 	defer s.o.Notify("READY=1")
 	s.o.Log.Info("reloading: starting a new application next to the running one", "old_pid", old.pid)
-	c, reason, err := s.startReady(ctx)
+	c, reason, err := s.startReady(ctx, false)
 	if c != nil && c.exited() {
 		s.finish(c)
 		c = nil

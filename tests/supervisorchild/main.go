@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"github.com/coreos/go-systemd/v22/daemon"
+	"golang.org/x/sys/unix"
 )
 
 func main() {
@@ -50,6 +51,14 @@ func main() {
 		fmt.Printf("line %06d of the application's output\n", i)
 	}
 	started := time.Now()
+	// Whether the first socket came in non-blocking mode, before Go's
+	// runtime sets it so: systemd passes blocking ones.
+	var inheritedNonblock bool
+	if os.Getenv("LISTEN_FDS") != "" {
+		if fl, err := unix.FcntlInt(3, unix.F_GETFL, 0); err == nil {
+			inheritedNonblock = fl&unix.O_NONBLOCK != 0
+		}
+	}
 	listeners, err := listen(*portEnv)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "supervisorchild:", err)
@@ -78,6 +87,7 @@ func main() {
 			"pid":        os.Getpid(),
 			"listen_pid": os.Getenv("LISTEN_PID"),
 			"fdnames":    os.Getenv("LISTEN_FDNAMES"),
+			"nonblock":   inheritedNonblock,
 			"gen":        os.Getenv("GEN"),
 			"served":     served.Load(),
 		})
