@@ -145,3 +145,25 @@ server {
 		}
 	}
 }
+
+// header-crlf follows a capture to its regex: a numbered capture of an if
+// on $request_uri (not decoded) is safe, a named capture of a location
+// regex (decoded) is not.
+func TestHeaderCRLFCaptures(t *testing.T) {
+	for _, tc := range []struct {
+		name, block string
+		want        bool
+	}{
+		{"numbered capture of $request_uri", `if ($request_uri ~ "^/x/(.*)$") { return 301 /y/$1; }`, false},
+		{"numbered capture of a location regex", `location ~ ^/old/(.*)$ { return 301 /new/$1; }`, true},
+		{"named capture of a location regex", `location ~ ^/w/(?<rest>[^/]*) { return 302 /v/$rest; }`, true},
+		{"named capture, Python style", `location ~ ^/w/(?P<rest>[^/]*) { return 302 /v/$rest; }`, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := checkText(t, "server {\n    listen 8080;\n    "+tc.block+"\n}\n", "")
+			if has := strings.Contains(strings.Join(got, " "), nginx.RuleHeaderCRLF); has != tc.want {
+				t.Errorf("findings %v; want %s: %t", got, nginx.RuleHeaderCRLF, tc.want)
+			}
+		})
+	}
+}

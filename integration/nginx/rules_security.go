@@ -1,6 +1,7 @@
 package nginx
 
 import (
+	"regexp"
 	"strings"
 )
 
@@ -111,14 +112,49 @@ func hasArg(n *Node, a string) bool {
 	return false
 }
 
-// crlfVariable reports whether a variable is URL-decoded request text
-// that can hold CR and LF.
-func crlfVariable(v string) bool {
-	return v == "uri" || v == "document_uri" || (v[0] >= '1' && v[0] <= '9')
+// crlfVariable reports whether a variable at n is URL-decoded request
+// text that can hold CR and LF: $uri, $document_uri, or a regex capture,
+// numbered or named (named lists the names regexes define). A numbered
+// capture of an enclosing if that matches $request_uri, which nginx does
+// not decode, is left alone.
+func crlfVariable(n *Node, v string, named map[string]bool) bool {
+	switch {
+	case v == "uri" || v == "document_uri" || named[v]:
+		return true
+	case v[0] >= '1' && v[0] <= '9':
+		for p := n.Parent; p != nil; p = p.Parent {
+			if p.Name == "if" {
+				return strings.TrimPrefix(p.Arg(0), "(") != "$request_uri"
+			}
+			if p.Name == "location" || p.Name == "server" {
+				break
+			}
+		}
+		return true
+	}
+	return false
+}
+
+// namedCapture finds the names of PCRE named groups: (?<name>, (?P<name>
+// and (?'name'.
+var namedCapture = regexp.MustCompile(`\(\?(?:P?<|')([A-Za-z_][A-Za-z0-9_]*)[>']`)
+
+// captureNames are the names the configuration's regexes define.
+func (c *checker) captureNames() map[string]bool {
+	names := map[string]bool{}
+	c.tree.Root.Walk(func(n *Node) {
+		for _, a := range n.Args {
+			for _, m := range namedCapture.FindAllStringSubmatch(a, -1) {
+				names[m[1]] = true
+			}
+		}
+	})
+	return names
 }
 
 // checkCRLF finds headers and redirects built from decoded request text.
 func (c *checker) checkCRLF() {
+	named := c.captureNames()
 	c.tree.Root.Walk(func(n *Node) {
 		var value, what string
 		switch n.Name {
@@ -138,7 +174,7 @@ func (c *checker) checkCRLF() {
 			return
 		}
 		for _, v := range variables(value) {
-			if crlfVariable(v) {
+			if crlfVariable(n, v, named) {
 				c.report(RuleHeaderCRLF, n, "the %s is built from $%s, which is URL-decoded: a request with %%0d%%0a injects headers", what, v)
 				return
 			}
