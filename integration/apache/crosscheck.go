@@ -108,10 +108,10 @@ func (c *checker) upstreams(s *scope) {
 	if c.used == nil {
 		c.used = map[config.Address]bool{}
 	}
-	for _, w := range c.workers(s) {
+	for _, w := range append(c.workers(s), s.rewriteTargets()...) {
 		addr, ok := targetAddr(w.url)
-		if !ok {
-			continue
+		if !ok || strings.ContainsAny(addr, "$%{}") {
+			continue // a balancer, or a host built from the request: not compared
 		}
 		var admin *config.AdminAddress
 		var ups []config.Address
@@ -239,10 +239,17 @@ func (c *checker) poolTTL(s *scope) {
 }
 
 func (c *checker) websockets(s *scope) {
-	// upgrade= on a ProxyPass to a balancer covers its members.
+	// upgrade= on a ProxyPass to a balancer covers its members, and a
+	// RewriteRule [P] to ws:// (the classic mod_rewrite recipe, on
+	// RewriteCond %{HTTP:Upgrade} websocket) passes upgrades for the scope.
 	balancerUpgrades := false
 	for _, p := range s.passes() {
 		if balancerName(p.url) != "" && upgrades(p) {
+			balancerUpgrades = true
+		}
+	}
+	for _, p := range s.rewriteTargets() {
+		if upgrades(p) {
 			balancerUpgrades = true
 		}
 	}

@@ -40,6 +40,11 @@ func crossCheckCases(t *testing.T) []ruleCase {
 		{name: "balancer of the upstreams", conf: edit(t, direct, balancer), yaml: goodYAML},
 		{name: "an upstream is never used", conf: edit(t, direct, balancer), yaml: goodYAML + "proxy:\n  upstreams: [127.0.0.1:5000, 127.0.0.1:5001]\n", rule: RuleUpstreamUnused, line: 0},
 
+		// RewriteRule [P] targets are compared like ProxyPass ones.
+		{name: "RewriteRule [P] to the app uses the upstream", conf: edit(t, direct, "    RewriteEngine On\n    RewriteRule ^/(.*)$ http://127.0.0.1:5000/$1 [P,L]\n    ProxyPassReverse / http://127.0.0.1:5000/\n"), yaml: goodYAML},
+		{name: "RewriteRule [P] to the admin address", conf: edit(t, direct, direct+"    RewriteEngine On\n    RewriteRule ^/metrics$ http://127.0.0.1:9464/metrics [P]\n"), yaml: goodYAML, rule: RuleAdminProxied, line: 13},
+		{name: "RewriteRule [P] to ws:// passes upgrades", conf: edit(t, direct, direct+"    RewriteEngine On\n    RewriteCond %{HTTP:Upgrade} websocket [NC]\n    RewriteRule ^/?(.*) ws://127.0.0.1:5000/$1 [P,L]\n"), yaml: goodYAML + "proxy:\n  websockets: true\n"},
+
 		// Another site beside the app's is not compared with the app's description.
 		{name: "another virtual host is not the app's", conf: good + "<VirtualHost *:8080>\n    ServerName blog.example.com\n    ProxyPreserveHost On\n    RequestHeader set X-Forwarded-Proto \"http\"\n    ProxyPass / http://127.0.0.1:6000/\n    ProxyPassReverse / http://127.0.0.1:6000/\n</VirtualHost>\n", yaml: goodYAML + "proxy:\n  server_names: [shop.example.com]\n"},
 		{name: "an alias with a wildcard names the app's virtual host", conf: strings.Replace(good, "    ServerName shop.example.com\n", "    ServerName www.example.com\n    ServerAlias *.example.com\n", 1) + "<VirtualHost *:8080>\n    ServerName blog.example.org\n    ProxyPreserveHost On\n    RequestHeader set X-Forwarded-Proto \"http\"\n    ProxyPass / http://127.0.0.1:6000/\n    ProxyPassReverse / http://127.0.0.1:6000/\n</VirtualHost>\n", yaml: goodYAML + "proxy:\n  server_names: [shop.example.com]\n"},

@@ -109,6 +109,18 @@ func (s *scope) passes() []pass {
 	return out
 }
 
+// rewriteTargets returns the RewriteRule directives of a scope that proxy
+// (the P flag) to an absolute URL, as passes without a path or parameters.
+func (s *scope) rewriteTargets() []pass {
+	var out []pass
+	for _, it := range s.named("RewriteRule") {
+		if d := it.d; rewriteProxies(d) && strings.Contains(d.Arg(1), "://") {
+			out = append(out, pass{d: d, url: d.Arg(1), match: true})
+		}
+	}
+	return out
+}
+
 // passOf reads ProxyPass's two forms: "path url params…" and, inside a
 // <Location path>, "url params…".
 func passOf(d *Directive, parents []*Directive) (pass, bool) {
