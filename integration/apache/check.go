@@ -19,7 +19,7 @@ type CheckOptions struct {
 // Check runs every rule over a loaded configuration and returns the
 // findings, sorted by file and line.
 func Check(cfg *Config, opts CheckOptions) []findings.Finding {
-	c := &checker{cfg: cfg, dep: opts.Deployment, scopes: scopes(cfg.Directives), members: members(cfg.Directives)}
+	c := &checker{cfg: cfg, dep: opts.Deployment, scopes: scopes(cfg.Directives), members: members(cfg.Directives), sets: proxySets(cfg.Directives)}
 	c.proxyRequests()
 	c.undefinedVariables()
 	apps := c.appScopes()
@@ -48,6 +48,7 @@ type checker struct {
 	dep     *config.Config
 	scopes  []*scope
 	members map[string][]pass
+	sets    map[string]map[string]string // ProxySet parameters by worker URL
 	out     []findings.Finding
 	// used records the upstreams some target reaches, for upstream-unused;
 	// mismatched, whether a target reached none.
@@ -328,7 +329,25 @@ func (c *checker) workers(s *scope) []pass {
 			out = append(out, c.members[name]...)
 			continue
 		}
-		out = append(out, p)
+		out = append(out, c.withProxySet(p))
 	}
 	return out
+}
+
+// withProxySet returns p with the parameters a ProxySet gave its worker
+// (in <Proxy URL>, or naming the URL) where p sets none of its own.
+func (c *checker) withProxySet(p pass) pass {
+	set := c.sets[workerKey(p.url)]
+	if len(set) == 0 {
+		return p
+	}
+	merged := map[string]string{}
+	for k, v := range set {
+		merged[k] = v
+	}
+	for k, v := range p.params {
+		merged[k] = v
+	}
+	p.params = merged
+	return p
 }

@@ -194,6 +194,22 @@ func bodyEffect(proxy, app int64) string {
 
 func (c *checker) proxyTimeout(s *scope) {
 	want := c.dep.App.ShutdownTimeout
+	// A worker's own timeout= (on ProxyPass, BalancerMember or ProxySet)
+	// wins over ProxyTimeout; the scope's applies to the others.
+	scopeWide := false
+	for _, w := range c.workers(s) {
+		t, ok := w.params["timeout"]
+		if !ok {
+			scopeWide = true
+			continue
+		}
+		if n, err := strconv.Atoi(t); err == nil && time.Duration(n)*time.Second < want {
+			c.at(RuleProxyTimeout, w.d, "%s %s has timeout=%s, shorter than the app's shutdown_timeout %s: a request the app is still draining ends in a 504", w.d.Name, w.url, t, want)
+		}
+	}
+	if !scopeWide && len(c.workers(s)) > 0 {
+		return
+	}
 	d := c.inherited(s, "ProxyTimeout")
 	if d == nil {
 		d = c.inherited(s, "Timeout")

@@ -58,11 +58,14 @@ func crossCheckCases(t *testing.T) []ruleCase {
 		// Timeouts.
 		{name: "ProxyTimeout shorter than the shutdown timeout", conf: edit(t, "ProxyTimeout 60", "ProxyTimeout 10"), yaml: goodYAML, rule: RuleProxyTimeout, line: 4},
 		{name: "default timeout shorter than a long shutdown", conf: edit(t, "    ProxyTimeout 60\n", ""), yaml: goodYAML + "  shutdown_timeout: 120s\n", rule: RuleProxyTimeout, line: 1},
+		{name: "a worker's own timeout= is long enough", conf: edit(t, "ttl=60\n", "ttl=60 timeout=120\n"), yaml: goodYAML + "  shutdown_timeout: 90s\n"},
+		{name: "a worker's own timeout= is shorter", conf: strings.Replace(edit(t, "ttl=60\n", "ttl=60 timeout=10\n"), "ProxyTimeout 60", "ProxyTimeout 300", 1), yaml: goodYAML, rule: RuleProxyTimeout, line: 10},
 		{name: "Timeout stands in for ProxyTimeout", conf: "Timeout 300\n" + edit(t, "    ProxyTimeout 60\n", ""), yaml: goodYAML + "  shutdown_timeout: 120s\n"},
 
 		// Pooled connections outliving the app's keep-alive.
 		{name: "no ttl", conf: edit(t, " ttl=60", ""), yaml: goodYAML, rule: RulePoolTTL, line: 10},
 		{name: "ttl above keep_alive_timeout", conf: edit(t, "ttl=60", "ttl=300"), yaml: goodYAML, rule: RulePoolTTL, line: 10},
+		{name: "ttl given by ProxySet in <Proxy>", conf: "<Proxy \"http://127.0.0.1:5000/\">\n    ProxySet ttl=60\n</Proxy>\n" + edit(t, " ttl=60", ""), yaml: goodYAML},
 		{name: "no reuse needs no ttl", conf: edit(t, "ttl=60", "disablereuse=On"), yaml: goodYAML},
 
 		// Websockets.

@@ -177,6 +177,46 @@ func members(list []*Directive) map[string][]pass {
 	return out
 }
 
+// proxySets collects the worker parameters ProxySet gives, by worker URL:
+// "ProxySet ttl=60" inside <Proxy "http://127.0.0.1:5000/">, or "ProxySet
+// http://127.0.0.1:5000/ ttl=60".
+func proxySets(list []*Directive) map[string]map[string]string {
+	out := map[string]map[string]string{}
+	Walk(list, func(d *Directive, parents []*Directive) {
+		if d.IsSection || !d.Is("ProxySet") || len(d.Args) == 0 {
+			return
+		}
+		url, args := "", d.Args
+		if strings.Contains(args[0], "://") {
+			url, args = args[0], args[1:]
+		} else {
+			for i := len(parents) - 1; i >= 0; i-- {
+				if parents[i].Is("Proxy") {
+					url = parents[i].Arg(0)
+					break
+				}
+			}
+		}
+		if url == "" || balancerName(url) != "" {
+			return
+		}
+		key := workerKey(url)
+		if out[key] == nil {
+			out[key] = map[string]string{}
+		}
+		for k, v := range params(args) {
+			out[key][k] = v
+		}
+	})
+	return out
+}
+
+// workerKey is a worker URL as ProxySet and ProxyPass name the same
+// worker: lower case, without a trailing slash.
+func workerKey(url string) string {
+	return strings.TrimSuffix(strings.ToLower(url), "/")
+}
+
 // params reads key=value worker parameters; keys are lower-cased.
 func params(args []string) map[string]string {
 	m := map[string]string{}
