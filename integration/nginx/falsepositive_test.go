@@ -10,6 +10,7 @@ import (
 	"github.com/apphost/apphost/config"
 	"github.com/apphost/apphost/integration/findings"
 	"github.com/apphost/apphost/integration/nginx"
+	"github.com/apphost/apphost/tests/harness"
 )
 
 // checkText checks conf, against the description yaml when it is not
@@ -165,5 +166,53 @@ func TestHeaderCRLFCaptures(t *testing.T) {
 				t.Errorf("findings %v; want %s: %t", got, nginx.RuleHeaderCRLF, tc.want)
 			}
 		})
+	}
+}
+
+// A Debian-style site in sites-enabled/ includes files relative to the
+// directory above it (proxy_params, snippets/): findings in such a file
+// name the file that exists, and nginx -t accepts what the real nginx does.
+func TestSiteIncludesFromTheDirectoryAbove(t *testing.T) {
+	root := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(root, "sites-enabled"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	params := filepath.Join(root, "proxy_params")
+	if err := os.WriteFile(params, []byte("proxy_set_header Host $host;\nproxy_set_header X-Bogus;\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	site := filepath.Join(root, "sites-enabled", "app.conf")
+	conf := "server {\n    listen 8080;\n    location / {\n        include proxy_params;\n        proxy_pass http://127.0.0.1:5000;\n    }\n}\n"
+	if err := os.WriteFile(site, []byte(conf), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	list, err := nginx.Check(context.Background(), []string{site}, nginx.CheckOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var syntax *findings.Finding
+	for i, f := range list {
+		if f.Rule == nginx.RuleSyntax {
+			syntax = &list[i]
+		}
+	}
+	if syntax == nil || syntax.File != params || syntax.Line != 2 {
+		t.Errorf("the syntax error in proxy_params: %+v; want %s:2", syntax, params)
+	}
+
+	// Without the error, the real nginx -t resolves the include as the
+	// reader did.
+	if err := os.WriteFile(params, []byte("proxy_set_header Host $host;\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	bin := harness.RequireProgram(t, "nginx")
+	list, err = nginx.Check(context.Background(), []string{site}, nginx.CheckOptions{NginxTest: true, NginxBinary: bin})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range list {
+		if f.Rule == nginx.RuleNginxTest && f.Severity != findings.Info {
+			t.Errorf("nginx -t: %s", f.Message)
+		}
 	}
 }

@@ -73,6 +73,7 @@ func RunTest(ctx context.Context, binary, file string, site bool) (TestResult, e
 		if err := os.WriteFile(conf, MainConfig(prefix, abs, os.Geteuid() == 0), 0o644); err != nil {
 			return TestResult{}, fmt.Errorf("nginx -t on %s: %w", file, err)
 		}
+		linkIncludeDirs(prefix, abs)
 	}
 	var out bytes.Buffer
 	cmd := exec.CommandContext(ctx, binary, "-t", "-p", prefix+"/", "-e", filepath.Join(prefix, "error.log"), "-c", conf)
@@ -96,6 +97,26 @@ func RunTest(ctx context.Context, binary, file string, site bool) (TestResult, e
 		return res, nil
 	}
 	return TestResult{}, fmt.Errorf("running %s -t on %s: %w", binary, file, runErr)
+}
+
+// linkIncludeDirs makes the relative includes of a site file resolve in
+// the temporary prefix as they do for the real nginx and for Read: nginx
+// resolves them from its configuration directory, which for a site in
+// /etc/nginx/sites-enabled is /etc/nginx ("include snippets/…",
+// "include proxy_params"). The entries of the site's directory and of the
+// one above it are linked into the prefix, the nearer first; nothing of
+// the prefix's own is replaced.
+func linkIncludeDirs(prefix, site string) {
+	dir := filepath.Dir(site)
+	for _, d := range []string{dir, filepath.Dir(dir)} {
+		entries, err := os.ReadDir(d)
+		if err != nil {
+			continue
+		}
+		for _, e := range entries {
+			os.Symlink(filepath.Join(d, e.Name()), filepath.Join(prefix, e.Name())) //nolint:errcheck // an existing name is kept
+		}
+	}
 }
 
 var nginxErrorLine = regexp.MustCompile(`\[(?:emerg|alert|crit|error)\] (.*?)(?: in (\S+?):(\d+))?\s*$`)

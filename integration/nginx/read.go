@@ -26,6 +26,9 @@ func Read(path string) (*Tree, []findings.Finding, error) {
 		return nil, nil, fmt.Errorf("reading nginx configuration: %w", err)
 	}
 	site := isSiteFile(data)
+	// found maps an include path as written to the file read for it, when
+	// that is the one a directory up: findings name the file that exists.
+	found := map[string]string{}
 	opts := &crossplane.ParseOptions{
 		ErrorOnUnknownDirectives: true,
 		Open: func(p string) (io.ReadCloser, error) {
@@ -40,6 +43,7 @@ func Read(path string) (*Tree, []findings.Finding, error) {
 				dir := filepath.Dir(path)
 				if rel, rerr := filepath.Rel(dir, p); rerr == nil && !strings.HasPrefix(rel, "..") {
 					if f2, err2 := os.Open(filepath.Join(filepath.Dir(dir), rel)); err2 == nil {
+						found[p] = f2.Name()
 						return f2, nil
 					}
 				}
@@ -52,8 +56,11 @@ func Read(path string) (*Tree, []findings.Finding, error) {
 		return nil, nil, fmt.Errorf("parsing nginx configuration %s: %w", path, err)
 	}
 	t := &Tree{Path: path, Site: site, Root: &Node{Name: "", Block: []*Node{}}}
-	for _, c := range payload.Config {
-		t.Files = append(t.Files, c.File)
+	for i, c := range payload.Config {
+		if real, ok := found[c.File]; ok {
+			payload.Config[i].File = real
+		}
+		t.Files = append(t.Files, payload.Config[i].File)
 	}
 	if len(payload.Config) > 0 {
 		b := builder{payload: payload}
@@ -62,6 +69,9 @@ func Read(path string) (*Tree, []findings.Finding, error) {
 	var list []findings.Finding
 	for _, e := range payload.Errors {
 		f := parseFinding(path, e)
+		if real, ok := found[f.File]; ok {
+			f.File = real
+		}
 		if site && f.File == path {
 			// The end of the "http {" wrapper is not the file's: an error
 			// there (a block left open) is at the file's end.
