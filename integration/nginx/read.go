@@ -75,11 +75,24 @@ func Read(path string) (*Tree, []findings.Finding, error) {
 		if site && f.File == path {
 			// The end of the "http {" wrapper is not the file's: an error
 			// there (a block left open) is at the file's end.
-			f.Line = min(f.Line, bytes.Count(data, []byte("\n"))+1)
+			f.Line = min(f.Line, wrapperEnd(data, f.Message))
 		}
 		list = append(list, f)
 	}
 	return t, list, nil
+}
+
+// wrapperEnd is the line of a site file an error at the end of the
+// "http {" wrapper belongs to. An unexpected end of file is on the line
+// after a final newline, as nginx says; an unexpected "}" (the wrapper's
+// own, after a stray one closed it) is put on the file's last line, where
+// a stray brace usually is.
+func wrapperEnd(data []byte, msg string) int {
+	n := bytes.Count(data, []byte("\n")) + 1
+	if strings.Contains(msg, `unexpected "}"`) && len(data) > 0 && data[len(data)-1] == '\n' {
+		n--
+	}
+	return n
 }
 
 // isSiteFile reports whether data has no http, events, stream or mail

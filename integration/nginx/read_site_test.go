@@ -18,6 +18,7 @@ func TestCutShortFileIsOneSyntaxError(t *testing.T) {
 		line       int
 	}{
 		{"site", "server {\n    listen 80;\n    location / {\n", 4},
+		{"a stray brace at the end of a site", "server {\n    listen 80;\n}\n}\n", 4},
 		{"main", "events {}\nhttp {\n    server {\n        listen 80;\n", 5},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
