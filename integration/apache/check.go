@@ -158,11 +158,19 @@ func (c *checker) reverse(s *scope) {
 		}
 	}
 	for _, p := range s.passes() {
-		if p.match || reverses[reverseKey(p.path, p.url)] {
+		if p.match || reverses[reverseKey(p.path, p.url)] || tunnel(p.url) {
 			continue
 		}
 		c.at(RuleMissingReverse, p.d, "ProxyPass %s %s has no ProxyPassReverse %s %s: Location headers from the app keep the internal address", p.path, p.url, p.path, reverseSide(p.url))
 	}
+}
+
+// tunnel reports whether a worker URL is ws:// or wss://: a websocket
+// tunnel, which answers no redirect to rewrite and keeps no connection
+// pooled for another request.
+func tunnel(url string) bool {
+	scheme, _, _ := strings.Cut(strings.ToLower(reverseSide(url)), "://")
+	return scheme == "ws" || scheme == "wss"
 }
 
 // reverseKey makes a ProxyPass and its ProxyPassReverse comparable: the

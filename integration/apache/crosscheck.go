@@ -239,7 +239,7 @@ func (c *checker) poolTTL(s *scope) {
 		return
 	}
 	for _, w := range c.workers(s) {
-		if strings.EqualFold(w.params["disablereuse"], "on") {
+		if strings.EqualFold(w.params["disablereuse"], "on") || tunnel(w.url) {
 			continue
 		}
 		ttl, ok := w.params["ttl"]

@@ -66,6 +66,7 @@ func crossCheckCases(t *testing.T) []ruleCase {
 		{name: "no ttl", conf: edit(t, " ttl=60", ""), yaml: goodYAML, rule: RulePoolTTL, line: 10},
 		{name: "ttl above keep_alive_timeout", conf: edit(t, "ttl=60", "ttl=300"), yaml: goodYAML, rule: RulePoolTTL, line: 10},
 		{name: "ttl given by ProxySet in <Proxy>", conf: "<Proxy \"http://127.0.0.1:5000/\">\n    ProxySet ttl=60\n</Proxy>\n" + edit(t, " ttl=60", ""), yaml: goodYAML},
+		{name: "a websocket tunnel needs no ttl nor ProxyPassReverse", conf: edit(t, direct, "    ProxyPass /hub ws://127.0.0.1:5000/hub\n"+strings.Replace(direct, "ttl=60", "ttl=60 upgrade=websocket", 1)), yaml: goodYAML + "proxy:\n  websockets: true\n"},
 		{name: "no reuse needs no ttl", conf: edit(t, "ttl=60", "disablereuse=On"), yaml: goodYAML},
 
 		// Websockets.

@@ -162,6 +162,16 @@ func (l *loader) ifDefine(arg string) bool {
 
 // include reads what one Include or IncludeOptional names: a file, a
 // directory (every file in it, recursively, sorted) or a glob.
+// rootHint suggests --server-root for a relative path that did not
+// resolve: a site checked alone resolves "conf-available/x.conf" from its
+// own directory, not from httpd's ServerRoot.
+func (l *loader) rootHint(arg string) string {
+	if filepath.IsAbs(arg) {
+		return ""
+	}
+	return "; a relative path is resolved from " + l.root + ": give httpd's ServerRoot with --server-root, such as /etc/apache2"
+}
+
 func (l *loader) include(d *Directive, stack []string) ([]*Directive, error) {
 	optional := d.Is("IncludeOptional")
 	if len(d.Args) != 1 {
@@ -178,7 +188,7 @@ func (l *loader) include(d *Directive, stack []string) ([]*Directive, error) {
 			return nil, &SyntaxError{File: d.File, Line: d.Line, Reason: fmt.Sprintf("%s %q: bad pattern", d.Name, d.Args[0]), Err: err}
 		}
 		if len(matches) == 0 && !optional {
-			return nil, &SyntaxError{File: d.File, Line: d.Line, Reason: fmt.Sprintf("Include %q matches no file (use IncludeOptional when that is fine)", pattern)}
+			return nil, &SyntaxError{File: d.File, Line: d.Line, Reason: fmt.Sprintf("Include %q matches no file (use IncludeOptional when that is fine%s)", pattern, l.rootHint(d.Args[0]))}
 		}
 		for _, m := range matches {
 			if st, err := os.Stat(m); err == nil && !st.IsDir() {
@@ -193,7 +203,7 @@ func (l *loader) include(d *Directive, stack []string) ([]*Directive, error) {
 		case errors.Is(err, fs.ErrNotExist):
 			// httpd refuses to start, as for a pattern matching nothing: a
 			// mistake in the configuration, not a file this check cannot read.
-			return nil, &SyntaxError{File: d.File, Line: d.Line, Reason: fmt.Sprintf("Include %q: no such file or directory (use IncludeOptional when that is fine)", pattern)}
+			return nil, &SyntaxError{File: d.File, Line: d.Line, Reason: fmt.Sprintf("Include %q: no such file or directory (use IncludeOptional when that is fine%s)", pattern, l.rootHint(d.Args[0]))}
 		case err != nil:
 			return nil, &SyntaxError{File: d.File, Line: d.Line, Reason: fmt.Sprintf("%s %q: cannot read", d.Name, pattern), Err: err}
 		case st.IsDir():

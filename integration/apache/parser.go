@@ -81,7 +81,10 @@ func Parse(file string, src []byte) ([]*Directive, error) {
 			if !ok {
 				return nil, fail("closing tag %q must end with >", text)
 			}
-			name := strings.TrimSpace(inner)
+			name := inner
+			if name != strings.TrimSpace(name) {
+				return nil, fail("closing tag %q: httpd takes no space inside it (missing closing '>')", text)
+			}
 			if !validName(name) {
 				return nil, fail("malformed closing tag %q", text)
 			}

@@ -70,6 +70,7 @@ func TestParseErrorsCarryLines(t *testing.T) {
 		{"mismatched closing tag", "<Directory /x>\n</Location>\n", 2, "expected </Directory>"},
 		{"section tag without >", "<VirtualHost *:80\n</VirtualHost>\n", 1, "must end with >"},
 		{"closing tag without >", "<VirtualHost *:80>\n</VirtualHost\n", 2, "must end with >"},
+		{"space before the > of a closing tag", "<VirtualHost *:80>\n</VirtualHost >\n", 2, "takes no space"},
 		{"unterminated quote", "ServerName a\nRequestHeader set X \"open\n", 2, "unterminated \" quote"},
 		{"continued line keeps its first line", "ServerName a\nRequestHeader set \\\n X \"open\n", 2, "unterminated"},
 		{"empty section tag", "<>\n", 1, "malformed section tag"},
