@@ -486,6 +486,33 @@ func TestPortEnvPassesThePort(t *testing.T) {
 	}
 }
 
+// Once a reload's old application is gone, an application started alone
+// gets the sockets in blocking mode again, though the one before (a Go
+// program) had made them non-blocking.
+func TestSocketsBlockingAgainAfterAReload(t *testing.T) {
+	s := supervise(t, []string{"--restart", "always"}, "-crash-after", "1500ms")
+	first, err := get(s.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Signal(syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	var reloaded answer
+	harness.WaitFor(t, 10*time.Second, "the reloaded application answers", func() bool {
+		reloaded, err = get(s.addr)
+		return err == nil && reloaded.PID != first.PID && strings.Contains(s.Output(), "the application stopped")
+	})
+	var restarted answer
+	harness.WaitFor(t, 15*time.Second, "the application restarted after its crash", func() bool {
+		restarted, err = get(s.addr)
+		return err == nil && restarted.PID != first.PID && restarted.PID != reloaded.PID
+	})
+	if restarted.Nonblock {
+		t.Errorf("after a reload and a crash, the restarted application got non-blocking sockets:\n%s", s.Output())
+	}
+}
+
 // --port-env: SIGHUP is refused, with an error in the log, and the running
 // application stays: a second one could not bind the port.
 func TestPortEnvRefusesReload(t *testing.T) {

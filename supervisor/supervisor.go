@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -38,8 +39,9 @@ type supervisor struct {
 	told      bool          // READY=1 sent to the service manager
 	stopped   bool          // STOPPING=1 sent
 	wd        <-chan time.Time
-	drainN    int           // old children being stopped after a reload
+	drainN    int           // old children being stopped after a reload, for cleanup
 	drainDone chan struct{} // receives once per old child stopped
+	draining  atomic.Int32  // old children still being stopped
 }
 
 // outcome is why a running child stopped being watched.
@@ -90,7 +92,7 @@ func (s *supervisor) run(ctx context.Context) error {
 			continue
 		}
 		s.dropPendingReload()
-		c, reason, err := s.startReady(ctx, s.drainN == 0)
+		c, reason, err := s.startReady(ctx, s.draining.Load() == 0)
 		if err != nil {
 			return err
 		}
@@ -338,8 +340,10 @@ func (s *supervisor) reload(ctx context.Context, old *child) *child {
 	}
 	s.o.Metrics.restart(ReasonReload)
 	s.drainN++
+	s.draining.Add(1)
 	go func() {
 		s.stopQuiet(old)
+		s.draining.Add(-1)
 		s.drainDone <- struct{}{}
 	}()
 	return c
