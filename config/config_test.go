@@ -230,6 +230,16 @@ func TestAliases(t *testing.T) {
 	}
 }
 
+// A "---" that ends the file, with no document after it, is no second
+// document.
+func TestTrailingDocumentMarker(t *testing.T) {
+	for _, body := range []string{"name: shop\n---\n", "---\nname: shop\n---\n", "name: shop\n...\n"} {
+		if c, err := Load(writeFile(t, body)); err != nil || c.Name != "shop" {
+			t.Errorf("%q: %v", body, err)
+		}
+	}
+}
+
 func TestAllErrorsReportedTogether(t *testing.T) {
 	_, err := Load(writeFile(t, "app:\n  shutdown_timeout: soon\n  limits:\n    max_header_count: many\n"))
 	if err == nil || !strings.Contains(err.Error(), "shutdown_timeout") || !strings.Contains(err.Error(), "max_header_count") {

@@ -51,6 +51,8 @@ func (c *Config) Parse(name string, data []byte) error {
 	case err == io.EOF:
 	case err != nil:
 		return yamlError(name, err)
+	case len(next.Content) == 0 || next.Content[0].Kind == yaml.ScalarNode && next.Content[0].Tag == "!!null":
+		// A trailing "---" with nothing after it, as some tools write.
 	default:
 		return &Error{Where: where(name, &next), Err: errors.New("a second YAML document (after ---): a description is one document")}
 	}

@@ -1,5 +1,7 @@
 package config
 
+import "fmt"
+
 // AdminAddress is an address the proxy must never forward to, with the
 // key of the description that sets it.
 type AdminAddress struct {
@@ -43,4 +45,21 @@ func (c *Config) ProxyUpstreams() []Address {
 		return c.App.Listen
 	}
 	return c.Proxy.Upstreams
+}
+
+// CheckUpstreams reports the first upstream a generated proxy
+// configuration cannot forward to: an admin address, or port 0 (which an
+// app may listen on, the kernel picking the port, but no proxy can
+// connect to). Validation refuses these in a written proxy.upstreams; the
+// generators refuse them in upstreams derived from app.listen too.
+func (c *Config) CheckUpstreams() error {
+	for _, u := range c.ProxyUpstreams() {
+		if admin, _ := c.ProxyTarget(u); admin != nil {
+			return fmt.Errorf("upstream %s is an admin address (%s %s): it must never be proxied", u, admin.Key, admin.Addr)
+		}
+		if _, port := u.HostPort(); port == "0" {
+			return fmt.Errorf("upstream %s has port 0: the kernel picks the app's port, which no proxy can know; give app.listen (or proxy.upstreams) a port", u)
+		}
+	}
+	return nil
 }

@@ -2,6 +2,7 @@ package config
 
 import (
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -45,5 +46,24 @@ func TestProxyTarget(t *testing.T) {
 	off.App.AdminListen = AdminOff
 	if admin, _ := off.ProxyTarget("127.0.0.1:9464"); admin != nil {
 		t.Errorf("an admin listener that is off is %s", admin.Key)
+	}
+}
+
+func TestCheckUpstreams(t *testing.T) {
+	c := Default()
+	c.App.Listen = []Address{"127.0.0.1:0"}
+	if err := c.Validate(); err != nil {
+		t.Fatalf("an app on a port the kernel picks is valid: %v", err)
+	}
+	if err := c.CheckUpstreams(); err == nil || !strings.Contains(err.Error(), "port 0") {
+		t.Errorf("upstreams derived from 127.0.0.1:0: %v, want a refusal naming port 0", err)
+	}
+	c.Proxy.Upstreams = []Address{"localhost:9464"}
+	if err := c.CheckUpstreams(); err == nil || !strings.Contains(err.Error(), "app.admin_listen") {
+		t.Errorf("an upstream on the admin address: %v", err)
+	}
+	c.Proxy.Upstreams = []Address{"127.0.0.1:5000"}
+	if err := c.CheckUpstreams(); err != nil {
+		t.Errorf("a good upstream: %v", err)
 	}
 }

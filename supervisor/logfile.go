@@ -83,6 +83,7 @@ func (r *RotatingFile) Write(p []byte) (int, error) {
 				if cut == 0 {
 					cut = int64(len(p))
 				}
+				cut = min(cut, 2*r.maxSize-r.size) // at most one more maximum
 			} else {
 				cut = int64(bytes.LastIndexByte(p[:max(room, 0)], '\n')) + 1
 				if cut == 0 && r.size == 0 {

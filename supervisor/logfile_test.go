@@ -103,6 +103,27 @@ func TestRotatingFileKeepsALineWrittenInPieces(t *testing.T) {
 	}
 }
 
+// A line continued past the end of a file goes there only up to one more
+// maximum: the file never holds more than twice its size.
+func TestRotatingFileBoundsAContinuedLine(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "app.log")
+	r, err := OpenRotatingFile(path, 10, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range []string{"abc", strings.Repeat("x", 100)} {
+		if _, err := r.Write([]byte(w)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r.Close()
+	for _, name := range []string{path, path + ".1"} {
+		if st, err := os.Stat(name); err == nil && st.Size() > 20 {
+			t.Errorf("%s holds %d bytes, more than twice the maximum", name, st.Size())
+		}
+	}
+}
+
 // A file removed under the writer is created again at the next rotation,
 // and every line after it is kept.
 func TestRotatingFileGoesOnAfterTheFileIsRemoved(t *testing.T) {

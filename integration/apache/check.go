@@ -54,6 +54,7 @@ type checker struct {
 	// mismatched, whether a target reached none.
 	used       map[config.Address]bool
 	mismatched bool
+	compared   bool // some target was compared with the description
 	// reported holds the findings already added.
 	reported map[findings.Finding]bool
 }

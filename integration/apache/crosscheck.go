@@ -47,6 +47,9 @@ func servesAny(s *scope, names []string) bool {
 	for _, n := range append(s.named("ServerName"), s.named("ServerAlias")...) {
 		for _, a := range n.d.Args {
 			host := strings.ToLower(a)
+			if _, rest, ok := strings.Cut(host, "://"); ok {
+				host = rest // ServerName https://shop.example.com
+			}
 			if h, _, err := net.SplitHostPort(host); err == nil {
 				host = h // ServerName shop.example.com:443
 			}
@@ -118,6 +121,7 @@ func (c *checker) upstreams(s *scope) {
 		if a, err := config.ParseAddress(addr); err == nil { // an address that does not parse is no upstream
 			admin, ups = c.dep.ProxyTarget(a)
 		}
+		c.compared = true
 		if admin != nil {
 			c.at(RuleAdminProxied, w.d, "%s proxies to %s, an admin address (%s %s): /metrics and health checks become public", w.d.Name, addr, admin.Key, admin.Addr)
 			continue
@@ -133,8 +137,10 @@ func (c *checker) upstreams(s *scope) {
 }
 
 func (c *checker) upstreamsUsed() {
-	if len(c.used) == 0 && c.mismatched {
-		// Nothing proxies to any upstream: upstream-mismatch said so.
+	if !c.compared || len(c.used) == 0 && c.mismatched {
+		// No target could be compared (none, or all built from
+		// variables), or none reaches an upstream and upstream-mismatch
+		// said so.
 		return
 	}
 	for _, u := range c.dep.ProxyUpstreams() {

@@ -30,6 +30,9 @@ const (
 // modules to enable and the Listen lines it expects. version goes into the
 // header comment.
 func Generate(c *config.Config, version string) ([]output.File, error) {
+	if err := c.CheckUpstreams(); err != nil {
+		return nil, fmt.Errorf("generating Apache configuration: %w", err)
+	}
 	g := &gen{c: c}
 	if err := g.site(version); err != nil {
 		return nil, err

@@ -20,6 +20,9 @@ const (
 
 // arrUpstream is the one address ARR proxies to, as a URL authority.
 func arrUpstream(c *config.Config) (string, error) {
+	if err := c.CheckUpstreams(); err != nil {
+		return "", err
+	}
 	ups := c.ProxyUpstreams()
 	if len(ups) != 1 {
 		return "", fmt.Errorf("proxy.upstreams lists %d addresses: an ARR rewrite rule proxies to one (several instances need an ARR server farm, which is configured on the server, not in web.config)", len(ups))

@@ -208,8 +208,12 @@ func (c *checker) passesUpgrade(value string) bool {
 func servesAny(server *Node, names map[string]bool) bool {
 	for _, sn := range server.Children("server_name") {
 		for _, a := range sn.Args {
+			pattern := a
+			if !strings.HasPrefix(a, "~") {
+				pattern = strings.ToLower(a) // a regular expression keeps its case: \S is not \s
+			}
 			for name := range names {
-				if serverNameMatches(strings.ToLower(a), name) {
+				if serverNameMatches(pattern, name) {
 					return true
 				}
 			}

@@ -139,7 +139,7 @@ server {
 	app := site(keepalive, `        proxy_pass http://app;
         proxy_set_header Connection "";`)
 	yaml := strings.Replace(appYAML, "[example.com]", "[shop.example.com]", 1)
-	for _, name := range []string{".example.com", "*.example.com", `~^(shop|www)\.example\.com$`} {
+	for _, name := range []string{".example.com", "*.example.com", `~^(shop|www)\.example\.com$`, `~^\S+\.example\.com$`} {
 		conf := strings.Replace(app, "server_name example.com;", "server_name "+name+";", 1) + other
 		if got := checkText(t, conf, yaml); len(got) > 0 {
 			t.Errorf("server_name %s: findings %v", name, got)

@@ -115,10 +115,8 @@ func newPlan(c *config.Config, opts Options) (*plan, error) {
 	if len(c.Proxy.Upstreams) == 0 {
 		return nil, errors.New("generating nginx configuration: proxy.upstreams is empty (the description was not validated)")
 	}
-	for _, u := range c.Proxy.Upstreams {
-		if admin, _ := c.ProxyTarget(u); admin != nil {
-			return nil, fmt.Errorf("generating nginx configuration: upstream %s is an admin address (%s %s): it must never be proxied", u, admin.Key, admin.Addr)
-		}
+	if err := c.CheckUpstreams(); err != nil {
+		return nil, fmt.Errorf("generating nginx configuration: %w", err)
 	}
 	if opts.NginxVersion.IsZero() {
 		opts.NginxVersion = DefaultVersion()

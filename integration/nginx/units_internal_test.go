@@ -122,6 +122,7 @@ func TestServerNameMatches(t *testing.T) {
 		{"~^(www\\.)?shop\\.example\\.com$", "shop.example.com", true},
 		{"~^api\\.", "shop.example.com", false},
 		{"~(", "shop.example.com", false},
+		{`~^\S+\.example\.com$`, "shop.example.com", true},
 		{"blog.example.com", "shop.example.com", false},
 	} {
 		if got := serverNameMatches(c.pattern, c.name); got != c.want {
