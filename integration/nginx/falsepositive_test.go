@@ -199,13 +199,22 @@ func TestSiteIncludesFromTheDirectoryAbove(t *testing.T) {
 	if syntax == nil || syntax.File != params || syntax.Line != 2 {
 		t.Errorf("the syntax error in proxy_params: %+v; want %s:2", syntax, params)
 	}
+	bin := harness.RequireProgram(t, "nginx")
+	list, err = nginx.Check(context.Background(), []string{site}, nginx.CheckOptions{NginxTest: true, NginxBinary: bin})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range list {
+		if f.Rule == nginx.RuleNginxTest && (f.Severity != findings.Error || f.File != params) {
+			t.Errorf("nginx -t on the broken include: %+v; want an error in %s", f, params)
+		}
+	}
 
 	// Without the error, the real nginx -t resolves the include as the
 	// reader did.
 	if err := os.WriteFile(params, []byte("proxy_set_header Host $host;\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	bin := harness.RequireProgram(t, "nginx")
 	list, err = nginx.Check(context.Background(), []string{site}, nginx.CheckOptions{NginxTest: true, NginxBinary: bin})
 	if err != nil {
 		t.Fatal(err)

@@ -91,6 +91,14 @@ func RunTest(ctx context.Context, binary, file string, site bool) (TestResult, e
 		if res.File == "" {
 			res.File = file
 		}
+		if rel, ok := strings.CutPrefix(res.File, prefix+string(filepath.Separator)); ok {
+			// A file reached through a link linkIncludeDirs made: name
+			// the real one, which outlives the prefix.
+			name, rest, _ := strings.Cut(rel, string(filepath.Separator))
+			if target, err := os.Readlink(filepath.Join(prefix, name)); err == nil {
+				res.File = filepath.Join(target, rest)
+			}
+		}
 		if res.File == conf && site {
 			res.File, res.Line = file, 0
 		}
@@ -103,20 +111,45 @@ func RunTest(ctx context.Context, binary, file string, site bool) (TestResult, e
 // the temporary prefix as they do for the real nginx and for Read: nginx
 // resolves them from its configuration directory, which for a site in
 // /etc/nginx/sites-enabled is /etc/nginx ("include snippets/…",
-// "include proxy_params"). The entries of the site's directory and of the
-// one above it are linked into the prefix, the nearer first; nothing of
-// the prefix's own is replaced.
+// "include proxy_params"). Only the names the site's includes start with
+// are linked, from the site's directory or else the one above it, and
+// never a name the test itself uses (its configuration, pid, log and
+// temporary directories), which nginx -t may create or change.
 func linkIncludeDirs(prefix, site string) {
+	data, err := os.ReadFile(site)
+	if err != nil {
+		return
+	}
 	dir := filepath.Dir(site)
-	for _, d := range []string{dir, filepath.Dir(dir)} {
-		entries, err := os.ReadDir(d)
-		if err != nil {
+	for _, m := range includeArg.FindAllStringSubmatch(string(data), -1) {
+		arg := strings.Trim(m[1], `"'`)
+		if arg == "" || filepath.IsAbs(arg) {
 			continue
 		}
-		for _, e := range entries {
-			os.Symlink(filepath.Join(d, e.Name()), filepath.Join(prefix, e.Name())) //nolint:errcheck // an existing name is kept
+		name, _, _ := strings.Cut(filepath.ToSlash(arg), "/")
+		if name == "" || name == "." || name == ".." || strings.ContainsAny(name, "*?[$") || reservedPrefixName(name) {
+			continue
+		}
+		for _, d := range []string{dir, filepath.Dir(dir)} {
+			if _, err := os.Lstat(filepath.Join(d, name)); err == nil {
+				os.Symlink(filepath.Join(d, name), filepath.Join(prefix, name)) //nolint:errcheck // an existing name is kept
+				break
+			}
 		}
 	}
+}
+
+// includeArg finds the argument of each include directive.
+var includeArg = regexp.MustCompile(`(?m)(?:^|[;{}\s])include\s+("[^"]*"|'[^']*'|[^;\s]+)`)
+
+// reservedPrefixName reports whether the test's main configuration or
+// nginx -t itself uses name in the temporary prefix.
+func reservedPrefixName(name string) bool {
+	switch name {
+	case "nginx.conf", "nginx.pid", "error.log", "logs":
+		return true
+	}
+	return strings.HasSuffix(name, "_temp")
 }
 
 var nginxErrorLine = regexp.MustCompile(`\[(?:emerg|alert|crit|error)\] (.*?)(?: in (\S+?):(\d+))?\s*$`)

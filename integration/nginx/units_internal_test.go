@@ -130,3 +130,11 @@ func TestServerNameMatches(t *testing.T) {
 		}
 	}
 }
+
+func TestReservedPrefixName(t *testing.T) {
+	for name, want := range map[string]bool{"proxy_temp": true, "client_body_temp": true, "nginx.conf": true, "logs": true, "snippets": false, "proxy_params": false} {
+		if got := reservedPrefixName(name); got != want {
+			t.Errorf("reservedPrefixName(%q) = %t, want %t", name, got, want)
+		}
+	}
+}
