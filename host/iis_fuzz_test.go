@@ -79,7 +79,15 @@ func FuzzStripPathBase(f *testing.F) {
 			t.Fatalf("the request's URL changed: %+v", u)
 		}
 		p := u.Path
-		under := len(p) >= len(base) && strings.EqualFold(p[:len(base)], base) && (len(p) == len(base) || p[len(base)] == '/')
+		// Under base: the escaped path's first segments, decoded, are
+		// base's (an encoded slash stays inside its segment).
+		segs := strings.Split(u.EscapedPath(), "/")[1:]
+		want := strings.Split(strings.TrimPrefix(base, "/"), "/")
+		under := len(segs) >= len(want)
+		for i := 0; under && i < len(want); i++ {
+			dec, err := url.PathUnescape(segs[i])
+			under = err == nil && strings.EqualFold(dec, want[i])
+		}
 		if ok != under {
 			t.Fatalf("path %q under %q: ok = %v", p, base, ok)
 		}

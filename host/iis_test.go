@@ -298,6 +298,9 @@ func TestIISPathBase(t *testing.T) {
 		{"a nested virtual path", "/shop/api", "/shop/api/v1", "/shop/api", "/v1", ""},
 		{"an escaped virtual path matches its decoded form", "/my app", "/my%20app/x", "/my app", "/x", ""},
 		{"the client's escaping of the rest is kept", "/shop", "/shop/a%2Fb", "/shop", "/a/b", "/a%2Fb"},
+		{"an encoded slash does not end a segment", "/shop", "/shop%2Fcart", "", "/shop/cart", "/shop%2Fcart"},
+		{"an encoded slash after an encoded base segment is kept", "/my app", "/my%20app/b%2Fc", "/my app", "/b/c", "/b%2Fc"},
+		{"a first segment with an encoded slash is not the base, and keeps its escaping", "/shop", "/shop%2Fa/b%2Fc", "", "/shop/a/b/c", "/shop%2Fa/b%2Fc"},
 		{"a root application has no path base", "/", "/shop/cart", "", "/shop/cart", ""},
 	}
 	for _, tt := range tests {

@@ -49,43 +49,44 @@ func withClientCert(ctx context.Context, cert *x509.Certificate) context.Context
 
 // stripPathBase removes base from the start of u's path when the path
 // starts with it at a segment boundary, compared case-insensitively (IIS
-// virtual paths are). It returns the prefix as the request wrote it and a
-// copy of u without it ("/" when nothing is left); ok is false, and u is
-// left alone, when the path is not under base.
+// virtual paths are). Segments are those of the path as the client wrote
+// it: an encoded slash (%2F) does not end one, as in ASP.NET Core. It
+// returns the prefix as the request wrote it (decoded) and a copy of u
+// without it ("/" when nothing is left), keeping the client's escaping of
+// the rest; ok is false, and u is left alone, when the path is not under
+// base.
 func stripPathBase(u *url.URL, base string) (matched string, rest *url.URL, ok bool) {
-	p := u.Path
-	if len(p) < len(base) || !strings.EqualFold(p[:len(base)], base) {
+	escaped := u.EscapedPath()
+	at := 0 // where the matched part of escaped ends
+	for _, want := range strings.Split(strings.TrimPrefix(base, "/"), "/") {
+		if at >= len(escaped) || escaped[at] != '/' {
+			return "", nil, false
+		}
+		seg := escaped[at+1:]
+		if i := strings.IndexByte(seg, '/'); i >= 0 {
+			seg = seg[:i]
+		}
+		dec, err := url.PathUnescape(seg)
+		if err != nil || !strings.EqualFold(dec, want) {
+			return "", nil, false
+		}
+		at += 1 + len(seg)
+	}
+	matched, err := url.PathUnescape(escaped[:at])
+	if err != nil {
 		return "", nil, false
 	}
-	if len(p) > len(base) && p[len(base)] != '/' {
-		return "", nil, false
-	}
-	matched = p[:len(base)]
 	out := *u
-	out.Path = p[len(base):]
-	if out.Path == "" {
-		out.Path = "/"
+	raw := escaped[at:]
+	if raw == "" {
+		raw = "/"
+	}
+	if out.Path, err = url.PathUnescape(raw); err != nil {
+		return "", nil, false
 	}
 	out.RawPath = ""
-	if u.RawPath != "" {
-		// Keep the escaping the client chose for the rest of the path when
-		// it can be cut at the same segment.
-		segs := strings.Count(base, "/")
-		raw := u.RawPath
-		for range segs {
-			i := strings.IndexByte(raw[1:], '/')
-			if i < 0 {
-				raw = ""
-				break
-			}
-			raw = raw[1+i:]
-		}
-		if raw == "" {
-			raw = "/"
-		}
-		if dec, err := url.PathUnescape(raw); err == nil && dec == out.Path {
-			out.RawPath = raw
-		}
+	if out.EscapedPath() != raw {
+		out.RawPath = raw // the client's escaping, where the default differs
 	}
 	return matched, &out, true
 }
