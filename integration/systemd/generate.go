@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/apphost/apphost/config"
 	"github.com/apphost/apphost/integration/output"
@@ -57,6 +58,19 @@ func Generate(c *config.Config, o Options) ([]output.File, error) {
 	if !filepath.IsAbs(c.Supervise.Command[0]) {
 		return nil, fmt.Errorf("supervise.command %q: systemd needs an absolute path", c.Supervise.Command[0])
 	}
+	for _, a := range c.Supervise.Command {
+		if strings.ContainsFunc(a, unicode.IsControl) {
+			return nil, fmt.Errorf("supervise.command argument %q holds a control character, which a unit file line cannot carry", a)
+		}
+	}
+	for _, p := range []struct{ key, path string }{{"supervise.working_directory", c.Supervise.WorkingDirectory}, {"supervise.log_file", c.Supervise.LogFile}} {
+		if p.path != "" && !filepath.IsAbs(p.path) {
+			return nil, fmt.Errorf("%s %q: a systemd unit needs an absolute path", p.key, p.path)
+		}
+		if strings.ContainsFunc(p.path, unicode.IsControl) {
+			return nil, fmt.Errorf("%s %q holds a control character", p.key, p.path)
+		}
+	}
 	o = o.withDefaults(c.Name)
 	if !filepath.IsAbs(o.Apphost) || !filepath.IsAbs(o.Description) {
 		return nil, fmt.Errorf("the apphost binary %q and the description %q must be absolute paths", o.Apphost, o.Description)
@@ -80,7 +94,7 @@ func socketUnit(c *config.Config) []byte {
 	for _, a := range c.App.Listen {
 		if a.IsUnix() {
 			unix = true
-			fmt.Fprintf(&b, "ListenStream=%s\n", a.Path())
+			fmt.Fprintf(&b, "ListenStream=%s\n", specifiers(a.Path()))
 			continue
 		}
 		fmt.Fprintf(&b, "ListenStream=%s\n", listenStream(a))
@@ -138,7 +152,16 @@ func serviceUnit(c *config.Config, o Options) []byte {
 	b.WriteString("KillMode=mixed\n")
 	fmt.Fprintf(&b, "TimeoutStartSec=%s\n", seconds(2*s.StartupTimeout))
 	fmt.Fprintf(&b, "TimeoutStopSec=%s\n", seconds(stop))
-	b.WriteString("Restart=on-failure\nRestartSec=5s\n")
+	switch {
+	case s.Restart == "never":
+		// Neither the application nor a supervisor that ended it is
+		// started again.
+		b.WriteString("Restart=no\n")
+	case o.Direct && s.Restart == "always":
+		b.WriteString("Restart=always\nRestartSec=5s\n")
+	default:
+		b.WriteString("Restart=on-failure\nRestartSec=5s\n")
+	}
 	if o.Direct {
 		// Not every socket-activated program pings; one that does not
 		// would be killed at every interval.
@@ -150,7 +173,7 @@ func serviceUnit(c *config.Config, o Options) []byte {
 		fmt.Fprintf(&b, "WatchdogSec=%s\n", seconds(watchdog))
 	}
 	if s.WorkingDirectory != "" {
-		fmt.Fprintf(&b, "WorkingDirectory=%s\n", s.WorkingDirectory)
+		fmt.Fprintf(&b, "WorkingDirectory=%s\n", specifiers(s.WorkingDirectory))
 	} else {
 		fmt.Fprintf(&b, "WorkingDirectory=/var/lib/%s\n", c.Name)
 	}
@@ -158,7 +181,7 @@ func serviceUnit(c *config.Config, o Options) []byte {
 	b.WriteString("DynamicUser=yes\n")
 	fmt.Fprintf(&b, "StateDirectory=%s\n", c.Name)
 	if s.LogFile != "" {
-		fmt.Fprintf(&b, "ReadWritePaths=%s\n", filepath.Dir(s.LogFile))
+		fmt.Fprintf(&b, "ReadWritePaths=%s\n", quotedPath(filepath.Dir(s.LogFile)))
 	}
 	for _, line := range hardening {
 		b.WriteString(line + "\n")
@@ -191,6 +214,21 @@ var hardening = []string{
 func seconds(d time.Duration) string {
 	s := (d + time.Second - 1) / time.Second
 	return fmt.Sprintf("%ds", s)
+}
+
+// specifiers escapes the % of a path, which systemd would read as a
+// specifier (%n, %i, …).
+func specifiers(path string) string { return strings.ReplaceAll(path, "%", "%%") }
+
+// quotedPath writes a path for a setting that takes a list of paths
+// separated by spaces: quoted when it holds a space or a quote.
+func quotedPath(path string) string {
+	path = specifiers(path)
+	if !strings.ContainsAny(path, " \t\"'\\") {
+		return path
+	}
+	path = strings.ReplaceAll(path, `\`, `\\`)
+	return `"` + strings.ReplaceAll(path, `"`, `\"`) + `"`
 }
 
 // execLine quotes a command line for ExecStart: words with spaces, quotes,

@@ -34,6 +34,10 @@ var cases = []struct {
 	{"tcp", "name: shop\nsupervise:\n  command: [/usr/local/bin/shop, --verbose]\n", Options{}},
 	{"unix-and-wildcard", "name: api\napp:\n  listen: [\"unix:/run/api/app.sock\", \":8080\"]\n  unix_socket_mode: \"0666\"\nsupervise:\n  command: [/opt/api/bin/api]\n  stop_timeout: 50s\n  working_directory: /opt/api\n  log_file: /var/log/api/app.log\n", Options{Apphost: "/opt/apphost/apphost", Description: "/opt/api/apphost.yaml"}},
 	{"direct", "name: shop\napp:\n  shutdown_timeout: 20s\nsupervise:\n  command: [\"/usr/local/bin/shop\", \"--greeting=hello world\", \"100%\"]\n", Options{Direct: true}},
+	// Paths with spaces and %, which systemd reads as list separators and
+	// specifiers; restart never, which systemd must not override.
+	{"special-paths", "name: shop\napp:\n  listen: [\"unix:/run/shop%i/app.sock\"]\nsupervise:\n  command: [/usr/local/bin/shop]\n  restart: never\n  working_directory: \"/srv/x %n\"\n  log_file: \"/var/log/my shop/out.log\"\n", Options{}},
+	{"direct-always", "name: shop\nsupervise:\n  command: [/usr/local/bin/shop]\n  restart: always\n", Options{Direct: true}},
 }
 
 // Golden files: one directory per case under testdata/, regenerated with
@@ -110,6 +114,9 @@ func TestGenerateErrors(t *testing.T) {
 		{"no command", "name: shop\n", Options{}, "supervise.command is not set"},
 		{"relative command", "name: shop\nsupervise:\n  command: [./shop]\n", Options{}, `"./shop"`},
 		{"relative apphost", "name: shop\nsupervise:\n  command: [/bin/shop]\n", Options{Apphost: "apphost"}, `"apphost"`},
+		{"a newline in an argument", "name: shop\nsupervise:\n  command: [/bin/shop, \"a\\nb\"]\n", Options{}, "control character"},
+		{"relative working directory", "name: shop\nsupervise:\n  command: [/bin/shop]\n  working_directory: work\n", Options{}, "supervise.working_directory \"work\": a systemd unit needs an absolute path"},
+		{"relative log file", "name: shop\nsupervise:\n  command: [/bin/shop]\n  log_file: logs/shop.log\n", Options{}, "supervise.log_file"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
