@@ -92,11 +92,11 @@ func DetectIIS(getenv func(key string) string) (IIS, error) {
 }
 
 func parseIISPort(name, value string) (int, error) {
-	port, err := strconv.Atoi(value)
-	if err != nil || port < 1 || port > 65535 {
+	port, err := strconv.ParseUint(value, 10, 16) // digits only: no sign
+	if err != nil || port < 1 {
 		return 0, fmt.Errorf("%s=%q: a port number from 1 to 65535 is expected", name, value)
 	}
-	return port, nil
+	return int(port), nil
 }
 
 // parsePathBase normalises an IIS virtual path: "" and "/" become "",

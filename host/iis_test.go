@@ -72,6 +72,7 @@ func TestDetectIIS(t *testing.T) {
 		{"port 0", map[string]string{EnvHTTPPlatformPort: "0"}, IIS{}, `HTTP_PLATFORM_PORT="0"`},
 		{"a port above 65535", map[string]string{EnvANCMPort: "65536"}, IIS{}, `ASPNETCORE_PORT="65536"`},
 		{"a negative port", map[string]string{EnvANCMPort: "-1"}, IIS{}, `ASPNETCORE_PORT="-1"`},
+		{"a signed port", map[string]string{EnvANCMPort: "+5000"}, IIS{}, `ASPNETCORE_PORT="+5000"`},
 		{"two modules with different ports", map[string]string{EnvANCMPort: "5001", EnvHTTPPlatformPort: "5002"}, IIS{}, "both set"},
 		{"a relative virtual path", map[string]string{EnvANCMPort: "5001", EnvANCMAppPath: "shop"}, IIS{}, `ASPNETCORE_APPL_PATH="shop": a virtual path starting with /`},
 		{"a virtual path with a query", map[string]string{EnvANCMPort: "5001", EnvANCMAppPath: "/shop?x"}, IIS{}, "no query"},
