@@ -3,6 +3,7 @@ package metrics
 import (
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -303,6 +304,9 @@ func (h *httpHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			route = r2.Pattern
 		}
 		status, written := st.final()
+		if route != "" && st.muxRedirect(status, route) {
+			route = "" // the redirect's target, a path the client chose, is no route
+		}
 		reqSize := r.ContentLength
 		if body != nil {
 			reqSize = body.n.Load()
@@ -347,6 +351,25 @@ type state struct {
 	rec    record
 	answer HostAnswer          // the request's body, when a step outside answers for it
 	w      http.ResponseWriter // the writer the recorder wraps
+}
+
+// muxRedirect reports whether the response is a ServeMux redirect whose
+// target net/http gave as the request's pattern: for a CONNECT request
+// redirected to the path with a trailing slash, Request.Pattern is that
+// path, which the client chose.
+func (st *state) muxRedirect(status int, pattern string) bool {
+	if status != http.StatusMovedPermanently && status != http.StatusTemporaryRedirect || st.w == nil {
+		return false
+	}
+	loc := st.w.Header().Get("Location")
+	if i := strings.IndexAny(loc, "?#"); i >= 0 {
+		loc = loc[:i]
+	}
+	if loc == pattern {
+		return true
+	}
+	dec, err := url.PathUnescape(loc) // net/http escapes the target's path in Location
+	return err == nil && dec == pattern
 }
 
 // stateOf finds the state of the innermost [HTTP.Handler] that w passed

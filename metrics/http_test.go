@@ -209,6 +209,38 @@ func TestRandomPathsCreateNoSeries(t *testing.T) {
 	}
 }
 
+// A ServeMux redirect to a path with a trailing slash reports that path as
+// the request's pattern (net/http gives the redirect's target): it is no
+// route, or every random path would make a series.
+func TestMuxRedirectIsNoRoute(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	m, err := NewHTTP(reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/dirs/{id}/", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "dir") })
+	mux.HandleFunc("/docs/", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "docs") })
+	h := m.Handler(Route(mux))
+	for _, req := range []*http.Request{
+		httptest.NewRequest("GET", "/dirs/r1", nil),
+		httptest.NewRequest("CONNECT", "/dirs/r2", nil),
+		httptest.NewRequest("CONNECT", "/dirs/r%204", nil),
+		httptest.NewRequest("GET", "/dirs/r3/", nil),
+	} {
+		h.ServeHTTP(httptest.NewRecorder(), req)
+	}
+	got := counts(t, reg, "http_server_request_duration_seconds")
+	for k := range got {
+		if strings.Contains(k, "/dirs/r") {
+			t.Errorf("a series carries a request's path: %s (all: %v)", k, got)
+		}
+	}
+	if got[key("GET", "/dirs/{id}/", "http", "200")] != 1 {
+		t.Errorf("the served request is not counted under its pattern: %v", got)
+	}
+}
+
 // The route reaches the metrics when a step between them and the mux
 // hands down a copy of the request, and when the mux is reached without
 // Route.
