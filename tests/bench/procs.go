@@ -5,11 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
-	"net"
-	"os"
 	"os/exec"
-	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -131,40 +127,6 @@ func groupGone(pgid int, timeout time.Duration) bool {
 	return true
 }
 
-// freeAddr returns a 127.0.0.1 address whose port was free a moment ago,
-// chosen below the kernel's ephemeral port range: a port from that range
-// (what binding port 0 gives) can be taken in between by an outgoing
-// connection, or still be held by one in TIME_WAIT, and the proxies'
-// connections to the app make thousands of those.
-func freeAddr() (string, error) {
-	lo := ephemeralLow()
-	for range 100 {
-		port := 10000 + rand.IntN(max(lo-10000, 1))
-		l, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
-		if err != nil {
-			continue
-		}
-		addr := l.Addr().String()
-		l.Close()
-		return addr, nil
-	}
-	return "", errors.New("no free port below the ephemeral range after 100 tries")
-}
-
-// ephemeralLow is the first port of the kernel's ephemeral range
-// (32768 when it cannot be read).
-func ephemeralLow() int {
-	b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range")
-	if err != nil {
-		return 32768
-	}
-	f := strings.Fields(string(b))
-	if len(f) != 2 {
-		return 32768
-	}
-	lo, err := strconv.Atoi(f[0])
-	if err != nil || lo <= 10000 {
-		return 32768
-	}
-	return lo
-}
+// freeAddr returns a loopback address below the ephemeral port range
+// (see harness.FreeLoopbackAddr).
+func freeAddr() (string, error) { return harness.FreeLoopbackAddr() }

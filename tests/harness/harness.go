@@ -12,11 +12,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -70,12 +72,49 @@ func Testdata(t testing.TB, name string) string {
 // ago. Programs that cannot be handed a listening socket need one.
 func FreeAddr(t testing.TB) string {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	addr, err := FreeLoopbackAddr()
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer l.Close()
-	return l.Addr().String()
+	return addr
+}
+
+// FreeLoopbackAddr returns a 127.0.0.1 address whose port was free a
+// moment ago, chosen below the kernel's ephemeral port range: a port from
+// that range (what binding port 0 gives) can be taken in between by
+// another test's listener on port 0 or an outgoing connection, or still be
+// held by one in TIME_WAIT, and the proxies' connections make thousands.
+func FreeLoopbackAddr() (string, error) {
+	lo := ephemeralLow()
+	for range 100 {
+		port := 10000 + rand.IntN(max(lo-10000, 1))
+		l, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
+		if err != nil {
+			continue
+		}
+		addr := l.Addr().String()
+		l.Close()
+		return addr, nil
+	}
+	return "", errors.New("no free port below the ephemeral range after 100 tries")
+}
+
+// ephemeralLow is the first port of the kernel's ephemeral range
+// (32768 when it cannot be read).
+func ephemeralLow() int {
+	b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range")
+	if err != nil {
+		return 32768
+	}
+	f := strings.Fields(string(b))
+	if len(f) != 2 {
+		return 32768
+	}
+	lo, err := strconv.Atoi(f[0])
+	if err != nil || lo <= 10000 {
+		return 32768
+	}
+	return lo
 }
 
 // FreePort is FreeAddr's port.
