@@ -26,6 +26,9 @@ func ParseAddress(s string) (Address, error) {
 		if !NamesFile(path) {
 			return "", fmt.Errorf("unix socket path in %q names no file; want %s", s, addressWant)
 		}
+		if strings.ContainsFunc(path, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
+			return "", fmt.Errorf("unix socket path in %q holds a control character", s)
+		}
 		return Address("unix:" + filepath.Clean(path)), nil
 	}
 	host, port, err := net.SplitHostPort(t)

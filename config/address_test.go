@@ -152,7 +152,7 @@ func TestValidProxyListen(t *testing.T) {
 
 func TestParseAddressRefuses(t *testing.T) {
 	for _, s := range []string{
-		"unix:/", "unix:/run/shop/", "unix:/run/..", "unix:run/shop.sock",
+		"unix:/", "unix:/run/shop/", "unix:/run/..", "unix:run/shop.sock", "unix:/run/shop\nExecStartPre=/x",
 		"127.0.0.1", "127.0.0.1:65536", "127.0.0.1:http",
 		"shop\tinternal:5000", "shop\x00:5000", "a b:5000", "user@host:5000",
 	} {

@@ -103,6 +103,11 @@ func FuzzStripPathBase(f *testing.F) {
 		if matched+rest.Path != p && !(rest.Path == "/" && matched == p) {
 			t.Fatalf("%q + %q is not %q", matched, rest.Path, p)
 		}
+		// The rest keeps the client's escaping: the escaped path ends with
+		// it (or the base was all of the path).
+		if ep := rest.EscapedPath(); !strings.HasSuffix(u.EscapedPath(), ep) && ep != "/" {
+			t.Fatalf("rest %q is not the end of the escaped path %q", ep, u.EscapedPath())
+		}
 		if rest.RawPath != "" {
 			if dec, err := url.PathUnescape(rest.RawPath); err != nil || dec != rest.Path {
 				t.Fatalf("raw path %q does not decode to %q", rest.RawPath, rest.Path)

@@ -101,22 +101,10 @@ func TestDetectIIS(t *testing.T) {
 	}
 }
 
-// freeLoopbackPort returns a port of 127.0.0.1 that was free a moment ago.
-func freeLoopbackPort(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	_, port, _ := net.SplitHostPort(l.Addr().String())
-	return port
-}
-
 // TestIISListensOnItsPortOnly proves IIS mode replaces the configured
 // addresses with 127.0.0.1:<port> and says so in the log.
 func TestIISListensOnItsPortOnly(t *testing.T) {
-	port := freeLoopbackPort(t)
+	port := harness.FreePort(t)
 	var logs syncBuffer
 	s := startServer(t, testApp(), Options{
 		Listen: []string{"127.0.0.1:0", "unix:" + t.TempDir() + "/app.sock"},
@@ -160,7 +148,7 @@ func TestIISListensOnItsPortOnly(t *testing.T) {
 // TestIISFromProcessEnvironment proves a nil Options.Getenv reads the
 // process environment, as a service started by IIS needs.
 func TestIISFromProcessEnvironment(t *testing.T) {
-	port := freeLoopbackPort(t)
+	port := harness.FreePort(t)
 	t.Setenv(EnvANCMPort, "")
 	t.Setenv(EnvHTTPPlatformPort, port)
 	s := startServer(t, testApp(), Options{})
@@ -195,7 +183,7 @@ func iisApp() http.Handler {
 // chosen here) and returns its base URL.
 func startIIS(t *testing.T, env map[string]string, logs io.Writer) string {
 	t.Helper()
-	port := freeLoopbackPort(t)
+	port := harness.FreePort(t)
 	vars := map[string]string{}
 	for k, v := range env {
 		vars[k] = v
@@ -363,7 +351,7 @@ func TestIISShutdownEvent(t *testing.T) {
 	})
 
 	t.Run("the event gets 202 and a graceful shutdown that lets requests finish", func(t *testing.T) {
-		port := freeLoopbackPort(t)
+		port := harness.FreePort(t)
 		release := make(chan struct{})
 		started := make(chan struct{})
 		app := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -172,7 +172,7 @@ func TestForwardedSpoofingCounted(t *testing.T) {
 
 // The admin address may not be a public one.
 func TestAdminAddressMustDifferFromPublic(t *testing.T) {
-	addr := "127.0.0.1:" + freeLoopbackPort(t)
+	addr := "127.0.0.1:" + harness.FreePort(t)
 	for _, admin := range []string{addr, "0.0.0.0:" + addr[strings.LastIndex(addr, ":")+1:]} {
 		_, err := New(testApp(), Options{Listen: []string{addr}, AdminListen: admin})
 		if err == nil || !strings.Contains(err.Error(), "overlaps") {

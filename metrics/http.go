@@ -3,7 +3,6 @@ package metrics
 import (
 	"io"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -304,8 +303,11 @@ func (h *httpHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			route = r2.Pattern
 		}
 		status, written := st.final()
-		if route != "" && st.muxRedirect(status, route) {
-			route = "" // the redirect's target, a path the client chose, is no route
+		if route != "" && r.Method == http.MethodConnect && isRedirect(status) {
+			// A ServeMux redirects a CONNECT to the path with a trailing
+			// slash and gives that path, which the client chose, as the
+			// pattern: no route.
+			route = ""
 		}
 		reqSize := r.ContentLength
 		if body != nil {
@@ -353,23 +355,8 @@ type state struct {
 	w      http.ResponseWriter // the writer the recorder wraps
 }
 
-// muxRedirect reports whether the response is a ServeMux redirect whose
-// target net/http gave as the request's pattern: for a CONNECT request
-// redirected to the path with a trailing slash, Request.Pattern is that
-// path, which the client chose.
-func (st *state) muxRedirect(status int, pattern string) bool {
-	if status != http.StatusMovedPermanently && status != http.StatusTemporaryRedirect || st.w == nil {
-		return false
-	}
-	loc := st.w.Header().Get("Location")
-	if i := strings.IndexAny(loc, "?#"); i >= 0 {
-		loc = loc[:i]
-	}
-	if loc == pattern {
-		return true
-	}
-	dec, err := url.PathUnescape(loc) // net/http escapes the target's path in Location
-	return err == nil && dec == pattern
+func isRedirect(status int) bool {
+	return status == http.StatusMovedPermanently || status == http.StatusTemporaryRedirect || status == http.StatusPermanentRedirect
 }
 
 // stateOf finds the state of the innermost [HTTP.Handler] that w passed

@@ -226,6 +226,7 @@ func TestMuxRedirectIsNoRoute(t *testing.T) {
 		httptest.NewRequest("GET", "/dirs/r1", nil),
 		httptest.NewRequest("CONNECT", "/dirs/r2", nil),
 		httptest.NewRequest("CONNECT", "/dirs/r%204", nil),
+		httptest.NewRequest("CONNECT", "/dirs/R3%2F", nil),
 		httptest.NewRequest("GET", "/dirs/r3/", nil),
 	} {
 		h.ServeHTTP(httptest.NewRecorder(), req)
@@ -238,6 +239,14 @@ func TestMuxRedirectIsNoRoute(t *testing.T) {
 	}
 	if got[key("GET", "/dirs/{id}/", "http", "200")] != 1 {
 		t.Errorf("the served request is not counted under its pattern: %v", got)
+	}
+	// An application's own redirect keeps its route.
+	mux.HandleFunc("/search", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/search?q=x", http.StatusMovedPermanently)
+	})
+	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/search?utm=1", nil))
+	if got := counts(t, reg, "http_server_request_duration_seconds"); got[key("GET", "/search", "http", "301")] != 1 {
+		t.Errorf("an application's redirect lost its route: %v", got)
 	}
 }
 

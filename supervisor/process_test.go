@@ -215,7 +215,7 @@ func TestChildNeverReadyUnderRestartNeverEndsTheSupervisor(t *testing.T) {
 
 // Readiness: --ready-url works for a program that never notifies.
 func TestReadyURLMakesTheChildReady(t *testing.T) {
-	addr := freeAddr(t)
+	addr := harness.FreeAddr(t)
 	s := startSupervise(t, []string{"--listen", addr, "--ready-url", "http://" + addr + "/healthz", "--startup-timeout", "5s"}, "-no-ready")
 	harness.WaitFor(t, 10*time.Second, "the supervisor says the app is ready", func() bool {
 		return strings.Contains(s.Output(), "the application is ready")
@@ -227,7 +227,7 @@ func TestReadyURLMakesTheChildReady(t *testing.T) {
 
 // Liveness: a child whose health check hangs is restarted.
 func TestHungChildIsRestartedByLiveness(t *testing.T) {
-	addr := freeAddr(t)
+	addr := harness.FreeAddr(t)
 	s := supervise(t, []string{"--listen", addr, "--health-url", "http://" + addr + "/healthz",
 		"--health-interval", "100ms", "--health-failures", "2"}, "-hang-health-after", "300ms")
 	s.addr = addr
@@ -251,7 +251,7 @@ func TestHungChildIsRestartedByLiveness(t *testing.T) {
 // Liveness under --restart never: the hung child is stopped, not
 // restarted, and the supervisor exits 1 saying why.
 func TestHungChildUnderRestartNeverEndsTheSupervisor(t *testing.T) {
-	addr := freeAddr(t)
+	addr := harness.FreeAddr(t)
 	s := supervise(t, []string{"--listen", addr, "--restart", "never", "--health-url", "http://" + addr + "/healthz",
 		"--health-interval", "100ms", "--health-failures", "2"}, "-hang-health-after", "300ms")
 	first, err := get(addr)
@@ -302,15 +302,6 @@ func TestSIGHUPDuringBackoffStartsNoExtraApplication(t *testing.T) {
 	if !strings.Contains(out, "reload requested while the application was not running") {
 		t.Errorf("the dropped reload was not logged:\n%s", out)
 	}
-}
-
-func freeAddr(t *testing.T) string {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
 }
 
 // load sends requests on fresh connections from a few workers until stop

@@ -63,15 +63,21 @@ func Generate(c *config.Config, o Options) ([]output.File, error) {
 			return nil, fmt.Errorf("supervise.command argument %q holds a control character, which a unit file line cannot carry", a)
 		}
 	}
-	for _, p := range []struct{ key, path string }{{"supervise.working_directory", c.Supervise.WorkingDirectory}, {"supervise.log_file", c.Supervise.LogFile}} {
-		if p.path != "" && !filepath.IsAbs(p.path) {
-			return nil, fmt.Errorf("%s %q: a systemd unit needs an absolute path", p.key, p.path)
-		}
-		if strings.ContainsFunc(p.path, unicode.IsControl) {
-			return nil, fmt.Errorf("%s %q holds a control character", p.key, p.path)
+	o = o.withDefaults(c.Name)
+	paths := []struct{ key, path string }{
+		{"supervise.working_directory", c.Supervise.WorkingDirectory},
+		{"supervise.log_file", c.Supervise.LogFile},
+		{"--apphost", o.Apphost},
+		{"--description", o.Description},
+	}
+	for _, a := range c.App.Listen {
+		paths = append(paths, struct{ key, path string }{"app.listen", a.Path()})
+	}
+	for _, p := range paths {
+		if err := unitPath(p.key, p.path); err != nil {
+			return nil, err
 		}
 	}
-	o = o.withDefaults(c.Name)
 	if !filepath.IsAbs(o.Apphost) || !filepath.IsAbs(o.Description) {
 		return nil, fmt.Errorf("the apphost binary %q and the description %q must be absolute paths", o.Apphost, o.Description)
 	}
@@ -153,10 +159,12 @@ func serviceUnit(c *config.Config, o Options) []byte {
 	fmt.Fprintf(&b, "TimeoutStartSec=%s\n", seconds(2*s.StartupTimeout))
 	fmt.Fprintf(&b, "TimeoutStopSec=%s\n", seconds(stop))
 	switch {
-	case s.Restart == "never":
-		// Neither the application nor a supervisor that ended it is
-		// started again.
+	case s.Restart == "never" && o.Direct:
 		b.WriteString("Restart=no\n")
+	case s.Restart == "never":
+		// A supervisor that ended the application (exit 0 or 1) is not
+		// started again; one the watchdog or a signal stopped is.
+		b.WriteString("Restart=on-abnormal\nRestartSec=5s\n")
 	case o.Direct && s.Restart == "always":
 		b.WriteString("Restart=always\nRestartSec=5s\n")
 	default:
@@ -214,6 +222,24 @@ var hardening = []string{
 func seconds(d time.Duration) string {
 	s := (d + time.Second - 1) / time.Second
 	return fmt.Sprintf("%ds", s)
+}
+
+// unitPath refuses a path a unit file cannot carry as it is: a relative
+// one, or one with a control character (a newline would start a setting
+// of its own), a final backslash (a line continuation) or final white
+// space (which systemd strips). "" passes: the setting is not written.
+func unitPath(key, path string) error {
+	switch {
+	case path == "":
+		return nil
+	case !filepath.IsAbs(path):
+		return fmt.Errorf("%s %q: a systemd unit needs an absolute path", key, path)
+	case strings.ContainsFunc(path, unicode.IsControl):
+		return fmt.Errorf("%s %q holds a control character, which a unit file line cannot carry", key, path)
+	case strings.HasSuffix(path, `\`) || strings.TrimRightFunc(path, unicode.IsSpace) != path:
+		return fmt.Errorf("%s %q ends in a backslash or white space, which systemd would read as a continuation or drop", key, path)
+	}
+	return nil
 }
 
 // specifiers escapes the % of a path, which systemd would read as a

@@ -117,6 +117,8 @@ func TestGenerateErrors(t *testing.T) {
 		{"a newline in an argument", "name: shop\nsupervise:\n  command: [/bin/shop, \"a\\nb\"]\n", Options{}, "control character"},
 		{"relative working directory", "name: shop\nsupervise:\n  command: [/bin/shop]\n  working_directory: work\n", Options{}, "supervise.working_directory \"work\": a systemd unit needs an absolute path"},
 		{"relative log file", "name: shop\nsupervise:\n  command: [/bin/shop]\n  log_file: logs/shop.log\n", Options{}, "supervise.log_file"},
+		{"a backslash at the end of the working directory", "name: shop\nsupervise:\n  command: [/bin/shop]\n  working_directory: '/srv/x\\'\n", Options{}, "ends in a backslash"},
+		{"a newline in --apphost", "name: shop\nsupervise:\n  command: [/bin/shop]\n", Options{Apphost: "/usr/bin/apphost\nExecStartPre=/bin/evil"}, "--apphost"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -125,6 +127,16 @@ func TestGenerateErrors(t *testing.T) {
 				t.Errorf("err = %v, want one containing %s", err, tt.want)
 			}
 		})
+	}
+}
+
+// A description built in code, without validation, still cannot put a line
+// of its own into a unit through a unix socket path.
+func TestGenerateRefusesAnUnvalidatedSocketPath(t *testing.T) {
+	c := describe(t, "name: shop\nsupervise:\n  command: [/bin/shop]\n")
+	c.App.Listen = []config.Address{"unix:/run/shop\nExecStartPre=/bin/evil"}
+	if _, err := Generate(c, Options{}); err == nil || !strings.Contains(err.Error(), "app.listen") {
+		t.Errorf("err = %v, want a refusal naming app.listen", err)
 	}
 }
 
