@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -28,20 +29,21 @@ func Run(ctx context.Context, o Options) error {
 }
 
 type supervisor struct {
-	o         Options
-	st        *starter
-	r         *reaper
-	dir       string
-	gen       int
-	fails     failWindow
-	waited    time.Duration // spent in backoff waits: the failure window leaves it out
-	streak    int           // consecutive short runs, for the backoff
-	told      bool          // READY=1 sent to the service manager
-	stopped   bool          // STOPPING=1 sent
-	wd        <-chan time.Time
-	drainN    int           // old children being stopped after a reload, for cleanup
-	drainDone chan struct{} // receives once per old child stopped
-	draining  atomic.Int32  // old children still being stopped
+	o       Options
+	st      *starter
+	r       *reaper
+	dir     string
+	gen     int
+	fails   failWindow
+	waited  time.Duration // spent in backoff waits: the failure window leaves it out
+	streak  int           // consecutive short runs, for the backoff
+	told    bool          // READY=1 sent to the service manager
+	stopped bool          // STOPPING=1 sent
+	wd      <-chan time.Time
+	// drains are the old children being stopped after a reload, which
+	// cleanup waits for; draining counts them for startReady.
+	drains   sync.WaitGroup
+	draining atomic.Int32
 }
 
 // outcome is why a running child stopped being watched.
@@ -68,7 +70,6 @@ func (s *supervisor) run(ctx context.Context) error {
 		s.o.Log.Debug("reaped orphaned process", "pid", pid, "status", describeStatus(ws))
 		s.o.Metrics.orphan()
 	})
-	s.drainDone = make(chan struct{}, 64)
 	if s.o.Watchdog > 0 {
 		t := time.NewTicker(s.o.Watchdog)
 		defer t.Stop()
@@ -339,13 +340,11 @@ func (s *supervisor) reload(ctx context.Context, old *child) *child {
 		return old
 	}
 	s.o.Metrics.restart(ReasonReload)
-	s.drainN++
 	s.draining.Add(1)
-	go func() {
+	s.drains.Go(func() {
 		s.stopQuiet(old)
 		s.draining.Add(-1)
-		s.drainDone <- struct{}{}
-	}()
+	})
 	return c
 }
 
@@ -371,9 +370,7 @@ func monotonicUsec() string {
 // the application, and releases the supervisor's resources.
 func (s *supervisor) cleanup() {
 	s.stopping()
-	for ; s.drainN > 0; s.drainN-- {
-		<-s.drainDone
-	}
+	s.drains.Wait()
 	killLeftovers(s.o.Log)
 	s.r.close()
 	s.st.close()
