@@ -82,17 +82,19 @@ func (c *Config) deriveUpstreams() {
 	}
 }
 
-// adder returns a function that appends an *Error for key to errs.
-// writtenKey is key when the description, the environment or a flag set
-// it, and otherwise the key the error is placed at instead: a default the
-// user never wrote has no place to point at.
-func (c *Config) writtenKey(key, otherwise string) string {
-	if _, written := c.origin[key]; written {
-		return key
+// writtenKey is the first of keys that the description, the environment
+// or a flag set, and otherwise the last: an error about a default the user
+// never wrote is placed at a key the user did write.
+func (c *Config) writtenKey(keys ...string) string {
+	for _, k := range keys {
+		if _, written := c.origin[k]; written {
+			return k
+		}
 	}
-	return otherwise
+	return keys[len(keys)-1]
 }
 
+// adder returns a function that appends an *Error for key to errs.
 func (c *Config) adder(errs *[]error) func(key, format string, args ...any) {
 	return func(key, format string, args ...any) { *errs = append(*errs, c.errorAt(key, format, args...)) }
 }
@@ -160,29 +162,24 @@ func (c *Config) checkProxy() []error {
 	if t := c.Proxy.TLS; t != nil && (t.Certificate == "" || t.CertificateKey == "") {
 		// Placed at the first of the keys that made the section, from
 		// the file, a variable or a flag.
-		key := "proxy.tls"
-		for _, k := range []string{"proxy.tls", "proxy.tls.certificate", "proxy.tls.certificate_key", "proxy.tls.hsts_max_age"} {
-			if _, written := c.origin[k]; written {
-				key = k
-				break
-			}
-		}
+		key := c.writtenKey("proxy.tls", "proxy.tls.certificate", "proxy.tls.certificate_key", "proxy.tls.hsts_max_age", "proxy.tls")
 		if key == "proxy.tls" {
 			add(key, "needs both certificate and certificate_key")
 		} else {
 			add(key, "proxy.tls needs both certificate and certificate_key")
 		}
 	}
-	_, written := c.origin["proxy.upstreams"]
-	for _, u := range c.Proxy.Upstreams {
-		if !written {
-			break // derived from app.listen, which checkApp and checkSupervise hold apart from the admin addresses
-		}
-		if _, port := u.HostPort(); port == "0" {
-			add("proxy.upstreams", "%s: port 0 is for listening (the kernel picks a port); the proxy needs the port the app listens on", u)
-		}
-		if admin, _ := c.ProxyTarget(u); admin != nil {
-			add("proxy.upstreams", "%s is an admin address (%s %s): the proxy must never forward to it", u, admin.Key, admin.Addr)
+	// Upstreams derived from app.listen are not checked here: checkApp and
+	// checkSupervise hold app.listen apart from the admin addresses, and a
+	// port 0 there is for listening.
+	if _, written := c.origin["proxy.upstreams"]; written {
+		for _, u := range c.Proxy.Upstreams {
+			if _, port := u.HostPort(); port == "0" {
+				add("proxy.upstreams", "%s: port 0 is for listening (the kernel picks a port); the proxy needs the port the app listens on", u)
+			}
+			if admin, _ := c.ProxyTarget(u); admin != nil {
+				add("proxy.upstreams", "%s is an admin address (%s %s): the proxy must never forward to it", u, admin.Key, admin.Addr)
+			}
 		}
 	}
 	if err := checkPathPrefix(c.Proxy.PathPrefix); err != nil {
