@@ -3,6 +3,7 @@ package forwarded
 import (
 	"fmt"
 	"net/netip"
+	"strconv"
 	"strings"
 )
 
@@ -65,14 +66,7 @@ func validHost(s string) bool {
 		}
 	}
 	if port != "" {
-		n := 0
-		for i := 0; i < len(port); i++ {
-			if port[i] < '0' || port[i] > '9' || i == 5 {
-				return false
-			}
-			n = n*10 + int(port[i]-'0')
-		}
-		if n == 0 || n > 65535 {
+		if n, err := strconv.ParseUint(port, 10, 16); err != nil || n == 0 { // digits only, 1 to 65535
 			return false
 		}
 	}
