@@ -111,7 +111,7 @@ func (l *connListener) Close() error {
 // within RequestHeadersTimeout (net/http closes such connections silently):
 // the host's error answer, as sendHostError gives the others, dated now.
 func timeoutResponse(now time.Time) []byte {
-	const body = "408 Request Timeout\n"
+	body := hostErrorBody(http.StatusRequestTimeout)
 	return []byte("HTTP/1.1 408 Request Timeout\r\n" +
 		"Connection: close\r\n" +
 		"Content-Length: " + strconv.Itoa(len(body)) + "\r\n" +
@@ -236,19 +236,7 @@ func (c *trackedConn) Write(p []byte) (int, error) {
 	if c.send.timeout <= 0 {
 		return c.Conn.Write(p)
 	}
-	written := 0
-	for len(p) > 0 {
-		if err := c.armWrite(); err != nil {
-			return written, err
-		}
-		n, err := c.Conn.Write(p[:min(len(p), sendChunk)])
-		written += n
-		if err != nil {
-			return written, err
-		}
-		p = p[n:]
-	}
-	return written, nil
+	return writeInPieces(p, c.armWrite, c.Conn.Write)
 }
 
 // ReadFrom hands the copy to the socket's own ReadFrom, which uses

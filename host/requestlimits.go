@@ -91,17 +91,21 @@ func (h *requestLimits) reject(w http.ResponseWriter, r *http.Request, limit met
 	}
 }
 
-// sendHostError answers code with the host's plain-text error body, "413
-// Request Entity Too Large" and a newline, and returns the body's size.
+// hostErrorBody is the host's plain-text answer for code, as it goes out:
+// "413 Request Entity Too Large" and a newline.
+func hostErrorBody(code int) string {
+	return strconv.Itoa(code) + " " + http.StatusText(code) + "\n"
+}
+
+// sendHostError answers code with hostErrorBody and returns its size.
 func sendHostError(w http.ResponseWriter, code int) (written int64) {
-	http.Error(w, strconv.Itoa(code)+" "+http.StatusText(code), code)
-	return hostErrorSize(code)
+	body := hostErrorBody(code)
+	http.Error(w, body[:len(body)-1], code) // http.Error adds the newline
+	return int64(len(body))
 }
 
 // hostErrorSize is the size of the body sendHostError sends for code.
-func hostErrorSize(code int) int64 {
-	return int64(len(strconv.Itoa(code)) + 1 + len(http.StatusText(code)) + 1) // http.Error adds the newline
-}
+func hostErrorSize(code int) int64 { return int64(len(hostErrorBody(code))) }
 
 // requestLineSize is the length of "METHOD target PROTO" as received (for
 // HTTP/2, as rebuilt from the pseudo-header fields).

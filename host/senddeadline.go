@@ -39,3 +39,21 @@ func (d *sendDeadline) next() (deadline time.Time, ok bool) {
 // forget records that the deadline was set otherwise: the next piece sets
 // it again.
 func (d *sendDeadline) forget() { d.armed.Store(0) }
+
+// writeInPieces writes p in pieces of at most sendChunk bytes, calling arm
+// before each, so that every piece gets the send timeout from its start.
+func writeInPieces[T string | []byte](p T, arm func() error, write func(T) (int, error)) (int, error) {
+	written := 0
+	for len(p) > 0 {
+		if err := arm(); err != nil {
+			return written, err
+		}
+		n, err := write(p[:min(len(p), sendChunk)])
+		written += n
+		if err != nil {
+			return written, err
+		}
+		p = p[n:]
+	}
+	return written, nil
+}

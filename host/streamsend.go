@@ -20,16 +20,18 @@ import (
 // writershape). A writer of HTTP/1's shape, which never serves a stream,
 // is returned as it is: the connection bounds its writes.
 func limitStreamSend(w http.ResponseWriter, timeout time.Duration) http.ResponseWriter {
+	shape := writershape.Of(w)
+	if shape == writershape.HTTP1 {
+		return w
+	}
 	s := &streamSend{w: w, rc: *http.NewResponseController(w), send: sendDeadline{timeout: timeout}}
-	switch writershape.Of(w) {
+	switch shape {
 	case writershape.HTTP2:
 		return http2StreamSend{s}
 	case writershape.Flusher:
 		return flushStreamSend{s}
-	case writershape.Plain:
-		return s
 	default:
-		return w
+		return s
 	}
 }
 
@@ -40,11 +42,14 @@ type streamSend struct {
 	send sendDeadline
 }
 
-// arm moves the stream's write deadline when the next piece needs it.
-func (s *streamSend) arm() {
+// arm moves the stream's write deadline when the next piece needs it. A
+// stream that cannot take one is written on: the connection's own
+// deadlines still bound it.
+func (s *streamSend) arm() error {
 	if deadline, ok := s.send.next(); ok {
 		s.rc.SetWriteDeadline(deadline)
 	}
+	return nil
 }
 
 func (s *streamSend) Header() http.Header         { return s.w.Header() }
@@ -52,32 +57,12 @@ func (s *streamSend) WriteHeader(code int)        { s.w.WriteHeader(code) }
 func (s *streamSend) Unwrap() http.ResponseWriter { return s.w }
 
 func (s *streamSend) Write(p []byte) (int, error) {
-	written := 0
-	for len(p) > 0 {
-		s.arm()
-		n, err := s.w.Write(p[:min(len(p), sendChunk)])
-		written += n
-		if err != nil {
-			return written, err
-		}
-		p = p[n:]
-	}
-	return written, nil
+	return writeInPieces(p, s.arm, s.w.Write)
 }
 
 // WriteString keeps the writer's copy-free path for io.WriteString.
 func (s *streamSend) WriteString(str string) (int, error) {
-	written := 0
-	for len(str) > 0 {
-		s.arm()
-		n, err := io.WriteString(s.w, str[:min(len(str), sendChunk)])
-		written += n
-		if err != nil {
-			return written, err
-		}
-		str = str[n:]
-	}
-	return written, nil
+	return writeInPieces(str, s.arm, func(piece string) (int, error) { return io.WriteString(s.w, piece) })
 }
 
 func (s *streamSend) flush() {
