@@ -42,7 +42,7 @@ func Rules() []findings.Rule {
 		r(RuleInProcessNonDotnet, findings.Error, "hostingModel=\"InProcess\" for a program that is not .NET: only .NET runs inside the IIS worker process"),
 		r(RuleStdoutLogEnabled, findings.Warning, "stdoutLogEnabled=\"true\": IIS never rotates or trims that log, so it grows without bound"),
 		r(RuleMissingHandler, findings.Error, "httpPlatform or aspNetCore configured but no handler mapped to its module: IIS never calls it"),
-		r(RuleNoForwardedProto, findings.Warning, "a rule proxying to the app without setting HTTP_X_FORWARDED_PROTO: the app cannot tell HTTPS from HTTP"),
+		r(RuleNoForwardedProto, findings.Warning, "a rule proxying to the app without saying the scheme in the header the app reads (HTTP_X_FORWARDED_PROTO, or HTTP_FORWARDED with proto= under forwarded.headers: forwarded): the app cannot tell HTTPS from HTTP"),
 		r(RuleBodyLimitMismatch, findings.Warning, "maxAllowedContentLength differs from app.limits.max_request_body"),
 		r(RuleUpstreamMismatch, findings.Error, "a rule proxies to an address that is not one of the app's (proxy.upstreams or app.listen)"),
 		r(RuleAdminProxied, findings.Error, "a rule proxies to an admin address (app.admin_listen, or supervise.admin_listen under the supervisor): metrics and health must never be reachable through IIS"),
