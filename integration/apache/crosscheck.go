@@ -3,7 +3,6 @@ package apache
 import (
 	"net"
 	"path"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -23,19 +22,17 @@ const httpdDefaultTimeout = 60 * time.Second
 // takes one of proxy.server_names; every scope when no virtual host does
 // (or there is no description).
 func (c *checker) appScopes() map[*scope]bool {
-	all, mine := map[*scope]bool{}, map[*scope]bool{}
+	mine, named := map[*scope]bool{}, false
 	for _, s := range c.scopes {
-		all[s] = true
-		if s.vhost == nil {
+		if s.vhost == nil || c.dep != nil && servesAny(s, c.dep.Proxy.ServerNames) {
 			mine[s] = true
-			continue
-		}
-		if c.dep != nil && servesAny(s, c.dep.Proxy.ServerNames) {
-			mine[s] = true
+			named = named || s.vhost != nil
 		}
 	}
-	if len(mine) == len(all) || !slices.ContainsFunc(c.scopes, func(s *scope) bool { return s.vhost != nil && mine[s] }) {
-		return all
+	if !named {
+		for _, s := range c.scopes {
+			mine[s] = true
+		}
 	}
 	return mine
 }
