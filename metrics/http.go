@@ -330,6 +330,11 @@ type countedRequest struct {
 
 func hasBody(r *http.Request) bool { return r.Body != nil && r.Body != http.NoBody }
 
+// isRedirect reports whether status is one a ServeMux redirects with.
+func isRedirect(status int) bool {
+	return status == http.StatusMovedPermanently || status == http.StatusTemporaryRedirect || status == http.StatusPermanentRedirect
+}
+
 // routeOf turns a ServeMux pattern ("[METHOD ][HOST]/PATH") into the path
 // template the http_route label holds.
 func routeOf(pattern string) string {
@@ -353,10 +358,6 @@ type state struct {
 	rec    record
 	answer HostAnswer          // the request's body, when a step outside answers for it
 	w      http.ResponseWriter // the writer the recorder wraps
-}
-
-func isRedirect(status int) bool {
-	return status == http.StatusMovedPermanently || status == http.StatusTemporaryRedirect || status == http.StatusPermanentRedirect
 }
 
 // stateOf finds the state of the innermost [HTTP.Handler] that w passed
