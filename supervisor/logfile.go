@@ -75,21 +75,8 @@ func (r *RotatingFile) Write(p []byte) (int, error) {
 	continues := r.midLine // the file ends in a line an earlier write began
 	for len(p) > 0 {
 		chunk := p
-		if room := r.maxSize - r.size; int64(len(p)) > room && rotateErr == nil {
-			var cut int64
-			if continues && r.size < 2*r.maxSize {
-				// Finish the line the file ends in, first.
-				cut = int64(bytes.IndexByte(p, '\n')) + 1
-				if cut == 0 {
-					cut = int64(len(p))
-				}
-				cut = min(cut, 2*r.maxSize-r.size) // at most one more maximum
-			} else {
-				cut = int64(bytes.LastIndexByte(p[:max(room, 0)], '\n')) + 1
-				if cut == 0 && r.size == 0 {
-					cut = room // a line longer than a whole file
-				}
-			}
+		if int64(len(p)) > r.maxSize-r.size && rotateErr == nil {
+			cut := r.cut(p, continues)
 			if cut == 0 {
 				rotateErr = r.rotate()
 				if r.f == nil {
@@ -112,6 +99,26 @@ func (r *RotatingFile) Write(p []byte) (int, error) {
 		p = p[n:]
 	}
 	return written, rotateErr
+}
+
+// cut is how much of p, which does not fit, goes to the current file; 0
+// to rotate first. A line an earlier write began is finished there (up to
+// one more maximum); otherwise whole lines go there, or, at the start of a
+// file, as much of a line longer than a file as fits.
+func (r *RotatingFile) cut(p []byte, continues bool) int64 {
+	if continues && r.size < 2*r.maxSize {
+		end := int64(bytes.IndexByte(p, '\n')) + 1
+		if end == 0 {
+			end = int64(len(p))
+		}
+		return min(end, 2*r.maxSize-r.size)
+	}
+	room := r.maxSize - r.size
+	end := int64(bytes.LastIndexByte(p[:max(room, 0)], '\n')) + 1
+	if end == 0 && r.size == 0 {
+		return room
+	}
+	return end
 }
 
 // rotate moves the files along and opens a new one. When a move fails,
