@@ -3,6 +3,7 @@ package host
 import (
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -27,10 +28,12 @@ import (
 type readDeadline struct {
 	margin time.Duration // 0: readMargin; shorter in tests
 
-	mu      sync.Mutex
-	asked   time.Time   // the deadline last asked for; zero: none
-	socket  time.Time   // the socket's deadline; zero: none
-	expired bool        // socket had passed when it was set
+	mu     sync.Mutex
+	asked  time.Time // the deadline last asked for; zero: none
+	socket time.Time // the socket's deadline; zero: none
+	// expired: the socket's deadline had passed when it was set. Written
+	// under mu; resume reads it without.
+	expired atomic.Bool
 	seen    time.Time   // the latest time read from the clock
 	watch   *time.Timer // nil until a deadline further than margin is asked for
 	watchAt time.Time   // when watch fires; zero: stopped or fired
@@ -52,7 +55,7 @@ func (d *readDeadline) set(c net.Conn, t time.Time) error {
 	switch {
 	case d.closed:
 		return c.SetReadDeadline(t)
-	case d.expired:
+	case d.expired.Load():
 		// The socket's deadline has passed: move it, whatever t is.
 	case t.IsZero():
 		return nil // none asked for: the socket's, if any, comes first
@@ -70,9 +73,15 @@ func (d *readDeadline) set(c net.Conn, t time.Time) error {
 // asked for is still ahead, in which case the socket's has been moved on
 // and the read may be tried again.
 func (d *readDeadline) resume() bool {
+	if d.expired.Load() {
+		// The read reached the deadline asked for: the usual end of
+		// net/http's background read, told without the lock. (A deadline
+		// moved on meanwhile is a race the socket alone loses too.)
+		return false
+	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if d.expired || d.conn == nil || d.closed { // the socket holds the deadline asked for, which had passed
+	if d.expired.Load() || d.conn == nil || d.closed { // the socket holds the deadline asked for, which had passed
 		return false
 	}
 	now := time.Now()
@@ -106,7 +115,7 @@ func (d *readDeadline) arm(force bool) error {
 			expired = !t.After(now)
 		}
 	}
-	d.expired = expired
+	d.expired.Store(expired)
 	if t.Equal(d.socket) && !force {
 		return nil
 	}

@@ -36,7 +36,15 @@ func slotsFor(procs int) int {
 	return n
 }
 
-type slotToken struct{ slot int }
+// slotToken is a slot, and the state of the request holding it: a token
+// is held by one request at a time, so the state comes with it rather
+// than costing an allocation of its own (and the collections that
+// follow) at every request. A state is cleared before its token goes
+// back to the pool.
+type slotToken struct {
+	slot int
+	st   state
+}
 
 var (
 	nextSlot   atomic.Uint32
@@ -145,8 +153,12 @@ func (l *seriesLayout) observe(c seriesCounts, slot int, d time.Duration, reqSiz
 	s := c[slot*l.stride : (slot+1)*l.stride]
 	reqSize, respSize = max(reqSize, 0), max(respSize, 0)
 	addFloat(&s[durationSum], d.Seconds())
-	s[reqSizeSum].Add(uint64(reqSize))
-	s[respSizeSum].Add(uint64(respSize))
+	if reqSize > 0 { // most requests have no body: no atomic add of nothing
+		s[reqSizeSum].Add(uint64(reqSize))
+	}
+	if respSize > 0 {
+		s[respSizeSum].Add(uint64(respSize))
+	}
 	s[durationBuckets+l.duration.bucket(int64(d))].Add(1)
 	s[l.reqBuckets+l.size.bucket(reqSize)].Add(1)
 	s[l.respBuckets+l.size.bucket(respSize)].Add(1)

@@ -90,7 +90,10 @@ type HTTP struct {
 	// map lookups instead of turning the pattern into a route and hashing
 	// the labels. The maps are never modified: a new combination (rare,
 	// the labels are bounded) replaces one with a copy.
-	series   atomic.Pointer[map[string]*patternSeries]
+	series atomic.Pointer[map[string]*patternSeries]
+	// unrouted is series[""], the requests no pattern matched (or whose
+	// router reports none), reached without the map lookup.
+	unrouted atomic.Pointer[patternSeries]
 	seriesMu sync.Mutex                   // serialises the copies, guards all
 	all      map[seriesKey]*requestSeries // every series, by its labels
 }
@@ -186,8 +189,14 @@ func (c *httpCollector) Collect(ch chan<- prometheus.Metric) {
 // matched ("" for none).
 func (m *HTTP) seriesOf(method, scheme, status int, pattern string) *requestSeries {
 	code, ok := seriesCode(method, scheme, status)
-	if p := m.series.Load(); p != nil && ok {
-		if ps := (*p)[pattern]; ps != nil {
+	if ok {
+		var ps *patternSeries
+		if pattern == "" {
+			ps = m.unrouted.Load()
+		} else if p := m.series.Load(); p != nil {
+			ps = (*p)[pattern]
+		}
+		if ps != nil {
 			if o := (*ps.byCode.Load())[code]; o != nil {
 				return o
 			}
@@ -207,6 +216,9 @@ func (m *HTTP) seriesOf(method, scheme, status int, pattern string) *requestSeri
 		ps = &patternSeries{route: routeOf(pattern)}
 		ps.byCode.Store(&map[uint32]*requestSeries{})
 		m.series.Store(with(patterns, pattern, ps))
+		if pattern == "" {
+			m.unrouted.Store(ps)
+		}
 	}
 	codes := *ps.byCode.Load()
 	if o := codes[code]; o != nil {
@@ -285,7 +297,7 @@ func (h *httpHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	t := takeSlot()                            // held until the request is counted
 	m.counts.add(t.slot, method, scheme, 1)
 
-	st := &state{}
+	st := &t.st
 	st.answer, _ = r.Body.(HostAnswer)
 	rw := wrap(w, st)
 	r2 := r
@@ -316,6 +328,7 @@ func (h *httpHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s := m.seriesOf(method, scheme, status, route)
 		m.layout.observe(s.counts, t.slot, time.Since(epoch)-start, reqSize, written)
 		m.counts.add(t.slot, method, scheme, -1)
+		*st = state{} // nothing of this request stays reachable from the pool
 		slotTokens.Put(t)
 	}()
 	h.next.ServeHTTP(rw, r2)
