@@ -170,10 +170,20 @@ func (c *trackedConn) Read(p []byte) (int, error) {
 	if err == nil && c.kept.Load() {
 		return n, nil
 	}
+	c.readHead(p[:n], pending, err)
+	return n, err
+}
+
+// readHead keeps the first bytes of the connection, to recognise HTTP/2,
+// and answers 408 when the request head stopped arriving (a read timed out
+// with pending bytes read since the connection became new or idle). (It
+// is apart from Read so that its work does not make every call's frame
+// larger.)
+func (c *trackedConn) readHead(p []byte, pending int64, err error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if len(c.head) < len(h2Preface) {
-		k := min(n, len(h2Preface)-len(c.head))
+		k := min(len(p), len(h2Preface)-len(c.head))
 		c.head = append(c.head, p[:k]...)
 		c.kept.Store(len(c.head) == len(h2Preface))
 	}
@@ -185,7 +195,6 @@ func (c *trackedConn) Read(p []byte) (int, error) {
 		c.Conn.Write(timeoutResponse(now))
 		c.conns.Rejected(metrics.LimitRequestHeadersTimeout)
 	}
-	return n, err
 }
 
 // waitingForHead reports whether a connection in state s is between

@@ -22,34 +22,49 @@ type requestLimits struct {
 }
 
 func (h *requestLimits) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	l := h.limits
-	if r.ProtoMajor == 2 && l.SendTimeout > 0 {
-		w = limitStreamSend(w, l.SendTimeout)
+	if r.ProtoMajor == 2 && h.limits.SendTimeout > 0 {
+		w = limitStreamSend(w, h.limits.SendTimeout)
 	}
-	if l.MaxRequestLine > 0 {
-		if n := requestLineSize(r); n > l.MaxRequestLine {
-			h.reject(w, r, metrics.LimitRequestLine, http.StatusRequestURITooLong, "request line of "+strconv.Itoa(n)+" bytes exceeds "+strconv.Itoa(l.MaxRequestLine))
-			return
-		}
-	}
-	count, size := headerCountSize(r)
-	if l.MaxHeaderCount > 0 && count > l.MaxHeaderCount {
-		h.reject(w, r, metrics.LimitHeaderCount, http.StatusRequestHeaderFieldsTooLarge, strconv.Itoa(count)+" header fields exceed "+strconv.Itoa(l.MaxHeaderCount))
-		return
-	}
-	if l.MaxRequestHeaders > 0 && size > l.MaxRequestHeaders {
-		h.reject(w, r, metrics.LimitRequestHeaders, http.StatusRequestHeaderFieldsTooLarge, "header fields of "+strconv.Itoa(size)+" bytes exceed "+strconv.Itoa(l.MaxRequestHeaders))
-		return
-	}
-	if l.MaxRequestBody >= 0 && r.ContentLength > l.MaxRequestBody {
-		h.reject(w, r, metrics.LimitRequestBody, http.StatusRequestEntityTooLarge, "declared body of "+strconv.FormatInt(r.ContentLength, 10)+" bytes exceeds "+strconv.FormatInt(l.MaxRequestBody, 10))
+	if h.refused(w, r) {
 		return
 	}
 	if r.Body == nil || r.Body == http.NoBody {
 		h.next.ServeHTTP(w, r)
 		return
 	}
-	lw, r2, body := limitBody(w, r, l, h.logger)
+	h.serveBody(w, r)
+}
+
+// refused answers r and reports true when its head breaks a limit. (It and
+// serveBody are apart from ServeHTTP, which every request goes through, so
+// that their work does not make every call's frame larger.)
+func (h *requestLimits) refused(w http.ResponseWriter, r *http.Request) bool {
+	l := &h.limits
+	if l.MaxRequestLine > 0 {
+		if n := requestLineSize(r); n > l.MaxRequestLine {
+			h.reject(w, r, metrics.LimitRequestLine, http.StatusRequestURITooLong, "request line of "+strconv.Itoa(n)+" bytes exceeds "+strconv.Itoa(l.MaxRequestLine))
+			return true
+		}
+	}
+	count, size := headerCountSize(r)
+	if l.MaxHeaderCount > 0 && count > l.MaxHeaderCount {
+		h.reject(w, r, metrics.LimitHeaderCount, http.StatusRequestHeaderFieldsTooLarge, strconv.Itoa(count)+" header fields exceed "+strconv.Itoa(l.MaxHeaderCount))
+		return true
+	}
+	if l.MaxRequestHeaders > 0 && size > l.MaxRequestHeaders {
+		h.reject(w, r, metrics.LimitRequestHeaders, http.StatusRequestHeaderFieldsTooLarge, "header fields of "+strconv.Itoa(size)+" bytes exceed "+strconv.Itoa(l.MaxRequestHeaders))
+		return true
+	}
+	if l.MaxRequestBody >= 0 && r.ContentLength > l.MaxRequestBody {
+		h.reject(w, r, metrics.LimitRequestBody, http.StatusRequestEntityTooLarge, "declared body of "+strconv.FormatInt(r.ContentLength, 10)+" bytes exceeds "+strconv.FormatInt(l.MaxRequestBody, 10))
+		return true
+	}
+	return false
+}
+
+// serveBody serves a request with a body, which the body limits wrap.
+func (h *requestLimits) serveBody(w http.ResponseWriter, r *http.Request) {
+	lw, r2, body := limitBody(w, r, h.limits, h.logger)
 	body.conns = h.conns
 	h.next.ServeHTTP(lw, r2)
 	if r.ProtoMajor == 1 && body.unfinished() {

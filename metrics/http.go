@@ -202,6 +202,13 @@ func (m *HTTP) seriesOf(method, scheme, status int, pattern string) *requestSeri
 			}
 		}
 	}
+	return m.addSeries(code, ok, method, scheme, status, pattern)
+}
+
+// addSeries is seriesOf for a combination not cached yet: it caches it,
+// making its series on first use. (It is apart from seriesOf so that its
+// work does not make every call's frame larger.)
+func (m *HTTP) addSeries(code uint32, ok bool, method, scheme, status int, pattern string) *requestSeries {
 	m.seriesMu.Lock()
 	defer m.seriesMu.Unlock()
 	if !ok {
