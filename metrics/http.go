@@ -305,7 +305,9 @@ func (h *httpHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	m.counts.add(t.slot, method, scheme, 1)
 
 	st := &t.st
-	st.answer, _ = r.Body.(HostAnswer)
+	if hasBody(r) {
+		st.answer, _ = r.Body.(HostAnswer)
+	}
 	rw := wrap(w, st)
 	r2 := r
 	var body *countingBody
