@@ -36,15 +36,7 @@ func slotsFor(procs int) int {
 	return n
 }
 
-// slotToken is a slot, and the state of the request holding it: a token
-// is held by one request at a time, so the state comes with it rather
-// than costing an allocation of its own (and the collections that
-// follow) at every request. A state is cleared before its token goes
-// back to the pool.
-type slotToken struct {
-	slot int
-	st   state
-}
+type slotToken struct{ slot int }
 
 var (
 	nextSlot   atomic.Uint32
@@ -102,10 +94,11 @@ func (b *histogramBounds) bucket(v int64) int {
 }
 
 // seriesLayout places a request series' counters in a slot: the duration
-// sum (in nanoseconds, a whole number: one atomic add, and no rounding as
-// the sum grows), the two size sums, then each histogram's buckets, +Inf
-// last; count is the sum of the buckets. stride is the slot's length in
-// words, whole cache lines.
+// sum (float64 bits, seconds: a sum of whole nanoseconds would wrap after
+// 585 years of handler time, which long-lived handlers such as websockets
+// add up within weeks), the two size sums, then each histogram's buckets,
+// +Inf last; count is the sum of the buckets. stride is the slot's length
+// in words, whole cache lines.
 type seriesLayout struct {
 	duration, size histogramBounds
 	reqBuckets     int // index of the request-size buckets
@@ -153,7 +146,7 @@ func (l *seriesLayout) newCounts() seriesCounts {
 func (l *seriesLayout) observe(c seriesCounts, slot int, d time.Duration, reqSize, respSize int64) {
 	s := c[slot*l.stride : (slot+1)*l.stride]
 	reqSize, respSize = max(reqSize, 0), max(respSize, 0)
-	s[durationSum].Add(uint64(max(d, 0)))
+	addFloat(&s[durationSum], d.Seconds())
 	if reqSize > 0 { // most requests have no body: no atomic add of nothing
 		s[reqSizeSum].Add(uint64(reqSize))
 	}
@@ -163,6 +156,15 @@ func (l *seriesLayout) observe(c seriesCounts, slot int, d time.Duration, reqSiz
 	s[durationBuckets+l.duration.bucket(int64(d))].Add(1)
 	s[l.reqBuckets+l.size.bucket(reqSize)].Add(1)
 	s[l.respBuckets+l.size.bucket(respSize)].Add(1)
+}
+
+func addFloat(u *atomic.Uint64, v float64) {
+	for {
+		old := u.Load()
+		if u.CompareAndSwap(old, math.Float64bits(math.Float64frombits(old)+v)) {
+			return
+		}
+	}
 }
 
 // histogram is one histogram's totals over the slots, in the form
@@ -193,7 +195,9 @@ func (l *seriesLayout) totals(c seriesCounts) (duration, reqSize, respSize histo
 	duration = hist(durationBuckets, &l.duration)
 	reqSize = hist(l.reqBuckets, &l.size)
 	respSize = hist(l.respBuckets, &l.size)
-	duration.sum = float64(sum(durationSum)) / float64(time.Second)
+	for slot := range numSlots {
+		duration.sum += math.Float64frombits(c[slot*l.stride+durationSum].Load())
+	}
 	reqSize.sum, respSize.sum = float64(sum(reqSizeSum)), float64(sum(respSizeSum))
 	return duration, reqSize, respSize
 }

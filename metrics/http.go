@@ -304,7 +304,7 @@ func (h *httpHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	t := takeSlot()                            // held until the request is counted
 	m.counts.add(t.slot, method, scheme, 1)
 
-	st := &t.st
+	st := &state{}
 	if hasBody(r) {
 		st.answer, _ = r.Body.(HostAnswer)
 	}
@@ -337,7 +337,6 @@ func (h *httpHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s := m.seriesOf(method, scheme, status, route)
 		m.layout.observe(s.counts, t.slot, time.Since(epoch)-start, reqSize, written)
 		m.counts.add(t.slot, method, scheme, -1)
-		*st = state{} // nothing of this request stays reachable from the pool
 		slotTokens.Put(t)
 	}()
 	h.next.ServeHTTP(rw, r2)
