@@ -48,18 +48,27 @@ func (c *Config) ProxyUpstreams() []Address {
 }
 
 // CheckUpstreams reports the first upstream a generated proxy
-// configuration cannot forward to: an admin address, or port 0 (which an
-// app may listen on, the kernel picking the port, but no proxy can
-// connect to). Validation refuses these in a written proxy.upstreams; the
-// generators refuse them in upstreams derived from app.listen too.
+// configuration cannot forward to (see checkUpstream). Validation refuses
+// these in a written proxy.upstreams; the generators refuse them in
+// upstreams derived from app.listen too.
 func (c *Config) CheckUpstreams() error {
 	for _, u := range c.ProxyUpstreams() {
-		if admin, _ := c.ProxyTarget(u); admin != nil {
-			return fmt.Errorf("upstream %s is an admin address (%s %s): it must never be proxied", u, admin.Key, admin.Addr)
+		if err := c.checkUpstream(u); err != nil {
+			return fmt.Errorf("upstream %w", err)
 		}
-		if _, port := u.HostPort(); port == "0" {
-			return fmt.Errorf("upstream %s has port 0: the kernel picks the app's port, which no proxy can know; give app.listen (or proxy.upstreams) a port", u)
-		}
+	}
+	return nil
+}
+
+// checkUpstream refuses an upstream no proxy may forward to: an admin
+// address, or port 0 (which an app may listen on, the kernel picking the
+// port, but no proxy can connect to).
+func (c *Config) checkUpstream(u Address) error {
+	if admin, _ := c.ProxyTarget(u); admin != nil {
+		return fmt.Errorf("%s is an admin address (%s %s): the proxy must never forward to it", u, admin.Key, admin.Addr)
+	}
+	if _, port := u.HostPort(); port == "0" {
+		return fmt.Errorf("%s: port 0 is for listening (the kernel picks a port); the proxy needs the port the app listens on, so give app.listen (or proxy.upstreams) one", u)
 	}
 	return nil
 }

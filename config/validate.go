@@ -174,11 +174,8 @@ func (c *Config) checkProxy() []error {
 	// port 0 there is for listening.
 	if _, written := c.origin["proxy.upstreams"]; written {
 		for _, u := range c.Proxy.Upstreams {
-			if _, port := u.HostPort(); port == "0" {
-				add("proxy.upstreams", "%s: port 0 is for listening (the kernel picks a port); the proxy needs the port the app listens on", u)
-			}
-			if admin, _ := c.ProxyTarget(u); admin != nil {
-				add("proxy.upstreams", "%s is an admin address (%s %s): the proxy must never forward to it", u, admin.Key, admin.Addr)
+			if err := c.checkUpstream(u); err != nil {
+				add("proxy.upstreams", "%v", err)
 			}
 		}
 	}
