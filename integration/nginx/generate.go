@@ -155,7 +155,7 @@ func upstreamIdle(app time.Duration) time.Duration {
 // identifier turns a name into characters nginx allows in variable names.
 func identifier(name string) string {
 	return strings.Map(func(r rune) rune {
-		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' {
+		if r < 0x80 && isVariableByte(byte(r)) {
 			return r
 		}
 		return '_'

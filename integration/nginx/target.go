@@ -103,10 +103,6 @@ func authorityEnd(rest string) int {
 	return end
 }
 
-func isVariableByte(b byte) bool {
-	return b == '_' || '0' <= b && b <= '9' || 'a' <= b && b <= 'z' || 'A' <= b && b <= 'Z'
-}
-
 // serverAddress reads "host", "host:port", "[v6]:port" or "unix:/path".
 func serverAddress(s, defaultPort string) (config.Address, string, bool) {
 	if strings.HasPrefix(s, "unix:") {

@@ -98,7 +98,7 @@ func variables(s string) []string {
 			continue
 		}
 		k := j
-		for k < len(s) && (s[k] == '_' || s[k] >= 'a' && s[k] <= 'z' || s[k] >= 'A' && s[k] <= 'Z' || s[k] >= '0' && s[k] <= '9') {
+		for k < len(s) && isVariableByte(s[k]) {
 			k++
 		}
 		if k > j {
@@ -107,4 +107,9 @@ func variables(s string) []string {
 		i = k - 1
 	}
 	return out
+}
+
+// isVariableByte reports whether b may be part of an nginx variable name.
+func isVariableByte(b byte) bool {
+	return b == '_' || '0' <= b && b <= '9' || 'a' <= b && b <= 'z' || 'A' <= b && b <= 'Z'
 }
