@@ -2,6 +2,7 @@ package apache
 
 import (
 	"fmt"
+	"maps"
 	"strings"
 
 	"github.com/apphost/apphost/config"
@@ -350,13 +351,8 @@ func (c *checker) withProxySet(p pass) pass {
 	if len(set) == 0 {
 		return p
 	}
-	merged := map[string]string{}
-	for k, v := range set {
-		merged[k] = v
-	}
-	for k, v := range p.params {
-		merged[k] = v
-	}
+	merged := maps.Clone(set)
+	maps.Copy(merged, p.params)
 	p.params = merged
 	return p
 }

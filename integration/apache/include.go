@@ -160,8 +160,6 @@ func (l *loader) ifDefine(arg string) bool {
 	return ok != negated
 }
 
-// include reads what one Include or IncludeOptional names: a file, a
-// directory (every file in it, recursively, sorted) or a glob.
 // rootHint suggests --server-root for a relative path that did not
 // resolve: a site checked alone resolves "conf-available/x.conf" from its
 // own directory, not from httpd's ServerRoot.
@@ -172,6 +170,8 @@ func (l *loader) rootHint(arg string) string {
 	return "; a relative path is resolved from " + l.root + ": give httpd's ServerRoot with --server-root, such as /etc/apache2"
 }
 
+// include reads what one Include or IncludeOptional names: a file, a
+// directory (every file in it, recursively, sorted) or a glob.
 func (l *loader) include(d *Directive, stack []string) ([]*Directive, error) {
 	optional := d.Is("IncludeOptional")
 	if len(d.Args) != 1 {

@@ -1,6 +1,7 @@
 package apache
 
 import (
+	"maps"
 	"net"
 	"strconv"
 	"strings"
@@ -204,9 +205,7 @@ func proxySets(list []*Directive) map[string]map[string]string {
 		if out[key] == nil {
 			out[key] = map[string]string{}
 		}
-		for k, v := range params(args) {
-			out[key][k] = v
-		}
+		maps.Copy(out[key], params(args))
 	})
 	return out
 }
