@@ -78,9 +78,6 @@ func Generate(c *config.Config, o Options) ([]output.File, error) {
 			return nil, err
 		}
 	}
-	if !filepath.IsAbs(o.Apphost) || !filepath.IsAbs(o.Description) {
-		return nil, fmt.Errorf("the apphost binary %q and the description %q must be absolute paths", o.Apphost, o.Description)
-	}
 	return []output.File{
 		{Name: c.Name + ".socket", Content: socketUnit(c)},
 		{Name: c.Name + ".service", Content: serviceUnit(c, o)},
