@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -9,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"time"
 
@@ -150,6 +152,7 @@ func (b *bench) machine() string {
 	add("kernel", firstLine(readFile("/proc/sys/kernel/osrelease")))
 	add("Go", runtime.Version())
 	add("load average at start", loadAverage())
+	add("ephemeral ports", ephemeralPorts())
 	for _, p := range []struct{ name, arg string }{{"nginx", "-v"}, {"apache2", "-v"}, {"wrk", "-v"}, {"h2load", "--version"}} {
 		add(p.name, toolVersion(p.name, p.arg))
 	}
@@ -184,6 +187,43 @@ func loadAverage() string {
 		return "unknown"
 	}
 	return strings.Join(f[:3], " ")
+}
+
+// ephemeralPorts describes the kernel's range of local ports for outgoing
+// connections and when it reuses one in TIME_WAIT: a proxy that opens a
+// new connection to the app per request (the nginx recipe) is bounded by
+// them, not by the CPU.
+func ephemeralPorts() string {
+	lo, hi, err := parsePortRange(readFile("/proc/sys/net/ipv4/ip_local_port_range"))
+	if err != nil {
+		return "unknown"
+	}
+	s := fmt.Sprintf("%d-%d (ip_local_port_range, %d ports)", lo, hi, hi-lo+1)
+	if v := firstLine(readFile("/proc/sys/net/ipv4/tcp_tw_reuse")); v != "unknown" {
+		s += "; tcp_tw_reuse " + v
+	}
+	if v := firstLine(readFile("/proc/sys/net/ipv4/tcp_tw_reuse_delay")); v != "unknown" {
+		s += ", tcp_tw_reuse_delay " + v + " ms"
+	}
+	return s
+}
+
+// parsePortRange reads ip_local_port_range: two port numbers, the lower
+// first.
+func parsePortRange(s string) (lo, hi int, err error) {
+	f := strings.Fields(s)
+	if len(f) != 2 {
+		return 0, 0, fmt.Errorf("port range %q: want two numbers", s)
+	}
+	lo, err1 := strconv.Atoi(f[0])
+	hi, err2 := strconv.Atoi(f[1])
+	if err := errors.Join(err1, err2); err != nil {
+		return 0, 0, fmt.Errorf("port range %q: %w", s, err)
+	}
+	if lo < 1 || hi > 65535 || lo > hi {
+		return 0, 0, fmt.Errorf("port range %q: want 1 <= low <= high <= 65535", s)
+	}
+	return lo, hi, nil
 }
 
 func readFile(name string) string {
