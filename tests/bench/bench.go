@@ -189,23 +189,42 @@ func loadAverage() string {
 	return strings.Join(f[:3], " ")
 }
 
-// ephemeralPorts describes the kernel's range of local ports for outgoing
-// connections and when it reuses one in TIME_WAIT: a proxy that opens a
-// new connection to the app per request (the nginx recipe) is bounded by
-// them, not by the CPU.
+// portRangeFile holds the kernel's range of local ports for outgoing
+// connections.
+const portRangeFile = "/proc/sys/net/ipv4/ip_local_port_range"
+
+// ephemeralPorts describes that range and when the kernel reuses a port in
+// TIME_WAIT: a proxy that opens a new connection to the app per request
+// (the nginx recipe) depends on them.
 func ephemeralPorts() string {
-	lo, hi, err := parsePortRange(readFile("/proc/sys/net/ipv4/ip_local_port_range"))
+	lo, hi, err := parsePortRange(readFile(portRangeFile))
 	if err != nil {
 		return "unknown"
 	}
-	s := fmt.Sprintf("%d-%d (ip_local_port_range, %d ports)", lo, hi, hi-lo+1)
-	if v := firstLine(readFile("/proc/sys/net/ipv4/tcp_tw_reuse")); v != "unknown" {
-		s += "; tcp_tw_reuse " + v
+	return describePorts(lo, hi, sysctl("tcp_tw_reuse"), sysctl("tcp_tw_reuse_delay"))
+}
+
+// sysctl reads one setting under /proc/sys/net/ipv4; "" when it cannot
+// (tcp_tw_reuse_delay, for one, is new in Linux 6.13).
+func sysctl(name string) string {
+	b, err := os.ReadFile(filepath.Join("/proc/sys/net/ipv4", name))
+	if err != nil {
+		return ""
 	}
-	if v := firstLine(readFile("/proc/sys/net/ipv4/tcp_tw_reuse_delay")); v != "unknown" {
-		s += ", tcp_tw_reuse_delay " + v + " ms"
+	return strings.TrimSpace(string(b))
+}
+
+// describePorts formats the range lo-hi and the TIME_WAIT settings, each
+// left out when it is "".
+func describePorts(lo, hi int, reuse, delay string) string {
+	parts := []string{fmt.Sprintf("%d-%d (ip_local_port_range, %d ports)", lo, hi, hi-lo+1)}
+	if reuse != "" {
+		parts = append(parts, "tcp_tw_reuse "+reuse)
 	}
-	return s
+	if delay != "" {
+		parts = append(parts, "tcp_tw_reuse_delay "+delay+" ms")
+	}
+	return strings.Join(parts, "; ")
 }
 
 // parsePortRange reads ip_local_port_range: two port numbers, the lower

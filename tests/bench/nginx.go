@@ -179,10 +179,15 @@ func (b *bench) nginx(ctx context.Context) (report, error) {
 	r.intro = []string{b.intro("wrk") + " Both nginx run under the same main configuration (worker_processes auto, access_log off)."}
 	gen := pairedRatio(list[1], list[2])
 	r.notes = append(r.notes, target("generated / recipe", fmt.Sprintf("%.3f", gen), "≥ 3", gen >= 3))
-	if lo, hi, err := parsePortRange(readFile("/proc/sys/net/ipv4/ip_local_port_range")); err == nil {
-		ports := hi - lo + 1
-		r.notes = append(r.notes, fmt.Sprintf("- the recipe opens a new connection to the app for every request: %.0f per second, %.2f of the %d ephemeral ports each second (no target; on the project's machine the port range bounds this rate, not the CPU: see docs/performance.md)",
-			list[2].RPS, list[2].RPS/float64(ports), ports))
+	if lo, hi, err := parsePortRange(readFile(portRangeFile)); err == nil {
+		r.notes = append(r.notes, recipeNote(list[2].RPS, hi-lo+1))
 	}
 	return r, nil
+}
+
+// recipeNote gives the recipe's rate, one new connection to the app per
+// request, as a share of the ephemeral port range of ports ports.
+func recipeNote(rps float64, ports int) string {
+	return fmt.Sprintf("- the recipe opens a new connection to the app for every request: %.0f per second, %.0f %% of the %d-port ephemeral range each second (no target; where docs/performance.md was measured, the port range limits this rate, not the CPU)",
+		rps, 100*rps/float64(ports), ports)
 }

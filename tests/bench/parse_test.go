@@ -226,15 +226,39 @@ func TestPairedRatio(t *testing.T) {
 }
 
 func TestParsePortRange(t *testing.T) {
-	for in, want := range map[string][2]int{"32768\t60999\n": {32768, 60999}, "1024 65535": {1024, 65535}, "5000 5000": {5000, 5000}} {
+	for in, want := range map[string][2]int{"32768\t60999\n": {32768, 60999}, "1 65535": {1, 65535}, "65535 65535": {65535, 65535}} {
 		lo, hi, err := parsePortRange(in)
 		if err != nil || lo != want[0] || hi != want[1] {
 			t.Errorf("parsePortRange(%q) = %d, %d, %v; want %d, %d", in, lo, hi, err, want[0], want[1])
 		}
 	}
-	for _, in := range []string{"", "unknown", "32768", "60999 32768", "0 100", "1 70000", "a b", "1 2 3"} {
+	for _, in := range []string{"", "unknown", "32768", "60999 32768", "0 100", "-1 5", "1 70000", "a b", "1 2 3"} {
 		if lo, hi, err := parsePortRange(in); err == nil {
 			t.Errorf("parsePortRange(%q) = %d, %d, nil; want an error", in, lo, hi)
+		}
+	}
+}
+
+func TestDescribePorts(t *testing.T) {
+	for _, tc := range []struct {
+		reuse, delay, want string
+	}{
+		{"2", "1000", "32768-60999 (ip_local_port_range, 28232 ports); tcp_tw_reuse 2; tcp_tw_reuse_delay 1000 ms"},
+		{"2", "", "32768-60999 (ip_local_port_range, 28232 ports); tcp_tw_reuse 2"},
+		{"", "1000", "32768-60999 (ip_local_port_range, 28232 ports); tcp_tw_reuse_delay 1000 ms"},
+		{"", "", "32768-60999 (ip_local_port_range, 28232 ports)"},
+	} {
+		if got := describePorts(32768, 60999, tc.reuse, tc.delay); got != tc.want {
+			t.Errorf("describePorts(reuse %q, delay %q) = %q, want %q", tc.reuse, tc.delay, got, tc.want)
+		}
+	}
+}
+
+func TestRecipeNote(t *testing.T) {
+	got := recipeNote(13950.4, 28232)
+	for _, want := range []string{": 13950 per second, 49 % of the 28232-port ephemeral range each second", "no target"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("recipeNote = %q, want it to contain %q", got, want)
 		}
 	}
 }
