@@ -10,6 +10,7 @@ import (
 
 	"github.com/apphost/apphost/integration/apache"
 	"github.com/apphost/apphost/integration/output"
+	"github.com/apphost/apphost/tests/harness"
 )
 
 // msDocsApache is the Apache recipe of "Host ASP.NET Core on Linux with
@@ -90,7 +91,7 @@ func (b *bench) apache(ctx context.Context) (report, error) {
 	if err := output.WriteFile(recipe, fmt.Appendf(nil, msDocsApache, recipePort, p.app, p.app, benchHost), 0o644); err != nil {
 		return report{}, err
 	}
-	defaultAddr, err := freeAddr()
+	defaultAddr, err := harness.FreeLoopbackAddr()
 	if err != nil {
 		return report{}, err
 	}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -10,7 +9,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
-	"strconv"
 	"strings"
 	"time"
 
@@ -102,7 +100,7 @@ func (b *bench) startHello(ctx context.Context, name string, args ...string) (st
 	if err != nil {
 		return "", err
 	}
-	addr, err := freeAddr()
+	addr, err := harness.FreeLoopbackAddr()
 	if err != nil {
 		return "", err
 	}
@@ -189,15 +187,11 @@ func loadAverage() string {
 	return strings.Join(f[:3], " ")
 }
 
-// portRangeFile holds the kernel's range of local ports for outgoing
-// connections.
-const portRangeFile = "/proc/sys/net/ipv4/ip_local_port_range"
-
-// ephemeralPorts describes that range and when the kernel reuses a port in
-// TIME_WAIT: a proxy that opens a new connection to the app per request
-// (the nginx recipe) depends on them.
+// ephemeralPorts describes the kernel's range of local ports for outgoing
+// connections and when it reuses a port in TIME_WAIT: a proxy that opens a
+// new connection to the app per request (the nginx recipe) depends on them.
 func ephemeralPorts() string {
-	lo, hi, err := parsePortRange(readFile(portRangeFile))
+	lo, hi, err := harness.EphemeralPortRange()
 	if err != nil {
 		return "unknown"
 	}
@@ -225,24 +219,6 @@ func describePorts(lo, hi int, reuse, delay string) string {
 		parts = append(parts, "tcp_tw_reuse_delay "+delay+" ms")
 	}
 	return strings.Join(parts, "; ")
-}
-
-// parsePortRange reads ip_local_port_range: two port numbers, the lower
-// first.
-func parsePortRange(s string) (lo, hi int, err error) {
-	f := strings.Fields(s)
-	if len(f) != 2 {
-		return 0, 0, fmt.Errorf("port range %q: want two numbers", s)
-	}
-	lo, err1 := strconv.Atoi(f[0])
-	hi, err2 := strconv.Atoi(f[1])
-	if err := errors.Join(err1, err2); err != nil {
-		return 0, 0, fmt.Errorf("port range %q: %w", s, err)
-	}
-	if lo < 1 || hi > 65535 || lo > hi {
-		return 0, 0, fmt.Errorf("port range %q: want 1 <= low <= high <= 65535", s)
-	}
-	return lo, hi, nil
 }
 
 func readFile(name string) string {

@@ -29,7 +29,7 @@ func (b *bench) memory(ctx context.Context) (report, error) {
 	if err != nil {
 		return report{}, err
 	}
-	addr, err := freeAddr()
+	addr, err := harness.FreeLoopbackAddr()
 	if err != nil {
 		return report{}, err
 	}

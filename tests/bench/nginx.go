@@ -10,6 +10,7 @@ import (
 
 	"github.com/apphost/apphost/config"
 	"github.com/apphost/apphost/integration/output"
+	"github.com/apphost/apphost/tests/harness"
 )
 
 // description is the apphost.yaml the proxies are generated from: hello
@@ -144,10 +145,10 @@ func (b *bench) proxied(ctx context.Context, kind, name string) (proxied, error)
 	if p.app, err = b.startHello(ctx, "hello -host (behind "+name+")", "-host"); err != nil {
 		return p, err
 	}
-	if p.gen, err = freeAddr(); err != nil {
+	if p.gen, err = harness.FreeLoopbackAddr(); err != nil {
 		return p, err
 	}
-	if p.recipe, err = freeAddr(); err != nil {
+	if p.recipe, err = harness.FreeLoopbackAddr(); err != nil {
 		return p, err
 	}
 	p.dir = filepath.Join(b.tmp, kind)
@@ -179,7 +180,7 @@ func (b *bench) nginx(ctx context.Context) (report, error) {
 	r.intro = []string{b.intro("wrk") + " Both nginx run under the same main configuration (worker_processes auto, access_log off)."}
 	gen := pairedRatio(list[1], list[2])
 	r.notes = append(r.notes, target("generated / recipe", fmt.Sprintf("%.3f", gen), "≥ 3", gen >= 3))
-	if lo, hi, err := parsePortRange(readFile(portRangeFile)); err == nil {
+	if lo, hi, err := harness.EphemeralPortRange(); err == nil {
 		r.notes = append(r.notes, recipeNote(list[2].RPS, hi-lo+1))
 	}
 	return r, nil

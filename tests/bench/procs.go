@@ -126,7 +126,3 @@ func groupGone(pgid int, timeout time.Duration) bool {
 	}
 	return true
 }
-
-// freeAddr returns a loopback address below the ephemeral port range
-// (see harness.FreeLoopbackAddr).
-func freeAddr() (string, error) { return harness.FreeLoopbackAddr() }

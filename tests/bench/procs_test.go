@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/apphost/apphost/tests/harness"
 )
 
 // A server that exits or never listens makes waitListening fail with the
@@ -13,7 +15,7 @@ import (
 func TestWaitListeningFails(t *testing.T) {
 	var ps procs
 	defer ps.stopAll()
-	addr, err := freeAddr()
+	addr, err := harness.FreeLoopbackAddr()
 	if err != nil {
 		t.Fatal(err)
 	}

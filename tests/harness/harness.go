@@ -102,19 +102,39 @@ func FreeLoopbackAddr() (string, error) {
 // ephemeralLow is the first port of the kernel's ephemeral range
 // (32768 when it cannot be read).
 func ephemeralLow() int {
-	b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range")
-	if err != nil {
-		return 32768
-	}
-	f := strings.Fields(string(b))
-	if len(f) != 2 {
-		return 32768
-	}
-	lo, err := strconv.Atoi(f[0])
+	lo, _, err := EphemeralPortRange()
 	if err != nil || lo <= 10000 {
 		return 32768
 	}
 	return lo
+}
+
+// EphemeralPortRange is the kernel's range of local ports for outgoing
+// connections (net.ipv4.ip_local_port_range).
+func EphemeralPortRange() (lo, hi int, err error) {
+	b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range")
+	if err != nil {
+		return 0, 0, err
+	}
+	return ParsePortRange(string(b))
+}
+
+// ParsePortRange reads ip_local_port_range's text: two port numbers, the
+// lower first.
+func ParsePortRange(s string) (lo, hi int, err error) {
+	f := strings.Fields(s)
+	if len(f) != 2 {
+		return 0, 0, fmt.Errorf("port range %q: want two numbers", s)
+	}
+	lo, err1 := strconv.Atoi(f[0])
+	hi, err2 := strconv.Atoi(f[1])
+	if err := errors.Join(err1, err2); err != nil {
+		return 0, 0, fmt.Errorf("port range %q: %w", s, err)
+	}
+	if lo < 1 || hi > 65535 || lo > hi {
+		return 0, 0, fmt.Errorf("port range %q: want 1 <= low <= high <= 65535", s)
+	}
+	return lo, hi, nil
 }
 
 // FreePort is FreeAddr's port.
