@@ -170,8 +170,10 @@ func TestErrorsNameFileLineAndKey(t *testing.T) {
 		{"zero health interval", "supervise:\n  health_interval: 0s\n", []string{":2:20: supervise.health_interval", "want a positive duration"}},
 		{"zero log size", "supervise:\n  log_max_size: 0\n", []string{":2:17: supervise.log_max_size", "want a positive size"}},
 		{"socket mode 0", "app:\n  unix_socket_mode: \"0\"\n", []string{":2:21: app.unix_socket_mode", "lets no one connect"}},
-		{"proxy port out of range", "proxy:\n  http_listen: \"99999\"\n", []string{"proxy.http_listen", "want a port from 1 to 65535"}},
+		{"proxy port out of range", "proxy:\n  http_listen: \"99999\"\n", []string{":2:16: proxy.http_listen", "want a port from 1 to 65535"}},
 		{"a second document", "name: shop\n---\nname: other\n", []string{":2:1:", "a second YAML document"}},
+		{"merge key in a section", "app:\n  <<: {listen: [127.0.0.1:6000]}\n", []string{":2:3: app.<<: unknown key", "app accepts:"}},
+		{"backoff factor infinite", "supervise:\n  backoff_factor: .inf\n", []string{":2:19: supervise.backoff_factor"}},
 		{"port variable with a unix listener", "app:\n  listen: [unix:/run/shop.sock]\nsupervise:\n  port_env: PORT\n", []string{":4:13: supervise.port_env", "must be host:port, not unix:/run/shop.sock"}},
 		{"hold admin without an admin address", "app:\n  admin_listen: \"off\"\nsupervise:\n  hold_admin: true\n", []string{":4:15: supervise.hold_admin", "app.admin_listen is off"}},
 		{"hold admin with a port variable", "supervise:\n  hold_admin: true\n  port_env: PORT\n", []string{"supervise.hold_admin", "port_env PORT"}},
@@ -223,6 +225,16 @@ func TestAliases(t *testing.T) {
 	}
 	if len(c.App.Listen) != 1 || c.App.Listen[0] != "127.0.0.1:6000" {
 		t.Errorf("app.listen %v", c.App.Listen)
+	}
+	// An error in a value an alias stands for is placed at the alias: the
+	// line of the key it is wrong for, not that of the anchor.
+	p = writeFile(t, "proxy:\n  upstreams: &u [127.0.0.1:6000]\napp:\n  shutdown_timeout: *u\n")
+	if _, err := Load(p); err == nil || !strings.Contains(err.Error(), ":4:21: app.shutdown_timeout") {
+		t.Errorf("an error in an aliased value: %v", err)
+	}
+	p = writeFile(t, "proxy:\n  upstreams: &u [127.0.0.1:6000, 127.0.0.1:6000]\napp:\n  listen: *u\n")
+	if _, err := Load(p); err == nil || !strings.Contains(err.Error(), ":4:11: app.listen") {
+		t.Errorf("a validation error in an aliased value: %v", err)
 	}
 	p = writeFile(t, "x-app: &a\n  listen: [127.0.0.1:6000]\n")
 	if _, err := Load(p); err == nil || !strings.Contains(err.Error(), "unknown key") {

@@ -84,7 +84,11 @@ func where(name string, n *yaml.Node) string {
 func (c *Config) walk(name, prefix string, m *yaml.Node, errs *[]error) {
 	seen := map[string]bool{}
 	for i := 0; i+1 < len(m.Content); i += 2 {
-		k, v := m.Content[i], m.Content[i+1]
+		// written is the value as the file has it, an alias where one
+		// stands: errors and origins point there, at the key's own line.
+		// v is what it stands for.
+		k, written := m.Content[i], m.Content[i+1]
+		v := written
 		if v.Kind == yaml.AliasNode {
 			v = v.Alias
 		}
@@ -108,10 +112,10 @@ func (c *Config) walk(name, prefix string, m *yaml.Node, errs *[]error) {
 				err = f.set(c, vals)
 			}
 			if err != nil {
-				*errs = append(*errs, &Error{Where: where(name, v), Key: path, Err: err})
+				*errs = append(*errs, &Error{Where: where(name, written), Key: path, Err: err})
 				continue
 			}
-			c.setOrigin(path, where(name, v))
+			c.setOrigin(path, where(name, written))
 			continue
 		}
 		if !isSection(path) {
@@ -123,7 +127,7 @@ func (c *Config) walk(name, prefix string, m *yaml.Node, errs *[]error) {
 		case v.Kind == yaml.ScalarNode && v.Tag == "!!null":
 			// "tls:" with nothing under it: no keys set.
 		case v.Kind != yaml.MappingNode:
-			*errs = append(*errs, &Error{Where: where(name, v), Key: path, Err: fmt.Errorf("want a mapping of keys (%s)", strings.Join(childKeys(path), ", "))})
+			*errs = append(*errs, &Error{Where: where(name, written), Key: path, Err: fmt.Errorf("want a mapping of keys (%s)", strings.Join(childKeys(path), ", "))})
 		default:
 			c.walk(name, path, v, errs)
 		}
@@ -137,10 +141,8 @@ func sectionName(prefix string) string {
 	return prefix
 }
 
+// leafValues reads a key's value, an alias already followed.
 func leafValues(f field, v *yaml.Node) ([]string, error) {
-	if v.Kind == yaml.AliasNode {
-		v = v.Alias
-	}
 	if !f.list {
 		if v.Kind != yaml.ScalarNode {
 			return nil, errors.New("want a single value, not a list or mapping")
