@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"unicode"
 )
 
 // Address is a listening or upstream address: "host:port" (the host may be
@@ -26,7 +27,7 @@ func ParseAddress(s string) (Address, error) {
 		if !NamesFile(path) {
 			return "", fmt.Errorf("unix socket path in %q names no file; want %s", s, addressWant)
 		}
-		if strings.ContainsFunc(path, isControl) {
+		if strings.ContainsFunc(path, unicode.IsControl) {
 			return "", fmt.Errorf("unix socket path in %q holds a control character", s)
 		}
 		return Address("unix:" + filepath.Clean(path)), nil
@@ -39,14 +40,11 @@ func ParseAddress(s string) (Address, error) {
 	if err != nil {
 		return "", fmt.Errorf("address %q: port %q is not a number from 0 to 65535", s, port)
 	}
-	if strings.ContainsAny(host, " /\\?#@") || strings.ContainsFunc(host, isControl) {
+	if strings.ContainsAny(host, " /\\?#@") || strings.ContainsFunc(host, unicode.IsControl) {
 		return "", fmt.Errorf("address %q: host %q is not an IP address or name", s, host)
 	}
 	return Address(net.JoinHostPort(host, strconv.FormatUint(p, 10))), nil
 }
-
-// isControl reports whether r is an ASCII control character.
-func isControl(r rune) bool { return r < 0x20 || r == 0x7f }
 
 // IsUnix reports whether the address is a unix-domain socket.
 func (a Address) IsUnix() bool { return strings.HasPrefix(string(a), "unix:") }

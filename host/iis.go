@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"unicode"
 )
 
 // The environment variables IIS's modules set for the process they start.
@@ -109,7 +110,7 @@ func parsePathBase(value string) (string, error) {
 	if !strings.HasPrefix(v, "/") {
 		return "", fmt.Errorf("%s=%q: a virtual path starting with / is expected", EnvANCMAppPath, value)
 	}
-	if strings.ContainsAny(v, "?#\\") || strings.Contains(v, "//") || strings.ContainsFunc(v, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
+	if strings.ContainsAny(v, "?#\\") || strings.Contains(v, "//") || strings.ContainsFunc(v, unicode.IsControl) {
 		return "", fmt.Errorf("%s=%q: a plain virtual path is expected (no query, fragment, backslash, empty segment or control character)", EnvANCMAppPath, value)
 	}
 	return strings.TrimRight(v, "/"), nil
