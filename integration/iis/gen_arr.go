@@ -48,7 +48,7 @@ func arrUpstream(c *config.Config) (string, error) {
 // server-level script.
 func arrSection(c *config.Config) ([]*node, []byte, error) {
 	if c.Forwarded.Headers == "forwarded" {
-		return nil, nil, errors.New("forwarded.headers is forwarded, but ARR sends X-Forwarded-For itself and no Forwarded header: with ARR, use forwarded.headers: x-forwarded")
+		return nil, nil, errors.New("forwarded.headers is forwarded, but ARR sends X-Forwarded-For itself and no Forwarded header, and a rule setting one from {REMOTE_ADDR} would write an IPv6 client without the quotes and brackets RFC 7239 needs: with ARR, use forwarded.headers: x-forwarded")
 	}
 	upstream, err := arrUpstream(c)
 	if err != nil {
