@@ -2,7 +2,6 @@ package apache
 
 import (
 	"fmt"
-	"maps"
 	"strings"
 
 	"github.com/apphost/apphost/config"
@@ -20,7 +19,7 @@ type CheckOptions struct {
 // Check runs every rule over a loaded configuration and returns the
 // findings, sorted by file and line.
 func Check(cfg *Config, opts CheckOptions) []findings.Finding {
-	c := &checker{cfg: cfg, dep: opts.Deployment, scopes: scopes(cfg.Directives), members: members(cfg.Directives), sets: proxySets(cfg.Directives)}
+	c := &checker{cfg: cfg, dep: opts.Deployment, scopes: scopes(cfg.Directives), members: members(cfg.Directives), workerOf: proxyWorkers(cfg.Directives)}
 	c.proxyRequests()
 	c.undefinedVariables()
 	apps := c.appScopes()
@@ -45,12 +44,12 @@ func Check(cfg *Config, opts CheckOptions) []findings.Finding {
 }
 
 type checker struct {
-	cfg     *Config
-	dep     *config.Config
-	scopes  []*scope
-	members map[string][]pass
-	sets    map[string]map[string]string // ProxySet parameters by worker URL
-	out     []findings.Finding
+	cfg      *Config
+	dep      *config.Config
+	scopes   []*scope
+	members  map[string][]pass
+	workerOf map[*Directive]*proxyWorker // the worker each ProxyPass uses
+	out      []findings.Finding
 	// used records the upstreams some target reaches, for upstream-unused;
 	// mismatched, whether a target reached none.
 	used       map[config.Address]bool
@@ -227,21 +226,25 @@ func (c *checker) family() string {
 	return "X-Forwarded-Proto"
 }
 
-// setsHeader returns the first RequestHeader in s that gives header a
-// value (set, append, add, merge, setifempty), or nil. For Forwarded the
-// value must carry proto=.
-func setsHeader(s *scope, header string) *Directive {
+// headerSetters returns the RequestHeader directives in s that give
+// header a value (set, append, add, merge, setifempty), in file order.
+func headerSetters(s *scope, header string) []*Directive {
+	var out []*Directive
 	for _, it := range s.named("RequestHeader") {
-		d := it.d
-		action := strings.ToLower(d.Arg(0))
-		switch action {
+		switch strings.ToLower(it.d.Arg(0)) {
 		case "set", "append", "add", "merge", "setifempty":
-		default:
-			continue
+			if strings.EqualFold(it.d.Arg(1), header) {
+				out = append(out, it.d)
+			}
 		}
-		if !strings.EqualFold(d.Arg(1), header) {
-			continue
-		}
+	}
+	return out
+}
+
+// setsHeader returns the first RequestHeader in s that gives header a
+// value, or nil. For Forwarded the value must carry proto=.
+func setsHeader(s *scope, header string) *Directive {
+	for _, d := range headerSetters(s, header) {
 		if strings.EqualFold(header, "Forwarded") && !strings.Contains(strings.ToLower(d.Arg(2)), "proto=") {
 			continue
 		}
@@ -283,14 +286,8 @@ func (c *checker) forwardedProto(s *scope) {
 // condition (env=!HTTPS, as recipes pair it with "https" env=HTTPS, or an
 // expr=) is left alone: it may never apply to an HTTPS request.
 func setsHTTPUnconditionally(s *scope) *Directive {
-	for _, it := range s.named("RequestHeader") {
-		d := it.d
-		switch strings.ToLower(d.Arg(0)) {
-		case "set", "append", "add", "merge", "setifempty":
-		default:
-			continue
-		}
-		if strings.EqualFold(d.Arg(1), "X-Forwarded-Proto") && strings.EqualFold(d.Arg(2), "http") && d.Arg(3) == "" {
+	for _, d := range headerSetters(s, "X-Forwarded-Proto") {
+		if strings.EqualFold(d.Arg(2), "http") && d.Arg(3) == "" {
 			return d
 		}
 	}
@@ -339,20 +336,17 @@ func (c *checker) workers(s *scope) []pass {
 			out = append(out, c.members[name]...)
 			continue
 		}
-		out = append(out, c.withProxySet(p))
+		out = append(out, c.withWorkerParams(p))
 	}
 	return out
 }
 
-// withProxySet returns p with the parameters a ProxySet gave its worker
-// (in <Proxy URL>, or naming the URL) where p sets none of its own.
-func (c *checker) withProxySet(p pass) pass {
-	set := c.sets[workerKey(p.url)]
-	if len(set) == 0 {
-		return p
+// withWorkerParams returns p with the parameters of the worker httpd
+// gives it: its own, or those of a worker it shares, with ProxySet's
+// values over either.
+func (c *checker) withWorkerParams(p pass) pass {
+	if w := c.workerOf[p.d]; w != nil {
+		p.params = w.params
 	}
-	merged := maps.Clone(set)
-	maps.Copy(merged, p.params)
-	p.params = merged
 	return p
 }

@@ -1,6 +1,7 @@
 package apache
 
 import (
+	"fmt"
 	"net"
 	"path"
 	"strconv"
@@ -206,8 +207,14 @@ func (c *checker) proxyTimeout(s *scope) {
 			scopeWide = true
 			continue
 		}
-		if n, err := strconv.Atoi(t); err == nil && time.Duration(n)*time.Second < want {
-			c.at(RuleProxyTimeout, w.d, "%s %s has timeout=%s, shorter than the app's shutdown_timeout %s: a request the app is still draining ends in a 504", w.d.Name, w.url, t, want)
+		got, ok := workerSeconds(t)
+		switch {
+		case !ok:
+			c.at(RuleProxyTimeout, w.d, "%s %s has timeout=%s, which is not a number of seconds (at least 1)", w.d.Name, w.url, t)
+		case got < want:
+			c.at(RuleProxyTimeout, w.d, "%s %s has timeout=%s%s, shorter than the app's shutdown_timeout %s: a request the app is still draining ends in a 504", w.d.Name, w.url, t, secondsNote(t, got), want)
+		case secondsNote(t, got) != "":
+			c.at(RuleProxyTimeout, w.d, "%s %s has timeout=%s%s", w.d.Name, w.url, t, secondsNote(t, got))
 		}
 	}
 	if !scopeWide && len(c.workers(s)) > 0 {
@@ -236,6 +243,33 @@ func (c *checker) proxyTimeout(s *scope) {
 	c.at(RuleProxyTimeout, d, "%s %s is shorter than the app's shutdown_timeout %s: a request the app is still draining ends in a 504", d.Name, d.Arg(0), want)
 }
 
+// workerSeconds reads a timeout= or ttl= worker parameter as httpd does,
+// with C's atoi: whole seconds from the leading digits, anything after
+// them ignored, so "500ms" is 500 seconds and "1.5" one second. Unlike
+// connectiontimeout=, these take no unit. ok is false for a value httpd
+// refuses: one that does not start with a number of at least 1.
+func workerSeconds(v string) (d time.Duration, ok bool) {
+	digits := strings.TrimLeft(v, " \t\n\v\f\r")
+	digits = strings.TrimPrefix(digits, "+")
+	if i := strings.IndexFunc(digits, func(r rune) bool { return r < '0' || r > '9' }); i >= 0 {
+		digits = digits[:i]
+	}
+	n, err := strconv.ParseInt(digits, 10, 32)
+	if err != nil || n < 1 {
+		return 0, false
+	}
+	return time.Duration(n) * time.Second, true
+}
+
+// secondsNote explains how httpd reads a worker time that is not a plain
+// number of seconds, such as "500ms", and is "" for one that is.
+func secondsNote(v string, d time.Duration) string {
+	if _, err := strconv.Atoi(v); err == nil {
+		return ""
+	}
+	return fmt.Sprintf(" (httpd reads whole seconds and ignores what follows the number, so this is %s)", d)
+}
+
 func (c *checker) poolTTL(s *scope) {
 	keep := c.dep.App.Limits.KeepAliveTimeout
 	if keep <= 0 {
@@ -250,9 +284,14 @@ func (c *checker) poolTTL(s *scope) {
 			c.at(RulePoolTTL, w.d, "%s %s has no ttl=: idle pooled connections are kept past the app's keep_alive_timeout %s", w.d.Name, w.url, keep)
 			continue
 		}
-		n, err := strconv.Atoi(ttl)
-		if err != nil || time.Duration(n)*time.Second >= keep {
-			c.at(RulePoolTTL, w.d, "%s %s has ttl=%s, not below the app's keep_alive_timeout %s", w.d.Name, w.url, ttl, keep)
+		got, ok := workerSeconds(ttl)
+		switch {
+		case !ok:
+			c.at(RulePoolTTL, w.d, "%s %s has ttl=%s, which is not a number of seconds (at least 1)", w.d.Name, w.url, ttl)
+		case got >= keep:
+			c.at(RulePoolTTL, w.d, "%s %s has ttl=%s%s, not below the app's keep_alive_timeout %s", w.d.Name, w.url, ttl, secondsNote(ttl, got), keep)
+		case secondsNote(ttl, got) != "":
+			c.at(RulePoolTTL, w.d, "%s %s has ttl=%s%s", w.d.Name, w.url, ttl, secondsNote(ttl, got))
 		}
 	}
 }
@@ -283,10 +322,9 @@ func (c *checker) websockets(s *scope) {
 	}
 }
 
+// upgrades reports whether a worker passes websocket upgrades: it has
+// upgrade=, or it is a ws:// or wss:// tunnel.
 func upgrades(w pass) bool {
-	if _, ok := w.params["upgrade"]; ok {
-		return true
-	}
-	scheme, _, _ := strings.Cut(strings.ToLower(reverseSide(w.url)), "://")
-	return scheme == "ws" || scheme == "wss"
+	_, ok := w.params["upgrade"]
+	return ok || tunnel(w.url)
 }

@@ -19,6 +19,8 @@ func crossCheckCases(t *testing.T) []ruleCase {
 	const (
 		balancer = "    <Proxy balancer://shop>\n        BalancerMember http://127.0.0.1:5000 ttl=60\n    </Proxy>\n    ProxyPass / balancer://shop/\n    ProxyPassReverse / balancer://shop/\n"
 		direct   = "    ProxyPass / http://127.0.0.1:5000/ ttl=60\n    ProxyPassReverse / http://127.0.0.1:5000/\n"
+		// proxySetBefore defines good's worker ahead of its ProxyPass.
+		proxySetBefore = "<Proxy \"http://127.0.0.1:5000/\">\n    ProxySet ttl=60 timeout=10\n</Proxy>\n"
 	)
 	return []ruleCase{
 		// Spoofed forwarding headers at the edge.
@@ -62,12 +64,24 @@ func crossCheckCases(t *testing.T) []ruleCase {
 		{name: "default timeout shorter than a long shutdown", conf: edit(t, "    ProxyTimeout 60\n", ""), yaml: goodYAML + "  shutdown_timeout: 120s\n", rule: RuleProxyTimeout, line: 1},
 		{name: "a worker's own timeout= is long enough", conf: edit(t, "ttl=60\n", "ttl=60 timeout=120\n"), yaml: goodYAML + "  shutdown_timeout: 90s\n"},
 		{name: "a worker's own timeout= is shorter", conf: strings.Replace(edit(t, "ttl=60\n", "ttl=60 timeout=10\n"), "ProxyTimeout 60", "ProxyTimeout 300", 1), yaml: goodYAML, rule: RuleProxyTimeout, line: 10},
+		{name: "timeout= with a unit is read in whole seconds", conf: strings.Replace(edit(t, "ttl=60\n", "ttl=60 timeout=20ms\n"), "ProxyTimeout 60", "ProxyTimeout 300", 1), yaml: goodYAML, rule: RuleProxyTimeout, line: 10},
+		{name: "timeout= with a unit is reported even when long enough", conf: edit(t, "ttl=60\n", "ttl=60 timeout=500ms\n"), yaml: goodYAML, rule: RuleProxyTimeout, line: 10},
+		{name: "timeout= that is no number", conf: edit(t, "ttl=60\n", "ttl=60 timeout=soon\n"), yaml: goodYAML, rule: RuleProxyTimeout, line: 10},
+		{name: "ProxySet timeout= wins over the ProxyPass's", conf: proxySetBefore + strings.Replace(edit(t, "ttl=60\n", "ttl=60 timeout=120\n"), "ProxyTimeout 60", "ProxyTimeout 300", 1), yaml: goodYAML, rule: RuleProxyTimeout, line: 13},
+		{name: "ProxySet timeout= wins from a <Proxy> after the ProxyPass", conf: strings.Replace(edit(t, "ttl=60\n", "ttl=60 timeout=120\n"), "ProxyTimeout 60", "ProxyTimeout 300", 1) + proxySetBefore, yaml: goodYAML, rule: RuleProxyTimeout, line: 10},
 		{name: "Timeout stands in for ProxyTimeout", conf: "Timeout 300\n" + edit(t, "    ProxyTimeout 60\n", ""), yaml: goodYAML + "  shutdown_timeout: 120s\n"},
 
 		// Pooled connections outliving the app's keep-alive.
 		{name: "no ttl", conf: edit(t, " ttl=60", ""), yaml: goodYAML, rule: RulePoolTTL, line: 10},
 		{name: "ttl above keep_alive_timeout", conf: edit(t, "ttl=60", "ttl=300"), yaml: goodYAML, rule: RulePoolTTL, line: 10},
 		{name: "ttl given by ProxySet in <Proxy>", conf: "<Proxy \"http://127.0.0.1:5000/\">\n    ProxySet ttl=60\n</Proxy>\n" + edit(t, " ttl=60", ""), yaml: goodYAML},
+		{name: "ttl= with a unit is read in whole seconds", conf: edit(t, "ttl=60", "ttl=30ms"), yaml: goodYAML, rule: RulePoolTTL, line: 10},
+		{name: "ttl= that is no number", conf: edit(t, "ttl=60", "ttl=short"), yaml: goodYAML, rule: RulePoolTTL, line: 10},
+		{name: "ProxySet ttl= wins over the ProxyPass's", conf: strings.Replace(proxySetBefore, "timeout=10", "ttl=300", 1) + good, yaml: goodYAML, rule: RulePoolTTL, line: 13},
+		{name: "a ProxyPass sharing an earlier <Proxy> worker loses its own ttl=", conf: strings.Replace(proxySetBefore, "ttl=60 timeout=10", "timeout=120", 1) + good, yaml: goodYAML, rule: RulePoolTTL, line: 13},
+		{name: "ProxySet in <Proxy> for a prefix of the URL", conf: strings.NewReplacer(`"http://127.0.0.1:5000/"`, `"http://127.0.0.1:5000"`, "timeout=10", "ttl=300").Replace(proxySetBefore) + good, yaml: goodYAML, rule: RulePoolTTL, line: 13},
+		{name: "ProxySet naming the worker after the ProxyPass", conf: good + "ProxySet http://127.0.0.1:5000/ ttl=300\n", yaml: goodYAML, rule: RulePoolTTL, line: 10},
+		{name: "a <Proxy> URL longer than the ProxyPass URL is another worker", conf: strings.NewReplacer(`"http://127.0.0.1:5000/"`, `"http://127.0.0.1:5000/app/"`, "timeout=10", "ttl=300").Replace(proxySetBefore) + good, yaml: goodYAML},
 		{name: "a websocket tunnel needs no ttl nor ProxyPassReverse", conf: edit(t, direct, "    ProxyPass /hub ws://127.0.0.1:5000/hub\n"+strings.Replace(direct, "ttl=60", "ttl=60 upgrade=websocket", 1)), yaml: goodYAML + "proxy:\n  websockets: true\n"},
 		{name: "no reuse needs no ttl", conf: edit(t, "ttl=60", "disablereuse=On"), yaml: goodYAML},
 

@@ -66,6 +66,7 @@ func Load(paths []string, opts LoadOptions) (*Config, error) {
 	}
 	if l.root == "" {
 		l.root = filepath.Dir(paths[0])
+		l.rootGuessed = true
 	}
 	for _, p := range paths {
 		list, err := l.file(p, nil)
@@ -82,6 +83,9 @@ type loader struct {
 	defines map[string]string
 	env     func(string) (string, bool)
 	root    string
+	// rootGuessed is set while root is the first file's directory, not
+	// one given by LoadOptions.ServerRoot or a ServerRoot directive.
+	rootGuessed bool
 }
 
 // file reads and expands one file; stack holds the files including it.
@@ -135,6 +139,7 @@ func (l *loader) expand(list []*Directive, stack []string) ([]*Directive, error)
 			delete(l.defines, d.Arg(0))
 		case d.Is("ServerRoot") && len(d.Args) == 1:
 			l.root = d.Args[0]
+			l.rootGuessed = false
 		case d.Is("Include") || d.Is("IncludeOptional"):
 			inc, err := l.include(d, stack)
 			if err != nil {
@@ -162,9 +167,10 @@ func (l *loader) ifDefine(arg string) bool {
 
 // rootHint suggests --server-root for a relative path that did not
 // resolve: a site checked alone resolves "conf-available/x.conf" from its
-// own directory, not from httpd's ServerRoot.
+// own directory, not from httpd's ServerRoot. It is "" when the server
+// root was given, by LoadOptions.ServerRoot or a ServerRoot directive.
 func (l *loader) rootHint(arg string) string {
-	if filepath.IsAbs(arg) {
+	if filepath.IsAbs(arg) || !l.rootGuessed {
 		return ""
 	}
 	return "; a relative path is resolved from " + l.root + ": give httpd's ServerRoot with --server-root, such as /etc/apache2"

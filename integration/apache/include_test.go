@@ -162,3 +162,31 @@ func TestLoadErrorSaysWhyAFileCannotBeRead(t *testing.T) {
 		}
 	}
 }
+
+// The hint to give --server-root comes only when the server root was
+// guessed from the first file's directory.
+func TestIncludeHintsAtServerRootOnlyWhenGuessed(t *testing.T) {
+	dir := writeTree(t, map[string]string{
+		"a.conf":    "Include conf-enabled/x.conf\n",
+		"root.conf": "ServerRoot " + "/nonexistent-root" + "\nInclude conf-enabled/x.conf\n",
+	})
+	tests := []struct {
+		name string
+		file string
+		opts LoadOptions
+		hint bool
+	}{
+		{"root guessed", "a.conf", LoadOptions{}, true},
+		{"root given", "a.conf", LoadOptions{ServerRoot: dir}, false},
+		{"root set by ServerRoot", "root.conf", LoadOptions{}, false},
+	}
+	for _, tc := range tests {
+		_, err := Load([]string{filepath.Join(dir, tc.file)}, tc.opts)
+		if err == nil {
+			t.Fatalf("%s: Load succeeded", tc.name)
+		}
+		if got := strings.Contains(err.Error(), "--server-root"); got != tc.hint {
+			t.Errorf("%s: hint in %q is %v, want %v", tc.name, err, got, tc.hint)
+		}
+	}
+}

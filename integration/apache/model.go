@@ -152,68 +152,146 @@ func enclosingLocation(parents []*Directive) *Directive {
 	return nil
 }
 
+// enclosingProxy returns the innermost <Proxy> section of parents, or nil.
+func enclosingProxy(parents []*Directive) *Directive {
+	for i := len(parents) - 1; i >= 0; i-- {
+		if parents[i].Is("Proxy") {
+			return parents[i]
+		}
+	}
+	return nil
+}
+
+// proxyNameAndArgs splits the arguments of ProxySet or BalancerMember as
+// httpd reads them: inside <Proxy URL> the section names the worker or
+// balancer they apply to; outside one, their first argument does.
+func proxyNameAndArgs(d *Directive, parents []*Directive) (name string, args []string) {
+	if p := enclosingProxy(parents); p != nil {
+		return p.Arg(0), d.Args
+	}
+	if len(d.Args) == 0 {
+		return "", nil
+	}
+	return d.Args[0], d.Args[1:]
+}
+
 // members returns every BalancerMember in the configuration, keyed by
 // the balancer's name ("balancer://shop").
 func members(list []*Directive) map[string][]pass {
 	out := map[string][]pass{}
 	Walk(list, func(d *Directive, parents []*Directive) {
-		if d.IsSection || !d.Is("BalancerMember") || len(d.Args) == 0 {
+		if d.IsSection || !d.Is("BalancerMember") {
 			return
 		}
-		args := d.Args
-		var name string
-		if strings.HasPrefix(strings.ToLower(args[0]), "balancer://") && len(args) > 1 {
-			name, args = args[0], args[1:]
-		} else {
-			for i := len(parents) - 1; i >= 0; i-- {
-				if parents[i].Is("Proxy") {
-					name = parents[i].Arg(0)
-					break
-				}
-			}
+		name, args := proxyNameAndArgs(d, parents)
+		if len(args) == 0 {
+			return
 		}
-		name = strings.TrimSuffix(strings.ToLower(name), "/")
-		out[name] = append(out[name], pass{d: d, url: args[0], params: params(args[1:])})
+		key := balancerName(name)
+		out[key] = append(out[key], pass{d: d, url: args[0], params: params(args[1:])})
 	})
 	return out
 }
 
-// proxySets collects the worker parameters ProxySet gives, by worker URL:
-// "ProxySet ttl=60" inside <Proxy "http://127.0.0.1:5000/">, or "ProxySet
-// http://127.0.0.1:5000/ ttl=60".
-func proxySets(list []*Directive) map[string]map[string]string {
-	out := map[string]map[string]string{}
+// proxyWorker is one connection pool httpd keeps for backend URLs that
+// start with its name, with the parameters it ends up with.
+type proxyWorker struct {
+	name   string
+	params map[string]string
+	// match is set for a ProxyPassMatch worker, whose name is a pattern
+	// that only another ProxyPassMatch with the same URL shares.
+	match bool
+}
+
+// workerTable defines workers as httpd does while it reads the
+// configuration, in file order and across virtual hosts.
+type workerTable struct {
+	list []*proxyWorker
+}
+
+// find returns the worker a URL shares: the one whose name is the longest
+// prefix of the URL covering at least its scheme, host and port (compared
+// in any case; the path is compared exactly), or nil.
+func (t *workerTable) find(url string, match bool) *proxyWorker {
+	url, host := canonicalWorkerURL(url)
+	if host == 0 {
+		return nil
+	}
+	var best *proxyWorker
+	for _, w := range t.list {
+		if w.match != match || len(w.name) < host || best != nil && len(w.name) <= len(best.name) {
+			continue
+		}
+		if w.name == url || !match && strings.HasPrefix(url, w.name) {
+			best = w
+		}
+	}
+	return best
+}
+
+// define adds a worker named by url with these parameters.
+func (t *workerTable) define(url string, match bool, params map[string]string) *proxyWorker {
+	name, _ := canonicalWorkerURL(url)
+	w := &proxyWorker{name: name, params: params, match: match}
+	t.list = append(t.list, w)
+	return w
+}
+
+// canonicalWorkerURL lower-cases the scheme, host and port of a worker
+// URL, as httpd does when it names and looks up workers, and returns the
+// length of that part; 0 for a URL that names no worker this way (one
+// without scheme://host, such as unix:/path|http://host/).
+func canonicalWorkerURL(url string) (string, int) {
+	scheme, rest, ok := strings.Cut(url, "://")
+	if !ok || scheme == "" || rest == "" || strings.ContainsAny(scheme, ":/|") {
+		return url, 0
+	}
+	host := len(scheme) + len("://") + len(rest)
+	if i := strings.IndexByte(rest, '/'); i >= 0 {
+		host = len(scheme) + len("://") + i
+	}
+	return strings.ToLower(url[:host]) + url[host:], host
+}
+
+// proxyWorkers returns the worker each ProxyPass and ProxyPassMatch to a
+// single backend uses, with its final parameters. A ProxyPass whose URL a
+// worker defined earlier covers (by a <Proxy> section with ProxySet, or
+// another ProxyPass) shares that worker, and httpd ignores every
+// parameter the ProxyPass gives ("AH01146: Ignoring parameter … because
+// of worker sharing"). ProxySet sets its parameters on the worker that
+// covers its URL, whether it comes before or after the ProxyPass, so its
+// values win.
+func proxyWorkers(list []*Directive) map[*Directive]*proxyWorker {
+	var table workerTable
+	out := map[*Directive]*proxyWorker{}
 	Walk(list, func(d *Directive, parents []*Directive) {
-		if d.IsSection || !d.Is("ProxySet") || len(d.Args) == 0 {
+		if d.IsSection {
 			return
 		}
-		url, args := "", d.Args
-		if strings.Contains(args[0], "://") {
-			url, args = args[0], args[1:]
-		} else {
-			for i := len(parents) - 1; i >= 0; i-- {
-				if parents[i].Is("Proxy") {
-					url = parents[i].Arg(0)
-					break
-				}
+		switch {
+		case d.Is("ProxyPass") || d.Is("ProxyPassMatch"):
+			p, ok := passOf(d, parents)
+			if !ok || balancerName(p.url) != "" {
+				return
 			}
+			w := table.find(p.url, p.match)
+			if w == nil {
+				w = table.define(p.url, p.match, maps.Clone(p.params))
+			}
+			out[d] = w
+		case d.Is("ProxySet"):
+			url, args := proxyNameAndArgs(d, parents)
+			if url == "" || balancerName(url) != "" {
+				return
+			}
+			w := table.find(url, false)
+			if w == nil {
+				w = table.define(url, false, map[string]string{})
+			}
+			maps.Copy(w.params, params(args))
 		}
-		if url == "" || balancerName(url) != "" {
-			return
-		}
-		key := workerKey(url)
-		if out[key] == nil {
-			out[key] = map[string]string{}
-		}
-		maps.Copy(out[key], params(args))
 	})
 	return out
-}
-
-// workerKey is a worker URL as ProxySet and ProxyPass name the same
-// worker: lower case, without a trailing slash.
-func workerKey(url string) string {
-	return strings.TrimSuffix(strings.ToLower(url), "/")
 }
 
 // params reads key=value worker parameters; keys are lower-cased.

@@ -75,7 +75,7 @@ func ruleTable() []rule {
 		{RulePoolTTL, findings.Warning, "pooled backend connections may outlive the app's keep_alive_timeout, so Apache sends requests down connections the app is closing (502)",
 			"add ttl= below the app's keep_alive_timeout to the ProxyPass or BalancerMember", true},
 		{RuleProxyTimeout, findings.Warning, "Apache gives up on a response sooner than the app's shutdown_timeout lets a draining request finish",
-			"set ProxyTimeout to at least the app's shutdown_timeout", true},
+			"set ProxyTimeout to at least the app's shutdown_timeout, and raise (or remove) any timeout= on a ProxyPass, BalancerMember or ProxySet, which takes priority over ProxyTimeout for its worker", true},
 		{RuleWebsocketsMissing, findings.Warning, "apphost.yaml turns websockets on but the proxy does not pass Upgrade requests",
 			"add upgrade=websocket to the ProxyPass (or each BalancerMember); needs httpd 2.4.47", true},
 		{RuleWebsocketsUnexpected, findings.Info, "the proxy passes websocket upgrades but apphost.yaml turns websockets off",
