@@ -74,7 +74,7 @@ func nginxTestFinding(ctx context.Context, binary string, t *Tree) (findings.Fin
 		}
 		binary = b
 	}
-	res, err := RunTest(ctx, binary, t.Path, t.Site)
+	res, err := RunTreeTest(ctx, binary, t)
 	if err != nil {
 		return findings.Finding{}, err
 	}

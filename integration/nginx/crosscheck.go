@@ -89,13 +89,23 @@ func joinAddresses(list []config.Address) string {
 // scopedProxies are the proxy_pass directives in servers named in
 // proxy.server_names; all of them when no server is named so.
 func (c *checker) scopedProxies() []*Node {
-	names := map[string]bool{}
+	names := make([]string, 0, len(c.desc.Proxy.ServerNames))
 	for _, n := range c.desc.Proxy.ServerNames {
-		names[strings.ToLower(n)] = true
+		names = append(names, strings.ToLower(n))
 	}
+	serves := map[*Node]bool{} // by server block, each looked at once
 	var mine []*Node
 	for _, p := range c.proxies {
-		if s := p.Enclosing("server"); s != nil && servesAny(s, names) {
+		s := p.Enclosing("server")
+		if s == nil {
+			continue
+		}
+		yes, seen := serves[s]
+		if !seen {
+			yes = servesAny(s, names)
+			serves[s] = yes
+		}
+		if yes {
 			mine = append(mine, p)
 		}
 	}
@@ -202,41 +212,45 @@ func (c *checker) passesUpgrade(value string) bool {
 }
 
 // servesAny reports whether a server block's server_name takes one of
-// names (lower case), by nginx's rules: an exact name, ".example.com"
-// (example.com and its subdomains), "*.example.com", "www.example.*" or a
-// regular expression "~…".
-func servesAny(server *Node, names map[string]bool) bool {
+// names (lower case).
+func servesAny(server *Node, names []string) bool {
 	for _, sn := range server.Children("server_name") {
 		for _, a := range sn.Args {
-			pattern := a
-			if !strings.HasPrefix(a, "~") {
-				pattern = strings.ToLower(a) // a regular expression keeps its case: \S is not \s
-			}
-			for name := range names {
-				if serverNameMatches(pattern, name) {
-					return true
-				}
+			if slices.ContainsFunc(names, serverNameMatcher(a)) {
+				return true
 			}
 		}
 	}
 	return false
 }
 
-func serverNameMatches(pattern, name string) bool {
-	switch {
-	case pattern == name:
-		return true
-	case strings.HasPrefix(pattern, "~"):
-		re, err := regexp.Compile("(?i)" + pattern[1:])
-		return err == nil && re.MatchString(name)
-	case strings.HasPrefix(pattern, "."):
-		return name == pattern[1:] || strings.HasSuffix(name, pattern)
-	case strings.HasPrefix(pattern, "*."):
-		return strings.HasSuffix(name, pattern[1:]) && len(name) > len(pattern)-1
-	case strings.HasSuffix(pattern, ".*"):
-		return strings.HasPrefix(name, pattern[:len(pattern)-1]) && len(name) > len(pattern)-1
+// serverNameMatcher reports whether a server_name pattern takes a name
+// (lower case), by nginx's rules: an exact name, ".example.com"
+// (example.com and its subdomains), "*.example.com", "www.example.*" or a
+// regular expression "~…", compiled here once.
+func serverNameMatcher(pattern string) func(name string) bool {
+	if expr, ok := strings.CutPrefix(pattern, "~"); ok {
+		// A regular expression keeps its case: \S is not \s.
+		re, err := regexp.Compile("(?i)" + expr)
+		if err != nil {
+			return func(string) bool { return false }
+		}
+		return re.MatchString
 	}
-	return false
+	pattern = strings.ToLower(pattern)
+	return func(name string) bool {
+		switch {
+		case pattern == name:
+			return true
+		case strings.HasPrefix(pattern, "."):
+			return name == pattern[1:] || strings.HasSuffix(name, pattern)
+		case strings.HasPrefix(pattern, "*."):
+			return strings.HasSuffix(name, pattern[1:]) && len(name) > len(pattern)-1
+		case strings.HasSuffix(pattern, ".*"):
+			return strings.HasPrefix(name, pattern[:len(pattern)-1]) && len(name) > len(pattern)-1
+		}
+		return false
+	}
 }
 
 // checkPrefix checks that a proxy_pass tells the app the prefix it is

@@ -84,6 +84,8 @@ func TestCommonCorrectConfigurations(t *testing.T) {
 		{"the client's Connection passes an upgrade", site("", `        proxy_pass http://127.0.0.1:5000;
         proxy_set_header Upgrade $http_upgrade;
         proxy_set_header Connection $http_connection;`), appYAML + "  websockets: true\n"},
+		{"a host name with variables is resolved per request", site("", `        resolver 127.0.0.53;
+        proxy_pass http://app.internal:5000$request_uri;`), ""},
 		{"appending at the edge to an app that reads one hop", strings.Replace(site(keepalive, `        proxy_pass http://app;
         proxy_set_header Connection "";`), "X-Forwarded-For $remote_addr", "X-Forwarded-For $proxy_add_x_forwarded_for", 1), appYAML},
 	} {
@@ -223,5 +225,77 @@ func TestSiteIncludesFromTheDirectoryAbove(t *testing.T) {
 		if f.Rule == nginx.RuleNginxTest && f.Severity != findings.Info {
 			t.Errorf("nginx -t: %s", f.Message)
 		}
+	}
+}
+
+// An include inside an included file is found one directory up as well, by
+// the reader and by nginx -t; an include in a comment is not one.
+func TestNestedIncludesFromTheDirectoryAbove(t *testing.T) {
+	root := t.TempDir()
+	for _, d := range []string{"sites-enabled", "snippets"} {
+		if err := os.MkdirAll(filepath.Join(root, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	files := map[string]string{
+		"snippets/php.conf":      "include params.conf;\n",
+		"params.conf":            "proxy_set_header Host $host;\n",
+		"sites-enabled/app.conf": "server {\n    listen 8080;\n    # include commented/out.conf;\n    location / {\n        include snippets/php.conf;\n        proxy_pass http://127.0.0.1:5000;\n    }\n}\n",
+	}
+	for name, text := range files {
+		if err := os.WriteFile(filepath.Join(root, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	site := filepath.Join(root, "sites-enabled", "app.conf")
+	tree, syntax, err := nginx.Read(site)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(syntax) > 0 {
+		t.Fatalf("syntax findings:\n%s", describe(syntax))
+	}
+	want := map[string]string{"snippets": filepath.Join(root, "snippets"), "params.conf": filepath.Join(root, "params.conf")}
+	if len(tree.IncludeRoots) != len(want) || tree.IncludeRoots["snippets"] != want["snippets"] || tree.IncludeRoots["params.conf"] != want["params.conf"] {
+		t.Errorf("include roots %v, want %v", tree.IncludeRoots, want)
+	}
+	bin := harness.RequireProgram(t, "nginx")
+	list, err := nginx.Check(context.Background(), []string{site}, nginx.CheckOptions{NginxTest: true, NginxBinary: bin})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tested := false
+	for _, f := range list {
+		if f.Rule == nginx.RuleNginxTest {
+			tested = true
+			if f.Severity != findings.Info {
+				t.Errorf("nginx -t: %s:%d: %s", f.File, f.Line, f.Message)
+			}
+		}
+	}
+	if !tested {
+		t.Errorf("no %s finding:\n%s", nginx.RuleNginxTest, describe(list))
+	}
+
+	// An error in the nested include is reported in that file.
+	params := filepath.Join(root, "params.conf")
+	if err := os.WriteFile(params, []byte("proxy_set_header Host $host;\nproxy_set_header X-Bogus;\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	list, err = nginx.Check(context.Background(), []string{site}, nginx.CheckOptions{NginxTest: true, NginxBinary: bin})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tested = false
+	for _, f := range list {
+		if f.Rule == nginx.RuleNginxTest {
+			tested = true
+			if f.Severity != findings.Error || f.File != params || f.Line != 2 {
+				t.Errorf("nginx -t on the broken nested include: %+v; want an error at %s:2", f, params)
+			}
+		}
+	}
+	if !tested {
+		t.Errorf("no %s finding:\n%s", nginx.RuleNginxTest, describe(list))
 	}
 }

@@ -54,10 +54,28 @@ func MainConfig(prefix, site string, asRoot bool) []byte {
 
 // RunTest runs `binary -t` on file in a temporary prefix. A site file
 // (site true) is included inside http {} of a main configuration written
-// by MainConfig; a full nginx.conf is tested as it is. The error is for
-// nginx failing to run at all; a rejected configuration is a TestResult
-// with OK false.
+// by MainConfig, and its relative includes are found as Read finds them;
+// a full nginx.conf is tested as it is. The error is for nginx failing to
+// run at all; a rejected configuration is a TestResult with OK false.
 func RunTest(ctx context.Context, binary, file string, site bool) (TestResult, error) {
+	var roots map[string]string
+	if site {
+		if t, _, err := Read(file); err == nil {
+			roots = t.IncludeRoots
+		}
+	}
+	return runTest(ctx, binary, file, site, roots)
+}
+
+// RunTreeTest runs `binary -t` (see RunTest) on the file t was read from,
+// with a site's relative includes found where Read found them.
+func RunTreeTest(ctx context.Context, binary string, t *Tree) (TestResult, error) {
+	return runTest(ctx, binary, t.Path, t.Site, t.IncludeRoots)
+}
+
+// runTest runs `binary -t` on file; includeRoots are a site's, as
+// Tree.IncludeRoots has them.
+func runTest(ctx context.Context, binary, file string, site bool, includeRoots map[string]string) (TestResult, error) {
 	abs, err := filepath.Abs(file)
 	if err != nil {
 		return TestResult{}, fmt.Errorf("nginx -t on %s: %w", file, err)
@@ -73,7 +91,7 @@ func RunTest(ctx context.Context, binary, file string, site bool) (TestResult, e
 		if err := os.WriteFile(conf, MainConfig(prefix, abs, os.Geteuid() == 0), 0o644); err != nil {
 			return TestResult{}, fmt.Errorf("nginx -t on %s: %w", file, err)
 		}
-		linkIncludeDirs(prefix, abs)
+		linkIncludeRoots(prefix, includeRoots)
 	}
 	var out bytes.Buffer
 	cmd := exec.CommandContext(ctx, binary, "-t", "-p", prefix+"/", "-e", filepath.Join(prefix, "error.log"), "-c", conf)
@@ -92,7 +110,7 @@ func RunTest(ctx context.Context, binary, file string, site bool) (TestResult, e
 			res.File = file
 		}
 		if rel, ok := strings.CutPrefix(res.File, prefix+string(filepath.Separator)); ok {
-			// A file reached through a link linkIncludeDirs made: name
+			// A file reached through a link linkIncludeRoots made: name
 			// the real one, which outlives the prefix.
 			name, rest, _ := strings.Cut(rel, string(filepath.Separator))
 			if target, err := os.Readlink(filepath.Join(prefix, name)); err == nil {
@@ -107,40 +125,21 @@ func RunTest(ctx context.Context, binary, file string, site bool) (TestResult, e
 	return TestResult{}, fmt.Errorf("running %s -t on %s: %w", binary, file, runErr)
 }
 
-// linkIncludeDirs makes the relative includes of a site file resolve in
-// the temporary prefix as they do for the real nginx and for Read: nginx
-// resolves them from its configuration directory, which for a site in
-// /etc/nginx/sites-enabled is /etc/nginx ("include snippets/…",
-// "include proxy_params"). Only the names the site's includes start with
-// are linked, from the site's directory or else the one above it, and
-// never a name the test itself uses (its configuration, pid, log and
-// temporary directories), which nginx -t may create or change.
-func linkIncludeDirs(prefix, site string) {
-	data, err := os.ReadFile(site)
-	if err != nil {
-		return
-	}
-	dir := filepath.Dir(site)
-	for _, m := range includeArg.FindAllStringSubmatch(string(data), -1) {
-		arg := strings.Trim(m[1], `"'`)
-		if arg == "" || filepath.IsAbs(arg) {
+// linkIncludeRoots makes the relative includes of a site file resolve in
+// the temporary prefix as they did for Read: nginx resolves them from its
+// configuration directory, which for a site in /etc/nginx/sites-enabled is
+// /etc/nginx ("include snippets/…", "include proxy_params"). Each name is
+// linked to where Read found it, except a name the test itself uses (its
+// configuration, pid, log and temporary directories), which nginx -t may
+// create or change.
+func linkIncludeRoots(prefix string, includeRoots map[string]string) {
+	for name, target := range includeRoots {
+		if reservedPrefixName(name) {
 			continue
 		}
-		name, _, _ := strings.Cut(filepath.ToSlash(arg), "/")
-		if name == "" || name == "." || name == ".." || strings.ContainsAny(name, "*?[$") || reservedPrefixName(name) {
-			continue
-		}
-		for _, d := range []string{dir, filepath.Dir(dir)} {
-			if _, err := os.Lstat(filepath.Join(d, name)); err == nil {
-				os.Symlink(filepath.Join(d, name), filepath.Join(prefix, name)) //nolint:errcheck // an existing name is kept
-				break
-			}
-		}
+		os.Symlink(target, filepath.Join(prefix, name)) //nolint:errcheck // nginx -t reports the include it then misses
 	}
 }
-
-// includeArg finds the argument of each include directive.
-var includeArg = regexp.MustCompile(`(?m)(?:^|[;{}\s])include\s+("[^"]*"|'[^']*'|[^;\s]+)`)
 
 // reservedPrefixName reports whether the test's main configuration or
 // nginx -t itself uses name in the temporary prefix.

@@ -26,38 +26,21 @@ func Read(path string) (*Tree, []findings.Finding, error) {
 		return nil, nil, fmt.Errorf("reading nginx configuration: %w", err)
 	}
 	site := isSiteFile(data)
-	// found maps an include path as written to the file read for it, when
-	// that is the one a directory up: findings name the file that exists.
-	found := map[string]string{}
-	opts := &crossplane.ParseOptions{
-		ErrorOnUnknownDirectives: true,
-		Open: func(p string) (io.ReadCloser, error) {
-			if site && p == path {
-				// "http {" on the first line keeps every line number.
-				return io.NopCloser(io.MultiReader(strings.NewReader("http { "), bytes.NewReader(data), strings.NewReader("\n}\n"))), nil
-			}
-			f, err := os.Open(p)
-			if err != nil && site {
-				// A site in /etc/nginx/sites-enabled includes "snippets/…"
-				// relative to /etc/nginx, one level up.
-				dir := filepath.Dir(path)
-				if rel, rerr := filepath.Rel(dir, p); rerr == nil && !strings.HasPrefix(rel, "..") {
-					if f2, err2 := os.Open(filepath.Join(filepath.Dir(dir), rel)); err2 == nil {
-						found[p] = f2.Name()
-						return f2, nil
-					}
-				}
-			}
-			return f, err
-		},
+	opts := &crossplane.ParseOptions{ErrorOnUnknownDirectives: true}
+	files := siteFiles{path: path, data: data, found: map[string]string{}, includeRoots: map[string]string{}}
+	if site {
+		opts.Open = files.open
 	}
 	payload, err := crossplane.Parse(path, opts)
 	if err != nil {
 		return nil, nil, fmt.Errorf("parsing nginx configuration %s: %w", path, err)
 	}
 	t := &Tree{Path: path, Site: site, Root: &Node{Name: "", Block: []*Node{}}}
+	if site {
+		t.IncludeRoots = files.includeRoots
+	}
 	for i, c := range payload.Config {
-		if real, ok := found[c.File]; ok {
+		if real, ok := files.found[c.File]; ok {
 			payload.Config[i].File = real
 		}
 		t.Files = append(t.Files, payload.Config[i].File)
@@ -66,33 +49,103 @@ func Read(path string) (*Tree, []findings.Finding, error) {
 		b := builder{payload: payload}
 		t.Root.Block = b.nodes(payload.Config[0].Parsed, payload.Config[0].File, t.Root, 0)
 	}
+	stray := 0
+	if site {
+		stray = strayBraceLine(data)
+	}
 	var list []findings.Finding
 	for _, e := range payload.Errors {
 		f := parseFinding(path, e)
-		if real, ok := found[f.File]; ok {
+		if real, ok := files.found[f.File]; ok {
 			f.File = real
 		}
 		if site && f.File == path {
+			if stray > 0 && f.Line >= stray {
+				// What follows a stray "}" is outside http {}: nginx stops
+				// at the brace, and so do the findings.
+				continue
+			}
 			// The end of the "http {" wrapper is not the file's: an error
 			// there (a block left open) is at the file's end.
-			f.Line = min(f.Line, wrapperEnd(data, f.Message))
+			f.Line = min(f.Line, endLine(data))
 		}
 		list = append(list, f)
+	}
+	if stray > 0 {
+		list = append(list, findings.Finding{Rule: RuleSyntax, Severity: findings.Error, File: path, Line: stray,
+			Message: `unexpected "}"`, Fix: ruleFix(RuleSyntax)})
 	}
 	return t, list, nil
 }
 
-// wrapperEnd is the line of a site file an error at the end of the
-// "http {" wrapper belongs to. An unexpected end of file is on the line
-// after a final newline, as nginx says; an unexpected "}" (the wrapper's
-// own, after a stray one closed it) is put on the file's last line, where
-// a stray brace usually is.
-func wrapperEnd(data []byte, msg string) int {
-	n := bytes.Count(data, []byte("\n")) + 1
-	if strings.Contains(msg, `unexpected "}"`) && len(data) > 0 && data[len(data)-1] == '\n' {
-		n--
+// siteFiles opens the files of a site file for the parser: the site itself
+// inside an "http {" wrapper, and each relative include next to the site or
+// else one directory up, where a site in /etc/nginx/sites-enabled finds
+// "snippets/…" and "proxy_params".
+type siteFiles struct {
+	path string
+	data []byte
+	// found maps an include path as the parser wrote it to the file read
+	// for it, when that is the one a directory up: findings name the file
+	// that exists.
+	found map[string]string
+	// includeRoots is what Tree.IncludeRoots says.
+	includeRoots map[string]string
+}
+
+func (s siteFiles) open(p string) (io.ReadCloser, error) {
+	if p == s.path {
+		// "http {" on the first line keeps every line number.
+		return io.NopCloser(io.MultiReader(strings.NewReader("http { "), bytes.NewReader(s.data), strings.NewReader("\n}\n"))), nil
 	}
-	return n
+	dir := filepath.Dir(s.path)
+	rel, err := filepath.Rel(dir, p)
+	if err != nil || strings.HasPrefix(rel, "..") {
+		return os.Open(p)
+	}
+	f, err := os.Open(p)
+	if err == nil {
+		s.addIncludeRoot(rel, dir)
+		return f, nil
+	}
+	up := filepath.Dir(dir)
+	above, aerr := os.Open(filepath.Join(up, rel))
+	if aerr != nil {
+		return nil, err // the error names the path next to the site
+	}
+	s.found[p] = above.Name()
+	s.addIncludeRoot(rel, up)
+	return above, nil
+}
+
+// addIncludeRoot records that the include path rel, relative to the site's
+// directory, was found in dir. The first directory found for a name wins.
+func (s siteFiles) addIncludeRoot(rel, dir string) {
+	name, _, _ := strings.Cut(filepath.ToSlash(rel), "/")
+	if _, ok := s.includeRoots[name]; !ok {
+		s.includeRoots[name] = filepath.Join(dir, name)
+	}
+}
+
+// endLine is the line nginx gives for an unexpected end of a file: the
+// one after a final newline.
+func endLine(data []byte) int {
+	return bytes.Count(data, []byte("\n")) + 1
+}
+
+// strayBraceLine is the line of the first "}" in a site file that closes
+// no block of the file's own: inside http {} it closes http itself, early,
+// and nginx refuses it there. It is 0 when every "}" closes a block of the
+// file. The lexer stops at such a brace with an unexpected "}" error.
+func strayBraceLine(data []byte) int {
+	line := 0
+	for tok := range crossplane.Lex(bytes.NewReader(data)) { // read to the end: the lexer's goroutine ends with it
+		var perr *crossplane.ParseError
+		if line == 0 && errors.As(tok.Error, &perr) && perr.What == `unexpected "}"` && perr.Line != nil {
+			line = *perr.Line
+		}
+	}
+	return line
 }
 
 // isSiteFile reports whether data has no http, events, stream or mail

@@ -36,3 +36,31 @@ func TestCutShortFileIsOneSyntaxError(t *testing.T) {
 		})
 	}
 }
+
+// A stray "}" anywhere in a site file closes nginx's http {} early: nginx
+// -t refuses it at its line, and so does Read, without an error for each
+// directive after it.
+func TestStrayBraceInASiteIsOneSyntaxError(t *testing.T) {
+	for _, tc := range []struct {
+		name, text string
+		line       int
+	}{
+		{"mid-file", "server {\n    listen 80;\n}\n}\nserver {\n    listen 81;\n}\n", 4},
+		{"after a quoted brace", "server {\n    listen 80;\n    return 200 \"}\";\n} }\nupstream app {\n    server 127.0.0.1:5000;\n}\n", 4},
+		{"on the first line", "}\nserver {\n    listen 80;\n}\n", 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "site.conf")
+			if err := os.WriteFile(path, []byte(tc.text), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			_, list, err := nginx.Read(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(list) != 1 || list[0].Rule != nginx.RuleSyntax || list[0].Line != tc.line || list[0].File != path || list[0].Message != `unexpected "}"` {
+				t.Fatalf("findings %+v, want one %s unexpected \"}\" at %s:%d", list, nginx.RuleSyntax, path, tc.line)
+			}
+		})
+	}
+}

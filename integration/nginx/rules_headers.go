@@ -116,7 +116,7 @@ func (c *checker) checkProxyHeaders() {
 // nginx adds (forwarded.forward_limit 1, the default): what a client sent
 // before it cannot reach the app, so appending is safe.
 func (c *checker) readsOneHop() bool {
-	return c.desc != nil && c.desc.Forwarded.ForwardLimit <= 1
+	return c.desc != nil && c.desc.Forwarded.ForwardLimit == 1
 }
 
 // isEdge reports whether clients connect straight to this nginx at block

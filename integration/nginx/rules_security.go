@@ -84,7 +84,7 @@ func (c *checker) checkProxyPassTargets() {
 			}
 			continue
 		}
-		if t.upstream == nil {
+		if t.upstream == nil && !t.hasVariables {
 			for _, a := range t.addrs {
 				if a.host != "" && !isIP(a.host) && a.host != "localhost" {
 					c.report(RuleStaticDNS, p, "proxy_pass %s names host %s, which nginx resolves once at start: a changed DNS record is not seen until nginx reloads", p.Arg(0), a.host)

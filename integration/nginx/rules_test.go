@@ -39,10 +39,12 @@ func ruleCases() []ruleCase {
 		{rule: nginx.RuleNoClientAddress, file: "no-client-address.conf", lines: []int{9}, fixed: "no-client-address.fixed.conf"},
 		{rule: nginx.RuleHostFromHTTPHost, file: "host-from-http-host.conf", lines: []int{15}, fixed: "host-from-http-host.fixed.conf"},
 		{rule: nginx.RuleEdgeAppendsForwarded, file: "edge-appends-forwarded-for.conf", lines: []int{13}, fixed: "edge-appends-forwarded-for.fixed.conf"},
+		{name: "edge-appends-forwarded-for/app-reads-two-hops", rule: nginx.RuleEdgeAppendsForwarded, file: "edge-appends-forwarded-for.conf", desc: "app-two-hops.yaml", lines: []int{13}, fixed: "crosscheck.fixed.conf"},
 
 		// Connection reuse.
 		{rule: nginx.RuleKeepaliveNoHTTP11, file: "keepalive-without-http11.conf", lines: []int{9}, fixed: "keepalive-without-http11.fixed.conf"},
 		{name: "keepalive-without-http11/map-sends-close", rule: nginx.RuleKeepaliveNoHTTP11, file: "keepalive-map-close.conf", lines: []int{3}, fixed: "websocket-no-upgrade.fixed.conf"},
+		{name: "keepalive-without-http11/client-connection", rule: nginx.RuleKeepaliveNoHTTP11, file: "keepalive-client-connection.conf", lines: []int{3, 17}, fixed: "websocket-no-upgrade.fixed.conf"},
 		{rule: nginx.RuleNoUpstreamKeepalive, file: "no-upstream-keepalive.conf", lines: []int{5}, fixed: "no-upstream-keepalive.fixed.conf"},
 
 		// Inheritance that silently drops headers.

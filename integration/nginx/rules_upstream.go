@@ -2,12 +2,14 @@ package nginx
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
 // checkKeepalive checks that connections to the app are reused: an
-// upstream block with keepalive, reached with HTTP/1.1 and without
-// "Connection: close".
+// upstream block with keepalive, reached with HTTP/1.1 and a Connection
+// header that is never "close", neither set so nor passed on from the
+// client.
 func (c *checker) checkKeepalive() {
 	for _, p := range c.proxies {
 		t := c.targetOf(p)
@@ -35,22 +37,43 @@ func (c *checker) checkKeepalive() {
 			c.report(RuleKeepaliveNoHTTP11, p, "upstream %s has keepalive (%s:%d), but no proxy_set_header Connection: nginx sends \"Connection: close\", so every connection is closed after one request", t.upstream.Arg(0), ka[0].File, ka[0].Line)
 		case strings.EqualFold(conn.value, "close"):
 			c.report(RuleKeepaliveNoHTTP11, conn.node, "Connection is set to close, which turns off upstream %s's keepalive (%s:%d)", t.upstream.Arg(0), ka[0].File, ka[0].Line)
+		case passesClientConnection(conn.value):
+			c.report(RuleKeepaliveNoHTTP11, conn.node, "Connection passes on the client's own Connection header: a client that sends \"Connection: close\" has the app close the connection after its request, which defeats upstream %s's keepalive (%s:%d); send '' for requests that are not upgrades", t.upstream.Arg(0), ka[0].File, ka[0].Line)
 		default:
-			for _, v := range variables(conn.value) {
-				m, ok := c.maps[v]
-				if !ok {
-					continue
-				}
-				for _, e := range m.Block {
-					if len(e.Args) > 0 && strings.EqualFold(e.Args[len(e.Args)-1], "close") {
-						which := fmt.Sprintf("the value %q of %s", e.Name, m.Arg(0))
-						if e.Name == "" {
-							which = "requests without " + m.Arg(0)
-						}
-						c.report(RuleKeepaliveNoHTTP11, e, "map for $%s sends \"Connection: close\" for %s, which turns off upstream %s's keepalive for them; map it to '' instead", v, which, t.upstream.Arg(0))
-					}
-				}
+			c.checkConnectionMaps(conn.value, t.upstream)
+		}
+	}
+}
+
+// checkConnectionMaps reports the entries of the map {} blocks a
+// Connection value comes from that turn off upstream's keepalive: those
+// that yield "close" or the client's own Connection header.
+func (c *checker) checkConnectionMaps(value string, upstream *Node) {
+	for _, v := range variables(value) {
+		m, ok := c.maps[v]
+		if !ok {
+			continue
+		}
+		for _, e := range m.Block {
+			if len(e.Args) == 0 {
+				continue
+			}
+			which := fmt.Sprintf("the value %q of %s", e.Name, m.Arg(0))
+			if e.Name == "" {
+				which = "requests without " + m.Arg(0)
+			}
+			switch result := e.Args[len(e.Args)-1]; {
+			case strings.EqualFold(result, "close"):
+				c.report(RuleKeepaliveNoHTTP11, e, "map for $%s sends \"Connection: close\" for %s, which turns off upstream %s's keepalive for them; map it to '' instead", v, which, upstream.Arg(0))
+			case passesClientConnection(result):
+				c.report(RuleKeepaliveNoHTTP11, e, "map for $%s sends the client's own Connection header for %s: a client that sends \"Connection: close\" turns off upstream %s's keepalive for its request; map it to '' instead", v, which, upstream.Arg(0))
 			}
 		}
 	}
+}
+
+// passesClientConnection reports whether a value carries the Connection
+// header the client sent ($http_connection).
+func passesClientConnection(value string) bool {
+	return slices.Contains(variables(value), "http_connection")
 }

@@ -2,6 +2,7 @@ package nginx
 
 import (
 	"net"
+	"slices"
 	"strings"
 
 	"github.com/apphost/apphost/config"
@@ -15,6 +16,10 @@ type target struct {
 	hostPart string
 	// variable is true when hostPart has variables: resolved per request.
 	variable bool
+	// hasVariables is true when the proxy_pass argument has variables
+	// anywhere, in the path too: nginx then works the target out for each
+	// request, and looks a host name up with the resolver each time.
+	hasVariables bool
 	// upstream is the upstream {} block named by hostPart, if any.
 	upstream *Node
 	// addrs are the concrete addresses, each with the directive naming it.
@@ -31,7 +36,7 @@ type targetAddr struct {
 // targetOf reads a proxy_pass directive.
 func (c *checker) targetOf(n *Node) target {
 	arg := n.Arg(0)
-	t := target{node: n}
+	t := target{node: n, hasVariables: len(variables(arg)) > 0}
 	scheme, rest, ok := strings.Cut(arg, "://")
 	if !ok {
 		// "proxy_pass $backend;": the whole target is a variable.
@@ -87,18 +92,11 @@ func authorityEnd(rest string) int {
 		if rest[i] != '$' {
 			continue
 		}
-		name := rest[i+1 : end]
-		braced := strings.HasPrefix(name, "{")
-		name = strings.TrimPrefix(name, "{")
-		for _, v := range pathVariables {
-			rest, ok := strings.CutPrefix(name, v)
-			if !ok {
-				continue
-			}
-			if braced && strings.HasPrefix(rest, "}") || !braced && (rest == "" || !isVariableByte(rest[0])) {
-				return i
-			}
+		name, next := variableAt(rest, i)
+		if slices.Contains(pathVariables, name) {
+			return i
 		}
+		i = next - 1
 	}
 	return end
 }

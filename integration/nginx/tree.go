@@ -14,6 +14,11 @@ type Tree struct {
 	// Site is true when Path is a site file (no http or events block at
 	// its top level), checked as if it were included inside http {}.
 	Site bool
+	// IncludeRoots maps the first element of each relative include path of
+	// a site file ("snippets" for "snippets/php.conf", "proxy_params") to
+	// the file or directory of that name Read found: next to the site, or
+	// else one directory up. Includes inside included files count too.
+	IncludeRoots map[string]string
 }
 
 // Node is one directive. Block is nil for a simple directive and non-nil

@@ -81,32 +81,49 @@ func parseTime(s string) (time.Duration, error) {
 }
 
 // variables lists the variable names in an nginx value: "$host:$1" →
-// host, 1. A capture is one digit, as nginx reads "$10" as $1 then "0".
+// host, 1.
 func variables(s string) []string {
 	var out []string
 	for i := 0; i < len(s); i++ {
-		if s[i] != '$' || i+1 >= len(s) {
+		if s[i] != '$' {
 			continue
 		}
-		j := i + 1
-		braced := s[j] == '{'
-		if braced {
-			j++
+		name, next := variableAt(s, i)
+		if name != "" {
+			out = append(out, name)
 		}
-		if j < len(s) && s[j] >= '0' && s[j] <= '9' {
-			out = append(out, s[j:j+1])
-			continue
-		}
-		k := j
-		for k < len(s) && isVariableByte(s[k]) {
-			k++
-		}
-		if k > j {
-			out = append(out, s[j:k])
-		}
-		i = k - 1
+		i = next - 1
 	}
 	return out
+}
+
+// variableAt reads the variable whose '$' is at s[i]: its name ("host" for
+// "$host" or "${host}") and the index just after it. A capture is one
+// digit, as nginx reads "$10" as $1 then "0". name is "" when no variable
+// starts there.
+func variableAt(s string, i int) (name string, next int) {
+	start := i + 1
+	braced := start < len(s) && s[start] == '{'
+	if braced {
+		start++
+	}
+	end := start
+	switch {
+	case end < len(s) && '0' <= s[end] && s[end] <= '9':
+		end++
+	default:
+		for end < len(s) && isVariableByte(s[end]) {
+			end++
+		}
+	}
+	if end == start {
+		return "", i + 1
+	}
+	next = end
+	if braced && next < len(s) && s[next] == '}' {
+		next++
+	}
+	return s[start:end], next
 }
 
 // isVariableByte reports whether b may be part of an nginx variable name.

@@ -79,9 +79,29 @@ func TestVariables(t *testing.T) {
 		{"$10", []string{"1"}},
 		{"a$", nil},
 		{"for=\"[$remote_addr]\";proto=$scheme", []string{"remote_addr", "scheme"}},
+		{"${1}${host}$$", []string{"1", "host"}},
 	} {
 		if got := variables(tc.in); !slices.Equal(got, tc.want) {
 			t.Errorf("variables(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+// The host of a proxy_pass target ends at its path, which may begin with a
+// variable that always starts one.
+func TestAuthorityEnd(t *testing.T) {
+	for _, tc := range []struct {
+		in, host string
+	}{
+		{"app:5000/x", "app:5000"},
+		{"app:5000$request_uri", "app:5000"},
+		{"app${uri}$is_args$args", "app"},
+		{"$backend$uri", "$backend"},
+		{"app$uris", "app$uris"},
+		{"${host}:5000?a=1", "${host}:5000"},
+	} {
+		if got := tc.in[:authorityEnd(tc.in)]; got != tc.host {
+			t.Errorf("authorityEnd(%q): host %q, want %q", tc.in, got, tc.host)
 		}
 	}
 }
@@ -106,7 +126,7 @@ func TestUpstreamKeepaliveFitsTheApp(t *testing.T) {
 	}
 }
 
-func TestServerNameMatches(t *testing.T) {
+func TestServerNameMatcher(t *testing.T) {
 	for _, c := range []struct {
 		pattern, name string
 		want          bool
@@ -125,8 +145,8 @@ func TestServerNameMatches(t *testing.T) {
 		{`~^\S+\.example\.com$`, "shop.example.com", true},
 		{"blog.example.com", "shop.example.com", false},
 	} {
-		if got := serverNameMatches(c.pattern, c.name); got != c.want {
-			t.Errorf("serverNameMatches(%q, %q) = %t, want %t", c.pattern, c.name, got, c.want)
+		if got := serverNameMatcher(c.pattern)(c.name); got != c.want {
+			t.Errorf("serverNameMatcher(%q)(%q) = %t, want %t", c.pattern, c.name, got, c.want)
 		}
 	}
 }
