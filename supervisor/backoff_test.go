@@ -63,7 +63,7 @@ func TestGivingUpLeavesTheBackoffWaitsOut(t *testing.T) {
 		fails: failWindow{limit: 3, window: 30 * time.Millisecond},
 	}
 	for i := 1; i <= 3; i++ {
-		err := s.failed(context.Background(), ReasonExit, false, "exited with status 3")
+		err := s.failed(context.Background(), ReasonExit, false, "ended with exit status 3")
 		if i < 3 && err != nil {
 			t.Fatalf("failure %d: %v", i, err)
 		}

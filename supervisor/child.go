@@ -154,11 +154,9 @@ func startChild(st *starter, r *reaper, sp spec, gen int, notify *notifySocket) 
 // duplicates made non-blocking again by net.FileListener.
 func setBlocking(socks []Socket) {
 	for _, s := range socks {
-		rc, err := s.File.SyscallConn()
-		if err != nil {
-			continue
+		if fd, err := rawFd(s.File); err == nil {
+			unix.SetNonblock(int(fd), false) //nolint:errcheck // the application sets the mode it needs
 		}
-		rc.Control(func(fd uintptr) { unix.SetNonblock(int(fd), false) }) //nolint:errcheck
 	}
 }
 
@@ -226,26 +224,14 @@ func (c *child) exitCode() int {
 	return c.status.ExitStatus()
 }
 
-// describeEnd says how the child ended as a verb phrase, for a sentence
-// about the application: "exited with status 3".
-func describeEnd(ws syscall.WaitStatus) string {
-	switch {
-	case ws.Exited():
-		return fmt.Sprintf("exited with status %d", ws.ExitStatus())
-	case ws.Signaled():
-		return "was killed by " + unix.SignalName(ws.Signal())
-	default:
-		return "ended with " + describeStatus(ws)
-	}
-}
-
-// describeStatus says how the child ended, for logs.
+// describeStatus says how the child ended, for logs and for a sentence
+// after "ended with": "exit status 3", "signal SIGKILL".
 func describeStatus(ws syscall.WaitStatus) string {
 	switch {
 	case ws.Exited():
 		return fmt.Sprintf("exit status %d", ws.ExitStatus())
 	case ws.Signaled():
-		return fmt.Sprintf("killed by %s", unix.SignalName(ws.Signal()))
+		return "signal " + unix.SignalName(ws.Signal())
 	default:
 		return fmt.Sprintf("wait status %#x", uint32(ws))
 	}

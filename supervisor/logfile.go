@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"sync"
 )
@@ -12,7 +13,8 @@ import (
 // RotatingFile is an append-only log file rotated by size: when a write
 // would take it past MaxSize, path becomes path.1, path.1 becomes path.2,
 // and so on, keeping MaxFiles old files (0 keeps none: the file is just
-// truncated). It is safe for concurrent use.
+// truncated). A rotation that fails is tried again once another MaxSize
+// has been written, not at every write. It is safe for concurrent use.
 type RotatingFile struct {
 	path     string
 	maxSize  int64
@@ -23,6 +25,11 @@ type RotatingFile struct {
 	size    int64
 	midLine bool // the file ends inside a line: the next write continues it
 	closed  bool
+	// limit is the size at which the file is rotated: maxSize, or another
+	// maxSize further after a rotation failed.
+	limit   int64
+	failing bool         // the last rotation failed
+	log     *slog.Logger // where failed rotations are reported; nil: nowhere
 }
 
 var _ io.WriteCloser = (*RotatingFile)(nil)
@@ -32,7 +39,7 @@ func OpenRotatingFile(path string, maxSize int64, maxFiles int) (*RotatingFile, 
 	if maxSize <= 0 {
 		return nil, fmt.Errorf("log file %s: maximum size must be positive, got %d", path, maxSize)
 	}
-	r := &RotatingFile{path: path, maxSize: maxSize, maxFiles: maxFiles}
+	r := &RotatingFile{path: path, maxSize: maxSize, maxFiles: maxFiles, limit: maxSize}
 	if err := r.open(); err != nil {
 		return nil, err
 	}
@@ -58,16 +65,26 @@ func (r *RotatingFile) open() error {
 // the rest of a line a previous write began goes to the same file, which
 // may pass its maximum by that much (up to one more maximum). A line longer
 // than the maximum is split. A file that cannot be rotated is written on,
-// and a file that cannot be opened is opened again at the next write.
+// and a file that cannot be opened is opened again at the next write. The
+// first failed rotation after a successful one is reported to the logger
+// given by reportTo, and so is the next success.
 func (r *RotatingFile) Write(p []byte) (int, error) {
 	r.mu.Lock()
-	defer r.mu.Unlock()
+	n, news, err := r.write(p)
+	log := r.log
+	r.mu.Unlock()
+	news.report(log, r.path)
+	return n, err
+}
+
+func (r *RotatingFile) write(p []byte) (int, rotationNews, error) {
+	var news rotationNews
 	if r.closed {
-		return 0, os.ErrClosed
+		return 0, news, os.ErrClosed
 	}
 	if r.f == nil {
 		if err := r.open(); err != nil {
-			return 0, err
+			return 0, news, err
 		}
 	}
 	written := 0
@@ -75,12 +92,13 @@ func (r *RotatingFile) Write(p []byte) (int, error) {
 	continues := r.midLine // the file ends in a line an earlier write began
 	for len(p) > 0 {
 		chunk := p
-		if int64(len(p)) > r.maxSize-r.size && rotateErr == nil {
+		if int64(len(p)) > r.limit-r.size && rotateErr == nil {
 			cut := r.cut(p, continues)
 			if cut == 0 {
 				rotateErr = r.rotate()
+				r.rotated(rotateErr, &news)
 				if r.f == nil {
-					return written, rotateErr
+					return written, news, rotateErr
 				}
 				continue
 			}
@@ -94,26 +112,68 @@ func (r *RotatingFile) Write(p []byte) (int, error) {
 		}
 		continues = false
 		if err != nil {
-			return written, errors.Join(rotateErr, err)
+			return written, news, errors.Join(rotateErr, err)
 		}
 		p = p[n:]
 	}
-	return written, rotateErr
+	return written, news, rotateErr
+}
+
+// rotationNews is what a write has to report about rotating: the first
+// failure after a success, or the first success after failures.
+type rotationNews struct {
+	failed    error
+	recovered bool
+}
+
+// rotated records the outcome of a rotation, and in news what is to be
+// reported. After a failure the next attempt waits until another maximum
+// size has been written.
+func (r *RotatingFile) rotated(err error, news *rotationNews) {
+	if err != nil {
+		r.limit = r.size + r.maxSize
+		if !r.failing {
+			news.failed = err
+		}
+	} else {
+		r.limit = r.maxSize
+		news.recovered = news.recovered || r.failing
+	}
+	r.failing = err != nil
+}
+
+func (n rotationNews) report(log *slog.Logger, path string) {
+	if log == nil {
+		return
+	}
+	if n.recovered {
+		log.Info("the log file is rotated again", "path", path)
+	}
+	if n.failed != nil {
+		log.Error("the log file cannot be rotated: writing on in the current one, trying again after each further maximum size", "path", path, "error", n.failed)
+	}
+}
+
+// reportTo sets the logger that failed rotations are reported to.
+func (r *RotatingFile) reportTo(log *slog.Logger) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.log = log
 }
 
 // cut is how much of p, which does not fit, goes to the current file; 0
 // to rotate first. A line an earlier write began is finished there (up to
-// one more maximum); otherwise whole lines go there, or, at the start of a
+// one more maximum past the limit); otherwise whole lines go there, or, at the start of a
 // file, as much of a line longer than a file as fits.
 func (r *RotatingFile) cut(p []byte, continues bool) int64 {
-	if continues && r.size < 2*r.maxSize {
+	if most := r.limit + r.maxSize; continues && r.size < most {
 		end := int64(bytes.IndexByte(p, '\n')) + 1
 		if end == 0 {
 			end = int64(len(p))
 		}
-		return min(end, 2*r.maxSize-r.size)
+		return min(end, most-r.size)
 	}
-	room := r.maxSize - r.size
+	room := r.limit - r.size
 	end := int64(bytes.LastIndexByte(p[:max(room, 0)], '\n')) + 1
 	if end == 0 && r.size == 0 {
 		return room

@@ -1,7 +1,9 @@
 package supervisor
 
 import (
+	"bytes"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -173,5 +175,71 @@ func TestRotatingFileWritesOnWhenRotationFails(t *testing.T) {
 	}
 	if got, _ := os.ReadFile(path); len(got) != 33 {
 		t.Errorf("app.log holds %d bytes, want all 33", len(got))
+	}
+}
+
+// A failed rotation is reported once, tried again only once another
+// maximum size has been written, and its recovery reported; a new failure
+// after that is reported again.
+func TestRotatingFileReportsAFailedRotationOnce(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "app.log")
+	r, err := OpenRotatingFile(path, 10, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	var logged bytes.Buffer
+	r.reportTo(slog.New(slog.NewTextHandler(&logged, nil)))
+	// The old file's name taken by a directory that is not empty: no
+	// removal or rename replaces it, even as root.
+	block := func() {
+		t.Helper()
+		if err := os.MkdirAll(filepath.Join(path+".1", "taken"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write := func(lines int) {
+		t.Helper()
+		for range lines {
+			if n, _ := r.Write([]byte("abcd\n")); n != 5 {
+				t.Fatalf("%d bytes written, want 5", n)
+			}
+		}
+	}
+	count := func(msg string) int { return strings.Count(logged.String(), msg) }
+	const failed, recovered = "the log file cannot be rotated", "the log file is rotated again"
+
+	block()
+	write(7) // the third line fails to rotate at 10 bytes; the tries at 20 and 30 fail too
+	if count(failed) != 1 || count(recovered) != 0 {
+		t.Fatalf("after failed rotations: want one report:\n%s", logged.String())
+	}
+	if got, _ := os.ReadFile(path); len(got) != 35 {
+		t.Errorf("app.log holds %d bytes, want all 35", len(got))
+	}
+	// Unblocked, the rotation waits for the next maximum size (the file is
+	// at 35 bytes, the next try past 40), not for the next write.
+	if err := os.RemoveAll(path + ".1"); err != nil {
+		t.Fatal(err)
+	}
+	write(1)
+	if _, err := os.Stat(path + ".1"); err == nil {
+		t.Fatal("rotated at the first write after a failure, before another maximum size was written")
+	}
+	write(1)
+	if got, _ := os.ReadFile(path + ".1"); len(got) != 40 {
+		t.Errorf("app.log.1 holds %d bytes, want the 40 written before the rotation", len(got))
+	}
+	if count(recovered) != 1 {
+		t.Errorf("the rotation after the failures was not reported:\n%s", logged.String())
+	}
+	// A failure after a success is reported again.
+	if err := os.Remove(path + ".1"); err != nil {
+		t.Fatal(err)
+	}
+	block()
+	write(2)
+	if count(failed) != 2 {
+		t.Errorf("a failure after a success: want a second report:\n%s", logged.String())
 	}
 }

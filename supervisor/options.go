@@ -49,7 +49,10 @@ type Options struct {
 	// Restart is RestartAlways, RestartOnFailure (default) or RestartNever.
 	Restart string
 	// ReadyURL, when set, is polled until it answers 2xx; READY=1 on
-	// NOTIFY_SOCKET is accepted either way.
+	// NOTIFY_SOCKET is accepted either way, whichever comes first. During
+	// a reload the running application answers the URL too, so the new
+	// one counts as ready once it runs; without ReadyURL only READY=1
+	// counts.
 	ReadyURL string
 	// StartupTimeout kills an application that is not ready in time and
 	// counts a failed start. Default 60s.
@@ -67,13 +70,15 @@ type Options struct {
 	// Backoff spaces restarts after failures.
 	Backoff Backoff
 	// RapidFailsPerMinute failed starts within a minute make Run give up
-	// with an error. Default 10, as the ASP.NET Core Module.
+	// with an error. The minute leaves out the backoff waits. Default 10,
+	// as the ASP.NET Core Module.
 	RapidFailsPerMinute int
 	// OfflinePoll is how often app_offline.htm is looked for. Default 1s.
 	OfflinePoll time.Duration
 
 	// Stdout and Stderr receive the application's output. Default: the
-	// supervisor's. LogFile, when set, receives both as well.
+	// supervisor's. LogFile, when set, receives both as well; a
+	// *RotatingFile reports its failed rotations to Log.
 	Stdout, Stderr io.Writer
 	LogFile        io.Writer
 	// Log receives the supervisor's own messages. Default: text on stderr.
@@ -96,19 +101,47 @@ type Options struct {
 	Shim string
 }
 
-func (o Options) withDefaults() (Options, error) {
+// OptionError is a field of Options that Check refuses.
+type OptionError struct {
+	Option string // the field: Command, Dir, Restart or PortEnv
+	Err    error
+}
+
+func (e *OptionError) Error() string { return e.Err.Error() }
+func (e *OptionError) Unwrap() error { return e.Err }
+
+// Check reports what makes Run refuse the options before it starts
+// anything: no command, an unknown restart policy, both sockets and a port
+// variable, a working directory that is not one, or a program that is not
+// an executable file. It changes nothing, so a caller can check before it
+// binds the sockets. The error is an *OptionError.
+func (o Options) Check() error {
 	if len(o.Command) == 0 || o.Command[0] == "" {
-		return o, errors.New("no command to supervise: give one after --, or set supervise.command")
+		return &OptionError{"Command", errors.New("no command to supervise: give one after --, or set supervise.command")}
 	}
 	switch o.Restart {
-	case "":
-		o.Restart = RestartOnFailure
-	case RestartAlways, RestartOnFailure, RestartNever:
+	case "", RestartAlways, RestartOnFailure, RestartNever:
 	default:
-		return o, fmt.Errorf("restart policy %q: want always, on-failure or never", o.Restart)
+		return &OptionError{"Restart", fmt.Errorf("restart policy %q: want always, on-failure or never", o.Restart)}
 	}
 	if o.PortEnv != "" && len(o.Sockets) > 0 {
-		return o, errors.New("sockets and a port variable are exclusive: the application either inherits its sockets or binds its own")
+		return &OptionError{"PortEnv", errors.New("sockets and a port variable are exclusive: the application either inherits its sockets or binds its own")}
+	}
+	if err := checkDir(o.Dir); err != nil {
+		return &OptionError{"Dir", err}
+	}
+	if err := checkCommand(o.Command[0], o.Dir); err != nil {
+		return &OptionError{"Command", err}
+	}
+	return nil
+}
+
+func (o Options) withDefaults() (Options, error) {
+	if err := o.Check(); err != nil {
+		return o, err
+	}
+	if o.Restart == "" {
+		o.Restart = RestartOnFailure
 	}
 	if o.StartupTimeout <= 0 {
 		o.StartupTimeout = 60 * time.Second
@@ -148,18 +181,6 @@ func (o Options) withDefaults() (Options, error) {
 	if o.Notify == nil {
 		o.Notify = SystemdNotify
 	}
-	if o.Dir != "" {
-		st, err := os.Stat(o.Dir)
-		if err != nil {
-			return o, fmt.Errorf("working directory: %w", err)
-		}
-		if !st.IsDir() {
-			return o, fmt.Errorf("working directory %s is not a directory", o.Dir)
-		}
-	}
-	if err := checkCommand(o.Command[0], o.Dir); err != nil {
-		return o, err
-	}
 	if o.Shim == "" {
 		o.Shim = selfExe
 		if _, err := os.Stat(selfExe); err != nil {
@@ -175,6 +196,22 @@ func (o Options) withDefaults() (Options, error) {
 
 // selfExe names the running binary even after its file was replaced.
 const selfExe = "/proc/self/exe"
+
+// checkDir fails for a working directory that is not a directory; ""
+// (the supervisor's own) passes.
+func checkDir(dir string) error {
+	if dir == "" {
+		return nil
+	}
+	st, err := os.Stat(dir)
+	if err != nil {
+		return fmt.Errorf("working directory: %w", err)
+	}
+	if !st.IsDir() {
+		return fmt.Errorf("working directory %s is not a directory", dir)
+	}
+	return nil
+}
 
 // checkCommand fails early, with a clear message, for a command that
 // cannot start.

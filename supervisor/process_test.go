@@ -203,7 +203,7 @@ func TestChildNeverReadyIsKilledAtStartupTimeout(t *testing.T) {
 // supervisor exits 1 saying how it ended.
 func TestChildExitUnderRestartNeverEndsTheSupervisor(t *testing.T) {
 	s := startSupervise(t, []string{"--restart", "never"}, "-crash-after", "200ms")
-	requireEndedUnderNever(t, s, 10*time.Second, "apphost: the application exited with status 3")
+	requireEndedUnderNever(t, s, 10*time.Second, "apphost: the application ended with exit status 3")
 }
 
 // Readiness under --restart never: a child not ready in time is killed,
@@ -477,9 +477,10 @@ func TestPortEnvPassesThePort(t *testing.T) {
 	}
 }
 
-// Once a reload's old application is gone, an application started alone
-// gets the sockets in blocking mode again, though the one before (a Go
-// program) had made them non-blocking.
+// During a reload the supervisor leaves the sockets' mode alone: the new
+// application gets them non-blocking, as the running one (a Go program)
+// left them. Once the old one is gone, an application started alone gets
+// them in blocking mode again.
 func TestSocketsBlockingAgainAfterAReload(t *testing.T) {
 	s := supervise(t, []string{"--restart", "always"}, "-crash-after", "1500ms")
 	first, err := get(s.addr)
@@ -494,6 +495,12 @@ func TestSocketsBlockingAgainAfterAReload(t *testing.T) {
 		reloaded, err = get(s.addr)
 		return err == nil && reloaded.PID != first.PID && strings.Contains(s.Output(), "the application stopped")
 	})
+	if first.Nonblock {
+		t.Errorf("the first application got non-blocking sockets:\n%s", s.Output())
+	}
+	if !reloaded.Nonblock {
+		t.Errorf("the reloaded application got blocking sockets: the supervisor changed their mode under the running one:\n%s", s.Output())
+	}
 	var restarted answer
 	harness.WaitFor(t, 15*time.Second, "the application restarted after its crash", func() bool {
 		restarted, err = get(s.addr)
@@ -551,6 +558,33 @@ func TestLogFileIsRotated(t *testing.T) {
 	}
 	if !strings.Contains(s.Output(), "line 000499") {
 		t.Error("the output did not also pass through to stdout")
+	}
+}
+
+// A log file that cannot be rotated (here the old file's name is taken by
+// a directory, which no rename or removal can replace, even as root) is
+// reported once in the supervisor's log and written on, every line kept.
+func TestLogFileRotationFailureIsReportedOnce(t *testing.T) {
+	dir := t.TempDir()
+	log := filepath.Join(dir, "app.log")
+	if err := os.MkdirAll(filepath.Join(log+".1", "taken"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	s := supervise(t, []string{"--log-file", log, "--log-max-size", "4KiB", "--log-max-files", "1"}, "-lines", "500")
+	const report = "the log file cannot be rotated"
+	harness.WaitFor(t, 10*time.Second, "the failed rotation in the log", func() bool {
+		return strings.Contains(s.Output(), report)
+	})
+	s.Stop(5 * time.Second) //nolint:errcheck
+	if n := strings.Count(s.Output(), report); n != 1 {
+		t.Errorf("the failed rotation was reported %d times, want once (the output is 500 lines, several times the 4KiB limit):\n%s", n, s.Output())
+	}
+	data, err := os.ReadFile(log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(data), "line 000000 ") || !strings.Contains(string(data), "line 000499 ") {
+		t.Errorf("app.log (%d bytes) does not hold every line", len(data))
 	}
 }
 

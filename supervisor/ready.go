@@ -12,7 +12,8 @@ import (
 const reasonCancelled = "cancelled"
 
 // waitReady waits for READY=1 on the child's notify socket or a 2xx from
-// the ready URL. It returns "" when the child is ready, or why not:
+// the ready URL, whichever comes first: during a reload the running child
+// answers the URL too. It returns "" when the child is ready, or why not:
 // ReasonExit or ReasonSignal (it exited), ReasonStartupTimeout, or
 // reasonCancelled.
 func (s *supervisor) waitReady(ctx context.Context, c *child) string {

@@ -3,6 +3,7 @@
 package supervisor
 
 import (
+	"errors"
 	"net"
 	"os"
 	"path/filepath"
@@ -93,22 +94,32 @@ func TestOptionsRejectACommandThatCannotStart(t *testing.T) {
 	notExec := filepath.Join(dir, "script")
 	os.WriteFile(notExec, []byte("#!/bin/sh\n"), 0o644)
 	tests := []struct {
-		name string
-		o    Options
-		want string
+		name   string
+		o      Options
+		option string // the field the *OptionError names
+		want   string
 	}{
-		{"no command", Options{}, "no command"},
-		{"not in PATH", Options{Command: []string{"no-such-program-anywhere"}}, "no-such-program-anywhere"},
-		{"not executable", Options{Command: []string{notExec}}, "not an executable"},
-		{"missing working directory", Options{Command: []string{"sh"}, Dir: filepath.Join(dir, "nope")}, "working directory"},
-		{"bad policy", Options{Command: []string{"sh"}, Restart: "sometimes"}, "sometimes"},
+		{"no command", Options{}, "Command", "no command"},
+		{"not in PATH", Options{Command: []string{"no-such-program-anywhere"}}, "Command", "no-such-program-anywhere"},
+		{"not executable", Options{Command: []string{notExec}}, "Command", "not an executable"},
+		{"relative, not in the working directory", Options{Command: []string{"./sh"}, Dir: dir}, "Command", `"./sh"`},
+		{"missing working directory", Options{Command: []string{"sh"}, Dir: filepath.Join(dir, "nope")}, "Dir", "working directory"},
+		{"working directory is a file", Options{Command: []string{"sh"}, Dir: notExec}, "Dir", "is not a directory"},
+		{"bad policy", Options{Command: []string{"sh"}, Restart: "sometimes"}, "Restart", "sometimes"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := tt.o.withDefaults()
-			if err == nil || !strings.Contains(err.Error(), tt.want) {
-				t.Errorf("err = %v, want one containing %q", err, tt.want)
+			var oe *OptionError
+			err := tt.o.Check()
+			if !errors.As(err, &oe) || oe.Option != tt.option || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("Check() = %v, want an error about %s containing %q", err, tt.option, tt.want)
+			}
+			if _, err := tt.o.withDefaults(); err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("withDefaults: err = %v, want one containing %q", err, tt.want)
 			}
 		})
+	}
+	if err := (Options{Command: []string{"sh"}, Dir: dir}).Check(); err != nil {
+		t.Errorf("Check() of a program in PATH and an existing directory = %v", err)
 	}
 }

@@ -24,6 +24,9 @@ func Run(ctx context.Context, o Options) error {
 	if err != nil {
 		return err
 	}
+	if f, ok := o.LogFile.(*RotatingFile); ok {
+		f.reportTo(o.Log)
+	}
 	s := &supervisor{o: o, fails: failWindow{limit: o.RapidFailsPerMinute}}
 	return s.run(ctx)
 }
@@ -158,7 +161,7 @@ func (s *supervisor) exited(ctx context.Context, c *child) (bool, error) {
 	if c.status.Signaled() {
 		reason = ReasonSignal
 	}
-	return true, s.failed(ctx, reason, c.ranFor() >= s.o.Backoff.Reset, describeEnd(c.status))
+	return true, s.failed(ctx, reason, c.ranFor() >= s.o.Backoff.Reset, "ended with "+describeStatus(c.status))
 }
 
 // failed counts a failed run, gives up after too many in a minute, and
@@ -318,7 +321,7 @@ func (s *supervisor) reload(ctx context.Context, old *child) *child {
 		return old
 	}
 	if s.o.ReadyURL != "" {
-		s.o.Log.Warn("reloading with a ready URL: the running application answers it too, so the new one counts as ready once it runs; an application that sends READY=1 (apphost's host does) is told apart", "ready_url", s.o.ReadyURL)
+		s.o.Log.Warn("reloading with a ready URL: the running application answers it too, so the new one counts as ready once it runs, even one that sends READY=1; to reload safely, leave the ready URL out and have the application send READY=1", "ready_url", s.o.ReadyURL)
 	}
 	s.o.Notify("RELOADING=1\nMONOTONIC_USEC=" + monotonicUsec())
 	defer s.o.Notify("READY=1")

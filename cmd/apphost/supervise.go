@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -29,7 +30,7 @@ var superviseFlags = []config.Flag{
 	{Name: "restart", Key: "supervise.restart", Usage: "restart policy: always, on-failure or never (default on-failure)"},
 	{Name: "env", Key: "supervise.environment", Usage: "extra KEY=value variable for the app (repeatable)"},
 	{Name: "working-directory", Key: "supervise.working_directory", Usage: "the app's working directory, where app_offline.htm is looked for"},
-	{Name: "ready-url", Key: "supervise.ready_url", Usage: "URL that answers 2xx once the app is ready (READY=1 on NOTIFY_SOCKET works too)"},
+	{Name: "ready-url", Key: "supervise.ready_url", Usage: "URL that answers 2xx once the app is ready, as READY=1 on NOTIFY_SOCKET does (on reload the running app answers it, so the new one counts ready once it runs: leave it out and send READY=1 to reload safely)"},
 	{Name: "startup-timeout", Key: "supervise.startup_timeout", Usage: "kill an app not ready within this time (default 60s)"},
 	{Name: "health-url", Key: "supervise.health_url", Usage: "URL probed for liveness while the app runs"},
 	{Name: "health-interval", Key: "supervise.health_interval", Usage: "time between liveness probes (default 10s)"},
@@ -40,8 +41,8 @@ var superviseFlags = []config.Flag{
 	{Name: "backoff-factor", Key: "supervise.backoff_factor", Usage: "multiplier of the delay after each further failure (default 2)"},
 	{Name: "backoff-max", Key: "supervise.backoff_max", Usage: "longest delay between restarts (default 30s)"},
 	{Name: "backoff-reset", Key: "supervise.backoff_reset", Usage: "uptime after which the delay starts over (default 60s)"},
-	{Name: "rapid-fails-per-minute", Key: "supervise.rapid_fails_per_minute", Usage: "failed starts within a minute that make the supervisor give up (default 10)"},
-	{Name: "port-env", Key: "supervise.port_env", Usage: "pass the listen port in this variable instead of sockets (connections are refused during restarts)"},
+	{Name: "rapid-fails-per-minute", Key: "supervise.rapid_fails_per_minute", Usage: "failed starts within a minute, backoff waits not counted, that make the supervisor give up (default 10)"},
+	{Name: "port-env", Key: "supervise.port_env", Usage: "pass the listen port in this variable instead of sockets (connections are refused during restarts, and SIGHUP reloads are refused)"},
 	{Name: "log-file", Key: "supervise.log_file", Usage: "also write the app's output to this file, rotated by size"},
 	{Name: "log-max-size", Key: "supervise.log_max_size", Usage: "size at which the log file is rotated (default 10MB)"},
 	{Name: "log-max-files", Key: "supervise.log_max_files", Usage: "rotated log files to keep (default 5)"},
@@ -66,10 +67,12 @@ func superviseCommand() (*cobra.Command, *config.FlagValues) {
 			"while the application restarts. The command comes after -- or from\n" +
 			"supervise.command. SIGTERM or SIGINT stops the application gracefully; SIGHUP\n" +
 			"starts a new one on the same sockets and stops the old one once the new one is\n" +
-			"ready. Flags override the description's keys. Exit status: 0 after a stop or a\n" +
-			"clean exit the restart policy does not restart; 1 when the application fails\n" +
-			"under --restart never, the supervisor gives up, or the command cannot be started;\n" +
-			"2 for usage and configuration errors.",
+			"ready (refused under --port-env, where the application binds the port itself).\n" +
+			"Flags override the description's keys. Exit status: 0 after a stop or a clean\n" +
+			"exit the restart policy does not restart; 1 when the application fails under\n" +
+			"--restart never, the supervisor gives up, or it cannot start a process; 2 for\n" +
+			"usage and configuration errors, among them a program or working directory that\n" +
+			"does not exist, all refused before any socket is bound.",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			// The file, then APPHOST_* variables, then the flags given.
 			c, err := config.Resolve(file, os.Environ(), flags)
@@ -94,26 +97,9 @@ func superviseCommand() (*cobra.Command, *config.FlagValues) {
 
 func runSupervise(cmd *cobra.Command, c *config.Config) error {
 	s := c.Supervise
-	if len(s.Command) == 0 || s.Command[0] == "" {
-		// A usage error, refused before any socket is bound.
-		return errors.New("no command to supervise: give one after --, or set supervise.command")
-	}
 	stopSignal, err := supervisor.SignalNamed(s.StopSignal)
 	if err != nil {
 		return fmt.Errorf("supervise.stop_signal: %w", err)
-	}
-	if d := s.WorkingDirectory; d != "" {
-		if st, err := os.Stat(d); err != nil || !st.IsDir() {
-			return fmt.Errorf("supervise.working_directory %s: not a directory the application can start in", d)
-		}
-	}
-	// The log file, a setting too, is opened before any socket is bound.
-	var logFile *supervisor.RotatingFile
-	if s.LogFile != "" {
-		if logFile, err = supervisor.OpenRotatingFile(s.LogFile, int64(s.LogMaxSize), s.LogMaxFiles); err != nil {
-			return err
-		}
-		defer logFile.Close()
 	}
 	log := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil)).With("component", "supervisor")
 	opts := supervisor.Options{
@@ -132,6 +118,19 @@ func runSupervise(cmd *cobra.Command, c *config.Config) error {
 		RapidFailsPerMinute: s.RapidFailsPerMinute,
 		Log:                 log,
 		Watchdog:            supervisor.SystemdWatchdog(),
+	}
+	// Usage errors, refused before any socket is bound.
+	if err := opts.Check(); err != nil {
+		return namingTheKey(err)
+	}
+	// The log file, a setting too, is opened before any socket is bound.
+	if s.LogFile != "" {
+		logFile, err := supervisor.OpenRotatingFile(s.LogFile, int64(s.LogMaxSize), s.LogMaxFiles)
+		if err != nil {
+			return err
+		}
+		defer logFile.Close()
+		opts.LogFile = logFile
 	}
 	if s.PortEnv != "" {
 		_, port := c.App.Listen[0].HostPort() // host:port, as Validate checked
@@ -158,9 +157,6 @@ func runSupervise(cmd *cobra.Command, c *config.Config) error {
 			log.Info("holding a socket for the application", "addr", sock.Addr, "name", sock.Name)
 		}
 		opts.Sockets = sockets
-	}
-	if logFile != nil {
-		opts.LogFile = logFile
 	}
 	reg := prometheus.NewRegistry()
 	m, err := supervisor.NewMetrics(reg)
@@ -198,6 +194,29 @@ func runSupervise(cmd *cobra.Command, c *config.Config) error {
 		return exitError{code: 1, err: err}
 	}
 	return nil
+}
+
+// optionKeys are the description's keys of the supervisor.Options fields
+// that Check refuses.
+var optionKeys = map[string]string{
+	"Command": "supervise.command",
+	"Dir":     "supervise.working_directory",
+	"Restart": "supervise.restart",
+	"PortEnv": "supervise.port_env",
+}
+
+// namingTheKey puts the description's key in front of an error of
+// Options.Check, unless the message names it already.
+func namingTheKey(err error) error {
+	var oe *supervisor.OptionError
+	if !errors.As(err, &oe) {
+		return err
+	}
+	key := optionKeys[oe.Option]
+	if key == "" || strings.Contains(err.Error(), key) {
+		return err
+	}
+	return fmt.Errorf("%s: %w", key, err)
 }
 
 // holdAdmin binds app.admin_listen as the socket apphost's host serves its

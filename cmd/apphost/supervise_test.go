@@ -136,19 +136,47 @@ func TestSuperviseWithoutACommand(t *testing.T) {
 	}
 }
 
-// A command that cannot start gets a clear error and a non-zero exit
-// before anything runs.
-func TestSuperviseRefusesACommandThatCannotStart(t *testing.T) {
+// superviseUsageError runs `apphost supervise args...` and requires a usage
+// error (exit 2) that names want, given before any socket is bound.
+func superviseUsageError(t *testing.T, want string, args ...string) {
+	t.Helper()
 	root := newRootCommand()
-	root.SetArgs([]string{"supervise", "--listen", "127.0.0.1:0", "--admin-listen", "off", "--", "/no/such/program"})
+	var out strings.Builder
+	root.SetErr(&out)
+	root.SetArgs(append([]string{"supervise", "--listen", "127.0.0.1:0", "--admin-listen", "off"}, args...))
 	err := root.Execute()
 	var ec exitCoder
-	if !asExitCoder(err, &ec) || ec.ExitCode() != 1 {
-		t.Fatalf("err = %v, want exit code 1", err)
+	if err == nil || asExitCoder(err, &ec) {
+		t.Fatalf("%q: err = %v, want a usage error (exit 2)", args, err)
 	}
-	if !strings.Contains(err.Error(), "/no/such/program") {
-		t.Errorf("the error does not name the command: %v", err)
+	if !strings.Contains(err.Error(), want) {
+		t.Errorf("%q: the error does not name %s: %v", args, want, err)
 	}
+	if strings.Contains(out.String(), "holding a socket") {
+		t.Errorf("%q: a socket was bound before the checks:\n%s", args, out.String())
+	}
+}
+
+// A program that does not exist is a usage error (exit 2), named, and
+// refused before any socket is bound.
+func TestSuperviseRefusesAMissingProgram(t *testing.T) {
+	superviseUsageError(t, `supervise.command: command "/no/such/program"`, "--", "/no/such/program")
+	superviseUsageError(t, `supervise.command: command "no-such-program-anywhere"`, "--", "no-such-program-anywhere")
+	// A relative program is looked for in the working directory.
+	dir := t.TempDir()
+	superviseUsageError(t, `supervise.command: command "./shop"`, "--working-directory", dir, "--", "./shop")
+}
+
+// A working directory that does not exist, or is a file, is a usage error
+// (exit 2), named, and refused before any socket is bound.
+func TestSuperviseRefusesAMissingWorkingDirectory(t *testing.T) {
+	dir := t.TempDir()
+	superviseUsageError(t, "supervise.working_directory: working directory", "--working-directory", filepath.Join(dir, "gone"), "--", "/bin/true")
+	file := filepath.Join(dir, "file")
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	superviseUsageError(t, "supervise.working_directory: working directory "+file+" is not a directory", "--working-directory", file, "--", "/bin/true")
 }
 
 func TestGenSystemdWritesBothUnits(t *testing.T) {
