@@ -13,7 +13,9 @@ func newGenSystemdCommand() *cobra.Command {
 		Short: "Write NAME.socket and NAME.service units that run the app under apphost supervise",
 		Long: "Write a .socket unit that holds the listening sockets and a Type=notify .service\n" +
 			"unit that runs `apphost supervise -f DESCRIPTION -- COMMAND` on them (or, with\n" +
-			"--direct, the command itself), hardened, with a stop timeout above the drain.",
+			"--direct, the command itself), hardened, with a stop timeout above the drain.\n" +
+			"Under supervise.port_env the application binds its port itself: the .service\n" +
+			"alone is written, without ExecReload= (the supervisor refuses reloads then).",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			c, err := g.load()

@@ -38,6 +38,9 @@ var cases = []struct {
 	// specifiers; restart never, which systemd must not override.
 	{"special-paths", "name: shop\napp:\n  listen: [\"unix:/run/shop%i/app.sock\"]\nsupervise:\n  command: [/usr/local/bin/shop]\n  restart: never\n  working_directory: \"/srv/x %n\"\n  log_file: \"/var/log/my shop/out.log\"\n", Options{}},
 	{"direct-always", "name: shop\nsupervise:\n  command: [/usr/local/bin/shop]\n  restart: always\n", Options{Direct: true}},
+	// A program that binds its port itself: no .socket unit, whose socket
+	// would hold the port, and no ExecReload=, as it cannot be reloaded.
+	{"port-env", "name: shop\nsupervise:\n  command: [/usr/local/bin/shop]\n  port_env: PORT\n", Options{}},
 }
 
 // Golden files: one directory per case under testdata/, regenerated with
@@ -101,6 +104,46 @@ func TestUnitsPassSystemdAnalyzeVerify(t *testing.T) {
 				t.Errorf("systemd-analyze verify: %v\n%s", err, out)
 			}
 		})
+	}
+}
+
+// The supervisor refuses SIGHUP under supervise.port_env, so the unit
+// offers no reload there; elsewhere `systemctl reload` sends SIGHUP.
+func TestGenerateWritesExecReloadOnlyWhereReloadWorks(t *testing.T) {
+	for yaml, want := range map[string]bool{
+		"name: shop\nsupervise:\n  command: [/bin/shop]\n":                   true,
+		"name: shop\nsupervise:\n  command: [/bin/shop]\n  port_env: PORT\n": false,
+	} {
+		files, err := Generate(describe(t, yaml), Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		service := string(files[len(files)-1].Content)
+		if got := strings.Contains(service, "\nExecReload="); got != want {
+			t.Errorf("%q: ExecReload= written %v, want %v:\n%s", yaml, got, want, service)
+		}
+	}
+}
+
+// Under supervise.port_env the supervisor ignores sockets systemd passes,
+// and a .socket unit's would keep the application from binding its port.
+func TestGenerateWritesNoSocketUnitUnderPortEnv(t *testing.T) {
+	files, err := Generate(describe(t, "name: shop\nsupervise:\n  command: [/bin/shop]\n  port_env: PORT\n"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) != 1 || files[0].Name != "shop.service" {
+		t.Fatalf("files %v, want shop.service alone", files)
+	}
+	if unit := string(files[0].Content); strings.Contains(unit, "shop.socket") {
+		t.Errorf("the service still requires a socket unit:\n%s", unit)
+	}
+	files, err = Generate(describe(t, "name: shop\nsupervise:\n  command: [/bin/shop]\n  port_env: PORT\n"), Options{Direct: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) != 2 {
+		t.Errorf("--direct: %d files, want the .socket unit too (the application takes systemd's sockets)", len(files))
 	}
 }
 
