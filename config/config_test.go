@@ -88,7 +88,7 @@ supervise:
 		{"edge", c.Proxy.Edge, false},
 		{"tls key", c.Proxy.TLS.CertificateKey, "/etc/ssl/private/shop.key"},
 		{"hsts default", c.Proxy.TLS.HSTSMaxAge, defaultHSTSMaxAge},
-		{"upstreams default to listen", len(c.Proxy.Upstreams), 2},
+		{"upstreams default to listen", len(c.ProxyUpstreams()), 2},
 		{"prefix", c.Proxy.PathPrefix, "/shop"},
 		{"command", strings.Join(c.Supervise.Command, " "), "/usr/local/bin/shop --verbose"},
 		{"restart", c.Supervise.Restart, "always"},

@@ -89,8 +89,8 @@ func TestDocsGiveEveryDefault(t *testing.T) {
 			if err := c.Validate(); err != nil {
 				t.Fatal(err)
 			}
-			if !reflect.DeepEqual(c.Proxy.Upstreams, c.App.Listen) {
-				t.Errorf("%s defaults to %v, not app.listen %v", key, c.Proxy.Upstreams, c.App.Listen)
+			if !reflect.DeepEqual(c.ProxyUpstreams(), c.App.Listen) {
+				t.Errorf("%s defaults to %v, not app.listen %v", key, c.ProxyUpstreams(), c.App.Listen)
 			}
 			continue
 		}

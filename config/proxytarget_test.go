@@ -13,7 +13,7 @@ func TestProxyTarget(t *testing.T) {
 	supervised := *c
 	supervised.Supervise.Command = []string{"/srv/shop/shop"}
 	derived := *c
-	derived.Proxy.Upstreams = nil // not validated: app.listen stands in
+	derived.Proxy.Upstreams = nil // proxy.upstreams not set: app.listen stands in
 	for _, tc := range []struct {
 		name      string
 		c         *Config

@@ -42,13 +42,12 @@ func validProxyListen(v string) bool {
 }
 
 // Validate fills in the values derived from other settings
-// (deriveForwarded, deriveUpstreams), then checks the rules that span
+// (deriveForwarded), then checks the rules that span
 // several settings. It reports every problem found, joined, section by
 // section; each is an *Error naming the key and, when known, where it was
 // set.
 func (c *Config) Validate() error {
 	forwardedErrs := c.deriveForwarded()
-	c.deriveUpstreams()
 	return errors.Join(slices.Concat(c.checkName(), c.checkApp(), forwardedErrs, c.checkProxy(), c.checkSupervise())...)
 }
 
@@ -72,14 +71,6 @@ func (c *Config) deriveForwarded() []error {
 	fo.TrustedProxies = &c.Forwarded.Trusted
 	c.Forwarded.Options = fo
 	return errs
-}
-
-// deriveUpstreams makes the proxy forward to the app's own listeners when
-// proxy.upstreams is not set.
-func (c *Config) deriveUpstreams() {
-	if len(c.Proxy.Upstreams) == 0 {
-		c.Proxy.Upstreams = append([]Address(nil), c.App.Listen...)
-	}
 }
 
 // writtenKey is the first of keys that the description, the environment
@@ -169,14 +160,12 @@ func (c *Config) checkProxy() []error {
 			add(key, "proxy.tls needs both certificate and certificate_key")
 		}
 	}
-	// Upstreams derived from app.listen are not checked here: checkApp and
-	// checkSupervise hold app.listen apart from the admin addresses, and a
-	// port 0 there is for listening.
-	if _, written := c.origin["proxy.upstreams"]; written {
-		for _, u := range c.Proxy.Upstreams {
-			if err := c.checkUpstream(u); err != nil {
-				add("proxy.upstreams", "%v", err)
-			}
+	// The upstreams as written; without them the proxy forwards to
+	// app.listen (ProxyUpstreams), which checkApp and checkSupervise hold
+	// apart from the admin addresses, and where a port 0 is for listening.
+	for _, u := range c.Proxy.Upstreams {
+		if err := c.checkUpstream(u); err != nil {
+			add("proxy.upstreams", "%v", err)
 		}
 	}
 	if err := checkPathPrefix(c.Proxy.PathPrefix); err != nil {

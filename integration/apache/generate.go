@@ -44,7 +44,7 @@ func Generate(c *config.Config, version string) ([]output.File, error) {
 // names a2enmod takes ("proxy", "proxy_http", …), in LoadModule order.
 func Modules(c *config.Config) []string {
 	mods := []string{"authz_core", "headers", "proxy", "proxy_http"}
-	if len(c.Proxy.Upstreams) > 1 {
+	if len(c.ProxyUpstreams()) > 1 {
 		mods = append(mods, "slotmem_shm", "proxy_balancer", "lbmethod_byrequests")
 	}
 	if c.Proxy.TLS != nil || c.Proxy.PathPrefix != "" {
@@ -241,15 +241,16 @@ func (g *gen) pass() {
 		g.line(1, "RewriteEngine On")
 		g.line(1, "RewriteRule ^%s$ %s/ [R=301,L]", regexpQuote(p), p)
 	}
-	if len(c.Proxy.Upstreams) == 1 {
-		u := c.Proxy.Upstreams[0]
+	ups := c.ProxyUpstreams()
+	if len(ups) == 1 {
+		u := ups[0]
 		g.line(1, "ProxyPass %s %s %s", path, workerURL(u, "/"), params)
 		g.line(1, "ProxyPassReverse %s %s", path, reverseURL(u))
 		return
 	}
 	name := "balancer://" + c.Name
 	g.line(1, "<Proxy %q>", name)
-	for _, u := range c.Proxy.Upstreams {
+	for _, u := range ups {
 		g.line(2, "BalancerMember %s %s", workerURL(u, ""), params)
 	}
 	g.line(2, "ProxySet lbmethod=byrequests")

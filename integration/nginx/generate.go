@@ -112,8 +112,8 @@ func newPlan(c *config.Config, opts Options) (*plan, error) {
 	if c == nil {
 		return nil, errors.New("generating nginx configuration: no deployment description")
 	}
-	if len(c.Proxy.Upstreams) == 0 {
-		return nil, errors.New("generating nginx configuration: proxy.upstreams is empty (the description was not validated)")
+	if len(c.ProxyUpstreams()) == 0 {
+		return nil, errors.New("generating nginx configuration: no upstream: proxy.upstreams and app.listen are empty (the description was not validated)")
 	}
 	if err := c.CheckUpstreams(); err != nil {
 		return nil, fmt.Errorf("generating nginx configuration: %w", err)

@@ -85,9 +85,10 @@ func (p *plan) writeUpstream(w *writer) {
 	w.comment("The app. keepalive keeps idle connections open for reuse; without it every\n" +
 		"request pays for a new connection to the app.")
 	w.open("upstream", p.upstream)
-	several := len(p.c.Proxy.Upstreams) > 1
+	ups := p.c.ProxyUpstreams()
+	several := len(ups) > 1
 	held := false
-	for _, u := range p.c.Proxy.Upstreams {
+	for _, u := range ups {
 		switch {
 		case !several:
 			w.line("server", upstreamServer(u))
@@ -245,11 +246,11 @@ func (p *plan) writeLimits(w *writer) {
 	w.line("proxy_connect_timeout", "5s")
 	w.line("proxy_send_timeout", nginxDuration(p.readTimeout))
 	w.line("proxy_read_timeout", nginxDuration(p.readTimeout))
-	if len(p.c.Proxy.Upstreams) > 1 {
+	if ups := p.c.ProxyUpstreams(); len(ups) > 1 {
 		w.comment("When an instance is down, retry on the next one. Only idempotent requests\n" +
 			"are retried: non_idempotent is deliberately absent.")
 		w.line("proxy_next_upstream", "error", "timeout", "http_502", "http_503")
-		w.line("proxy_next_upstream_tries", fmt.Sprint(len(p.c.Proxy.Upstreams)))
+		w.line("proxy_next_upstream_tries", fmt.Sprint(len(ups)))
 	}
 	w.blank()
 }
