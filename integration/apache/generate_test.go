@@ -101,3 +101,24 @@ func TestGeneratedPassesApacheConfigTest(t *testing.T) {
 		})
 	}
 }
+
+// The admin address and a port 0 are never upstreams, even in a
+// description that skipped validation or derives them from app.listen.
+func TestGenerateRefusesUpstreamsNoProxyCanUse(t *testing.T) {
+	for name, tc := range map[string]struct {
+		edit func(c *config.Config)
+		want string
+	}{
+		"the admin address":      {func(c *config.Config) { c.Proxy.Upstreams = []config.Address{"localhost:9464"} }, "admin"},
+		"port 0 from app.listen": {func(c *config.Config) { c.App.Listen = []config.Address{"127.0.0.1:0"} }, "port 0"},
+	} {
+		c := config.Default()
+		if err := c.Validate(); err != nil {
+			t.Fatal(err)
+		}
+		tc.edit(c)
+		if _, err := Generate(c, "test"); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: err = %v, want a refusal mentioning %q", name, err, tc.want)
+		}
+	}
+}

@@ -106,6 +106,8 @@ func TestGenerateRefuses(t *testing.T) {
 			c.Supervise.Command = []string{"app.exe"}
 			c.Supervise.Environment = []string{"A=\xff"}
 		}, "supervise.environment"},
+		{"arr to the admin address", ModeARR, func(c *config.Config) { c.Proxy.Upstreams = []config.Address{"localhost:9464"} }, "admin"},
+		{"arr to port 0", ModeARR, func(c *config.Config) { c.App.Listen = []config.Address{"127.0.0.1:0"} }, "port 0"},
 		{"arr to an app reading the Forwarded header", ModeARR, func(c *config.Config) { c.Forwarded.Headers = "forwarded" }, "ARR sends X-Forwarded-For itself"},
 		{"unknown mode", Mode("fastcgi"), func(*config.Config) {}, "want httpplatform, ancm or arr"},
 		{"a mode not parsed first", Mode("ARR"), func(*config.Config) {}, "want httpplatform, ancm or arr"},
