@@ -152,6 +152,8 @@ func TestErrorsNameFileLineAndKey(t *testing.T) {
 		{"supervisor's admin address is a public listener", "app:\n  listen: [localhost:9465]\nsupervise:\n  command: [/srv/shop/shop]\n", []string{":2:11: app.listen: supervise.admin_listen 127.0.0.1:9465 is also a public listener (app.listen localhost:9465)"}},
 		{"written supervisor's admin address is a public listener", "app:\n  listen: [127.0.0.1:7000]\nsupervise:\n  command: [/srv/shop/shop]\n  admin_listen: \"*:7000\"\n", []string{":5:17: supervise.admin_listen: supervise.admin_listen *:7000 is also a public listener (app.listen 127.0.0.1:7000)"}},
 		{"supervisor's admin address is the app's", "app:\n  admin_listen: 127.0.0.1:9300\nsupervise:\n  command: [/srv/shop/shop]\n  admin_listen: localhost:9300\n", []string{":5:17: supervise.admin_listen", "localhost:9300 is app.admin_listen 127.0.0.1:9300"}},
+		{"public listeners on both admin addresses", "app:\n  listen: [127.0.0.1:9464, localhost:9465]\nsupervise:\n  command: [/srv/shop/shop]\n", []string{":2:11: app.listen: 127.0.0.1:9464 is the admin address (app.admin_listen 127.0.0.1:9464, the default)", ":2:11: app.listen: supervise.admin_listen 127.0.0.1:9465 is also a public listener (app.listen localhost:9465)"}},
+		{"both written admin addresses are public listeners", "app:\n  listen: [127.0.0.1:7000, 127.0.0.1:7001]\n  admin_listen: localhost:7000\nsupervise:\n  command: [/srv/shop/shop]\n  admin_listen: \"*:7001\"\n", []string{":3:17: app.admin_listen: localhost:7000 is also a public listener (app.listen 127.0.0.1:7000): the admin endpoints", ":6:17: supervise.admin_listen: supervise.admin_listen *:7001 is also a public listener (app.listen 127.0.0.1:7001): the supervisor's metrics"}},
 		{"upstream is the supervisor's admin address", "proxy:\n  upstreams: [127.0.0.1:9465]\nsupervise:\n  command: [/srv/shop/shop]\n", []string{"proxy.upstreams", "127.0.0.1:9465 is an admin address (supervise.admin_listen 127.0.0.1:9465)"}},
 		{"hold admin on localhost of the app's admin port", "app:\n  admin_listen: 127.0.0.1:9300\nsupervise:\n  hold_admin: true\n  admin_listen: localhost:9300\n", []string{"supervise.hold_admin", "need two addresses"}},
 		{"prefix with trailing slash", "proxy:\n  path_prefix: /shop/\n", []string{":2:16: proxy.path_prefix"}},
@@ -168,6 +170,8 @@ func TestErrorsNameFileLineAndKey(t *testing.T) {
 		{"upstream on port 0", "proxy:\n  upstreams: [127.0.0.1:0]\n", []string{":2:14: proxy.upstreams", "port 0 is for listening"}},
 		{"backoff factor not a number", "supervise:\n  backoff_factor: .nan\n", []string{":2:19: supervise.backoff_factor"}},
 		{"zero health interval", "supervise:\n  health_interval: 0s\n", []string{":2:20: supervise.health_interval", "want a positive duration"}},
+		{"zero startup timeout", "supervise:\n  startup_timeout: 0s\n", []string{":2:20: supervise.startup_timeout: want a positive duration such as 10s", `got "0s"`}},
+		{"negative startup timeout", "supervise:\n  startup_timeout: -1s\n", []string{":2:20: supervise.startup_timeout: want a positive duration", `got "-1s"`}},
 		{"zero log size", "supervise:\n  log_max_size: 0\n", []string{":2:17: supervise.log_max_size", "want a positive size"}},
 		{"socket mode 0", "app:\n  unix_socket_mode: \"0\"\n", []string{":2:21: app.unix_socket_mode", "lets no one connect"}},
 		{"proxy port out of range", "proxy:\n  http_listen: \"99999\"\n", []string{":2:16: proxy.http_listen", "want a port from 1 to 65535"}},
@@ -342,6 +346,41 @@ func TestAdminOff(t *testing.T) {
 	}
 	if err := c.Validate(); err != nil || c.App.AdminListen != AdminOff {
 		t.Fatalf("got %v %v", c.App.AdminListen, err)
+	}
+}
+
+// A listener may take the port of an admin address not in use: the
+// supervisor's is an admin address only with supervise.command, and one
+// that is off is none.
+func TestListenersBesideAdminAddresses(t *testing.T) {
+	for _, body := range []string{
+		"app:\n  listen: [127.0.0.1:9465]\n",
+		"app:\n  listen: [127.0.0.1:9464]\n  admin_listen: \"off\"\n",
+		"app:\n  listen: [127.0.0.1:9465]\nsupervise:\n  command: [/srv/shop/shop]\n  admin_listen: \"off\"\n",
+	} {
+		if _, err := Load(writeFile(t, body)); err != nil {
+			t.Errorf("%q: %v", body, err)
+		}
+	}
+}
+
+// supervise.startup_timeout is refused where it is set, as its siblings
+// are; its default passes.
+func TestStartupTimeoutRefusedWhereSet(t *testing.T) {
+	c := Default()
+	err := c.ApplyEnv([]string{"APPHOST_SUPERVISE_STARTUP_TIMEOUT=0"})
+	if want := `environment APPHOST_SUPERVISE_STARTUP_TIMEOUT: supervise.startup_timeout: want a positive duration such as 10s, got "0"`; err == nil || err.Error() != want {
+		t.Errorf("got %v, want %s", err, want)
+	}
+	err = c.Set("flag --startup-timeout", "supervise.startup_timeout", "0s")
+	if want := `flag --startup-timeout: supervise.startup_timeout: want a positive duration such as 10s, got "0s"`; err == nil || err.Error() != want {
+		t.Errorf("got %v, want %s", err, want)
+	}
+	if c.Supervise.StartupTimeout != 60*time.Second {
+		t.Errorf("a refused value replaced the default: %s", c.Supervise.StartupTimeout)
+	}
+	if err := c.Validate(); err != nil {
+		t.Errorf("the default: %v", err)
 	}
 }
 

@@ -124,6 +124,20 @@ func (l *lastValue) Type() string       { return "string" }
 // file (when path is not ""), then APPHOST_* variables from env, then the
 // flags given, then Validate.
 func Resolve(path string, env []string, flags *FlagValues) (*Config, error) {
+	c, err := Layer(path, env, flags)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// Layer is Resolve without Validate, for a caller that sets more before
+// validating once: defaults, then the file (when path is not ""), then
+// APPHOST_* variables from env, then the flags given.
+func Layer(path string, env []string, flags *FlagValues) (*Config, error) {
 	c := Default()
 	if path != "" {
 		if err := c.LoadFile(path); err != nil {
@@ -137,9 +151,6 @@ func Resolve(path string, env []string, flags *FlagValues) (*Config, error) {
 		if err := flags.Apply(c); err != nil {
 			return nil, err
 		}
-	}
-	if err := c.Validate(); err != nil {
-		return nil, err
 	}
 	return c, nil
 }

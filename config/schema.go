@@ -27,18 +27,18 @@ var fields = []field{
 	{path: "app.listen", list: true, set: setAddresses(func(c *Config) *[]Address { return &c.App.Listen })},
 	{path: "app.unix_socket_mode", set: setMode(func(c *Config) *uint32 { return &c.App.UnixSocketMode })},
 	{path: "app.admin_listen", set: setAdmin(func(c *Config) *Address { return &c.App.AdminListen })},
-	{path: "app.shutdown_timeout", set: setDuration(func(c *Config) *time.Duration { return &c.App.ShutdownTimeout })},
+	{path: "app.shutdown_timeout", set: setDuration(0, func(c *Config) *time.Duration { return &c.App.ShutdownTimeout })},
 	{path: "app.access_log", set: setBool(func(c *Config) *bool { return &c.App.AccessLog })},
 	{path: "app.pprof", bare: "true", set: setBool(func(c *Config) *bool { return &c.App.Pprof })},
-	{path: "app.limits.max_request_body", set: setSize(func(c *Config) *Size { return &c.App.Limits.MaxRequestBody })},
-	{path: "app.limits.max_request_headers", set: setSize(func(c *Config) *Size { return &c.App.Limits.MaxRequestHeaders })},
+	{path: "app.limits.max_request_body", set: setSize(0, func(c *Config) *Size { return &c.App.Limits.MaxRequestBody })},
+	{path: "app.limits.max_request_headers", set: setSize(0, func(c *Config) *Size { return &c.App.Limits.MaxRequestHeaders })},
 	{path: "app.limits.max_header_count", set: setInt(1, func(c *Config) *int { return &c.App.Limits.MaxHeaderCount })},
-	{path: "app.limits.max_request_line", set: setSize(func(c *Config) *Size { return &c.App.Limits.MaxRequestLine })},
-	{path: "app.limits.request_headers_timeout", set: setDuration(func(c *Config) *time.Duration { return &c.App.Limits.RequestHeadersTimeout })},
-	{path: "app.limits.keep_alive_timeout", set: setDuration(func(c *Config) *time.Duration { return &c.App.Limits.KeepAliveTimeout })},
-	{path: "app.limits.min_request_body_rate", set: setSize(func(c *Config) *Size { return &c.App.Limits.MinRequestBodyRate })},
-	{path: "app.limits.min_request_body_grace", set: setDuration(func(c *Config) *time.Duration { return &c.App.Limits.MinRequestBodyGrace })},
-	{path: "app.limits.send_timeout", set: setDuration(func(c *Config) *time.Duration { return &c.App.Limits.SendTimeout })},
+	{path: "app.limits.max_request_line", set: setSize(0, func(c *Config) *Size { return &c.App.Limits.MaxRequestLine })},
+	{path: "app.limits.request_headers_timeout", set: setDuration(0, func(c *Config) *time.Duration { return &c.App.Limits.RequestHeadersTimeout })},
+	{path: "app.limits.keep_alive_timeout", set: setDuration(0, func(c *Config) *time.Duration { return &c.App.Limits.KeepAliveTimeout })},
+	{path: "app.limits.min_request_body_rate", set: setSize(0, func(c *Config) *Size { return &c.App.Limits.MinRequestBodyRate })},
+	{path: "app.limits.min_request_body_grace", set: setDuration(0, func(c *Config) *time.Duration { return &c.App.Limits.MinRequestBodyGrace })},
+	{path: "app.limits.send_timeout", set: setDuration(0, func(c *Config) *time.Duration { return &c.App.Limits.SendTimeout })},
 	{path: "app.limits.max_connections", set: setInt(0, func(c *Config) *int { return &c.App.Limits.MaxConnections })},
 
 	{path: "forwarded.headers", set: setChoice([]string{"x-forwarded", "forwarded", "none"}, func(c *Config) *string { return &c.Forwarded.Headers })},
@@ -52,7 +52,7 @@ var fields = []field{
 	{path: "proxy.https_listen", set: setString(func(c *Config) *string { return &c.Proxy.HTTPSListen })},
 	{path: "proxy.tls.certificate", set: setString(func(c *Config) *string { return &c.tls().Certificate })},
 	{path: "proxy.tls.certificate_key", set: setString(func(c *Config) *string { return &c.tls().CertificateKey })},
-	{path: "proxy.tls.hsts_max_age", set: setDuration(func(c *Config) *time.Duration { return &c.tls().HSTSMaxAge })},
+	{path: "proxy.tls.hsts_max_age", set: setDuration(0, func(c *Config) *time.Duration { return &c.tls().HSTSMaxAge })},
 	{path: "proxy.upstreams", list: true, set: setAddresses(func(c *Config) *[]Address { return &c.Proxy.Upstreams })},
 	{path: "proxy.websockets", set: setBool(func(c *Config) *bool { return &c.Proxy.Websockets })},
 	{path: "proxy.path_prefix", set: setString(func(c *Config) *string { return &c.Proxy.PathPrefix })},
@@ -63,19 +63,19 @@ var fields = []field{
 	{path: "supervise.working_directory", set: setString(func(c *Config) *string { return &c.Supervise.WorkingDirectory })},
 	{path: "supervise.ready_url", set: setString(func(c *Config) *string { return &c.Supervise.ReadyURL })},
 	{path: "supervise.health_url", set: setString(func(c *Config) *string { return &c.Supervise.HealthURL })},
-	{path: "supervise.health_interval", set: setPositiveDuration(func(c *Config) *time.Duration { return &c.Supervise.HealthInterval })},
+	{path: "supervise.health_interval", set: setDuration(positive, func(c *Config) *time.Duration { return &c.Supervise.HealthInterval })},
 	{path: "supervise.health_failures", set: setInt(1, func(c *Config) *int { return &c.Supervise.HealthFailures })},
-	{path: "supervise.startup_timeout", set: setDuration(func(c *Config) *time.Duration { return &c.Supervise.StartupTimeout })},
+	{path: "supervise.startup_timeout", set: setDuration(positive, func(c *Config) *time.Duration { return &c.Supervise.StartupTimeout })},
 	{path: "supervise.stop_signal", set: setChoice([]string{"SIGTERM", "SIGINT", "SIGQUIT", "SIGHUP", "SIGUSR1", "SIGUSR2"}, func(c *Config) *string { return &c.Supervise.StopSignal })},
-	{path: "supervise.stop_timeout", set: setPositiveDuration(func(c *Config) *time.Duration { return &c.Supervise.StopTimeout })},
-	{path: "supervise.backoff_initial", set: setPositiveDuration(func(c *Config) *time.Duration { return &c.Supervise.BackoffInitial })},
+	{path: "supervise.stop_timeout", set: setDuration(positive, func(c *Config) *time.Duration { return &c.Supervise.StopTimeout })},
+	{path: "supervise.backoff_initial", set: setDuration(positive, func(c *Config) *time.Duration { return &c.Supervise.BackoffInitial })},
 	{path: "supervise.backoff_factor", set: setFloat(1, func(c *Config) *float64 { return &c.Supervise.BackoffFactor })},
-	{path: "supervise.backoff_max", set: setPositiveDuration(func(c *Config) *time.Duration { return &c.Supervise.BackoffMax })},
-	{path: "supervise.backoff_reset", set: setPositiveDuration(func(c *Config) *time.Duration { return &c.Supervise.BackoffReset })},
+	{path: "supervise.backoff_max", set: setDuration(positive, func(c *Config) *time.Duration { return &c.Supervise.BackoffMax })},
+	{path: "supervise.backoff_reset", set: setDuration(positive, func(c *Config) *time.Duration { return &c.Supervise.BackoffReset })},
 	{path: "supervise.rapid_fails_per_minute", set: setInt(1, func(c *Config) *int { return &c.Supervise.RapidFailsPerMinute })},
 	{path: "supervise.port_env", set: setString(func(c *Config) *string { return &c.Supervise.PortEnv })},
 	{path: "supervise.log_file", set: setString(func(c *Config) *string { return &c.Supervise.LogFile })},
-	{path: "supervise.log_max_size", set: setPositiveSize(func(c *Config) *Size { return &c.Supervise.LogMaxSize })},
+	{path: "supervise.log_max_size", set: setSize(positive, func(c *Config) *Size { return &c.Supervise.LogMaxSize })},
 	{path: "supervise.log_max_files", set: setInt(0, func(c *Config) *int { return &c.Supervise.LogMaxFiles })},
 	{path: "supervise.admin_listen", set: setAdmin(func(c *Config) *Address { return &c.Supervise.AdminListen })},
 	{path: "supervise.hold_admin", bare: "true", set: setBool(func(c *Config) *bool { return &c.Supervise.HoldAdmin })},
@@ -169,45 +169,42 @@ func setChoice(choices []string, p func(*Config) *string) func(*Config, []string
 	}
 }
 
-func setSize(p func(*Config) *Size) func(*Config, []string) error {
+// positive is the minimum of a duration or a size where 0 would mean
+// nothing: the smallest value above 0.
+const positive = 1
+
+// setSize refuses a size below minimum.
+func setSize(minimum Size, p func(*Config) *Size) func(*Config, []string) error {
 	return func(c *Config, v []string) error {
-		n, err := ParseSize(one(v))
-		if err != nil {
+		s := one(v)
+		n, err := ParseSize(s)
+		switch {
+		case err != nil:
 			return err
+		case n < minimum && minimum == positive:
+			return fmt.Errorf("want a positive size such as 10MB, got %q", s)
+		case n < minimum:
+			return fmt.Errorf("want a size of at least %s, got %q", minimum, s)
 		}
 		*p(c) = n
 		return nil
 	}
 }
 
-// setPositiveDuration is setDuration for a key where 0 would mean nothing.
-func setPositiveDuration(p func(*Config) *time.Duration) func(*Config, []string) error {
-	set := setDuration(p)
-	return func(c *Config, v []string) error {
-		if d, err := time.ParseDuration(one(v)); err == nil && d == 0 {
-			return fmt.Errorf("want a positive duration such as 10s, got %q", one(v))
-		}
-		return set(c, v)
-	}
-}
-
-// setPositiveSize is setSize for a key where 0 would mean nothing.
-func setPositiveSize(p func(*Config) *Size) func(*Config, []string) error {
-	set := setSize(p)
-	return func(c *Config, v []string) error {
-		if n, err := ParseSize(one(v)); err == nil && n <= 0 {
-			return fmt.Errorf("want a positive size such as 10MB, got %q", one(v))
-		}
-		return set(c, v)
-	}
-}
-
-func setDuration(p func(*Config) *time.Duration) func(*Config, []string) error {
+// setDuration refuses a negative duration, or one below minimum.
+func setDuration(minimum time.Duration, p func(*Config) *time.Duration) func(*Config, []string) error {
 	return func(c *Config, v []string) error {
 		s := one(v)
 		d, err := time.ParseDuration(s)
-		if err != nil || d < 0 {
+		switch {
+		case err != nil:
 			return fmt.Errorf("want a duration in Go syntax such as 30s, 1m30s or 500ms, got %q", s)
+		case d < 0 && minimum <= 0:
+			return fmt.Errorf("want a duration of 0s or more, got %q", s)
+		case d < minimum && minimum == positive:
+			return fmt.Errorf("want a positive duration such as 10s, got %q", s)
+		case d < minimum:
+			return fmt.Errorf("want a duration of at least %s, got %q", minimum, s)
 		}
 		*p(c) = d
 		return nil

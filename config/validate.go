@@ -48,7 +48,7 @@ func validProxyListen(v string) bool {
 // set.
 func (c *Config) Validate() error {
 	forwardedErrs := c.deriveForwarded()
-	return errors.Join(slices.Concat(c.checkName(), c.checkApp(), forwardedErrs, c.checkProxy(), c.checkSupervise())...)
+	return errors.Join(slices.Concat(c.checkName(), c.checkApp(), c.checkAdminAddresses(), forwardedErrs, c.checkProxy(), c.checkSupervise())...)
 }
 
 // deriveForwarded sets Forwarded.Trusted and Forwarded.Options, the
@@ -110,13 +110,6 @@ func (c *Config) checkApp() []error {
 				add("app.listen", "%s and %s would listen on the same socket", b, a)
 			}
 		}
-		if a.Overlaps(c.App.AdminListen) {
-			if key := c.writtenKey("app.admin_listen", "app.listen"); key == "app.listen" {
-				add(key, "%s is the admin address (app.admin_listen %s, the default): the admin endpoints must never be reachable through the proxy; listen elsewhere or move app.admin_listen", a, c.App.AdminListen)
-			} else {
-				add(key, "%s is also a public listener (app.listen %s): the admin endpoints must never be reachable through the proxy", c.App.AdminListen, a)
-			}
-		}
 	}
 	l := c.App.Limits
 	if l.MaxRequestHeaders < 1024 {
@@ -130,6 +123,33 @@ func (c *Config) checkApp() []error {
 	}
 	if l.KeepAliveTimeout <= 0 {
 		add("app.limits.keep_alive_timeout", "want a positive duration, got %s", l.KeepAliveTimeout)
+	}
+	return errs
+}
+
+// checkAdminAddresses refuses an app.listen address that overlaps an
+// admin address (AdminAddresses): the proxy forwards to app.listen, so the
+// app's admin endpoints and the supervisor's metrics must never listen
+// there. Each error is placed at the admin key when the description, the
+// environment or a flag set it, and otherwise at app.listen.
+func (c *Config) checkAdminAddresses() []error {
+	var errs []error
+	add := c.adder(&errs)
+	for _, admin := range c.AdminAddresses() {
+		for _, a := range c.App.Listen {
+			if !a.Overlaps(admin.Addr) {
+				continue
+			}
+			key := c.writtenKey(admin.Key, "app.listen")
+			switch {
+			case admin.Key == "supervise.admin_listen":
+				add(key, "supervise.admin_listen %s is also a public listener (app.listen %s): the supervisor's metrics must never be reachable through the proxy", admin.Addr, a)
+			case key == "app.listen":
+				add(key, "%s is the admin address (app.admin_listen %s, the default): the admin endpoints must never be reachable through the proxy; listen elsewhere or move app.admin_listen", a, admin.Addr)
+			default:
+				add(key, "%s is also a public listener (app.listen %s): the admin endpoints must never be reachable through the proxy", admin.Addr, a)
+			}
+		}
 	}
 	return errs
 }
@@ -161,8 +181,8 @@ func (c *Config) checkProxy() []error {
 		}
 	}
 	// The upstreams as written; without them the proxy forwards to
-	// app.listen (ProxyUpstreams), which checkApp and checkSupervise hold
-	// apart from the admin addresses, and where a port 0 is for listening.
+	// app.listen (ProxyUpstreams), which checkAdminAddresses holds apart
+	// from the admin addresses, and where a port 0 is for listening.
 	for _, u := range c.Proxy.Upstreams {
 		if err := c.checkUpstream(u); err != nil {
 			add("proxy.upstreams", "%v", err)
@@ -195,17 +215,11 @@ func (c *Config) checkSupervise() []error {
 	if c.Supervise.PortEnv != "" && len(c.App.Listen) > 0 && c.App.Listen[0].IsUnix() {
 		add("supervise.port_env", "passes a port, so the first app.listen address must be host:port, not %s", c.App.Listen[0])
 	}
-	if len(c.Supervise.Command) > 0 {
-		// The supervisor serves its metrics on supervise.admin_listen
-		// beside the sockets it holds for the app.
-		for _, a := range c.App.Listen {
-			if a.Overlaps(c.Supervise.AdminListen) {
-				add(c.writtenKey("supervise.admin_listen", "app.listen"), "supervise.admin_listen %s is also a public listener (app.listen %s): the supervisor's metrics must never be reachable through the proxy", c.Supervise.AdminListen, a)
-			}
-		}
-		if !c.Supervise.HoldAdmin && c.Supervise.AdminListen.Overlaps(c.App.AdminListen) {
-			add("supervise.admin_listen", "%s is app.admin_listen %s: the supervisor's metrics and the app's admin endpoints need two addresses", c.Supervise.AdminListen, c.App.AdminListen)
-		}
+	// With supervise.command the supervisor serves its metrics on
+	// supervise.admin_listen; unless it holds the app's admin socket
+	// (hold_admin, below), the app serves its admin endpoints on another.
+	if len(c.Supervise.Command) > 0 && !c.Supervise.HoldAdmin && c.Supervise.AdminListen.Overlaps(c.App.AdminListen) {
+		add("supervise.admin_listen", "%s is app.admin_listen %s: the supervisor's metrics and the app's admin endpoints need two addresses", c.Supervise.AdminListen, c.App.AdminListen)
 	}
 	if c.Supervise.HoldAdmin {
 		switch {
@@ -219,9 +233,6 @@ func (c *Config) checkSupervise() []error {
 	}
 	if c.Supervise.BackoffMax < c.Supervise.BackoffInitial {
 		add("supervise.backoff_max", "%s is less than supervise.backoff_initial %s", c.Supervise.BackoffMax, c.Supervise.BackoffInitial)
-	}
-	if c.Supervise.StartupTimeout <= 0 {
-		add("supervise.startup_timeout", "want a positive duration")
 	}
 	return errs
 }
