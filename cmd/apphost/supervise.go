@@ -74,18 +74,9 @@ func superviseCommand() (*cobra.Command, *config.FlagValues) {
 			"usage and configuration errors, among them a program or working directory that\n" +
 			"does not exist, all refused before any socket is bound.",
 		RunE: func(cmd *cobra.Command, args []string) error {
-			// The file, then APPHOST_* variables, then the flags given.
-			c, err := config.Resolve(file, os.Environ(), flags)
+			c, err := resolveSupervise(file, os.Environ(), flags, args)
 			if err != nil {
 				return err
-			}
-			if len(args) > 0 {
-				// The command after -- takes part in the checks that
-				// depend on it (the supervisor's admin address, the program).
-				c.Supervise.Command = args
-				if err := c.Validate(); err != nil {
-					return err
-				}
 			}
 			return runSupervise(cmd, c)
 		},
@@ -93,6 +84,27 @@ func superviseCommand() (*cobra.Command, *config.FlagValues) {
 	cmd.Flags().StringVarP(&file, "file", "f", "", "deployment description to read (default: built-in defaults)")
 	flags = config.AddFlags(cmd.Flags(), superviseFlags)
 	return cmd, flags
+}
+
+// resolveSupervise builds the description as config.Resolve does, with
+// the command after -- (when there is one) over supervise.command, and
+// validates the result once, so that the command takes part in the checks
+// that depend on it (the supervisor's admin address, the program) and one
+// it replaces does not.
+func resolveSupervise(file string, env []string, flags *config.FlagValues, command []string) (*config.Config, error) {
+	c, err := config.Layer(file, env, flags)
+	if err != nil {
+		return nil, err
+	}
+	if len(command) > 0 {
+		if err := c.Set("the command after --", "supervise.command", command...); err != nil {
+			return nil, err
+		}
+	}
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	return c, nil
 }
 
 func runSupervise(cmd *cobra.Command, c *config.Config) error {

@@ -167,6 +167,22 @@ func TestSuperviseRefusesAMissingProgram(t *testing.T) {
 	superviseUsageError(t, `supervise.command: command "./shop"`, "--working-directory", dir, "--", "./shop")
 }
 
+// The command after -- replaces supervise.command before the description
+// is checked, once: a command in the file that it replaces is not
+// checked, and an error about the command names where it was given.
+func TestSuperviseCommandLineReplacesTheDescriptionsCommand(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "apphost.yaml")
+	if err := os.WriteFile(file, []byte("name: shop\nsupervise:\n  command: [/usr/bin/]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// The file's command alone is refused; replaced, only the one given
+	// counts, here a program that does not exist.
+	superviseUsageError(t, "supervise.command: the first element is the program to run", "-f", file)
+	superviseUsageError(t, `supervise.command: command "/no/such/program"`, "-f", file, "--", "/no/such/program")
+	// An error about the command given points at it, not at the file.
+	superviseUsageError(t, `the command after --: supervise.command: the first element is the program to run, such as /usr/local/bin/shop; "/bin/" names none`, "-f", file, "--", "/bin/")
+}
+
 // A working directory that does not exist, or is a file, is a usage error
 // (exit 2), named, and refused before any socket is bound.
 func TestSuperviseRefusesAMissingWorkingDirectory(t *testing.T) {
