@@ -49,21 +49,15 @@ func (b Backoff) Delay(n int) time.Duration {
 	return time.Duration(d)
 }
 
-// failWindow counts failed starts in the last minute (window; 0 is a
-// minute, shorter in tests).
+// failWindow counts failed starts in the last minute.
 type failWindow struct {
-	limit  int
-	window time.Duration
-	times  []time.Time
+	limit int
+	times []time.Time
 }
 
 // add records a failure at now and reports whether the limit is reached.
 func (w *failWindow) add(now time.Time) bool {
-	window := w.window
-	if window <= 0 {
-		window = time.Minute
-	}
-	cut := now.Add(-window)
+	cut := now.Add(-time.Minute)
 	kept := w.times[:0]
 	for _, t := range w.times {
 		if t.After(cut) {

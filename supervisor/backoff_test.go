@@ -1,9 +1,6 @@
 package supervisor
 
 import (
-	"context"
-	"log/slog"
-	"strings"
 	"testing"
 	"time"
 )
@@ -47,28 +44,5 @@ func TestFailWindowCountsTheLastMinuteOnly(t *testing.T) {
 	}
 	if !w.add(t0.Add(62 * time.Second)) {
 		t.Error("three failures within a minute did not reach the limit")
-	}
-}
-
-// The failure window runs on the application's time: backoff waits longer
-// than the window do not keep a crash loop from reaching the limit, as
-// the default delays (1 s doubling to 30 s) would against a minute.
-func TestGivingUpLeavesTheBackoffWaitsOut(t *testing.T) {
-	s := &supervisor{
-		o: Options{
-			Restart: RestartOnFailure,
-			Backoff: Backoff{Initial: 40 * time.Millisecond, Factor: 1, Max: 40 * time.Millisecond},
-			Log:     slog.New(slog.DiscardHandler),
-		},
-		fails: failWindow{limit: 3, window: 30 * time.Millisecond},
-	}
-	for i := 1; i <= 3; i++ {
-		err := s.failed(context.Background(), ReasonExit, false, "ended with exit status 3")
-		if i < 3 && err != nil {
-			t.Fatalf("failure %d: %v", i, err)
-		}
-		if i == 3 && (err == nil || !strings.Contains(err.Error(), "giving up: 3 failed starts")) {
-			t.Fatalf("failure 3, each wait longer than the window: %v; want giving up", err)
-		}
 	}
 }

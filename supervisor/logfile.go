@@ -20,10 +20,12 @@ type RotatingFile struct {
 	maxSize  int64
 	maxFiles int
 
-	mu      sync.Mutex
-	f       *os.File // nil after Close, or while the file cannot be opened
-	size    int64
-	midLine bool // the file ends inside a line: the next write continues it
+	mu   sync.Mutex
+	f    *os.File // nil after Close, or while the file cannot be opened
+	size int64
+	// streams are the writers that share the file, Write's own first: a
+	// rotation waits while one of them is inside a line.
+	streams []*logStream
 	closed  bool
 	// limit is the size at which the file is rotated: maxSize, or another
 	// maxSize further after a rotation failed.
@@ -40,6 +42,7 @@ func OpenRotatingFile(path string, maxSize int64, maxFiles int) (*RotatingFile, 
 		return nil, fmt.Errorf("log file %s: maximum size must be positive, got %d", path, maxSize)
 	}
 	r := &RotatingFile{path: path, maxSize: maxSize, maxFiles: maxFiles, limit: maxSize}
+	r.streams = []*logStream{{file: r}}
 	if err := r.open(); err != nil {
 		return nil, err
 	}
@@ -68,16 +71,65 @@ func (r *RotatingFile) open() error {
 // and a file that cannot be opened is opened again at the next write. The
 // first failed rotation after a successful one is reported to the logger
 // given by reportTo, and so is the next success.
+//
+// Write is one stream of output; newStream adds others, such as an
+// application's stdout and stderr, each keeping its own lines whole: while
+// one stream is inside a line, the others' whole lines go to the same file
+// (again up to one more maximum) instead of rotating it under that line.
 func (r *RotatingFile) Write(p []byte) (int, error) {
+	return r.streams[0].Write(p)
+}
+
+// logStream is one stream of output written to a RotatingFile.
+type logStream struct {
+	file *RotatingFile
+	// midLine (under the file's mutex) says that the stream's last write
+	// ended inside a line: its next write continues it.
+	midLine bool
+}
+
+// newStream returns a writer to the file for one more stream of output,
+// whose lines are kept whole as Write's are.
+func (r *RotatingFile) newStream() io.Writer {
 	r.mu.Lock()
-	n, news, err := r.write(p)
+	defer r.mu.Unlock()
+	s := &logStream{file: r}
+	r.streams = append(r.streams, s)
+	return s
+}
+
+// Write appends p to the file, as RotatingFile.Write does.
+func (s *logStream) Write(p []byte) (int, error) {
+	r := s.file
+	r.mu.Lock()
+	n, news, err := r.write(s, p)
 	log := r.log
 	r.mu.Unlock()
 	news.report(log, r.path)
 	return n, err
 }
 
-func (r *RotatingFile) write(p []byte) (int, rotationNews, error) {
+// othersMidLine reports whether a stream other than s is inside a line.
+func (r *RotatingFile) othersMidLine(s *logStream) bool {
+	for _, o := range r.streams {
+		if o != s && o.midLine {
+			return true
+		}
+	}
+	return false
+}
+
+// splitOthers forgets that streams other than s are inside a line, after a
+// rotation split their lines: those no longer hold the next one off.
+func (r *RotatingFile) splitOthers(s *logStream) {
+	for _, o := range r.streams {
+		if o != s {
+			o.midLine = false
+		}
+	}
+}
+
+func (r *RotatingFile) write(s *logStream, p []byte) (int, rotationNews, error) {
 	var news rotationNews
 	if r.closed {
 		return 0, news, os.ErrClosed
@@ -89,14 +141,17 @@ func (r *RotatingFile) write(p []byte) (int, rotationNews, error) {
 	}
 	written := 0
 	var rotateErr error    // once rotating failed, the rest goes to the file as it is
-	continues := r.midLine // the file ends in a line an earlier write began
+	continues := s.midLine // p continues a line the stream's last write began
 	for len(p) > 0 {
 		chunk := p
 		if int64(len(p)) > r.limit-r.size && rotateErr == nil {
-			cut := r.cut(p, continues)
+			cut := r.cut(p, continues, r.othersMidLine(s))
 			if cut == 0 {
 				rotateErr = r.rotate()
 				r.rotated(rotateErr, &news)
+				if rotateErr == nil {
+					r.splitOthers(s)
+				}
 				if r.f == nil {
 					return written, news, rotateErr
 				}
@@ -108,7 +163,7 @@ func (r *RotatingFile) write(p []byte) (int, rotationNews, error) {
 		r.size += int64(n)
 		written += n
 		if n > 0 {
-			r.midLine = chunk[n-1] != '\n'
+			s.midLine = chunk[n-1] != '\n'
 		}
 		continues = false
 		if err != nil {
@@ -162,18 +217,28 @@ func (r *RotatingFile) reportTo(log *slog.Logger) {
 }
 
 // cut is how much of p, which does not fit, goes to the current file; 0
-// to rotate first. A line an earlier write began is finished there (up to
-// one more maximum past the limit); otherwise whole lines go there, or, at the start of a
-// file, as much of a line longer than a file as fits.
-func (r *RotatingFile) cut(p []byte, continues bool) int64 {
-	if most := r.limit + r.maxSize; continues && r.size < most {
+// to rotate first. A line the same stream's earlier write began (continues)
+// is finished there, and while another stream is inside a line
+// (othersMidLine) p goes there as far as it holds whole lines, both up to
+// one more maximum past the limit. Otherwise whole lines go there, or, at
+// the start of a file, as much of a line longer than a file as fits.
+func (r *RotatingFile) cut(p []byte, continues, othersMidLine bool) int64 {
+	most := r.limit + r.maxSize
+	if continues && r.size < most {
 		end := int64(bytes.IndexByte(p, '\n')) + 1
 		if end == 0 {
 			end = int64(len(p))
 		}
 		return min(end, most-r.size)
 	}
-	room := r.limit - r.size
+	limit := r.limit
+	if othersMidLine {
+		limit = most
+	}
+	room := limit - r.size
+	if int64(len(p)) <= room {
+		return int64(len(p))
+	}
 	end := int64(bytes.LastIndexByte(p[:max(room, 0)], '\n')) + 1
 	if end == 0 && r.size == 0 {
 		return room

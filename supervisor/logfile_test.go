@@ -3,6 +3,7 @@ package supervisor
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -241,5 +242,100 @@ func TestRotatingFileReportsAFailedRotationOnce(t *testing.T) {
 	write(2)
 	if count(failed) != 2 {
 		t.Errorf("a failure after a success: want a second report:\n%s", logged.String())
+	}
+}
+
+// Streams sharing a file, as an application's stdout and stderr do: each
+// keeps its own lines whole across a rotation.
+func TestRotatingFileKeepsEachStreamsLinesWhole(t *testing.T) {
+	type write struct {
+		stream int // 0 and 1: two streams from newStream
+		text   string
+	}
+	tests := []struct {
+		name     string
+		maxSize  int64
+		maxFiles int
+		writes   []write
+		want     map[string]string // file suffix → content; "-" for absent
+	}{
+		// The rotation waits for the end of a line a stream has begun,
+		// while the other stream writes whole lines in between.
+		{"a line begun before another stream's line ends in its file", 8, 2,
+			[]write{{0, "abc"}, {1, "def\n"}, {0, "ghi\n"}, {1, "next\n"}},
+			map[string]string{".2": "-", ".1": "abcdef\nghi\n", "": "next\n"}},
+		{"another stream's lines past the limit wait with the rotation", 10, 2,
+			[]write{{0, "abc"}, {1, "01234\n01234\n"}, {0, "def\n"}, {1, "x\n"}},
+			map[string]string{".2": "-", ".1": "abc01234\n01234\ndef\n", "": "x\n"}},
+		// The bound: a line never ended holds the rotation off up to one
+		// more maximum, once; the next files rotate at their maximum.
+		{"a line never ended holds one rotation only", 10, 3,
+			[]write{{0, "abc"}, {1, "012345678\n"}, {1, "abcdefgh\n"}, {1, "ABCDEFGH\n"}, {1, "last\n"}},
+			map[string]string{".3": "abc012345678\n", ".2": "abcdefgh\n", ".1": "ABCDEFGH\n", "": "last\n"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "app.log")
+			r, err := OpenRotatingFile(path, tt.maxSize, tt.maxFiles)
+			if err != nil {
+				t.Fatal(err)
+			}
+			streams := []io.Writer{r.newStream(), r.newStream()}
+			for _, w := range tt.writes {
+				if _, err := streams[w.stream].Write([]byte(w.text)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := r.Close(); err != nil {
+				t.Fatal(err)
+			}
+			checkFiles(t, path, tt.want)
+		})
+	}
+}
+
+// The application's stdout and stderr reach a rotating log file as two
+// streams: a line stdout writes in pieces ends in the file it began in,
+// though stderr wrote a line in between.
+func TestLogFileTakesStdoutAndStderrAsTwoStreams(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "app.log")
+	r, err := OpenRotatingFile(path, 8, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	o, err := Options{Command: []string{exe}, Stdout: io.Discard, Stderr: io.Discard, LogFile: r}.withDefaults()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range []struct {
+		to   io.Writer
+		text string
+	}{{o.Stdout, "abc"}, {o.Stderr, "def\n"}, {o.Stdout, "ghi\n"}, {o.Stderr, "next\n"}} {
+		if _, err := w.to.Write([]byte(w.text)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := r.Close(); err != nil {
+		t.Fatal(err)
+	}
+	checkFiles(t, path, map[string]string{".2": "-", ".1": "abcdef\nghi\n", "": "next\n"})
+}
+
+// checkFiles compares the log file path and its old files with want, by
+// suffix; "-" means the file must not exist.
+func checkFiles(t *testing.T, path string, want map[string]string) {
+	t.Helper()
+	for suffix, content := range want {
+		got, err := os.ReadFile(path + suffix)
+		switch {
+		case content == "-" && err == nil:
+			t.Errorf("app.log%s exists: %q", suffix, got)
+		case content != "-" && (err != nil || string(got) != content):
+			t.Errorf("app.log%s = %q, %v; want %q", suffix, got, err, content)
+		}
 	}
 }

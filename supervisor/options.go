@@ -78,7 +78,9 @@ type Options struct {
 
 	// Stdout and Stderr receive the application's output. Default: the
 	// supervisor's. LogFile, when set, receives both as well; a
-	// *RotatingFile reports its failed rotations to Log.
+	// *RotatingFile takes them as two streams, each keeping its lines
+	// whole as RotatingFile.Write describes, and reports its failed
+	// rotations to Log.
 	Stdout, Stderr io.Writer
 	LogFile        io.Writer
 	// Log receives the supervisor's own messages. Default: text on stderr.
@@ -172,8 +174,14 @@ func (o Options) withDefaults() (Options, error) {
 		o.Stderr = os.Stderr
 	}
 	if o.LogFile != nil {
-		o.Stdout = teeWriter{o.Stdout, o.LogFile}
-		o.Stderr = teeWriter{o.Stderr, o.LogFile}
+		outLog, errLog := o.LogFile, o.LogFile
+		if f, ok := o.LogFile.(*RotatingFile); ok {
+			// Two streams: a rotation waits for the end of a line either
+			// has begun, so that the line ends in the file it began in.
+			outLog, errLog = f.newStream(), f.newStream()
+		}
+		o.Stdout = teeWriter{o.Stdout, outLog}
+		o.Stderr = teeWriter{o.Stderr, errLog}
 	}
 	if o.Log == nil {
 		o.Log = slog.New(slog.NewTextHandler(os.Stderr, nil))

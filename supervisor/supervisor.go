@@ -6,8 +6,7 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"sync"
-	"sync/atomic"
+	"slices"
 	"syscall"
 	"time"
 
@@ -43,10 +42,10 @@ type supervisor struct {
 	told    bool          // READY=1 sent to the service manager
 	stopped bool          // STOPPING=1 sent
 	wd      <-chan time.Time
-	// drains are the old children being stopped after a reload, which
-	// cleanup waits for; draining counts them for startReady.
-	drains   sync.WaitGroup
-	draining atomic.Int32
+	// drains are closed, each, once an old child replaced by a reload has
+	// been stopped. Only the supervision loop's goroutine touches the
+	// slice: startReady asks whether any is open, cleanup waits for all.
+	drains []chan struct{}
 }
 
 // outcome is why a running child stopped being watched.
@@ -96,7 +95,7 @@ func (s *supervisor) run(ctx context.Context) error {
 			continue
 		}
 		s.dropPendingReload()
-		c, reason, err := s.startReady(ctx, s.draining.Load() == 0)
+		c, reason, err := s.startReady(ctx, !s.draining())
 		if err != nil {
 			return err
 		}
@@ -343,12 +342,42 @@ func (s *supervisor) reload(ctx context.Context, old *child) *child {
 		return old
 	}
 	s.o.Metrics.restart(ReasonReload)
-	s.draining.Add(1)
-	s.drains.Go(func() {
-		s.stopQuiet(old)
-		s.draining.Add(-1)
-	})
+	s.drain(old)
 	return c
+}
+
+// drain stops old, replaced by a reload, in the background.
+func (s *supervisor) drain(old *child) {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		s.stopQuiet(old)
+	}()
+	s.drains = append(slices.DeleteFunc(s.drains, isClosed), done)
+}
+
+// draining reports whether an old child replaced by a reload is still
+// being stopped.
+func (s *supervisor) draining() bool {
+	s.drains = slices.DeleteFunc(s.drains, isClosed)
+	return len(s.drains) > 0
+}
+
+// waitDrains waits until every old child replaced by a reload is stopped.
+func (s *supervisor) waitDrains() {
+	for _, done := range s.drains {
+		<-done
+	}
+	s.drains = nil
+}
+
+func isClosed(c chan struct{}) bool {
+	select {
+	case <-c:
+		return true
+	default:
+		return false
+	}
 }
 
 // dropPendingReload forgets a SIGHUP that arrived while no application
@@ -373,7 +402,7 @@ func monotonicUsec() string {
 // the application, and releases the supervisor's resources.
 func (s *supervisor) cleanup() {
 	s.stopping()
-	s.drains.Wait()
+	s.waitDrains()
 	killLeftovers(s.o.Log)
 	s.r.close()
 	s.st.close()
