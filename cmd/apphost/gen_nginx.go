@@ -1,6 +1,9 @@
 package main
 
 import (
+	"fmt"
+
+	"github.com/apphost/apphost/integration/findings"
 	"github.com/apphost/apphost/integration/nginx"
 	"github.com/apphost/apphost/integration/output"
 	"github.com/spf13/cobra"
@@ -16,7 +19,9 @@ func newGenNginxCommand() *cobra.Command {
 			"forwarding headers the app reads, limits and timeouts matched with the app's,\n" +
 			"and with proxy.tls an HTTPS server with HTTP redirected to it. Include the file\n" +
 			"inside nginx's http {} block. --nginx-version selects the HTTP/2 syntax; by\n" +
-			"default the version of the nginx installed here, else 1.22.",
+			"default the version of the nginx installed here, else 1.22. An upstream written\n" +
+			"as localhost gets a warning on standard error (nginx resolves it to 127.0.0.1\n" +
+			"and ::1, the app listens on one); the site is written all the same.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			var v nginx.Version
@@ -36,10 +41,25 @@ func newGenNginxCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if err := printGenWarnings(cmd, nginx.GenerateWarnings(c)); err != nil {
+				return err
+			}
 			return g.write(cmd, []output.File{f})
 		},
 	}
 	g.register(cmd)
 	cmd.Flags().StringVar(&version, "nginx-version", "", "nginx version to write for, such as 1.22 or 1.25.1 (default: the installed nginx's, else 1.22)")
 	return cmd
+}
+
+// printGenWarnings prints a generator's warnings to standard error, each as
+// apphost check prints a finding: "file: warning: message [rule]" and
+// its fix.
+func printGenWarnings(cmd *cobra.Command, list []findings.Finding) error {
+	for _, f := range list {
+		if _, err := fmt.Fprintf(cmd.ErrOrStderr(), "%s\n    fix: %s\n", f, f.Fix); err != nil {
+			return err
+		}
+	}
+	return nil
 }

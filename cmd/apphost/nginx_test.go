@@ -29,6 +29,24 @@ func TestGenNginx(t *testing.T) {
 		if out != string(golden) {
 			t.Errorf("output differs from %s:\n%s", "tls.conf", out)
 		}
+		if errOut != "" {
+			t.Errorf("stderr %q, want nothing", errOut)
+		}
+	})
+
+	t.Run("warns of an upstream written as localhost, and writes it", func(t *testing.T) {
+		desc := filepath.Join(t.TempDir(), "apphost.yaml")
+		if err := os.WriteFile(desc, []byte("app:\n  listen: [localhost:5000]\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		out, errOut, code := runApphost(t, "gen", "nginx", "-f", desc, "--nginx-version", "1.22")
+		if code != 0 || !strings.Contains(out, "    server localhost:5000;\n") {
+			t.Fatalf("exit %d, stdout:\n%s\nstderr: %s", code, out, errOut)
+		}
+		want := desc + ": warning: app.listen localhost:5000: nginx resolves localhost to two servers"
+		if !strings.HasPrefix(errOut, want) || !strings.Contains(errOut, "[nginx/upstream-localhost]\n    fix: ") {
+			t.Errorf("stderr %q, want a warning starting %q with its fix", errOut, want)
+		}
 	})
 
 	t.Run("http2 syntax follows --nginx-version", func(t *testing.T) {

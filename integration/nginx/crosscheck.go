@@ -49,6 +49,9 @@ func (c *checker) crossCheck() {
 			if admin == nil && len(ups) == 0 {
 				c.report(RuleUpstreamMismatch, a.node, "nginx proxies to %s, which is not the app's address (%s)", a.addr, joinAddresses(d.ProxyUpstreams()))
 			}
+			if admin == nil && len(ups) > 0 && isLocalhost(a.host) {
+				c.checkLocalhost(a, ups)
+			}
 		}
 		c.checkLimits(p)
 		if d.Proxy.Websockets {
@@ -68,6 +71,22 @@ func (c *checker) crossCheck() {
 	for up := range upstreams {
 		c.checkUpstreamIdle(up)
 	}
+}
+
+// checkLocalhost reports a target written as localhost whose app
+// addresses, ups, are IP addresses that leave out one of the two servers
+// nginx makes of localhost. A description that says localhost as well is
+// left to apphost gen nginx, which warns about it (GenerateWarnings):
+// there nginx does what the description says, and the description is what
+// to correct.
+func (c *checker) checkLocalhost(a targetAddr, ups []config.Address) {
+	_, port := a.addr.HostPort()
+	missed, known := localhostMissed(port, ups)
+	if !known || len(missed) == 0 {
+		return
+	}
+	c.report(RuleUpstreamLocalhost, a.node, "nginx resolves %s to two servers, 127.0.0.1:%s and [::1]:%s, but the app listens on %s only (%s): the connections nginx sends to %s fail",
+		a.addr, port, port, joinAddresses(ups), upstreamKey(c.desc), joinAddresses(missed))
 }
 
 // upstreamKey names where the description's upstreams come from.

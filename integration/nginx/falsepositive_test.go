@@ -17,6 +17,12 @@ import (
 // empty, and returns the rules found.
 func checkText(t *testing.T, conf, yaml string) []string {
 	t.Helper()
+	return rules(checkTextFindings(t, conf, yaml))
+}
+
+// checkTextFindings is checkText's findings in full.
+func checkTextFindings(t *testing.T, conf, yaml string) []findings.Finding {
+	t.Helper()
 	dir := t.TempDir()
 	site := filepath.Join(dir, "site.conf")
 	if err := os.WriteFile(site, []byte(conf), 0o644); err != nil {
@@ -38,7 +44,7 @@ func checkText(t *testing.T, conf, yaml string) []string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return rules(list)
+	return list
 }
 
 func rules(list []findings.Finding) []string {
@@ -149,26 +155,55 @@ server {
 	}
 }
 
-// header-crlf follows a capture to its regex: a numbered capture of an if
-// on $request_uri (not decoded) is safe, a named capture of a location
-// regex (decoded) is not.
+// header-crlf follows a capture to its regex: a capture of an if that
+// matches $request_uri (not decoded) is safe, numbered or named, however
+// the if's parentheses are spaced; a capture of $uri or of a location
+// regex (decoded) is not, nor one the guarding if does not set.
 func TestHeaderCRLFCaptures(t *testing.T) {
-	for _, tc := range []struct {
+	cases := []struct {
 		name, block string
 		want        bool
 	}{
+		// Captures of $request_uri, which nginx does not decode.
 		{"numbered capture of $request_uri", `if ($request_uri ~ "^/x/(.*)$") { return 301 /y/$1; }`, false},
+		{"numbered capture of $request_uri, spaces inside the parentheses", `if ( $request_uri ~ ^/x/(.*)$ ) { return 301 /y/$1; }`, false},
+		{"numbered capture of $request_uri, a space after the opening one", `if ( $request_uri ~* "^/x/(.*)$") { return 301 /y/$1; }`, false},
+		{"named capture of $request_uri", `if ($request_uri ~ "^/x/(?<rest>.*)$") { return 301 /y/$rest; }`, false},
+		{"named capture of $request_uri, Python style", `if ($request_uri ~ ^/x/(?P<rest>.*)$) { return 301 /y/$rest; }`, false},
+		{"named capture of $request_uri, spaces inside the parentheses", `if ( $request_uri ~* ^/x/(?<rest>.*)$ ) { return 301 /y/$rest; }`, false},
+		{"named capture of $request_uri in a header", `location /x/ { if ( $request_uri ~ ^/x/(?<rest>.*)$ ) { add_header X-Rest $rest; } }`, false},
+
+		// Captures of decoded text: %0d%0a becomes CR LF.
 		{"numbered capture of a location regex", `location ~ ^/old/(.*)$ { return 301 /new/$1; }`, true},
 		{"named capture of a location regex", `location ~ ^/w/(?<rest>[^/]*) { return 302 /v/$rest; }`, true},
 		{"named capture, Python style", `location ~ ^/w/(?P<rest>[^/]*) { return 302 /v/$rest; }`, true},
-	} {
+		{"numbered capture of $uri", `if ($uri ~ ^/x/([^/]*)) { return 301 /y/$1; }`, true},
+		{"numbered capture of $uri, spaces inside the parentheses", `if ( $uri ~ ^/x/([^/]*) ) { return 301 /y/$1; }`, true},
+		{"named capture of $uri", `if ($uri ~ ^/x/(?<rest>[^/]*)) { return 301 /y/$rest; }`, true},
+		{"named capture of $uri, spaces inside the parentheses", `if ( $uri ~ ^/x/(?<rest>[^/]*) ) { return 301 /y/$rest; }`, true},
+		{"named capture of $uri in a header", `location /x/ { if ( $uri ~ ^/x/(?<rest>[^/]*) ) { add_header X-Rest $rest; } }`, true},
+
+		// An if on $request_uri that does not set the capture used.
+		{"named capture of a location regex inside an if on $request_uri", `location ~ ^/w/(?<rest>[^/]*) { if ($request_uri ~ ^/w/(?<other>.*)) { return 302 /v/$rest; } }`, true},
+		{"numbered capture inside an if on $request_uri that does not match", `location ~ ^/w/(.*)$ { if ($request_uri !~ ^/v/) { return 302 /v/$1; } }`, true},
+		{"numbered capture inside an if comparing $request_uri", `location ~ ^/w/(.*)$ { if ($request_uri = /w/) { return 302 /v/$1; } }`, true},
+	}
+	conf := func(block string) string { return "server {\n    listen 8080;\n    " + block + "\n}\n" }
+	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			got := checkText(t, "server {\n    listen 8080;\n    "+tc.block+"\n}\n", "")
+			got := checkText(t, conf(tc.block), "")
 			if has := strings.Contains(strings.Join(got, " "), nginx.RuleHeaderCRLF); has != tc.want {
 				t.Errorf("findings %v; want %s: %t", got, nginx.RuleHeaderCRLF, tc.want)
 			}
 		})
 	}
+	// The cases are configurations nginx accepts, spacing included.
+	t.Run("nginx -t", func(t *testing.T) {
+		bin := harness.RequireProgram(t, "nginx")
+		for _, tc := range cases {
+			requireNginxT(t, bin, writeSite(t, []byte(conf(tc.block))))
+		}
+	})
 }
 
 // A Debian-style site in sites-enabled/ includes files relative to the

@@ -4,11 +4,13 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/apphost/apphost/config"
+	"github.com/apphost/apphost/integration/findings"
 	"github.com/apphost/apphost/integration/output"
 )
 
@@ -40,6 +42,70 @@ func Generate(c *config.Config, opts Options) (output.File, error) {
 	var w writer
 	p.write(&w)
 	return output.File{Name: c.Name + ".conf", Content: []byte(w.String())}, nil
+}
+
+// GenerateWarnings returns the flaws of c that the site Generate writes
+// carries over, as findings on the description's file: an upstream
+// written as localhost:PORT (RuleUpstreamLocalhost). nginx resolves
+// localhost to two servers, 127.0.0.1 and ::1, while apphost listens on
+// one address of a name (Go's net.Listen takes its first IPv4 address,
+// normally 127.0.0.1), so the connections nginx sends to the other fail;
+// under max_fails=0 nginx never stops sending them. The site still says
+// localhost, as the description does: which address the app binds is
+// settled on the machine it runs on, and the description is where to
+// correct it, for the app, the supervisor and every generator at once.
+// A description Generate refuses has none (Generate's error says why).
+func GenerateWarnings(c *config.Config) []findings.Finding {
+	p, err := newPlan(c, Options{})
+	if err != nil {
+		return nil
+	}
+	var out []findings.Finding
+	for _, u := range c.ProxyUpstreams() {
+		if msg, ok := p.localhostWarning(u); ok {
+			out = append(out, findings.Finding{Rule: RuleUpstreamLocalhost, Severity: lookupRule(RuleUpstreamLocalhost).severity,
+				File: c.File, Message: msg, Fix: ruleFix(RuleUpstreamLocalhost)})
+		}
+	}
+	return out
+}
+
+// localhostWarning says what goes wrong with upstream u, and ok, when u
+// is written as localhost and the app may listen on only one of the two
+// servers nginx makes of it: the app's listen addresses that u overlaps
+// name one loopback address, or a name (localhost itself), or there are
+// none (another instance, which apphost binds the same way). The app
+// listening on both loopback addresses, or on every interface (Go binds
+// 0.0.0.0 and [::] for IPv4 and IPv6 alike), is fine.
+func (p *plan) localhostWarning(u config.Address) (string, bool) {
+	host, port := u.HostPort()
+	if !isLocalhost(host) {
+		return "", false
+	}
+	var listens []config.Address
+	for _, l := range p.c.App.Listen {
+		if u.Overlaps(l) {
+			listens = append(listens, l)
+		}
+	}
+	if slices.ContainsFunc(listens, everyInterface) {
+		return "", false
+	}
+	missed, known := localhostMissed(port, listens)
+	var why string
+	switch {
+	case known && len(listens) > 0 && len(missed) == 0:
+		return "", false
+	case known && len(listens) > 0:
+		why = fmt.Sprintf("the app listens on %s only (app.listen): the connections nginx sends to %s fail", joinAddresses(listens), joinAddresses(missed))
+	default:
+		why = fmt.Sprintf("apphost listens on one of them only (the first IPv4 address localhost has, normally 127.0.0.1:%s): the connections nginx sends to the other fail", port)
+	}
+	msg := fmt.Sprintf("%s %s: nginx resolves localhost to two servers, 127.0.0.1:%s and [::1]:%s, but %s", upstreamKey(p.c), u, port, port, why)
+	if len(p.c.ProxyUpstreams()) > 1 && p.supervised(u) {
+		msg += ", and under max_fails=0 nginx never stops sending them"
+	}
+	return msg, true
 }
 
 // plan holds every value the site is written from, derived once from the

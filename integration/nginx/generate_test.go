@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/apphost/apphost/config"
+	"github.com/apphost/apphost/integration/findings"
 	"github.com/apphost/apphost/integration/nginx"
 	"github.com/apphost/apphost/tests/harness"
 )
@@ -249,6 +250,97 @@ func TestGenerateSupervisedUpstreamsByOverlap(t *testing.T) {
 			}
 		})
 	}
+}
+
+// An upstream written as localhost is two servers to nginx, and apphost
+// listens on one address: the generator warns, and still writes what the
+// description says, which then has no finding against that description.
+func TestGenerateWarnsOfLocalhost(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		listen     []config.Address
+		upstreams  []config.Address
+		supervised bool
+		// want are texts of the one warning; none when nil.
+		want []string
+	}{
+		{"the app on localhost", []config.Address{"localhost:5000"}, nil, false,
+			[]string{"app.listen localhost:5000: ", "127.0.0.1:5000 and [::1]:5000", "apphost listens on one of them only", "normally 127.0.0.1:5000"}},
+		{"an upstream localhost for the app on 127.0.0.1, supervised", []config.Address{"127.0.0.1:5001"}, []config.Address{"localhost:5001", "10.0.0.2:6001"}, true,
+			[]string{"proxy.upstreams localhost:5001: ", "the app listens on 127.0.0.1:5001 only (app.listen)", "sends to [::1]:5001 fail", "max_fails=0"}},
+		{"an upstream localhost for the app on [::1]", []config.Address{"[::1]:5001"}, []config.Address{"localhost:5001"}, false,
+			[]string{"the app listens on [::1]:5001 only", "sends to 127.0.0.1:5001 fail"}},
+		{"an upstream localhost of another instance", []config.Address{"127.0.0.1:5000"}, []config.Address{"127.0.0.1:5000", "localhost:5003"}, false,
+			[]string{"proxy.upstreams localhost:5003: ", "apphost listens on one of them only"}},
+		{"the app on both loopback addresses", []config.Address{"127.0.0.1:5000", "[::1]:5000"}, []config.Address{"localhost:5000"}, false, nil},
+		{"the app on every interface", []config.Address{"0.0.0.0:5000"}, []config.Address{"localhost:5000"}, false, nil},
+		{"the app on 127.0.0.1", []config.Address{"127.0.0.1:5000"}, nil, false, nil},
+		{"a unix socket", []config.Address{"unix:/run/app/app.sock"}, nil, false, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := config.Default()
+			c.File = "apphost.yaml"
+			c.App.Listen = tc.listen
+			c.Proxy.Upstreams = tc.upstreams
+			if tc.supervised {
+				c.Supervise.Command = []string{"/usr/local/bin/shop"}
+			}
+			if err := c.Validate(); err != nil {
+				t.Fatal(err)
+			}
+			list := nginx.GenerateWarnings(c)
+			switch {
+			case tc.want == nil && len(list) > 0:
+				t.Errorf("warnings: %v", list)
+			case tc.want != nil && len(list) != 1:
+				t.Fatalf("warnings: %v, want one", list)
+			case tc.want != nil:
+				f := list[0]
+				if f.Rule != nginx.RuleUpstreamLocalhost || f.Severity != findings.Warning || f.File != "apphost.yaml" || f.Fix == "" {
+					t.Errorf("warning %+v", f)
+				}
+				for _, w := range tc.want {
+					if !strings.Contains(f.Message, w) {
+						t.Errorf("message %q lacks %q", f.Message, w)
+					}
+				}
+				if !tc.supervised && strings.Contains(f.Message, "max_fails") {
+					t.Errorf("message %q speaks of max_fails=0, which the site does not write", f.Message)
+				}
+			}
+			site := generate(t, c, nginx.Version{})
+			for _, u := range c.ProxyUpstreams() {
+				if !bytes.Contains(site, []byte("server "+upstreamText(u))) {
+					t.Errorf("the site does not proxy to %s as the description says:\n%s", u, site)
+				}
+			}
+			requireNoFindings(t, c, site)
+		})
+	}
+}
+
+func upstreamText(a config.Address) string {
+	if a.IsUnix() {
+		return "unix:" + a.Path()
+	}
+	return string(a)
+}
+
+// The warning apphost gen nginx prints for an app that listens on
+// localhost.
+func ExampleGenerateWarnings() {
+	c := config.Default()
+	c.File = "apphost.yaml"
+	c.App.Listen = []config.Address{"localhost:5000"}
+	if err := c.Validate(); err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, f := range nginx.GenerateWarnings(c) {
+		fmt.Println(f)
+	}
+	// Output:
+	// apphost.yaml: warning: app.listen localhost:5000: nginx resolves localhost to two servers, 127.0.0.1:5000 and [::1]:5000, but apphost listens on one of them only (the first IPv4 address localhost has, normally 127.0.0.1:5000): the connections nginx sends to the other fail [nginx/upstream-localhost]
 }
 
 // The generated site for the default description, as a user sees it.

@@ -28,6 +28,7 @@ const (
 	RuleEdgeAppendsForwarded  = "nginx/edge-appends-forwarded-for"
 
 	RuleUpstreamMismatch         = "nginx/upstream-mismatch"
+	RuleUpstreamLocalhost        = "nginx/upstream-localhost"
 	RuleAppNotProxied            = "nginx/app-not-proxied"
 	RuleAdminProxied             = "nginx/admin-proxied"
 	RuleBodySizeMismatch         = "nginx/body-size-mismatch"
@@ -60,7 +61,7 @@ func ruleTable() []ruleInfo {
 		{RuleNoClientAddress, findings.Warning, "The app is not told the client's address.", "Add \"proxy_set_header X-Forwarded-For $remote_addr;\" (or the Forwarded header's for=) next to proxy_pass.", false},
 		{RuleHostFromHTTPHost, findings.Warning, "The Host sent to the app is $http_host, which the client controls and may be empty.", "Use $host: the validated name that selected the server.", false},
 		{RuleKeepaliveNoHTTP11, findings.Warning, "The upstream has keepalive, but requests are sent with HTTP/1.0 or \"Connection: close\": keepalive is silently off.", "Add \"proxy_http_version 1.1;\" and \"proxy_set_header Connection \"\";\" (or the $connection_upgrade map with '' for non-upgrade requests).", false},
-		{RuleNoUpstreamKeepalive, findings.Warning, "Every request opens a new connection to the app (no upstream keepalive): several times slower.", "Proxy to an upstream {} block with \"keepalive " + strconv.Itoa(defaultKeepalive) + ";\", and send HTTP/1.1 with an empty Connection header.", false},
+		{RuleNoUpstreamKeepalive, findings.Warning, "Every request opens a new connection to the app (no upstream keepalive): several times slower, and over TCP the kernel's ephemeral ports cap the rate (on loopback, about half of net.ipv4.ip_local_port_range per second to one address).", "Proxy to an upstream {} block with \"keepalive " + strconv.Itoa(defaultKeepalive) + ";\", and send HTTP/1.1 with an empty Connection header.", false},
 		{RuleProxySetHeaderDropped, findings.Warning, "A proxy_set_header in this block drops every proxy_set_header inherited from the enclosing level.", "Repeat the inherited headers in this block, or set all headers at one level.", false},
 		{RuleAddHeaderDropped, findings.Warning, "An add_header in this block drops every add_header inherited from the enclosing level (security headers such as HSTS).", "Repeat the inherited headers in this block, or set all headers at one level.", false},
 		{RuleAliasTraversal, findings.Error, "A location without a trailing slash with an alias that has one: /prefix../ escapes the aliased directory.", "End the location with '/' too (location /static/ { alias /srv/static/; }), or remove the slash from both.", false},
@@ -70,6 +71,7 @@ func ruleTable() []ruleInfo {
 		{RuleEdgeAppendsForwarded, findings.Warning, "At an edge proxy $proxy_add_x_forwarded_for (or $http_forwarded) passes the client's own forwarding header on: the app may believe a spoofed address.", "At the edge send \"X-Forwarded-For $remote_addr\"; append only behind another proxy you trust (proxy.edge: false).", false},
 
 		{RuleUpstreamMismatch, findings.Error, "nginx proxies to an address the description does not list as the app's (app.listen or proxy.upstreams).", "Point proxy_pass or the upstream's server at the app's address, or correct the description.", true},
+		{RuleUpstreamLocalhost, findings.Warning, "An upstream is written as localhost, which nginx resolves to two servers, 127.0.0.1 and ::1, while the app listens on one of them: the connections sent to the other fail.", "Write the address the app listens on, such as 127.0.0.1:5000, not localhost: in the description (app.listen, proxy.upstreams) and in nginx.", true},
 		{RuleAppNotProxied, findings.Warning, "No proxy_pass reaches the app's address.", "Proxy to the app's address (app.listen or proxy.upstreams), or check the right configuration.", true},
 		{RuleAdminProxied, findings.Error, "nginx proxies to an admin address (metrics, health): internals become public.", "Never proxy to app.admin_listen or supervise.admin_listen; proxy to app.listen.", true},
 		{RuleBodySizeMismatch, findings.Warning, "client_max_body_size differs from the app's app.limits.max_request_body.", "Set client_max_body_size to the app's limit (apphost gen nginx writes it).", true},

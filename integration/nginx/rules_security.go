@@ -2,6 +2,7 @@ package nginx
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -114,25 +115,44 @@ func hasArg(n *Node, a string) bool {
 
 // crlfVariable reports whether a variable at n is URL-decoded request
 // text that can hold CR and LF: $uri, $document_uri, or a regex capture,
-// numbered or named (named lists the names regexes define). A numbered
-// capture of an enclosing if that matches $request_uri, which nginx does
-// not decode, is left alone.
+// numbered or named (named lists the names regexes define). A capture of
+// the if that encloses n is left alone when that if matches $request_uri,
+// which nginx does not decode: a numbered one always, a named one when the
+// if's regex defines the name (else it comes from another, earlier regex).
 func crlfVariable(n *Node, v string, named map[string]bool) bool {
+	numbered := v[0] >= '1' && v[0] <= '9'
 	switch {
-	case v == "uri" || v == "document_uri" || named[v]:
+	case v == "uri" || v == "document_uri":
 		return true
-	case v[0] >= '1' && v[0] <= '9':
-		for p := n.Parent; p != nil; p = p.Parent {
-			if p.Name == "if" {
-				return strings.TrimPrefix(p.Arg(0), "(") != "$request_uri"
-			}
-			if p.Name == "location" || p.Name == "server" {
-				break
-			}
-		}
+	case !numbered && !named[v]:
+		return false
+	}
+	re, ok := requestURIMatch(n)
+	if !ok {
 		return true
 	}
-	return false
+	return !numbered && !slices.Contains(captureNamesIn(re), v)
+}
+
+// requestURIMatch returns the regex of the if block that encloses n, in
+// n's location or server, when that if matches $request_uri with ~ or ~*:
+// only then are the captures n sees that regex's. The reader gives an if
+// its condition as words without the parentheses, however they are spaced:
+// "if ( $request_uri ~ ^/a/(.*)$ )" has the arguments $request_uri, ~ and
+// ^/a/(.*)$.
+func requestURIMatch(n *Node) (string, bool) {
+	for p := n.Parent; p != nil; p = p.Parent {
+		switch p.Name {
+		case "if":
+			if len(p.Args) == 3 && strings.HasPrefix(p.Args[0], "$") && trimVar(p.Args[0]) == "request_uri" && (p.Args[1] == "~" || p.Args[1] == "~*") {
+				return p.Args[2], true
+			}
+			return "", false
+		case "location", "server":
+			return "", false
+		}
+	}
+	return "", false
 }
 
 // namedCapture finds the names of PCRE named groups: (?<name>, (?P<name>
@@ -144,12 +164,21 @@ func (c *checker) captureNames() map[string]bool {
 	names := map[string]bool{}
 	c.tree.Root.Walk(func(n *Node) {
 		for _, a := range n.Args {
-			for _, m := range namedCapture.FindAllStringSubmatch(a, -1) {
-				names[m[1]] = true
+			for _, name := range captureNamesIn(a) {
+				names[name] = true
 			}
 		}
 	})
 	return names
+}
+
+// captureNamesIn are the names of the named groups in a regex.
+func captureNamesIn(re string) []string {
+	var out []string
+	for _, m := range namedCapture.FindAllStringSubmatch(re, -1) {
+		out = append(out, m[1])
+	}
+	return out
 }
 
 // checkCRLF finds headers and redirects built from decoded request text.

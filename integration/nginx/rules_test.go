@@ -60,6 +60,7 @@ func ruleCases() []ruleCase {
 		// Cross-checks against the description.
 		{rule: nginx.RuleUpstreamMismatch, file: "upstream-mismatch.conf", desc: "app.yaml", lines: []int{2}, fixed: "crosscheck.fixed.conf"},
 		{name: "upstream-mismatch/other-loopback-address", rule: nginx.RuleUpstreamMismatch, file: "upstream-mismatch-other-loopback.conf", desc: "app.yaml", lines: []int{2}, fixed: "crosscheck.fixed.conf"},
+		{rule: nginx.RuleUpstreamLocalhost, file: "upstream-localhost.conf", desc: "app.yaml", lines: []int{2}, fixed: "crosscheck.fixed.conf"},
 		{name: "upstream-mismatch/ipv6-loopback", rule: nginx.RuleUpstreamMismatch, file: "upstream-mismatch-ipv6-loopback.conf", desc: "app.yaml", lines: []int{2}, fixed: "crosscheck.fixed.conf"},
 		{rule: nginx.RuleAppNotProxied, file: "app-not-proxied.conf", desc: "app.yaml", lines: []int{0}, fixed: "crosscheck.fixed.conf"},
 		{rule: nginx.RuleAdminProxied, file: "admin-proxied.conf", desc: "app.yaml", lines: []int{18}, fixed: "crosscheck.fixed.conf"},
@@ -144,10 +145,84 @@ func TestEveryRuleHasACase(t *testing.T) {
 	}
 }
 
+// Without upstream keepalive a proxied TCP address also gets the cap the
+// kernel's ephemeral ports put on new connections; a unix socket takes no
+// port.
+func TestNoUpstreamKeepaliveNamesThePortCap(t *testing.T) {
+	for _, tc := range []struct {
+		name, upstream, target string
+		cap                    bool
+	}{
+		{"an address without an upstream block", "", "http://127.0.0.1:5000", true},
+		{"an upstream without keepalive", "upstream app {\n    server 127.0.0.1:5000;\n}\n", "http://app", true},
+		{"a unix socket without an upstream block", "", "http://unix:/run/app.sock", false},
+		{"an upstream of a unix socket without keepalive", "upstream app {\n    server unix:/run/app.sock;\n}\n", "http://app", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var msgs []string
+			for _, f := range checkTextFindings(t, site(tc.upstream, "        proxy_pass "+tc.target+";"), "") {
+				if f.Rule == nginx.RuleNoUpstreamKeepalive {
+					msgs = append(msgs, f.Message)
+				}
+			}
+			if len(msgs) != 1 {
+				t.Fatalf("%s findings: %q", nginx.RuleNoUpstreamKeepalive, msgs)
+			}
+			if got := strings.Contains(msgs[0], "net.ipv4.ip_local_port_range"); got != tc.cap {
+				t.Errorf("message %q names the port range: %t, want %t", msgs[0], got, tc.cap)
+			}
+		})
+	}
+}
+
 // An upstream server localhost:5000 reaches the app on 127.0.0.1:5000
-// (config.Address.Overlaps): no upstream-mismatch, no app-not-proxied.
+// (config.Address.Overlaps): no upstream-mismatch, no app-not-proxied. Its
+// other server, [::1]:5000, does not: upstream-localhost. Against a
+// description that says localhost:5000 too, nginx does what the
+// description says, and the check is quiet (apphost gen nginx warns).
 func TestCrossCheckLocalhostIsTheApp(t *testing.T) {
-	if list := checkFile(t, "crosscheck-localhost.fixed.conf", "app.yaml"); len(list) > 0 {
+	list := checkFile(t, "upstream-localhost.conf", "app.yaml")
+	if len(list) != 1 || list[0].Rule != nginx.RuleUpstreamLocalhost {
+		t.Errorf("findings:\n%s\nwant only %s", describe(list), nginx.RuleUpstreamLocalhost)
+	}
+	if list := checkFile(t, "crosscheck-localhost.fixed.conf", "app-localhost.yaml"); len(list) > 0 {
 		t.Errorf("findings:\n%s", describe(list))
+	}
+}
+
+// upstream-localhost compares the two servers nginx makes of localhost
+// with the addresses the description gives the app: it fires when the app
+// listens on one of them by IP, in an upstream or a bare proxy_pass.
+func TestUpstreamLocalhost(t *testing.T) {
+	const keepalive = "upstream app {\n    server SERVER;\n    keepalive 32;\n}\n"
+	upstream := func(server string) string {
+		return site(strings.Replace(keepalive, "SERVER", server, 1), "        proxy_pass http://app;\n        proxy_set_header Connection \"\";")
+	}
+	withListen := func(listen string) string {
+		return strings.Replace(appYAML, "[127.0.0.1:5000]", listen, 1)
+	}
+	for _, tc := range []struct {
+		name, conf, yaml string
+		want             bool
+	}{
+		{"the app on 127.0.0.1", upstream("localhost:5000"), appYAML, true},
+		{"the app on [::1]", upstream("localhost:5000"), withListen(`["[::1]:5000"]`), true},
+		{"written in capitals", upstream("LOCALHOST:5000"), appYAML, true},
+		{"a bare proxy_pass", site("", "        proxy_pass http://localhost:5000;"), appYAML, true},
+		{"the app on both loopback addresses", upstream("localhost:5000"), withListen(`[127.0.0.1:5000, "[::1]:5000"]`), false},
+		{"the app on every interface", upstream("localhost:5000"), withListen(`["0.0.0.0:5000"]`), false},
+		{"the description says localhost too", upstream("localhost:5000"), withListen(`[localhost:5000]`), false},
+		{"nginx names the app's address", upstream("127.0.0.1:5000"), appYAML, false},
+		{"without a description", upstream("localhost:5000"), "", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := checkText(t, tc.conf, tc.yaml)
+			if slices.Contains(got, nginx.RuleUpstreamMismatch) || slices.Contains(got, nginx.RuleAppNotProxied) {
+				t.Errorf("findings %v: localhost is the app's address", got)
+			}
+			if has := slices.Contains(got, nginx.RuleUpstreamLocalhost); has != tc.want {
+				t.Errorf("findings %v; want %s: %t", got, nginx.RuleUpstreamLocalhost, tc.want)
+			}
+		})
 	}
 }

@@ -17,12 +17,12 @@ func (c *checker) checkKeepalive() {
 			continue
 		}
 		if t.upstream == nil {
-			c.report(RuleNoUpstreamKeepalive, p, "proxy_pass %s names no upstream {} block, so no connection to %s is ever reused: each request opens a new one", p.Arg(0), t.hostPart)
+			c.report(RuleNoUpstreamKeepalive, p, "proxy_pass %s names no upstream {} block, so no connection to %s is ever reused: each request opens a new one%s", p.Arg(0), t.hostPart, portCap(t))
 			continue
 		}
 		ka := t.upstream.Children("keepalive")
 		if len(ka) == 0 {
-			c.report(RuleNoUpstreamKeepalive, p, "upstream %s (%s:%d) has no keepalive, so no connection to the app is ever reused: each request opens a new one", t.upstream.Arg(0), t.upstream.File, t.upstream.Line)
+			c.report(RuleNoUpstreamKeepalive, p, "upstream %s (%s:%d) has no keepalive, so no connection to the app is ever reused: each request opens a new one%s", t.upstream.Arg(0), t.upstream.File, t.upstream.Line, portCap(t))
 			continue
 		}
 		loc := p.Parent
@@ -43,6 +43,23 @@ func (c *checker) checkKeepalive() {
 			c.checkConnectionMaps(conn.value, t.upstream)
 		}
 	}
+}
+
+// portCap is what a connection per request costs when the target is
+// reached over TCP: each takes an ephemeral port, which stays in TIME_WAIT
+// once nginx closes the connection. On loopback the kernel hands such a
+// port out again after net.ipv4.tcp_tw_reuse_delay (a second), and the
+// rate measured settles at about half of net.ipv4.ip_local_port_range per
+// second (docs/performance.md); to another machine a port waits out
+// TIME_WAIT's 60 seconds. "" when every address is a unix socket, which
+// takes no port.
+func portCap(t target) string {
+	for _, a := range t.addrs {
+		if !a.addr.IsUnix() {
+			return ", and the kernel's ephemeral ports cap the rate of new connections to one address (on loopback, about half of net.ipv4.ip_local_port_range per second)"
+		}
+	}
+	return ""
 }
 
 // checkConnectionMaps reports the entries of the map {} blocks a
