@@ -22,7 +22,10 @@ func Check(cfg *Config, opts CheckOptions) []findings.Finding {
 	c := &checker{cfg: cfg, dep: opts.Deployment, scopes: scopes(cfg.Directives), members: members(cfg.Directives), workerOf: proxyWorkers(cfg.Directives)}
 	c.proxyRequests()
 	c.undefinedVariables()
-	apps := c.appScopes()
+	var apps map[*scope]bool // none without a description
+	if c.dep != nil {
+		apps = c.appScopes()
+	}
 	for _, s := range c.scopes {
 		if !c.proxies(s) {
 			continue
@@ -32,7 +35,7 @@ func Check(cfg *Config, opts CheckOptions) []findings.Finding {
 		c.forwardedProto(s)
 		c.preserveHost(s)
 		c.keepalive(s)
-		if c.dep != nil && apps[s] {
+		if apps[s] {
 			c.crossCheck(s)
 		}
 	}
@@ -50,11 +53,12 @@ type checker struct {
 	members  map[string][]pass
 	workerOf map[*Directive]*proxyWorker // the worker each ProxyPass uses
 	out      []findings.Finding
-	// used records the upstreams some target reaches, for upstream-unused;
-	// mismatched, whether a target reached none.
+	// used records the upstreams the targets compared with the description
+	// reach, for upstream-unused; it stays nil while no target was
+	// compared (none, or all built from variables). mismatched is set when
+	// a target reaches neither an upstream nor an admin address.
 	used       map[config.Address]bool
 	mismatched bool
-	compared   bool // some target was compared with the description
 	// reported holds the findings already added.
 	reported map[findings.Finding]bool
 }
@@ -226,15 +230,16 @@ func (c *checker) family() string {
 	return "X-Forwarded-Proto"
 }
 
-// headerSetters returns the RequestHeader directives in s that give
-// header a value (set, append, add, merge, setifempty), in file order.
-func headerSetters(s *scope, header string) []*Directive {
-	var out []*Directive
-	for _, it := range s.named("RequestHeader") {
-		switch strings.ToLower(it.d.Arg(0)) {
+// headerSetters returns the RequestHeader directives httpd applies in s
+// that give header a value (set, append, add, merge, setifempty), in file
+// order.
+func headerSetters(s *scope, header string) []requestHeader {
+	var out []requestHeader
+	for _, h := range requestHeaders(s) {
+		switch h.action {
 		case "set", "append", "add", "merge", "setifempty":
-			if strings.EqualFold(it.d.Arg(1), header) {
-				out = append(out, it.d)
+			if strings.EqualFold(h.header, header) {
+				out = append(out, h)
 			}
 		}
 	}
@@ -244,11 +249,11 @@ func headerSetters(s *scope, header string) []*Directive {
 // setsHeader returns the first RequestHeader in s that gives header a
 // value, or nil. For Forwarded the value must carry proto=.
 func setsHeader(s *scope, header string) *Directive {
-	for _, d := range headerSetters(s, header) {
-		if strings.EqualFold(header, "Forwarded") && !strings.Contains(strings.ToLower(d.Arg(2)), "proto=") {
+	for _, h := range headerSetters(s, header) {
+		if strings.EqualFold(header, "Forwarded") && !strings.Contains(strings.ToLower(h.value), "proto=") {
 			continue
 		}
-		return d
+		return h.d
 	}
 	return nil
 }
@@ -262,7 +267,7 @@ func (c *checker) forwardedProto(s *scope) {
 		return setsHeader(s, h) != nil || (s.vhost != nil && setsHeader(c.main(), h) != nil)
 	}
 	// Without the description either family will do.
-	if d := setsHTTPUnconditionally(s); d != nil && terminatesTLS(s) {
+	if d := c.setsHTTPUnconditionally(s); d != nil && terminatesTLS(s) {
 		c.at(RuleWrongProto, d, "%s serves HTTPS (SSLEngine on) but sets X-Forwarded-Proto to http", s.where())
 	}
 	if sets(header) || (c.dep == nil && sets("Forwarded")) {
@@ -284,14 +289,36 @@ func (c *checker) forwardedProto(s *scope) {
 // setsHTTPUnconditionally returns a RequestHeader in s that sets
 // X-Forwarded-Proto to http for every request, or nil. One with a
 // condition (env=!HTTPS, as recipes pair it with "https" env=HTTPS, or an
-// expr=) is left alone: it may never apply to an HTTPS request.
-func setsHTTPUnconditionally(s *scope) *Directive {
-	for _, d := range headerSetters(s, "X-Forwarded-Proto") {
-		if strings.EqualFold(d.Arg(2), "http") && d.Arg(3) == "" {
-			return d
+// expr=) is left alone: it may never apply to an HTTPS request. The
+// keyword early is no condition, but a late set, unset or edit of the
+// header in s or the main server runs after an early one and may replace
+// its http, so an early one is then left alone too.
+func (c *checker) setsHTTPUnconditionally(s *scope) *Directive {
+	const header = "X-Forwarded-Proto"
+	for _, h := range headerSetters(s, header) {
+		if !strings.EqualFold(h.value, "http") || h.condition != "" {
+			continue
 		}
+		if h.early && (replacesLate(s, header) || s.vhost != nil && replacesLate(c.main(), header)) {
+			continue
+		}
+		return h.d
 	}
 	return nil
+}
+
+// replacesLate reports whether a late RequestHeader httpd applies in s
+// sets, unsets or edits header.
+func replacesLate(s *scope, header string) bool {
+	for _, h := range requestHeaders(s) {
+		switch h.action {
+		case "set", "unset", "edit", "edit*":
+			if !h.early && strings.EqualFold(h.header, header) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // terminatesTLS reports whether a virtual host has SSLEngine on.

@@ -153,6 +153,17 @@ func configRuleCases(t *testing.T) []ruleCase {
 		{name: "http only without TLS, https with it, in an HTTPS virtual host", conf: strings.NewReplacer("    ServerName shop.example.com\n", "    ServerName shop.example.com\n    SSLEngine on\n", `RequestHeader set X-Forwarded-Proto "http"`, "RequestHeader set X-Forwarded-Proto \"http\" env=!HTTPS\n    RequestHeader set X-Forwarded-Proto \"https\" env=HTTPS").Replace(good)},
 		{name: "https scheme in an HTTPS virtual host", conf: strings.NewReplacer("    ServerName shop.example.com\n", "    ServerName shop.example.com\n    SSLEngine on\n", `X-Forwarded-Proto "http"`, `X-Forwarded-Proto "https"`).Replace(good)},
 
+		// early is a phase, not a condition: an early RequestHeader in the
+		// virtual host or the main server applies to every request, and one
+		// inside a per-request section is never applied.
+		{name: "an early X-Forwarded-Proto tells the scheme", conf: edit(t, `RequestHeader set X-Forwarded-Proto "http"`, `RequestHeader set X-Forwarded-Proto "http" early`)},
+		{name: "an early http scheme in an HTTPS virtual host", conf: strings.NewReplacer("    ServerName shop.example.com\n", "    ServerName shop.example.com\n    SSLEngine on\n", `X-Forwarded-Proto "http"`, `X-Forwarded-Proto "http" EARLY`).Replace(good), rule: RuleWrongProto, line: 10},
+		{name: "an early http scheme inside <IfModule> in an HTTPS virtual host", conf: strings.NewReplacer("    ServerName shop.example.com\n", "    ServerName shop.example.com\n    SSLEngine on\n", "    RequestHeader set X-Forwarded-Proto \"http\"\n", "    <IfModule headers_module>\n        RequestHeader set X-Forwarded-Proto \"http\" early\n    </IfModule>\n").Replace(good), rule: RuleWrongProto, line: 11},
+		{name: "an early http replaced by a late https in an HTTPS virtual host", conf: strings.NewReplacer("    ServerName shop.example.com\n", "    ServerName shop.example.com\n    SSLEngine on\n", `RequestHeader set X-Forwarded-Proto "http"`, "RequestHeader set X-Forwarded-Proto \"https\" env=HTTPS\n    RequestHeader set X-Forwarded-Proto \"http\" early").Replace(good)},
+		{name: "an early http replaced by a late https from the main server", conf: "RequestHeader set X-Forwarded-Proto \"https\" env=HTTPS\n" + strings.NewReplacer("    ServerName shop.example.com\n", "    ServerName shop.example.com\n    SSLEngine on\n", `RequestHeader set X-Forwarded-Proto "http"`, `RequestHeader set X-Forwarded-Proto "http" early`).Replace(good)},
+		{name: "an early X-Forwarded-Proto inside <Location> is never applied", conf: edit(t, "    RequestHeader set X-Forwarded-Proto \"http\"\n", "    <Location />\n        RequestHeader set X-Forwarded-Proto \"http\" early\n    </Location>\n"), rule: RuleNoForwardedProto, line: 1},
+		{name: "a late X-Forwarded-Proto inside <Location> applies", conf: edit(t, "    RequestHeader set X-Forwarded-Proto \"http\"\n", "    <Location />\n        RequestHeader set X-Forwarded-Proto \"http\"\n    </Location>\n")},
+
 		// Host rewritten to the upstream's.
 		{name: "ProxyPreserveHost Off", conf: edit(t, "ProxyPreserveHost On", "ProxyPreserveHost Off"), rule: RulePreserveHostOff, line: 3},
 		{name: "ProxyPreserveHost missing", conf: edit(t, "    ProxyPreserveHost On\n", ""), rule: RulePreserveHostOff, line: 1},

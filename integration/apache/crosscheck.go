@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -20,12 +21,12 @@ const httpdDefaultTimeout = 60 * time.Second
 
 // appScopes are the scopes the cross-checks compare with the description:
 // the main server's, and the virtual hosts whose ServerName or ServerAlias
-// takes one of proxy.server_names; every scope when no virtual host does
-// (or there is no description).
+// takes one of proxy.server_names; every scope when no virtual host does.
+// It needs the description.
 func (c *checker) appScopes() map[*scope]bool {
 	mine, named := map[*scope]bool{}, false
 	for _, s := range c.scopes {
-		if s.vhost == nil || c.dep != nil && servesAny(s, c.dep.Proxy.ServerNames) {
+		if s.vhost == nil || servesAny(s, c.dep.Proxy.ServerNames) {
 			mine[s] = true
 			named = named || s.vhost != nil
 		}
@@ -92,11 +93,11 @@ func (c *checker) clientHeaders(s *scope) {
 	}
 }
 
-// controls reports whether a scope unsets or overwrites a header.
+// controls reports whether a scope unsets or overwrites a header, early
+// or late.
 func controls(s *scope, header string) bool {
-	for _, it := range s.named("RequestHeader") {
-		action := strings.ToLower(it.d.Arg(0))
-		if (action == "unset" || action == "set") && strings.EqualFold(it.d.Arg(1), header) {
+	for _, h := range requestHeaders(s) {
+		if (h.action == "unset" || h.action == "set") && strings.EqualFold(h.header, header) {
 			return true
 		}
 	}
@@ -106,9 +107,6 @@ func controls(s *scope, header string) bool {
 // upstreams: every target is an upstream, never an admin address (see
 // config.Config.ProxyTarget).
 func (c *checker) upstreams(s *scope) {
-	if c.used == nil {
-		c.used = map[config.Address]bool{}
-	}
 	for _, w := range append(c.workers(s), s.rewriteTargets()...) {
 		addr, ok := targetAddr(w.url)
 		if !ok || strings.ContainsAny(addr, "$%{}") {
@@ -119,7 +117,9 @@ func (c *checker) upstreams(s *scope) {
 		if a, err := config.ParseAddress(addr); err == nil { // an address that does not parse is no upstream
 			admin, ups = c.dep.ProxyTarget(a)
 		}
-		c.compared = true
+		if c.used == nil {
+			c.used = map[config.Address]bool{}
+		}
 		if admin != nil {
 			c.at(RuleAdminProxied, w.d, "%s proxies to %s, an admin address (%s %s): /metrics and health checks become public", w.d.Name, addr, admin.Key, admin.Addr)
 			continue
@@ -135,7 +135,7 @@ func (c *checker) upstreams(s *scope) {
 }
 
 func (c *checker) upstreamsUsed() {
-	if !c.compared || len(c.used) == 0 && c.mismatched {
+	if c.used == nil || len(c.used) == 0 && c.mismatched {
 		// No target could be compared (none, or all built from
 		// variables), or none reaches an upstream and upstream-mismatch
 		// said so.
@@ -200,8 +200,9 @@ func (c *checker) proxyTimeout(s *scope) {
 	want := c.dep.App.ShutdownTimeout
 	// A worker's own timeout= (on ProxyPass, BalancerMember or ProxySet)
 	// wins over ProxyTimeout; the scope's applies to the others.
+	workers := c.workers(s)
 	scopeWide := false
-	for _, w := range c.workers(s) {
+	for _, w := range workers {
 		t, ok := w.params["timeout"]
 		if !ok {
 			scopeWide = true
@@ -217,7 +218,7 @@ func (c *checker) proxyTimeout(s *scope) {
 			c.at(RuleProxyTimeout, w.d, "%s %s has timeout=%s%s", w.d.Name, w.url, t, secondsNote(t, got))
 		}
 	}
-	if !scopeWide && len(c.workers(s)) > 0 {
+	if !scopeWide && len(workers) > 0 {
 		return
 	}
 	d := c.inherited(s, "ProxyTimeout")
@@ -300,19 +301,10 @@ func (c *checker) websockets(s *scope) {
 	// upgrade= on a ProxyPass to a balancer covers its members, and a
 	// RewriteRule [P] to ws:// (the classic mod_rewrite recipe, on
 	// RewriteCond %{HTTP:Upgrade} websocket) passes upgrades for the scope.
-	balancerUpgrades := false
-	for _, p := range s.passes() {
-		if balancerName(p.url) != "" && upgrades(p) {
-			balancerUpgrades = true
-		}
-	}
-	for _, p := range s.rewriteTargets() {
-		if upgrades(p) {
-			balancerUpgrades = true
-		}
-	}
+	scopeUpgrades := slices.ContainsFunc(s.passes(), func(p pass) bool { return balancerName(p.url) != "" && upgrades(p) }) ||
+		slices.ContainsFunc(s.rewriteTargets(), upgrades)
 	for _, w := range c.workers(s) {
-		up := upgrades(w) || balancerUpgrades
+		up := upgrades(w) || scopeUpgrades
 		switch {
 		case c.dep.Proxy.Websockets && !up:
 			c.at(RuleWebsocketsMissing, w.d, "%s %s does not pass websocket upgrades, which %s turns on", w.d.Name, w.url, c.depName())

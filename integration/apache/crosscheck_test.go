@@ -25,6 +25,8 @@ func crossCheckCases(t *testing.T) []ruleCase {
 	return []ruleCase{
 		// Spoofed forwarding headers at the edge.
 		{name: "client X-Forwarded-For passes at the edge", conf: edit(t, "    RequestHeader unset X-Forwarded-For early\n", ""), yaml: goodYAML, rule: RuleClientHeadersPassed, line: 1},
+		{name: "an early unset inside <Location> is never applied", conf: edit(t, "    RequestHeader unset X-Forwarded-For early\n", "    <Location />\n        RequestHeader unset X-Forwarded-For early\n    </Location>\n"), yaml: goodYAML, rule: RuleClientHeadersPassed, line: 1},
+		{name: "a late unset inside <Location> removes the client's header", conf: edit(t, "    RequestHeader unset X-Forwarded-For early\n", "    <Location />\n        RequestHeader unset X-Forwarded-For\n    </Location>\n"), yaml: goodYAML},
 		{name: "client headers may pass behind another proxy", conf: edit(t, "    RequestHeader unset X-Forwarded-For early\n", ""), yaml: goodYAML + "proxy:\n  edge: false\n"},
 
 		// The proxy reaches something other than the app.
@@ -80,7 +82,7 @@ func crossCheckCases(t *testing.T) []ruleCase {
 		{name: "ProxySet ttl= wins over the ProxyPass's", conf: strings.Replace(proxySetBefore, "timeout=10", "ttl=300", 1) + good, yaml: goodYAML, rule: RulePoolTTL, line: 13},
 		{name: "a ProxyPass sharing an earlier <Proxy> worker loses its own ttl=", conf: strings.Replace(proxySetBefore, "ttl=60 timeout=10", "timeout=120", 1) + good, yaml: goodYAML, rule: RulePoolTTL, line: 13},
 		{name: "ProxySet in <Proxy> for a prefix of the URL", conf: strings.NewReplacer(`"http://127.0.0.1:5000/"`, `"http://127.0.0.1:5000"`, "timeout=10", "ttl=300").Replace(proxySetBefore) + good, yaml: goodYAML, rule: RulePoolTTL, line: 13},
-		{name: "ProxySet naming the worker after the ProxyPass", conf: good + "ProxySet http://127.0.0.1:5000/ ttl=300\n", yaml: goodYAML, rule: RulePoolTTL, line: 10},
+		{name: "ProxySet naming the worker after the ProxyPass", conf: edit(t, direct, direct+"    ProxySet http://127.0.0.1:5000/ ttl=300\n"), yaml: goodYAML, rule: RulePoolTTL, line: 10},
 		{name: "a <Proxy> URL longer than the ProxyPass URL is another worker", conf: strings.NewReplacer(`"http://127.0.0.1:5000/"`, `"http://127.0.0.1:5000/app/"`, "timeout=10", "ttl=300").Replace(proxySetBefore) + good, yaml: goodYAML},
 		{name: "a websocket tunnel needs no ttl nor ProxyPassReverse", conf: edit(t, direct, "    ProxyPass /hub ws://127.0.0.1:5000/hub\n"+strings.Replace(direct, "ttl=60", "ttl=60 upgrade=websocket", 1)), yaml: goodYAML + "proxy:\n  websockets: true\n"},
 		{name: "no reuse needs no ttl", conf: edit(t, "ttl=60", "disablereuse=On"), yaml: goodYAML},

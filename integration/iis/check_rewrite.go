@@ -68,20 +68,24 @@ func (ck *checker) rewrites(servers []*Element, c *config.Config) {
 	}
 	for _, p := range proxyRules(servers) {
 		name, _ := p.rule.Attr("name")
-		switch {
-		case family == "none":
-		case family == "forwarded":
+		var msg, fix string
+		switch family {
+		case "none":
+			continue
+		case "forwarded":
 			if v, ok := variableValue(p.rule, varForwarded); ok && strings.Contains(strings.ToLower(v), "proto=") {
 				continue
 			}
-			ck.add(RuleNoForwardedProto, findings.Warning, p.rule.Line,
-				fmt.Sprintf("rule %q proxies to %s without a %s that says proto=: the app reads the Forwarded header (forwarded.headers: forwarded) and cannot tell whether the client used HTTPS", name.Value, p.action.Value, varForwarded),
-				fmt.Sprintf(`add <serverVariables><set name="%s" value="for={REMOTE_ADDR};proto=https;host={HTTP_HOST}" /></serverVariables> to the rule (proto=http on a plain-HTTP site; an IPv6 for= needs quotes and brackets) and allow the variable at server level (allowedServerVariables)`, varForwarded))
-		case !setsVariable(p.rule, varForwardedProto):
-			ck.add(RuleNoForwardedProto, findings.Warning, p.rule.Line,
-				fmt.Sprintf("rule %q proxies to %s without setting %s: the app cannot tell whether the client used HTTPS", name.Value, p.action.Value, varForwardedProto),
-				fmt.Sprintf(`add <serverVariables><set name="%s" value="https" /></serverVariables> to the rule (value "http" on a plain-HTTP site) and allow the variable at server level (allowedServerVariables)`, varForwardedProto))
+			msg = fmt.Sprintf("rule %q proxies to %s without a %s that says proto=: the app reads the Forwarded header (forwarded.headers: forwarded) and cannot tell whether the client used HTTPS", name.Value, p.action.Value, varForwarded)
+			fix = fmt.Sprintf(`add <serverVariables><set name="%s" value="for={REMOTE_ADDR};proto=https;host={HTTP_HOST}" /></serverVariables> to the rule (proto=http on a plain-HTTP site; an IPv6 for= needs quotes and brackets) and allow the variable at server level (allowedServerVariables)`, varForwarded)
+		default:
+			if setsVariable(p.rule, varForwardedProto) {
+				continue
+			}
+			msg = fmt.Sprintf("rule %q proxies to %s without setting %s: the app cannot tell whether the client used HTTPS", name.Value, p.action.Value, varForwardedProto)
+			fix = fmt.Sprintf(`add <serverVariables><set name="%s" value="https" /></serverVariables> to the rule (value "http" on a plain-HTTP site) and allow the variable at server level (allowedServerVariables)`, varForwardedProto)
 		}
+		ck.add(RuleNoForwardedProto, findings.Warning, p.rule.Line, msg, fix)
 	}
 }
 
