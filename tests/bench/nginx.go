@@ -189,6 +189,6 @@ func (b *bench) nginx(ctx context.Context) (report, error) {
 // recipeNote gives the recipe's rate, one new connection to the app per
 // request, as a share of the ephemeral port range of ports ports.
 func recipeNote(rps float64, ports int) string {
-	return fmt.Sprintf("- the recipe opens a new connection to the app for every request: %.0f per second, %.0f %% of the %d-port ephemeral range each second (no target; where docs/performance.md was measured, the port range limits this rate, not the CPU)",
+	return fmt.Sprintf("- the recipe opens a new connection to the app for every request: %.0f per second, %.0f %% of the %d-port ephemeral range each second (no target; from about half the range per second, the ports limit this rate, not the CPU: see docs/performance.md)",
 		rps, 100*rps/float64(ports), ports)
 }
