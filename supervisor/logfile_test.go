@@ -28,11 +28,7 @@ func TestRotatingFile(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			path := filepath.Join(t.TempDir(), "app.log")
-			r, err := OpenRotatingFile(path, tt.maxSize, tt.maxFiles)
-			if err != nil {
-				t.Fatal(err)
-			}
+			r, path := openLog(t, tt.maxSize, tt.maxFiles)
 			total := 0
 			for _, w := range tt.writes {
 				n, err := r.Write([]byte(w))
@@ -85,11 +81,7 @@ func ExampleRotatingFile() {
 // A line written in pieces stays in one file: the rotation waits for its
 // end.
 func TestRotatingFileKeepsALineWrittenInPieces(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "app.log")
-	r, err := OpenRotatingFile(path, 20, 2)
-	if err != nil {
-		t.Fatal(err)
-	}
+	r, path := openLog(t, 20, 2)
 	// The second piece takes the file past its 20 bytes: it still goes
 	// there, and the next line to a new file.
 	for _, w := range []string{"0123456789012345", "6789\n", "next\n"} {
@@ -109,11 +101,7 @@ func TestRotatingFileKeepsALineWrittenInPieces(t *testing.T) {
 // A line continued past the end of a file goes there only up to one more
 // maximum: the file never holds more than twice its size.
 func TestRotatingFileBoundsAContinuedLine(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "app.log")
-	r, err := OpenRotatingFile(path, 10, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
+	r, path := openLog(t, 10, 1)
 	for _, w := range []string{"abc", strings.Repeat("x", 100)} {
 		if _, err := r.Write([]byte(w)); err != nil {
 			t.Fatal(err)
@@ -130,11 +118,7 @@ func TestRotatingFileBoundsAContinuedLine(t *testing.T) {
 // A file removed under the writer is created again at the next rotation,
 // and every line after it is kept.
 func TestRotatingFileGoesOnAfterTheFileIsRemoved(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "app.log")
-	r, err := OpenRotatingFile(path, 40, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
+	r, path := openLog(t, 40, 1)
 	defer r.Close()
 	if err := os.Remove(path); err != nil {
 		t.Fatal(err)
@@ -183,11 +167,7 @@ func TestRotatingFileWritesOnWhenRotationFails(t *testing.T) {
 // maximum size has been written, and its recovery reported; a new failure
 // after that is reported again.
 func TestRotatingFileReportsAFailedRotationOnce(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "app.log")
-	r, err := OpenRotatingFile(path, 10, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
+	r, path := openLog(t, 10, 1)
 	defer r.Close()
 	var logged bytes.Buffer
 	r.reportTo(slog.New(slog.NewTextHandler(&logged, nil)))
@@ -275,11 +255,7 @@ func TestRotatingFileKeepsEachStreamsLinesWhole(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			path := filepath.Join(t.TempDir(), "app.log")
-			r, err := OpenRotatingFile(path, tt.maxSize, tt.maxFiles)
-			if err != nil {
-				t.Fatal(err)
-			}
+			r, path := openLog(t, tt.maxSize, tt.maxFiles)
 			streams := []io.Writer{r.newStream(), r.newStream()}
 			for _, w := range tt.writes {
 				if _, err := streams[w.stream].Write([]byte(w.text)); err != nil {
@@ -298,11 +274,7 @@ func TestRotatingFileKeepsEachStreamsLinesWhole(t *testing.T) {
 // streams: a line stdout writes in pieces ends in the file it began in,
 // though stderr wrote a line in between.
 func TestLogFileTakesStdoutAndStderrAsTwoStreams(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "app.log")
-	r, err := OpenRotatingFile(path, 8, 2)
-	if err != nil {
-		t.Fatal(err)
-	}
+	r, path := openLog(t, 8, 2)
 	exe, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
@@ -338,4 +310,15 @@ func checkFiles(t *testing.T, path string, want map[string]string) {
 			t.Errorf("app.log%s = %q, %v; want %q", suffix, got, err, content)
 		}
 	}
+}
+
+// openLog opens a rotating app.log in a new temporary directory.
+func openLog(t *testing.T, maxSize int64, maxFiles int) (r *RotatingFile, path string) {
+	t.Helper()
+	path = filepath.Join(t.TempDir(), "app.log")
+	r, err := OpenRotatingFile(path, maxSize, maxFiles)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r, path
 }
