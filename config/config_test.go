@@ -472,3 +472,24 @@ func TestEveryHostFlagSetsAKey(t *testing.T) {
 		}
 	}
 }
+
+// Values the setters refuse where they are set are refused by Validate
+// too when a Config is built in Go.
+func TestValidateRefusesWhatTheSettersRefuse(t *testing.T) {
+	for _, tt := range []struct {
+		key string
+		set func(*Config)
+	}{
+		{"supervise.startup_timeout", func(c *Config) { c.Supervise.StartupTimeout = 0 }},
+		{"app.limits.max_request_headers", func(c *Config) { c.App.Limits.MaxRequestHeaders = 100 }},
+		{"app.limits.max_request_line", func(c *Config) { c.App.Limits.MaxRequestLine = 100 }},
+		{"app.limits.request_headers_timeout", func(c *Config) { c.App.Limits.RequestHeadersTimeout = 0 }},
+		{"app.limits.keep_alive_timeout", func(c *Config) { c.App.Limits.KeepAliveTimeout = -time.Second }},
+	} {
+		c := Default()
+		tt.set(c)
+		if err := c.Validate(); err == nil || !strings.Contains(err.Error(), tt.key+": want") {
+			t.Errorf("%s: Validate = %v, want an error naming the key", tt.key, err)
+		}
+	}
+}

@@ -26,6 +26,13 @@ func (e *Error) Error() string {
 
 func (e *Error) Unwrap() error { return e.Err }
 
+// KeyError is err about the setting of key, placed where that was set:
+// for a check made outside this package, such as whether a program
+// exists.
+func (c *Config) KeyError(key string, err error) *Error {
+	return &Error{Where: c.origin[key], Key: key, Err: err}
+}
+
 func (c *Config) errorAt(key string, format string, args ...any) *Error {
 	return &Error{Where: c.origin[key], Key: key, Err: fmt.Errorf(format, args...)}
 }

@@ -111,6 +111,8 @@ func (c *Config) checkApp() []error {
 			}
 		}
 	}
+	// The limits' setters refuse these values where they are set; the
+	// checks here are for a Config built in Go.
 	l := c.App.Limits
 	if l.MaxRequestHeaders < 1024 {
 		add("app.limits.max_request_headers", "want at least 1KiB, got %s", l.MaxRequestHeaders)
@@ -233,6 +235,9 @@ func (c *Config) checkSupervise() []error {
 	}
 	if c.Supervise.BackoffMax < c.Supervise.BackoffInitial {
 		add("supervise.backoff_max", "%s is less than supervise.backoff_initial %s", c.Supervise.BackoffMax, c.Supervise.BackoffInitial)
+	}
+	if c.Supervise.StartupTimeout <= 0 { // refused where it is set; here for a Config built in Go
+		add("supervise.startup_timeout", "want a positive duration, got %s", c.Supervise.StartupTimeout)
 	}
 	return errs
 }
