@@ -133,7 +133,7 @@ func runSupervise(cmd *cobra.Command, c *config.Config) error {
 	}
 	// Usage errors, refused before any socket is bound.
 	if err := opts.Check(); err != nil {
-		return namingTheKey(err)
+		return namingTheKey(c, err)
 	}
 	// The log file, a setting too, is opened before any socket is bound.
 	if s.LogFile != "" {
@@ -217,9 +217,10 @@ var optionKeys = map[string]string{
 	"PortEnv": "supervise.port_env",
 }
 
-// namingTheKey puts the description's key in front of an error of
-// Options.Check, unless the message names it already.
-func namingTheKey(err error) error {
+// namingTheKey puts the description's key, and where it was set, in
+// front of an error of Options.Check, unless the message names the key
+// already.
+func namingTheKey(c *config.Config, err error) error {
 	var oe *supervisor.OptionError
 	if !errors.As(err, &oe) {
 		return err
@@ -228,7 +229,7 @@ func namingTheKey(err error) error {
 	if key == "" || strings.Contains(err.Error(), key) {
 		return err
 	}
-	return fmt.Errorf("%s: %w", key, err)
+	return c.KeyError(key, err)
 }
 
 // holdAdmin binds app.admin_listen as the socket apphost's host serves its

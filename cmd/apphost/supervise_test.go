@@ -178,7 +178,7 @@ func TestSuperviseCommandLineReplacesTheDescriptionsCommand(t *testing.T) {
 	// The file's command alone is refused; replaced, only the one given
 	// counts, here a program that does not exist.
 	superviseUsageError(t, "supervise.command: the first element is the program to run", "-f", file)
-	superviseUsageError(t, `supervise.command: command "/no/such/program"`, "-f", file, "--", "/no/such/program")
+	superviseUsageError(t, `the command after --: supervise.command: command "/no/such/program"`, "-f", file, "--", "/no/such/program")
 	// An error about the command given points at it, not at the file.
 	superviseUsageError(t, `the command after --: supervise.command: the first element is the program to run, such as /usr/local/bin/shop; "/bin/" names none`, "-f", file, "--", "/bin/")
 }
