@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"slices"
 	"sync"
 )
 
@@ -23,10 +24,11 @@ type RotatingFile struct {
 	mu   sync.Mutex
 	f    *os.File // nil after Close, or while the file cannot be opened
 	size int64
-	// streams are the writers that share the file, Write's own first: a
-	// rotation waits while one of them is inside a line.
-	streams []*logStream
-	closed  bool
+	own  logStream // the stream Write writes
+	// inLine are the streams whose last write ended inside a line: a
+	// rotation waits while one of them is (see cut).
+	inLine []*logStream
+	closed bool
 	// limit is the size at which the file is rotated: maxSize, or another
 	// maxSize further after a rotation failed.
 	limit   int64
@@ -42,7 +44,6 @@ func OpenRotatingFile(path string, maxSize int64, maxFiles int) (*RotatingFile, 
 		return nil, fmt.Errorf("log file %s: maximum size must be positive, got %d", path, maxSize)
 	}
 	r := &RotatingFile{path: path, maxSize: maxSize, maxFiles: maxFiles, limit: maxSize}
-	r.streams = []*logStream{{file: r}}
 	if err := r.open(); err != nil {
 		return nil, err
 	}
@@ -72,35 +73,27 @@ func (r *RotatingFile) open() error {
 // first failed rotation after a successful one is reported to the logger
 // given by reportTo, and so is the next success.
 //
-// Write is one stream of output; newStream adds others, such as an
+// Write is one stream of output; newStream gives others, such as an
 // application's stdout and stderr, each keeping its own lines whole: while
-// one stream is inside a line, the others' whole lines go to the same file
+// another stream is inside a line, a stream's writes go to the same file
 // (again up to one more maximum) instead of rotating it under that line.
+// A line is therefore split only when it is longer than the maximum, or
+// when the other streams write more than one maximum before it ends.
 func (r *RotatingFile) Write(p []byte) (int, error) {
-	return r.streams[0].Write(p)
+	return r.writeStream(&r.own, p)
 }
 
 // logStream is one stream of output written to a RotatingFile.
-type logStream struct {
-	file *RotatingFile
-	// midLine (under the file's mutex) says that the stream's last write
-	// ended inside a line: its next write continues it.
-	midLine bool
-}
+type logStream struct{ file *RotatingFile }
 
 // newStream returns a writer to the file for one more stream of output,
 // whose lines are kept whole as Write's are.
-func (r *RotatingFile) newStream() io.Writer {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	s := &logStream{file: r}
-	r.streams = append(r.streams, s)
-	return s
-}
+func (r *RotatingFile) newStream() io.Writer { return &logStream{file: r} }
 
 // Write appends p to the file, as RotatingFile.Write does.
-func (s *logStream) Write(p []byte) (int, error) {
-	r := s.file
+func (s *logStream) Write(p []byte) (int, error) { return s.file.writeStream(s, p) }
+
+func (r *RotatingFile) writeStream(s *logStream, p []byte) (int, error) {
 	r.mu.Lock()
 	n, news, err := r.write(s, p)
 	log := r.log
@@ -109,24 +102,27 @@ func (s *logStream) Write(p []byte) (int, error) {
 	return n, err
 }
 
-// othersMidLine reports whether a stream other than s is inside a line.
-func (r *RotatingFile) othersMidLine(s *logStream) bool {
-	for _, o := range r.streams {
-		if o != s && o.midLine {
-			return true
-		}
+// setInLine records whether s's last write ended inside a line.
+func (r *RotatingFile) setInLine(s *logStream, inLine bool) {
+	i := slices.Index(r.inLine, s)
+	switch {
+	case inLine && i < 0:
+		r.inLine = append(r.inLine, s)
+	case !inLine && i >= 0:
+		r.inLine = slices.Delete(r.inLine, i, i+1)
 	}
-	return false
+}
+
+// othersInLine reports whether a stream other than s is inside a line.
+func (r *RotatingFile) othersInLine(s *logStream) bool {
+	return slices.ContainsFunc(r.inLine, func(o *logStream) bool { return o != s })
 }
 
 // splitOthers forgets that streams other than s are inside a line, after a
-// rotation split their lines: those no longer hold the next one off.
+// rotation split their lines: those no longer hold the next one off (a
+// stream that never ends its line holds off one rotation only).
 func (r *RotatingFile) splitOthers(s *logStream) {
-	for _, o := range r.streams {
-		if o != s {
-			o.midLine = false
-		}
-	}
+	r.inLine = slices.DeleteFunc(r.inLine, func(o *logStream) bool { return o != s })
 }
 
 func (r *RotatingFile) write(s *logStream, p []byte) (int, rotationNews, error) {
@@ -140,12 +136,12 @@ func (r *RotatingFile) write(s *logStream, p []byte) (int, rotationNews, error) 
 		}
 	}
 	written := 0
-	var rotateErr error    // once rotating failed, the rest goes to the file as it is
-	continues := s.midLine // p continues a line the stream's last write began
+	var rotateErr error                       // once rotating failed, the rest goes to the file as it is
+	continues := slices.Contains(r.inLine, s) // p continues a line the stream's last write began
 	for len(p) > 0 {
 		chunk := p
 		if int64(len(p)) > r.limit-r.size && rotateErr == nil {
-			cut := r.cut(p, continues, r.othersMidLine(s))
+			cut := r.cut(p, continues, r.othersInLine(s))
 			if cut == 0 {
 				rotateErr = r.rotate()
 				r.rotated(rotateErr, &news)
@@ -163,7 +159,7 @@ func (r *RotatingFile) write(s *logStream, p []byte) (int, rotationNews, error) 
 		r.size += int64(n)
 		written += n
 		if n > 0 {
-			s.midLine = chunk[n-1] != '\n'
+			r.setInLine(s, chunk[n-1] != '\n')
 		}
 		continues = false
 		if err != nil {
@@ -218,11 +214,12 @@ func (r *RotatingFile) reportTo(log *slog.Logger) {
 
 // cut is how much of p, which does not fit, goes to the current file; 0
 // to rotate first. A line the same stream's earlier write began (continues)
-// is finished there, and while another stream is inside a line
-// (othersMidLine) p goes there as far as it holds whole lines, both up to
-// one more maximum past the limit. Otherwise whole lines go there, or, at
-// the start of a file, as much of a line longer than a file as fits.
-func (r *RotatingFile) cut(p []byte, continues, othersMidLine bool) int64 {
+// is finished there, up to one more maximum past the limit. While another
+// stream is inside a line (othersInLine) the limit is that one more
+// maximum: p goes there whole if it fits, else as far as it holds whole
+// lines. Otherwise whole lines go there, or, at the start of a file, as
+// much of a line longer than a file as fits.
+func (r *RotatingFile) cut(p []byte, continues, othersInLine bool) int64 {
 	most := r.limit + r.maxSize
 	if continues && r.size < most {
 		end := int64(bytes.IndexByte(p, '\n')) + 1
@@ -232,7 +229,7 @@ func (r *RotatingFile) cut(p []byte, continues, othersMidLine bool) int64 {
 		return min(end, most-r.size)
 	}
 	limit := r.limit
-	if othersMidLine {
+	if othersInLine {
 		limit = most
 	}
 	room := limit - r.size
