@@ -359,10 +359,7 @@ func TestSendTimeoutReleasesAStalledHTTP2Stream(t *testing.T) {
 	})
 	mux.Handle("/", testApp())
 	addr := startServer(t, mux, Options{Limits: Limits{SendTimeout: 300 * time.Millisecond}}).Addrs()[0].String()
-	var h2 http.Protocols
-	h2.SetUnencryptedHTTP2(true)
-	client := &http.Client{Transport: &http.Transport{Protocols: &h2}, Timeout: 30 * time.Second}
-	defer client.CloseIdleConnections()
+	client := h2cClient(t)
 
 	resp, err := client.Get("http://" + addr + "/download")
 	if err != nil {
@@ -378,6 +375,66 @@ func TestSendTimeoutReleasesAStalledHTTP2Stream(t *testing.T) {
 	}
 	if status, body := get(t, client, "http://"+addr+"/"); status != 200 || body != "hello" {
 		t.Fatalf("another stream afterwards: %d %q", status, body)
+	}
+}
+
+// h2cClient is an HTTP/2 client over cleartext (prior knowledge), whose
+// idle connections are closed when the test ends.
+func h2cClient(t *testing.T) *http.Client {
+	var h2 http.Protocols
+	h2.SetUnencryptedHTTP2(true)
+	tr := &http.Transport{Protocols: &h2}
+	t.Cleanup(tr.CloseIdleConnections)
+	return &http.Client{Transport: tr, Timeout: 30 * time.Second}
+}
+
+// TestHTTP2StreamSurvivesAPauseBetweenWrites proves the send timeout
+// bounds a stream's writes, not the time between them: a handler pausing
+// for five send timeouts (a long poll, events now and then) answers whole.
+func TestHTTP2StreamSurvivesAPauseBetweenWrites(t *testing.T) {
+	app := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "first ")
+		http.NewResponseController(w).Flush()
+		time.Sleep(time.Second)
+		io.WriteString(w, "second")
+	})
+	addr := startServer(t, app, Options{Limits: Limits{SendTimeout: 200 * time.Millisecond}}).Addrs()[0].String()
+	resp, err := h2cClient(t).Get("http://" + addr + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if resp.ProtoMajor != 2 || err != nil || string(body) != "first second" {
+		t.Fatalf("over %s: %q, %v; want %q", resp.Proto, body, err, "first second")
+	}
+}
+
+// TestHTTP2StreamKeepsTheApplicationsDeadline proves a write deadline the
+// application sets on its HTTP/2 stream holds under a much longer send
+// timeout: a stalled stream is released at the application's deadline.
+func TestHTTP2StreamKeepsTheApplicationsDeadline(t *testing.T) {
+	writeErr := make(chan error, 1)
+	app := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.NewResponseController(w).SetWriteDeadline(time.Now().Add(300 * time.Millisecond))
+		chunk := make([]byte, 32<<10)
+		for range 1 << 10 { // 32 MiB at most, far more than the client's 4 MiB window
+			if _, err := w.Write(chunk); err != nil {
+				writeErr <- err
+				return
+			}
+		}
+		writeErr <- nil
+	})
+	addr := startServer(t, app, Options{Limits: Limits{SendTimeout: time.Hour}}).Addrs()[0].String()
+	resp, err := h2cClient(t).Get("http://" + addr + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close() // never read
+	err = receive(t, writeErr, 20*time.Second, "the handler's Write still blocks 20s after its own deadline")
+	if err == nil {
+		t.Fatal("the handler wrote 32 MiB to a stream whose client reads nothing")
 	}
 }
 

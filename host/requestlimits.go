@@ -23,7 +23,9 @@ type requestLimits struct {
 
 func (h *requestLimits) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.ProtoMajor == 2 && h.limits.SendTimeout > 0 {
-		w = limitStreamSend(w, h.limits.SendTimeout)
+		var stop func()
+		w, stop = limitStreamSend(w, h.limits.SendTimeout)
+		defer stop()
 	}
 	if h.refused(w, r) {
 		return

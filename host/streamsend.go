@@ -3,6 +3,7 @@ package host
 import (
 	"io"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/apphost/apphost/internal/writershape"
@@ -13,43 +14,139 @@ import (
 // flow-control window to a stream holds its handler's Write without
 // holding up the connection. Each piece of at most sendChunk bytes gets at
 // least the timeout (a stream write deadline, which resets the stream when
-// it passes), moved as on a connection (sendDeadline): rarely, since each
-// move is a message to the connection's serving goroutine.
+// it passes), moved as on a connection: rarely, since each move is a
+// message to the connection's serving goroutine.
+//
+// A stream's deadline fires whether a write is waiting or not, so the
+// timeout would also cut a handler that pauses between writes (a long
+// poll, events now and then). The host's deadline therefore only stands
+// while the stream is being written: once no write is in progress when it
+// comes near (within half the timeout), it is taken off again. A deadline
+// the application sets through http.ResponseController is the stream's, as
+// net/http keeps it, and each piece keeps it when it is earlier than the
+// piece's own.
 //
 // The writer returned has the optional interfaces of w's shape (see
-// writershape). A writer of HTTP/1's shape, which never serves a stream,
-// is returned as it is: the connection bounds its writes.
-func limitStreamSend(w http.ResponseWriter, timeout time.Duration) http.ResponseWriter {
+// writershape); stop, which the caller defers, ends the stream's watch
+// when the handler returns. A writer of HTTP/1's shape, which never serves
+// a stream, is returned as it is, with a stop that does nothing: the
+// connection bounds its writes.
+func limitStreamSend(w http.ResponseWriter, timeout time.Duration) (sw http.ResponseWriter, stop func()) {
 	shape := writershape.Of(w)
 	if shape == writershape.HTTP1 {
-		return w
+		return w, func() {}
 	}
-	s := &streamSend{w: w, rc: *http.NewResponseController(w), send: sendDeadline{timeout: timeout}}
+	s := &streamSend{w: w, rc: *http.NewResponseController(w), timeout: timeout}
 	switch shape {
 	case writershape.HTTP2:
-		return http2StreamSend{s}
+		return http2StreamSend{s}, s.stop
 	case writershape.Flusher:
-		return flushStreamSend{s}
+		return flushStreamSend{s}, s.stop
 	default:
-		return s
+		return s, s.stop
 	}
 }
 
 // streamSend is the writer of one stream under the send timeout.
 type streamSend struct {
-	w    http.ResponseWriter
-	rc   http.ResponseController // sets the stream's write deadline
-	send sendDeadline
+	w       http.ResponseWriter
+	rc      http.ResponseController // sets the stream's write deadline
+	timeout time.Duration
+
+	mu      sync.Mutex
+	writing int       // pieces being written
+	set     time.Time // the stream's deadline, as last set here; zero: none
+	own     time.Time // the application's deadline; zero: none
+	watch   *time.Timer
+	stopped bool // the handler returned: the stream is net/http's again
 }
 
-// arm moves the stream's write deadline when the next piece needs it. A
-// stream that cannot take one is written on: the connection's own
-// deadlines still bound it.
-func (s *streamSend) arm() error {
-	if deadline, ok := s.send.next(); ok {
-		s.rc.SetWriteDeadline(deadline)
+// begin readies the stream for a piece: a deadline at least the timeout
+// away, or the application's when that is earlier. The host's is set one
+// and a half timeouts away (never past the application's), and moved only
+// once it is nearer than the timeout; the watch is then set to take it
+// off at the timeout, half a timeout before it would fire.
+func (s *streamSend) begin() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.writing++
+	now := time.Now()
+	need := now.Add(s.timeout)
+	switch {
+	case !s.own.IsZero() && !s.own.After(need):
+		if !s.set.Equal(s.own) {
+			s.setDeadline(s.own)
+		}
+	case !s.hostDeadline() || s.set.Before(need):
+		deadline := now.Add(s.timeout + s.timeout/2)
+		if !s.own.IsZero() && s.own.Before(deadline) {
+			deadline = s.own
+		}
+		s.setDeadline(deadline)
+		if s.watch == nil {
+			s.watch = time.AfterFunc(s.timeout, s.idle)
+		} else {
+			s.watch.Reset(s.timeout)
+		}
 	}
 	return nil
+}
+
+// end follows a piece: when it was the last in progress and the host's
+// deadline is past the point where the watch takes it off, it goes now.
+func (s *streamSend) end() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.writing--
+	if s.writing == 0 && s.hostDeadline() && time.Until(s.set) <= s.timeout/2 {
+		s.setDeadline(s.own)
+	}
+}
+
+// idle is the watch: the host's deadline comes near, and unless a piece is
+// being written (end then sees to it), the stream gets the application's
+// deadline back, or none.
+func (s *streamSend) idle() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.stopped && s.writing == 0 && s.hostDeadline() {
+		s.setDeadline(s.own)
+	}
+}
+
+// hostDeadline reports whether the stream has a deadline the host set
+// rather than the application; s.mu is held.
+func (s *streamSend) hostDeadline() bool { return !s.set.IsZero() && !s.set.Equal(s.own) }
+
+// setDeadline sets the stream's write deadline; s.mu is held. A stream
+// that cannot take one is written on: the connection's own deadlines
+// still bound it.
+func (s *streamSend) setDeadline(t time.Time) {
+	s.set = t
+	s.rc.SetWriteDeadline(t)
+}
+
+// SetWriteDeadline sets the application's deadline on the stream, as
+// net/http does, and the pieces written from then on keep it when it is
+// earlier than their own; the zero time takes it off. http.ResponseController
+// finds it before unwrapping.
+func (s *streamSend) SetWriteDeadline(t time.Time) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.own = t
+	s.set = t
+	return s.rc.SetWriteDeadline(t)
+}
+
+// stop ends the watch when the handler returns: net/http's writer is not
+// to be used after that.
+func (s *streamSend) stop() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.stopped = true
+	if s.watch != nil {
+		s.watch.Stop()
+	}
 }
 
 func (s *streamSend) Header() http.Header         { return s.w.Header() }
@@ -57,16 +154,23 @@ func (s *streamSend) WriteHeader(code int)        { s.w.WriteHeader(code) }
 func (s *streamSend) Unwrap() http.ResponseWriter { return s.w }
 
 func (s *streamSend) Write(p []byte) (int, error) {
-	return writeInPieces(p, s.arm, s.w.Write)
+	return writeInPieces(p, s.begin, func(piece []byte) (int, error) {
+		defer s.end()
+		return s.w.Write(piece)
+	})
 }
 
 // WriteString keeps the writer's copy-free path for io.WriteString.
 func (s *streamSend) WriteString(str string) (int, error) {
-	return writeInPieces(str, s.arm, func(piece string) (int, error) { return io.WriteString(s.w, piece) })
+	return writeInPieces(str, s.begin, func(piece string) (int, error) {
+		defer s.end()
+		return io.WriteString(s.w, piece)
+	})
 }
 
 func (s *streamSend) flush() {
-	s.arm()
+	s.begin()
+	defer s.end()
 	s.w.(http.Flusher).Flush()
 }
 

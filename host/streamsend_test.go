@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -20,7 +21,15 @@ import (
 type streamWriter struct {
 	*httptest.ResponseRecorder
 	pieces    []int
+	mu        sync.Mutex // the watch sets deadlines from its own goroutine
 	deadlines []time.Time
+}
+
+// setDeadlines returns the write deadlines set so far.
+func (w *streamWriter) setDeadlines() []time.Time {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return slices.Clone(w.deadlines)
 }
 
 func (w *streamWriter) Write(p []byte) (int, error) {
@@ -34,6 +43,8 @@ func (w *streamWriter) WriteString(s string) (int, error) {
 }
 
 func (w *streamWriter) SetWriteDeadline(t time.Time) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
 	w.deadlines = append(w.deadlines, t)
 	return nil
 }
@@ -48,7 +59,8 @@ func TestStreamSendWritesInPieces(t *testing.T) {
 	body := strings.Repeat("x", 2*sendChunk+100)
 	for _, viaString := range []bool{false, true} {
 		w := &streamWriter{ResponseRecorder: httptest.NewRecorder()}
-		sw := limitStreamSend(w, timeout)
+		sw, stop := limitStreamSend(w, timeout)
+		defer stop()
 		start := time.Now()
 		var n int
 		var err error
@@ -63,8 +75,8 @@ func TestStreamSendWritesInPieces(t *testing.T) {
 		if want := []int{sendChunk, sendChunk, 100}; !slices.Equal(w.pieces, want) {
 			t.Errorf("WriteString %t: pieces %v, want %v", viaString, w.pieces, want)
 		}
-		if len(w.deadlines) == 0 || w.deadlines[0].Before(start.Add(timeout)) {
-			t.Errorf("WriteString %t: write deadlines %v, want the first at least %v away", viaString, w.deadlines, timeout)
+		if d := w.setDeadlines(); len(d) == 0 || d[0].Before(start.Add(timeout)) {
+			t.Errorf("WriteString %t: write deadlines %v, want the first at least %v away", viaString, d, timeout)
 		}
 	}
 }
@@ -87,7 +99,8 @@ func TestStreamSendKeepsTheShape(t *testing.T) {
 		httptest.NewRecorder(),
 		plainWriter{httptest.NewRecorder()},
 	} {
-		sw := limitStreamSend(w, time.Minute)
+		sw, stop := limitStreamSend(w, time.Minute)
+		stop()
 		if got, want := writershape.Of(sw), writershape.Of(w); got != want {
 			t.Errorf("%T: shape %v, want %v", w, got, want)
 		}
@@ -96,7 +109,75 @@ func TestStreamSendKeepsTheShape(t *testing.T) {
 		}
 	}
 	w := http1ShapeWriter{httptest.NewRecorder()}
-	if sw := limitStreamSend(w, time.Minute); sw != http.ResponseWriter(w) {
+	if sw, _ := limitStreamSend(w, time.Minute); sw != http.ResponseWriter(w) {
 		t.Errorf("a writer of HTTP/1's shape was wrapped in %T", sw)
+	}
+}
+
+// Between writes the stream keeps no deadline of the host's: once no write
+// is in progress half a timeout before it would fire, it is taken off, and
+// the next write sets one again. After stop nothing more is set.
+func TestStreamSendTakesItsDeadlineOffBetweenWrites(t *testing.T) {
+	const timeout = 100 * time.Millisecond
+	w := &streamWriter{ResponseRecorder: httptest.NewRecorder()}
+	sw, stop := limitStreamSend(w, timeout)
+	io.WriteString(sw, "a")
+	waitFor(t, 5*time.Second, "the deadline taken off after a write", func() bool {
+		d := w.setDeadlines()
+		return len(d) == 2 && !d[0].IsZero() && d[1].IsZero()
+	})
+	start := time.Now()
+	io.WriteString(sw, "b")
+	if d := w.setDeadlines(); len(d) != 3 || d[2].Before(start.Add(timeout)) {
+		t.Fatalf("deadlines %v, want a third at least %v after the second write", d, timeout)
+	}
+	stop()
+	time.Sleep(3 * timeout)
+	if d := w.setDeadlines(); len(d) != 3 {
+		t.Errorf("deadlines %v: set after stop", d)
+	}
+}
+
+// A deadline the application sets is the stream's, and each piece keeps it
+// when it is earlier than the piece's own; a later one gives way to the
+// piece's. The zero time gives the stream back to the host's deadlines.
+func TestStreamSendKeepsTheApplicationsDeadline(t *testing.T) {
+	const timeout = time.Minute
+	w := &streamWriter{ResponseRecorder: httptest.NewRecorder()}
+	sw, stop := limitStreamSend(w, timeout)
+	defer stop()
+	rc := http.NewResponseController(sw)
+	early := time.Now().Add(time.Second)
+	if err := rc.SetWriteDeadline(early); err != nil {
+		t.Fatal(err)
+	}
+	io.WriteString(sw, "a")
+	if d := w.setDeadlines(); len(d) != 1 || !d[0].Equal(early) {
+		t.Fatalf("deadlines %v, want only the application's %v", d, early)
+	}
+	late := time.Now().Add(time.Hour)
+	rc.SetWriteDeadline(late)
+	start := time.Now()
+	io.WriteString(sw, "b")
+	d := w.setDeadlines()
+	if len(d) != 3 || !d[1].Equal(late) || d[2].Before(start.Add(timeout)) || !d[2].Before(late) {
+		t.Fatalf("deadlines %v, want the application's %v, then the piece's, before it", d, late)
+	}
+	rc.SetWriteDeadline(time.Time{})
+	start = time.Now()
+	io.WriteString(sw, "c")
+	if d := w.setDeadlines(); len(d) != 5 || !d[3].IsZero() || d[4].Before(start.Add(timeout)) {
+		t.Fatalf("deadlines %v, want the application's zero, then the piece's", d)
+	}
+}
+
+// waitFor polls cond until it holds, failing the test with what after
+// limit.
+func waitFor(t *testing.T, limit time.Duration, what string, cond func() bool) {
+	t.Helper()
+	for end := time.Now().Add(limit); !cond(); time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(end) {
+			t.Fatalf("no %s within %v", what, limit)
+		}
 	}
 }
