@@ -410,6 +410,39 @@ func TestHTTP2StreamSurvivesAPauseBetweenWrites(t *testing.T) {
 	}
 }
 
+// TestHTTP2StreamBoundsTheRestAfterThePause proves what net/http still
+// holds of a body when the handler returns, after a pause that took the
+// stream's deadline off, gets the send timeout too: a client granting no
+// more window has its stream reset instead of holding it open.
+func TestHTTP2StreamBoundsTheRestAfterThePause(t *testing.T) {
+	const timeout = 200 * time.Millisecond
+	returned := make(chan struct{})
+	app := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer close(returned)
+		chunk := make([]byte, 32<<10)
+		for range 128 { // the client's whole 4 MiB stream window
+			if _, err := w.Write(chunk); err != nil {
+				t.Errorf("writing the window: %v", err)
+				return
+			}
+		}
+		w.Write(make([]byte, 1024)) // held in net/http's buffer
+		time.Sleep(3 * timeout)
+	})
+	addr := startServer(t, app, Options{Limits: Limits{SendTimeout: timeout}}).Addrs()[0].String()
+	resp, err := h2cClient(t).Get("http://" + addr + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	<-returned
+	time.Sleep(4 * timeout) // past the timeout given to the rest
+	body, err := io.ReadAll(resp.Body)
+	if err == nil {
+		t.Fatalf("read all %d bytes: the rest waited for the client without a deadline", len(body))
+	}
+}
+
 // TestHTTP2StreamKeepsTheApplicationsDeadline proves a write deadline the
 // application sets on its HTTP/2 stream holds under a much longer send
 // timeout: a stalled stream is released at the application's deadline.

@@ -73,15 +73,16 @@ type Limits struct {
 	// handler's Write returns an error instead of blocking forever on a
 	// client that stopped reading. A download progressing at 16 KiB per
 	// SendTimeout or faster (273 bytes/s at the default) is never cut.
-	// Over HTTP/1.1 a deadline the application sets
+	// A deadline the application sets
 	// (http.ResponseController.SetWriteDeadline, or on a hijacked
-	// connection) is kept when it is earlier; over HTTP/2 the host's
-	// stream deadline replaces it at the first write that moves the
-	// host's own (at most half a SendTimeout after it last moved), so set
-	// SendTimeout negative for handlers that manage their own. Default 60s;
-	// negative: no limit. For HTTP/2 it bounds both the connection's writes
-	// and each stream's (a stream the client holds back with flow control is
-	// reset, with the same bounds per piece).
+	// connection) is kept when it is earlier. Default 60s; negative: no
+	// limit. For HTTP/2 it bounds both the connection's writes and each
+	// stream's (a stream the client holds back with flow control is
+	// reset, with the same bounds per piece). It bounds writes, not the
+	// time between them: a handler pausing between writes keeps its
+	// stream, as it keeps its connection. Over HTTP/2 the application's
+	// own deadline also resets the stream when it passes between writes,
+	// as net/http does.
 	SendTimeout time.Duration
 
 	// MaxConnections bounds the connections open at once on all public

@@ -23,9 +23,9 @@ type requestLimits struct {
 
 func (h *requestLimits) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.ProtoMajor == 2 && h.limits.SendTimeout > 0 {
-		var stop func()
-		w, stop = limitStreamSend(w, h.limits.SendTimeout)
-		defer stop()
+		var s *streamSend
+		w, s = limitStreamSend(w, h.limits.SendTimeout)
+		defer s.stop()
 	}
 	if h.refused(w, r) {
 		return

@@ -26,24 +26,27 @@ import (
 // net/http keeps it, and each piece keeps it when it is earlier than the
 // piece's own.
 //
+// When the handler returns, net/http sends what it still buffers of the
+// body: that last piece gets the timeout too.
+//
 // The writer returned has the optional interfaces of w's shape (see
-// writershape); stop, which the caller defers, ends the stream's watch
+// writershape); the caller defers s.stop, which ends the stream's watch
 // when the handler returns. A writer of HTTP/1's shape, which never serves
-// a stream, is returned as it is, with a stop that does nothing: the
-// connection bounds its writes.
-func limitStreamSend(w http.ResponseWriter, timeout time.Duration) (sw http.ResponseWriter, stop func()) {
+// a stream, is returned as it is, with a nil s: the connection bounds its
+// writes.
+func limitStreamSend(w http.ResponseWriter, timeout time.Duration) (sw http.ResponseWriter, s *streamSend) {
 	shape := writershape.Of(w)
 	if shape == writershape.HTTP1 {
-		return w, func() {}
+		return w, nil
 	}
-	s := &streamSend{w: w, rc: *http.NewResponseController(w), timeout: timeout}
+	s = &streamSend{w: w, rc: *http.NewResponseController(w), timeout: timeout}
 	switch shape {
 	case writershape.HTTP2:
-		return http2StreamSend{s}, s.stop
+		return http2StreamSend{s}, s
 	case writershape.Flusher:
-		return flushStreamSend{s}, s.stop
+		return flushStreamSend{s}, s
 	default:
-		return s, s.stop
+		return s, s
 	}
 }
 
@@ -80,9 +83,14 @@ func (s *streamSend) begin() error {
 	case !s.hostDeadline() || s.set.Before(need):
 		deadline := now.Add(s.timeout + s.timeout/2)
 		if !s.own.IsZero() && s.own.Before(deadline) {
-			deadline = s.own
+			deadline = s.own // later than need: it covers the piece
 		}
-		s.setDeadline(deadline)
+		if !deadline.Equal(s.set) {
+			s.setDeadline(deadline)
+		}
+		if deadline.Equal(s.own) {
+			return nil // the application's, which the watch leaves alone
+		}
 		if s.watch == nil {
 			s.watch = time.AfterFunc(s.timeout, s.idle)
 		} else {
@@ -139,14 +147,25 @@ func (s *streamSend) SetWriteDeadline(t time.Time) error {
 }
 
 // stop ends the watch when the handler returns: net/http's writer is not
-// to be used after that.
+// to be used after that. net/http then sends what it still buffers: when
+// something was written and the host's deadline is off or near, the stream
+// gets the timeout once more for that, unless the application's deadline
+// is the stream's. (nil: nothing to stop.)
 func (s *streamSend) stop() {
+	if s == nil {
+		return
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.stopped = true
-	if s.watch != nil {
-		s.watch.Stop()
+	if s.watch == nil {
+		return
 	}
+	s.watch.Stop()
+	if !s.set.IsZero() && (!s.hostDeadline() || time.Until(s.set) >= s.timeout/2) {
+		return
+	}
+	s.setDeadline(time.Now().Add(s.timeout))
 }
 
 func (s *streamSend) Header() http.Header         { return s.w.Header() }

@@ -59,8 +59,8 @@ func TestStreamSendWritesInPieces(t *testing.T) {
 	body := strings.Repeat("x", 2*sendChunk+100)
 	for _, viaString := range []bool{false, true} {
 		w := &streamWriter{ResponseRecorder: httptest.NewRecorder()}
-		sw, stop := limitStreamSend(w, timeout)
-		defer stop()
+		sw, s := limitStreamSend(w, timeout)
+		defer s.stop()
 		start := time.Now()
 		var n int
 		var err error
@@ -99,8 +99,8 @@ func TestStreamSendKeepsTheShape(t *testing.T) {
 		httptest.NewRecorder(),
 		plainWriter{httptest.NewRecorder()},
 	} {
-		sw, stop := limitStreamSend(w, time.Minute)
-		stop()
+		sw, s := limitStreamSend(w, time.Minute)
+		s.stop()
 		if got, want := writershape.Of(sw), writershape.Of(w); got != want {
 			t.Errorf("%T: shape %v, want %v", w, got, want)
 		}
@@ -116,11 +116,11 @@ func TestStreamSendKeepsTheShape(t *testing.T) {
 
 // Between writes the stream keeps no deadline of the host's: once no write
 // is in progress half a timeout before it would fire, it is taken off, and
-// the next write sets one again. After stop nothing more is set.
+// the next write sets one again. After stop the watch sets nothing more.
 func TestStreamSendTakesItsDeadlineOffBetweenWrites(t *testing.T) {
 	const timeout = 100 * time.Millisecond
 	w := &streamWriter{ResponseRecorder: httptest.NewRecorder()}
-	sw, stop := limitStreamSend(w, timeout)
+	sw, s := limitStreamSend(w, timeout)
 	io.WriteString(sw, "a")
 	waitFor(t, 5*time.Second, "the deadline taken off after a write", func() bool {
 		d := w.setDeadlines()
@@ -128,13 +128,39 @@ func TestStreamSendTakesItsDeadlineOffBetweenWrites(t *testing.T) {
 	})
 	start := time.Now()
 	io.WriteString(sw, "b")
+	s.stop() // the host's deadline is far enough for what net/http still holds
 	if d := w.setDeadlines(); len(d) != 3 || d[2].Before(start.Add(timeout)) {
 		t.Fatalf("deadlines %v, want a third at least %v after the second write", d, timeout)
 	}
-	stop()
 	time.Sleep(3 * timeout)
 	if d := w.setDeadlines(); len(d) != 3 {
 		t.Errorf("deadlines %v: set after stop", d)
+	}
+}
+
+// When the handler returns after its deadline was taken off, what
+// net/http still holds of the body gets the timeout once more; a handler
+// that wrote nothing gets none.
+func TestStreamSendBoundsWhatIsLeftWhenTheHandlerReturns(t *testing.T) {
+	const timeout = 100 * time.Millisecond
+	w := &streamWriter{ResponseRecorder: httptest.NewRecorder()}
+	sw, s := limitStreamSend(w, timeout)
+	io.WriteString(sw, "a")
+	waitFor(t, 5*time.Second, "the deadline taken off after a write", func() bool {
+		d := w.setDeadlines()
+		return len(d) == 2 && d[1].IsZero()
+	})
+	start := time.Now()
+	s.stop()
+	if d := w.setDeadlines(); len(d) != 3 || d[2].Before(start.Add(timeout)) {
+		t.Fatalf("deadlines %v, want a third at least %v after stop", d, timeout)
+	}
+
+	w = &streamWriter{ResponseRecorder: httptest.NewRecorder()}
+	_, s = limitStreamSend(w, timeout)
+	s.stop()
+	if d := w.setDeadlines(); len(d) != 0 {
+		t.Errorf("deadlines %v for a handler that wrote nothing", d)
 	}
 }
 
@@ -144,8 +170,8 @@ func TestStreamSendTakesItsDeadlineOffBetweenWrites(t *testing.T) {
 func TestStreamSendKeepsTheApplicationsDeadline(t *testing.T) {
 	const timeout = time.Minute
 	w := &streamWriter{ResponseRecorder: httptest.NewRecorder()}
-	sw, stop := limitStreamSend(w, timeout)
-	defer stop()
+	sw, s := limitStreamSend(w, timeout)
+	defer s.stop()
 	rc := http.NewResponseController(sw)
 	early := time.Now().Add(time.Second)
 	if err := rc.SetWriteDeadline(early); err != nil {
