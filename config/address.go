@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/netip"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -126,11 +127,18 @@ func sameHost(a, b string) bool {
 	}
 }
 
-// localhostIP reports whether ip is one that localhost resolves to.
-func localhostIP(ip netip.Addr) bool {
-	ip = ip.Unmap()
-	return ip == netip.IPv6Loopback() || ip == netip.AddrFrom4([4]byte{127, 0, 0, 1})
+// LocalhostAddrs returns the addresses Overlaps takes the name localhost
+// to stand for, IPv4 first: 127.0.0.1 and ::1, those a Debian /etc/hosts
+// gives localhost on a machine with IPv6. A machine's resolver may give it
+// fewer (127.0.0.1 alone without IPv6, or with an /etc/hosts that maps
+// only that); the list is both, since a description is read without
+// knowing the machine it runs on. Each call returns a new slice.
+func LocalhostAddrs() []netip.Addr {
+	return []netip.Addr{netip.AddrFrom4([4]byte{127, 0, 0, 1}), netip.IPv6Loopback()}
 }
+
+// localhostIP reports whether ip is one of LocalhostAddrs.
+func localhostIP(ip netip.Addr) bool { return slices.Contains(LocalhostAddrs(), ip.Unmap()) }
 
 func parseAddresses(list []string) ([]Address, error) {
 	out := make([]Address, 0, len(list))

@@ -1,6 +1,11 @@
 package config
 
-import "testing"
+import (
+	"net"
+	"net/netip"
+	"slices"
+	"testing"
+)
 
 // Overlaps is the one check of "the same socket" that validation, the host
 // and the proxy generators and checkers share.
@@ -72,6 +77,25 @@ func TestAddressOverlapsNeedsAPort(t *testing.T) {
 		if a.Overlaps(a) || a.Overlaps(":5000") {
 			t.Errorf("%q overlaps an address", a)
 		}
+	}
+}
+
+// LocalhostAddrs are the addresses Overlaps takes localhost for, IPv4
+// first, and a caller that changes the list changes no later one.
+func TestLocalhostAddrs(t *testing.T) {
+	got := LocalhostAddrs()
+	if want := []netip.Addr{netip.MustParseAddr("127.0.0.1"), netip.MustParseAddr("::1")}; !slices.Equal(got, want) {
+		t.Fatalf("LocalhostAddrs() = %v, want %v", got, want)
+	}
+	for _, ip := range got {
+		a := Address(net.JoinHostPort(ip.String(), "5000"))
+		if !a.Overlaps("localhost:5000") {
+			t.Errorf("%s does not overlap localhost:5000", a)
+		}
+	}
+	got[0] = netip.MustParseAddr("127.0.0.2")
+	if LocalhostAddrs()[0] != netip.MustParseAddr("127.0.0.1") {
+		t.Error("a change to the returned list changed the next one")
 	}
 }
 

@@ -20,8 +20,11 @@ func newGenNginxCommand() *cobra.Command {
 			"and with proxy.tls an HTTPS server with HTTP redirected to it. Include the file\n" +
 			"inside nginx's http {} block. --nginx-version selects the HTTP/2 syntax; by\n" +
 			"default the version of the nginx installed here, else 1.22. An upstream written\n" +
-			"as localhost gets a warning on standard error (nginx resolves it to 127.0.0.1\n" +
-			"and ::1, the app listens on one); the site is written all the same.",
+			"as localhost gets a warning on standard error, unless app.listen has its port\n" +
+			"on both 127.0.0.1 and [::1] or on every interface: nginx makes a server of\n" +
+			"every address localhost resolves to where it runs (on Debian with IPv6:\n" +
+			"127.0.0.1 and [::1]), while the app listens on one. The site is written all\n" +
+			"the same.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			var v nginx.Version

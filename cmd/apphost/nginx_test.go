@@ -43,9 +43,22 @@ func TestGenNginx(t *testing.T) {
 		if code != 0 || !strings.Contains(out, "    server localhost:5000;\n") {
 			t.Fatalf("exit %d, stdout:\n%s\nstderr: %s", code, out, errOut)
 		}
-		want := desc + ": warning: app.listen localhost:5000: nginx resolves localhost to two servers"
-		if !strings.HasPrefix(errOut, want) || !strings.Contains(errOut, "[nginx/upstream-localhost]\n    fix: ") {
-			t.Errorf("stderr %q, want a warning starting %q with its fix", errOut, want)
+		want := desc + ": warning: app.listen localhost:5000: nginx makes a server of every address localhost resolves to where it runs"
+		fix := "[nginx/upstream-localhost]\n    fix: In the description's app.listen, write an IP address, such as 127.0.0.1:5000, in place of localhost:5000, and run apphost gen nginx again.\n"
+		if !strings.HasPrefix(errOut, want) || !strings.HasSuffix(errOut, fix) {
+			t.Errorf("stderr %q, want a warning starting %q and ending with its fix %q", errOut, want, fix)
+		}
+	})
+
+	t.Run("no warning for localhost when the app listens on both loopback addresses", func(t *testing.T) {
+		desc := filepath.Join(t.TempDir(), "apphost.yaml")
+		yaml := "app:\n  listen: [127.0.0.1:5000, \"[::1]:5000\"]\nproxy:\n  upstreams: [localhost:5000]\n"
+		if err := os.WriteFile(desc, []byte(yaml), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		out, errOut, code := runApphost(t, "gen", "nginx", "-f", desc, "--nginx-version", "1.22")
+		if code != 0 || !strings.Contains(out, "    server localhost:5000") || errOut != "" {
+			t.Errorf("exit %d, stderr %q (want nothing), stdout:\n%s", code, errOut, out)
 		}
 	})
 

@@ -74,19 +74,19 @@ func (c *checker) crossCheck() {
 }
 
 // checkLocalhost reports a target written as localhost whose app
-// addresses, ups, are IP addresses that leave out one of the two servers
-// nginx makes of localhost. A description that says localhost as well is
-// left to apphost gen nginx, which warns about it (GenerateWarnings):
-// there nginx does what the description says, and the description is what
-// to correct.
+// addresses, ups, are IP addresses that leave out a server nginx may make
+// of localhost (localhostServers). A description that says localhost as
+// well is left to apphost gen nginx, which warns about it
+// (GenerateWarnings): there nginx does what the description says, and the
+// description is what to correct.
 func (c *checker) checkLocalhost(a targetAddr, ups []config.Address) {
 	_, port := a.addr.HostPort()
 	missed, known := localhostMissed(port, ups)
 	if !known || len(missed) == 0 {
 		return
 	}
-	c.report(RuleUpstreamLocalhost, a.node, "nginx resolves %s to two servers, 127.0.0.1:%s and [::1]:%s, but the app listens on %s only (%s): the connections nginx sends to %s fail",
-		a.addr, port, port, joinAddresses(ups), upstreamKey(c.desc), joinAddresses(missed))
+	c.report(RuleUpstreamLocalhost, a.node, "%s: %s, but the app listens on %s only (%s): the connections nginx sends to %s fail",
+		a.addr, localhostServers(port), joinAddresses(ups), upstreamKey(c.desc), joinAddresses(missed))
 }
 
 // upstreamKey names where the description's upstreams come from.

@@ -3,8 +3,8 @@ package nginx
 import (
 	"errors"
 	"fmt"
+	"net"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -46,15 +46,16 @@ func Generate(c *config.Config, opts Options) (output.File, error) {
 
 // GenerateWarnings returns the flaws of c that the site Generate writes
 // carries over, as findings on the description's file: an upstream
-// written as localhost:PORT (RuleUpstreamLocalhost). nginx resolves
-// localhost to two servers, 127.0.0.1 and ::1, while apphost listens on
-// one address of a name (Go's net.Listen takes its first IPv4 address,
-// normally 127.0.0.1), so the connections nginx sends to the other fail;
-// under max_fails=0 nginx never stops sending them. The site still says
-// localhost, as the description does: which address the app binds is
-// settled on the machine it runs on, and the description is where to
-// correct it, for the app, the supervisor and every generator at once.
-// A description Generate refuses has none (Generate's error says why).
+// written as localhost:PORT (RuleUpstreamLocalhost). nginx makes a server
+// of every address localhost resolves to on the machine it runs on (on
+// Debian with IPv6, 127.0.0.1 and ::1), while apphost listens on one
+// address of a name (Go's net.Listen takes its first IPv4 address,
+// normally 127.0.0.1), so the connections nginx sends to any other fail.
+// The site still says localhost, as the description does: which address
+// the app binds is settled on the machine it runs on, and the description
+// is where to correct it, for the app, the supervisor and every generator
+// at once; each finding's fix says so. A description Generate refuses
+// has none (Generate's error says why).
 func GenerateWarnings(c *config.Config) []findings.Finding {
 	p, err := newPlan(c, Options{})
 	if err != nil {
@@ -62,25 +63,23 @@ func GenerateWarnings(c *config.Config) []findings.Finding {
 	}
 	var out []findings.Finding
 	for _, u := range c.ProxyUpstreams() {
-		if msg, ok := p.localhostWarning(u); ok {
-			out = append(out, findings.Finding{Rule: RuleUpstreamLocalhost, Severity: lookupRule(RuleUpstreamLocalhost).severity,
-				File: c.File, Message: msg, Fix: ruleFix(RuleUpstreamLocalhost)})
+		if f, ok := p.localhostWarning(u); ok {
+			out = append(out, f)
 		}
 	}
 	return out
 }
 
-// localhostWarning says what goes wrong with upstream u, and ok, when u
-// is written as localhost and the app may listen on only one of the two
-// servers nginx makes of it: the app's listen addresses that u overlaps
-// name one loopback address, or a name (localhost itself), or there are
-// none (another instance, which apphost binds the same way). The app
-// listening on both loopback addresses, or on every interface (Go binds
-// 0.0.0.0 and [::] for IPv4 and IPv6 alike), is fine.
-func (p *plan) localhostWarning(u config.Address) (string, bool) {
+// localhostWarning is the finding for upstream u, and ok, when u is
+// written as localhost and the app may not listen on every server nginx
+// makes of it: the app's listen addresses that u overlaps leave out one
+// of localhost's addresses, or are a name (localhost itself), or there
+// are none (another instance, which apphost binds the same way). The app
+// listening on both loopback addresses, or on every interface, is fine.
+func (p *plan) localhostWarning(u config.Address) (findings.Finding, bool) {
 	host, port := u.HostPort()
 	if !isLocalhost(host) {
-		return "", false
+		return findings.Finding{}, false
 	}
 	var listens []config.Address
 	for _, l := range p.c.App.Listen {
@@ -88,24 +87,31 @@ func (p *plan) localhostWarning(u config.Address) (string, bool) {
 			listens = append(listens, l)
 		}
 	}
-	if slices.ContainsFunc(listens, everyInterface) {
-		return "", false
-	}
 	missed, known := localhostMissed(port, listens)
-	var why string
+	key := upstreamKey(p.c)
+	var why, write string
 	switch {
 	case known && len(listens) > 0 && len(missed) == 0:
-		return "", false
+		return findings.Finding{}, false
 	case known && len(listens) > 0:
 		why = fmt.Sprintf("the app listens on %s only (app.listen): the connections nginx sends to %s fail", joinAddresses(listens), joinAddresses(missed))
+		write = "the address the app listens on, " + string(listens[0])
 	default:
-		why = fmt.Sprintf("apphost listens on one of them only (the first IPv4 address localhost has, normally 127.0.0.1:%s): the connections nginx sends to the other fail", port)
+		ip := net.JoinHostPort(config.LocalhostAddrs()[0].String(), port)
+		why = fmt.Sprintf("apphost listens on one address of the name only (the first IPv4 address localhost has where the app runs, normally %s): the connections nginx sends to any other fail", ip)
+		write = "an IP address, such as " + ip
 	}
-	msg := fmt.Sprintf("%s %s: nginx resolves localhost to two servers, 127.0.0.1:%s and [::1]:%s, but %s", upstreamKey(p.c), u, port, port, why)
+	msg := fmt.Sprintf("%s %s: %s, but %s", key, u, localhostServers(port), why)
 	if len(p.c.ProxyUpstreams()) > 1 && p.supervised(u) {
 		msg += ", and under max_fails=0 nginx never stops sending them"
 	}
-	return msg, true
+	return findings.Finding{
+		Rule:     RuleUpstreamLocalhost,
+		Severity: lookupRule(RuleUpstreamLocalhost).severity,
+		File:     p.c.File,
+		Message:  msg,
+		Fix:      fmt.Sprintf("In the description's %s, write %s, in place of %s, and run apphost gen nginx again.", key, write, u),
+	}, true
 }
 
 // plan holds every value the site is written from, derived once from the

@@ -252,9 +252,12 @@ func TestGenerateSupervisedUpstreamsByOverlap(t *testing.T) {
 	}
 }
 
-// An upstream written as localhost is two servers to nginx, and apphost
-// listens on one address: the generator warns, and still writes what the
-// description says, which then has no finding against that description.
+// An upstream written as localhost is a server to nginx for every address
+// localhost resolves to where nginx runs (two on Debian with IPv6), and
+// apphost listens on one address: the generator warns, unless the app
+// listens on both loopback addresses or on every interface, with a fix
+// that corrects the description; it still writes what the description
+// says, which then has no finding against that description.
 func TestGenerateWarnsOfLocalhost(t *testing.T) {
 	for _, tc := range []struct {
 		name       string
@@ -263,19 +266,25 @@ func TestGenerateWarnsOfLocalhost(t *testing.T) {
 		supervised bool
 		// want are texts of the one warning; none when nil.
 		want []string
+		// fix is the warning's fix, which corrects the description.
+		fix string
 	}{
 		{"the app on localhost", []config.Address{"localhost:5000"}, nil, false,
-			[]string{"app.listen localhost:5000: ", "127.0.0.1:5000 and [::1]:5000", "apphost listens on one of them only", "normally 127.0.0.1:5000"}},
+			[]string{"app.listen localhost:5000: nginx makes a server of every address localhost resolves to where it runs (on Debian with IPv6: 127.0.0.1:5000 and [::1]:5000), but ", "apphost listens on one address of the name only", "normally 127.0.0.1:5000"},
+			"In the description's app.listen, write an IP address, such as 127.0.0.1:5000, in place of localhost:5000, and run apphost gen nginx again."},
 		{"an upstream localhost for the app on 127.0.0.1, supervised", []config.Address{"127.0.0.1:5001"}, []config.Address{"localhost:5001", "10.0.0.2:6001"}, true,
-			[]string{"proxy.upstreams localhost:5001: ", "the app listens on 127.0.0.1:5001 only (app.listen)", "sends to [::1]:5001 fail", "max_fails=0"}},
+			[]string{"proxy.upstreams localhost:5001: nginx makes a server of every address localhost resolves to where it runs (on Debian with IPv6: 127.0.0.1:5001 and [::1]:5001), but ", "the app listens on 127.0.0.1:5001 only (app.listen)", "sends to [::1]:5001 fail", "max_fails=0"},
+			"In the description's proxy.upstreams, write the address the app listens on, 127.0.0.1:5001, in place of localhost:5001, and run apphost gen nginx again."},
 		{"an upstream localhost for the app on [::1]", []config.Address{"[::1]:5001"}, []config.Address{"localhost:5001"}, false,
-			[]string{"the app listens on [::1]:5001 only", "sends to 127.0.0.1:5001 fail"}},
+			[]string{"the app listens on [::1]:5001 only", "sends to 127.0.0.1:5001 fail"},
+			"In the description's proxy.upstreams, write the address the app listens on, [::1]:5001, in place of localhost:5001, and run apphost gen nginx again."},
 		{"an upstream localhost of another instance", []config.Address{"127.0.0.1:5000"}, []config.Address{"127.0.0.1:5000", "localhost:5003"}, false,
-			[]string{"proxy.upstreams localhost:5003: ", "apphost listens on one of them only"}},
-		{"the app on both loopback addresses", []config.Address{"127.0.0.1:5000", "[::1]:5000"}, []config.Address{"localhost:5000"}, false, nil},
-		{"the app on every interface", []config.Address{"0.0.0.0:5000"}, []config.Address{"localhost:5000"}, false, nil},
-		{"the app on 127.0.0.1", []config.Address{"127.0.0.1:5000"}, nil, false, nil},
-		{"a unix socket", []config.Address{"unix:/run/app/app.sock"}, nil, false, nil},
+			[]string{"proxy.upstreams localhost:5003: nginx makes a server of every address localhost resolves to where it runs (on Debian with IPv6: 127.0.0.1:5003 and [::1]:5003), but ", "apphost listens on one address of the name only"},
+			"In the description's proxy.upstreams, write an IP address, such as 127.0.0.1:5003, in place of localhost:5003, and run apphost gen nginx again."},
+		{"the app on both loopback addresses", []config.Address{"127.0.0.1:5000", "[::1]:5000"}, []config.Address{"localhost:5000"}, false, nil, ""},
+		{"the app on every interface", []config.Address{"0.0.0.0:5000"}, []config.Address{"localhost:5000"}, false, nil, ""},
+		{"the app on 127.0.0.1", []config.Address{"127.0.0.1:5000"}, nil, false, nil, ""},
+		{"a unix socket", []config.Address{"unix:/run/app/app.sock"}, nil, false, nil, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := config.Default()
@@ -296,8 +305,11 @@ func TestGenerateWarnsOfLocalhost(t *testing.T) {
 				t.Fatalf("warnings: %v, want one", list)
 			case tc.want != nil:
 				f := list[0]
-				if f.Rule != nginx.RuleUpstreamLocalhost || f.Severity != findings.Warning || f.File != "apphost.yaml" || f.Fix == "" {
+				if f.Rule != nginx.RuleUpstreamLocalhost || f.Severity != findings.Warning || f.File != "apphost.yaml" {
 					t.Errorf("warning %+v", f)
+				}
+				if f.Fix != tc.fix {
+					t.Errorf("fix %q, want %q", f.Fix, tc.fix)
 				}
 				for _, w := range tc.want {
 					if !strings.Contains(f.Message, w) {
@@ -326,8 +338,8 @@ func upstreamText(a config.Address) string {
 	return string(a)
 }
 
-// The warning apphost gen nginx prints for an app that listens on
-// localhost.
+// The warning apphost gen nginx prints, with its fix, for an app that
+// listens on localhost.
 func ExampleGenerateWarnings() {
 	c := config.Default()
 	c.File = "apphost.yaml"
@@ -338,9 +350,11 @@ func ExampleGenerateWarnings() {
 	}
 	for _, f := range nginx.GenerateWarnings(c) {
 		fmt.Println(f)
+		fmt.Println("    fix:", f.Fix)
 	}
 	// Output:
-	// apphost.yaml: warning: app.listen localhost:5000: nginx resolves localhost to two servers, 127.0.0.1:5000 and [::1]:5000, but apphost listens on one of them only (the first IPv4 address localhost has, normally 127.0.0.1:5000): the connections nginx sends to the other fail [nginx/upstream-localhost]
+	// apphost.yaml: warning: app.listen localhost:5000: nginx makes a server of every address localhost resolves to where it runs (on Debian with IPv6: 127.0.0.1:5000 and [::1]:5000), but apphost listens on one address of the name only (the first IPv4 address localhost has where the app runs, normally 127.0.0.1:5000): the connections nginx sends to any other fail [nginx/upstream-localhost]
+	//     fix: In the description's app.listen, write an IP address, such as 127.0.0.1:5000, in place of localhost:5000, and run apphost gen nginx again.
 }
 
 // The generated site for the default description, as a user sees it.

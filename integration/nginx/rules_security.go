@@ -87,7 +87,7 @@ func (c *checker) checkProxyPassTargets() {
 		}
 		if t.upstream == nil && !t.hasVariables {
 			for _, a := range t.addrs {
-				if a.host != "" && !isIP(a.host) && a.host != "localhost" {
+				if a.host != "" && !isIP(a.host) && !isLocalhost(a.host) {
 					c.report(RuleStaticDNS, p, "proxy_pass %s names host %s, which nginx resolves once at start: a changed DNS record is not seen until nginx reloads", p.Arg(0), a.host)
 				}
 			}
@@ -96,7 +96,7 @@ func (c *checker) checkProxyPassTargets() {
 	for _, up := range c.upstreams {
 		for _, s := range up.Children("server") {
 			_, host, ok := serverAddress(s.Arg(0), "80")
-			if !ok || host == "" || isIP(host) || host == "localhost" || hasArg(s, "resolve") {
+			if !ok || host == "" || isIP(host) || isLocalhost(host) || hasArg(s, "resolve") {
 				continue
 			}
 			c.report(RuleStaticDNS, s, "upstream %s's server %s is resolved once at start: a changed DNS record is not seen until nginx reloads", up.Arg(0), host)

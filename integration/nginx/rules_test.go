@@ -145,8 +145,9 @@ func TestEveryRuleHasACase(t *testing.T) {
 	}
 }
 
-// Without upstream keepalive a proxied TCP address also gets the cap the
-// kernel's ephemeral ports put on new connections; a unix socket takes no
+// Without upstream keepalive a proxied loopback address also gets the cap
+// the kernel's ephemeral ports put on new connections, measured there; an
+// address on another machine is not measured, and a unix socket takes no
 // port.
 func TestNoUpstreamKeepaliveNamesThePortCap(t *testing.T) {
 	for _, tc := range []struct {
@@ -155,6 +156,10 @@ func TestNoUpstreamKeepaliveNamesThePortCap(t *testing.T) {
 	}{
 		{"an address without an upstream block", "", "http://127.0.0.1:5000", true},
 		{"an upstream without keepalive", "upstream app {\n    server 127.0.0.1:5000;\n}\n", "http://app", true},
+		{"an upstream of [::1] without keepalive", "upstream app {\n    server [::1]:5000;\n}\n", "http://app", true},
+		{"localhost without an upstream block", "", "http://localhost:5000", true},
+		{"an address on another machine without an upstream block", "", "http://192.0.2.10:5000", false},
+		{"an upstream on another machine without keepalive", "upstream app {\n    server 192.0.2.10:5000;\n}\n", "http://app", false},
 		{"a unix socket without an upstream block", "", "http://unix:/run/app.sock", false},
 		{"an upstream of a unix socket without keepalive", "upstream app {\n    server unix:/run/app.sock;\n}\n", "http://app", false},
 	} {
@@ -175,53 +180,75 @@ func TestNoUpstreamKeepaliveNamesThePortCap(t *testing.T) {
 	}
 }
 
-// An upstream server localhost:5000 reaches the app on 127.0.0.1:5000
-// (config.Address.Overlaps): no upstream-mismatch, no app-not-proxied. Its
-// other server, [::1]:5000, does not: upstream-localhost. Against a
-// description that says localhost:5000 too, nginx does what the
-// description says, and the check is quiet (apphost gen nginx warns).
+// Against a description that says localhost:5000 too, nginx does what
+// the description says, and the check is quiet (apphost gen nginx warns).
+// Against one that says 127.0.0.1:5000 it is the rule's case above.
 func TestCrossCheckLocalhostIsTheApp(t *testing.T) {
-	list := checkFile(t, "upstream-localhost.conf", "app.yaml")
-	if len(list) != 1 || list[0].Rule != nginx.RuleUpstreamLocalhost {
-		t.Errorf("findings:\n%s\nwant only %s", describe(list), nginx.RuleUpstreamLocalhost)
-	}
-	if list := checkFile(t, "crosscheck-localhost.fixed.conf", "app-localhost.yaml"); len(list) > 0 {
+	if list := checkFile(t, "upstream-localhost.conf", "app-localhost.yaml"); len(list) > 0 {
 		t.Errorf("findings:\n%s", describe(list))
 	}
 }
 
-// upstream-localhost compares the two servers nginx makes of localhost
-// with the addresses the description gives the app: it fires when the app
-// listens on one of them by IP, in an upstream or a bare proxy_pass.
+// withListen is appYAML with the app listening on listen, a YAML list.
+func withListen(t *testing.T, listen string) string {
+	t.Helper()
+	const old = "[127.0.0.1:5000]"
+	if !strings.Contains(appYAML, old) {
+		t.Fatalf("%q not in appYAML", old)
+	}
+	return strings.Replace(appYAML, old, listen, 1)
+}
+
+// upstream-localhost compares the servers nginx may make of localhost with
+// the addresses the description gives the app: it fires when the app
+// listens on one of them by IP, in an upstream or a bare proxy_pass. An
+// upstream localhost:5000 reaches the app on 127.0.0.1:5000
+// (config.Address.Overlaps): never upstream-mismatch or app-not-proxied,
+// and, in any case, never proxy-pass-static-dns (nginx reads no DNS
+// record for localhost).
 func TestUpstreamLocalhost(t *testing.T) {
 	const keepalive = "upstream app {\n    server SERVER;\n    keepalive 32;\n}\n"
 	upstream := func(server string) string {
 		return site(strings.Replace(keepalive, "SERVER", server, 1), "        proxy_pass http://app;\n        proxy_set_header Connection \"\";")
-	}
-	withListen := func(listen string) string {
-		return strings.Replace(appYAML, "[127.0.0.1:5000]", listen, 1)
 	}
 	for _, tc := range []struct {
 		name, conf, yaml string
 		want             bool
 	}{
 		{"the app on 127.0.0.1", upstream("localhost:5000"), appYAML, true},
-		{"the app on [::1]", upstream("localhost:5000"), withListen(`["[::1]:5000"]`), true},
+		{"the app on [::1]", upstream("localhost:5000"), withListen(t, `["[::1]:5000"]`), true},
 		{"written in capitals", upstream("LOCALHOST:5000"), appYAML, true},
 		{"a bare proxy_pass", site("", "        proxy_pass http://localhost:5000;"), appYAML, true},
-		{"the app on both loopback addresses", upstream("localhost:5000"), withListen(`[127.0.0.1:5000, "[::1]:5000"]`), false},
-		{"the app on every interface", upstream("localhost:5000"), withListen(`["0.0.0.0:5000"]`), false},
-		{"the description says localhost too", upstream("localhost:5000"), withListen(`[localhost:5000]`), false},
+		{"a bare proxy_pass written in capitals", site("", "        proxy_pass http://LocalHost:5000;"), appYAML, true},
+		{"the app on both loopback addresses", upstream("localhost:5000"), withListen(t, `[127.0.0.1:5000, "[::1]:5000"]`), false},
+		{"the app on every interface", upstream("localhost:5000"), withListen(t, `["0.0.0.0:5000"]`), false},
+		{"the app on every interface, written without a host", upstream("localhost:5000"), withListen(t, `[":5000"]`), false},
+		{"the description says localhost too", upstream("localhost:5000"), withListen(t, `[localhost:5000]`), false},
 		{"nginx names the app's address", upstream("127.0.0.1:5000"), appYAML, false},
 		{"without a description", upstream("localhost:5000"), "", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got := checkText(t, tc.conf, tc.yaml)
+			list := checkTextFindings(t, tc.conf, tc.yaml)
+			got := rules(list)
 			if slices.Contains(got, nginx.RuleUpstreamMismatch) || slices.Contains(got, nginx.RuleAppNotProxied) {
 				t.Errorf("findings %v: localhost is the app's address", got)
 			}
+			if slices.Contains(got, nginx.RuleStaticDNS) {
+				t.Errorf("findings %v: localhost is no DNS record", got)
+			}
 			if has := slices.Contains(got, nginx.RuleUpstreamLocalhost); has != tc.want {
 				t.Errorf("findings %v; want %s: %t", got, nginx.RuleUpstreamLocalhost, tc.want)
+			}
+			for _, f := range list {
+				if f.Rule != nginx.RuleUpstreamLocalhost {
+					continue
+				}
+				if !strings.Contains(f.Message, "nginx makes a server of every address localhost resolves to where it runs (on Debian with IPv6: 127.0.0.1:5000 and [::1]:5000)") {
+					t.Errorf("message %q does not say which servers nginx makes of localhost", f.Message)
+				}
+				if !strings.Contains(f.Fix, "proxy_pass or the upstream's server") {
+					t.Errorf("fix %q does not say to correct nginx", f.Fix)
+				}
 			}
 		})
 	}

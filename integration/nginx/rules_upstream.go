@@ -2,6 +2,7 @@ package nginx
 
 import (
 	"fmt"
+	"net/netip"
 	"slices"
 	"strings"
 )
@@ -45,21 +46,36 @@ func (c *checker) checkKeepalive() {
 	}
 }
 
-// portCap is what a connection per request costs when the target is
-// reached over TCP: each takes an ephemeral port, which stays in TIME_WAIT
-// once nginx closes the connection. On loopback the kernel hands such a
-// port out again after net.ipv4.tcp_tw_reuse_delay (a second), and the
-// rate measured settles at about half of net.ipv4.ip_local_port_range per
-// second (docs/performance.md); to another machine a port waits out
-// TIME_WAIT's 60 seconds. "" when every address is a unix socket, which
-// takes no port.
+// portCap is what a connection per request costs when the target is on
+// loopback, where it was measured (docs/performance.md, "nginx: generated
+// vs recipe"). Whichever side closes a connection first keeps it in
+// TIME_WAIT: the app under nginx's default "Connection: close" (some
+// 13,300 entries on its side against 1,100 on nginx's in a five-second
+// run), nginx when the site sends "Connection: keep-alive" without
+// keepalive, as the Microsoft recipe does (some 14,100 on nginx's side,
+// none on the app's). Either way each entry holds its connection's pair of
+// addresses and ports, so nginx cannot give that ephemeral port to a new
+// connection to the same app address until the kernel allows it:
+// net.ipv4.tcp_tw_reuse, on loopback after about a second
+// (net.ipv4.tcp_tw_reuse_delay). The rate then settles at about half of
+// net.ipv4.ip_local_port_range per second. No rate to an app on another
+// machine has been measured: "" then, as for a unix socket, which takes
+// no port.
 func portCap(t target) string {
-	for _, a := range t.addrs {
-		if !a.addr.IsUnix() {
-			return ", and the kernel's ephemeral ports cap the rate of new connections to one address (on loopback, about half of net.ipv4.ip_local_port_range per second)"
-		}
+	if slices.ContainsFunc(t.addrs, onLoopback) {
+		return ", and on loopback the kernel's ephemeral ports cap the rate of new connections to one address at about half of net.ipv4.ip_local_port_range per second"
 	}
 	return ""
+}
+
+// onLoopback reports whether a is written as a loopback address: localhost,
+// or an IP address in 127.0.0.0/8 or ::1.
+func onLoopback(a targetAddr) bool {
+	if isLocalhost(a.host) {
+		return true
+	}
+	ip, err := netip.ParseAddr(a.host)
+	return err == nil && ip.IsLoopback()
 }
 
 // checkConnectionMaps reports the entries of the map {} blocks a

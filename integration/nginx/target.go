@@ -2,7 +2,6 @@ package nginx
 
 import (
 	"net"
-	"net/netip"
 	"slices"
 	"strings"
 
@@ -121,48 +120,4 @@ func serverAddress(s, defaultPort string) (config.Address, string, bool) {
 func isIP(host string) bool {
 	host = strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
 	return net.ParseIP(host) != nil
-}
-
-// isLocalhost reports whether host is the name localhost.
-func isLocalhost(host string) bool { return strings.EqualFold(host, "localhost") }
-
-// localhostIPs are the addresses nginx makes of the name localhost, one
-// upstream server each: getaddrinfo finds both in /etc/hosts, where
-// Debian's has "127.0.0.1 localhost" and "::1 localhost ip6-localhost".
-func localhostIPs() []netip.Addr {
-	return []netip.Addr{netip.AddrFrom4([4]byte{127, 0, 0, 1}), netip.IPv6Loopback()}
-}
-
-// localhostMissed returns the servers nginx makes of localhost:port
-// (127.0.0.1:port and [::1]:port) that none of listeners listens on.
-// known is false when a listener does not say which address it has: a
-// name (localhost itself, whose one address is chosen where the app runs)
-// or every interface.
-func localhostMissed(port string, listeners []config.Address) (missed []config.Address, known bool) {
-	on := map[netip.Addr]bool{}
-	for _, l := range listeners {
-		h, _ := l.HostPort()
-		ip, err := netip.ParseAddr(h)
-		if err != nil || ip.IsUnspecified() {
-			return nil, false
-		}
-		on[ip.Unmap()] = true
-	}
-	for _, ip := range localhostIPs() {
-		if !on[ip] {
-			missed = append(missed, config.Address(net.JoinHostPort(ip.String(), port)))
-		}
-	}
-	return missed, true
-}
-
-// everyInterface reports whether a listens on every interface: an empty
-// or "*" host, or an unspecified IP address.
-func everyInterface(a config.Address) bool {
-	h, _ := a.HostPort()
-	if h == "" || h == "*" {
-		return !a.IsUnix()
-	}
-	ip, err := netip.ParseAddr(h)
-	return err == nil && ip.IsUnspecified()
 }
