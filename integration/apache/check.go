@@ -22,6 +22,7 @@ func Check(cfg *Config, opts CheckOptions) []findings.Finding {
 	c := &checker{cfg: cfg, dep: opts.Deployment, scopes: scopes(cfg.Directives), members: members(cfg.Directives), workerOf: proxyWorkers(cfg.Directives)}
 	c.proxyRequests()
 	c.undefinedVariables()
+	c.earlyHeadersIgnored()
 	var apps map[*scope]bool // none without a description
 	if c.dep != nil {
 		apps = c.appScopes()
@@ -54,11 +55,13 @@ type checker struct {
 	workerOf map[*Directive]*proxyWorker // the worker each ProxyPass uses
 	out      []findings.Finding
 	// used records the upstreams the targets compared with the description
-	// reach, for upstream-unused; it stays nil while no target was
-	// compared (none, or all built from variables). mismatched is set when
-	// a target reaches neither an upstream nor an admin address.
-	used       map[config.Address]bool
-	mismatched bool
+	// reach, for upstream-unused. targetCompared is set once a target was
+	// compared (none may be, or all may be built from variables), and
+	// mismatched when one reaches neither an upstream nor an admin
+	// address.
+	used           map[config.Address]bool
+	targetCompared bool
+	mismatched     bool
 	// reported holds the findings already added.
 	reported map[findings.Finding]bool
 }
@@ -230,50 +233,50 @@ func (c *checker) family() string {
 	return "X-Forwarded-Proto"
 }
 
-// headerSetters returns the RequestHeader directives httpd applies in s
-// that give header a value (set, append, add, merge, setifempty), in file
-// order.
-func headerSetters(s *scope, header string) []requestHeader {
-	var out []requestHeader
+// setsHeader returns the first RequestHeader httpd applies in s that
+// gives header a value, or nil, whatever runs after it; for messages.
+// For Forwarded the value must carry proto=.
+func setsHeader(s *scope, header string) *Directive {
 	for _, h := range requestHeaders(s) {
 		switch h.action {
 		case "set", "append", "add", "merge", "setifempty":
-			if strings.EqualFold(h.header, header) {
-				out = append(out, h)
+			if strings.EqualFold(h.header, header) && tellsScheme(header, h.value) {
+				return h.d
 			}
 		}
-	}
-	return out
-}
-
-// setsHeader returns the first RequestHeader in s that gives header a
-// value, or nil. For Forwarded the value must carry proto=.
-func setsHeader(s *scope, header string) *Directive {
-	for _, h := range headerSetters(s, header) {
-		if strings.EqualFold(header, "Forwarded") && !strings.Contains(strings.ToLower(h.value), "proto=") {
-			continue
-		}
-		return h.d
 	}
 	return nil
 }
 
+// forwardedProto reports a proxying scope whose requests reach the app
+// without the scheme, or with "http" in an HTTPS virtual host, after
+// httpd has run every RequestHeader that applies in its order (see
+// appliedHeaders and outcome). A conditional "http" (env=!HTTPS, as
+// recipes pair it with "https" env=HTTPS, or an expr=) is left alone: it
+// may never apply to an HTTPS request.
 func (c *checker) forwardedProto(s *scope) {
 	header := c.family()
 	if header == "" {
 		return
 	}
-	sets := func(h string) bool {
-		return setsHeader(s, h) != nil || (s.vhost != nil && setsHeader(c.main(), h) != nil)
-	}
-	// Without the description either family will do.
-	if d := c.setsHTTPUnconditionally(s); d != nil && terminatesTLS(s) {
+	applied := c.appliedHeaders(s)
+	if d := outcome(applied, "X-Forwarded-Proto").http; d != nil && terminatesTLS(s) {
 		c.at(RuleWrongProto, d, "%s serves HTTPS (SSLEngine on) but sets X-Forwarded-Proto to http", s.where())
 	}
-	if sets(header) || (c.dep == nil && sets("Forwarded")) {
+	got := outcome(applied, header)
+	// Without the description either family will do.
+	if got.valued || c.dep == nil && outcome(applied, "Forwarded").valued {
+		return
+	}
+	if u := got.removedBy; u != nil {
+		c.at(RuleNoForwardedProto, u, "%s proxies to the app but %s runs after every RequestHeader that gives the header a value (early ones run before late ones, the main server's before the virtual host's), so the app gets no %s and cannot tell HTTPS from HTTP",
+			s.where(), written(u.Name, u.Args), header)
 		return
 	}
 	msg := fmt.Sprintf("%s proxies to the app but sets no %s header, so the app cannot tell HTTPS from HTTP", s.where(), header)
+	if d, sec := c.ignoredEarly(s, header, "set", "append", "add", "merge", "setifempty"); d != nil {
+		msg += fmt.Sprintf("; the RequestHeader … early at %s:%d is inside <%s>, where httpd never applies it", d.File, d.Line, written(sec.Name, sec.Args))
+	}
 	for _, other := range c.scopes[1:] {
 		if other == s {
 			continue
@@ -284,41 +287,6 @@ func (c *checker) forwardedProto(s *scope) {
 		}
 	}
 	c.at(RuleNoForwardedProto, c.anchorOf(s), "%s", msg)
-}
-
-// setsHTTPUnconditionally returns a RequestHeader in s that sets
-// X-Forwarded-Proto to http for every request, or nil. One with a
-// condition (env=!HTTPS, as recipes pair it with "https" env=HTTPS, or an
-// expr=) is left alone: it may never apply to an HTTPS request. The
-// keyword early is no condition, but a late set, unset or edit of the
-// header in s or the main server runs after an early one and may replace
-// its http, so an early one is then left alone too.
-func (c *checker) setsHTTPUnconditionally(s *scope) *Directive {
-	const header = "X-Forwarded-Proto"
-	for _, h := range headerSetters(s, header) {
-		if !strings.EqualFold(h.value, "http") || h.condition != "" {
-			continue
-		}
-		if h.early && (replacesLate(s, header) || s.vhost != nil && replacesLate(c.main(), header)) {
-			continue
-		}
-		return h.d
-	}
-	return nil
-}
-
-// replacesLate reports whether a late RequestHeader httpd applies in s
-// sets, unsets or edits header.
-func replacesLate(s *scope, header string) bool {
-	for _, h := range requestHeaders(s) {
-		switch h.action {
-		case "set", "unset", "edit", "edit*":
-			if !h.early && strings.EqualFold(h.header, header) {
-				return true
-			}
-		}
-	}
-	return false
 }
 
 // terminatesTLS reports whether a virtual host has SSLEngine on.

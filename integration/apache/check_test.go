@@ -72,6 +72,8 @@ type ruleCase struct {
 	// rule and line are the finding expected; rule "" expects none.
 	rule string
 	line int
+	// alone, with rule, expects no other finding.
+	alone bool
 }
 
 func runRuleCases(t *testing.T, cases []ruleCase) {
@@ -92,6 +94,9 @@ func runRuleCases(t *testing.T, cases []ruleCase) {
 					}
 					if f.Message == "" || f.Fix == "" || !strings.HasSuffix(f.File, "site.conf") {
 						t.Fatalf("finding lacks message, fix or file: %+v", f)
+					}
+					if tc.alone && len(got) != 1 {
+						t.Fatalf("want %s alone, got:\n%s", tc.rule, list(got))
 					}
 					return
 				}
@@ -122,6 +127,11 @@ func TestConfigRules(t *testing.T) {
 
 // configRuleCases trigger and clear the rules that need no description.
 func configRuleCases(t *testing.T) []ruleCase {
+	// tls is good in an HTTPS virtual host (SSLEngine on, line 3), with
+	// the pairs of old and new text replaced.
+	tls := func(oldnew ...string) string {
+		return strings.NewReplacer(append([]string{"    ServerName shop.example.com\n", "    ServerName shop.example.com\n    SSLEngine on\n"}, oldnew...)...).Replace(good)
+	}
 	return []ruleCase{
 		// An open forward proxy.
 		{name: "ProxyRequests On is an open proxy", conf: "ProxyRequests On\n" + good, rule: RuleProxyRequestsOn, line: 1},
@@ -163,6 +173,29 @@ func configRuleCases(t *testing.T) []ruleCase {
 		{name: "an early http replaced by a late https from the main server", conf: "RequestHeader set X-Forwarded-Proto \"https\" env=HTTPS\n" + strings.NewReplacer("    ServerName shop.example.com\n", "    ServerName shop.example.com\n    SSLEngine on\n", `RequestHeader set X-Forwarded-Proto "http"`, `RequestHeader set X-Forwarded-Proto "http" early`).Replace(good)},
 		{name: "an early X-Forwarded-Proto inside <Location> is never applied", conf: edit(t, "    RequestHeader set X-Forwarded-Proto \"http\"\n", "    <Location />\n        RequestHeader set X-Forwarded-Proto \"http\" early\n    </Location>\n"), rule: RuleNoForwardedProto, line: 1},
 		{name: "a late X-Forwarded-Proto inside <Location> applies", conf: edit(t, "    RequestHeader set X-Forwarded-Proto \"http\"\n", "    <Location />\n        RequestHeader set X-Forwarded-Proto \"http\"\n    </Location>\n")},
+
+		// An early RequestHeader inside a per-request section is dead
+		// configuration, reported where it is written.
+		{name: "an early RequestHeader inside <Location> is reported at its line", conf: edit(t, "    RequestHeader set X-Forwarded-Proto \"http\"\n", "    <Location />\n        RequestHeader set X-Forwarded-Proto \"http\" early\n    </Location>\n"), rule: RuleEarlyHeaderIgnored, line: 10},
+		{name: "an early unset inside <If> is never applied", conf: edit(t, "    RequestHeader unset X-Forwarded-For early\n", "    <If \"%{REQUEST_SCHEME} == 'http'\">\n        RequestHeader unset X-Forwarded-For early\n    </If>\n"), rule: RuleEarlyHeaderIgnored, line: 7, alone: true},
+		{name: "an early RequestHeader inside a main-server <Proxy> is never applied", conf: "<Proxy \"http://127.0.0.1:5000/\">\n    RequestHeader unset X-Forwarded-For early\n</Proxy>\n" + good, rule: RuleEarlyHeaderIgnored, line: 2, alone: true},
+		{name: "an early unset inside <IfModule> applies", conf: edit(t, "    RequestHeader unset X-Forwarded-For early\n", "    <IfModule headers_module>\n        RequestHeader unset X-Forwarded-For early\n    </IfModule>\n")},
+
+		// httpd runs the early RequestHeader directives first, then the late
+		// ones; the main server's before the virtual host's, and those inside
+		// <Proxy>, <Location> and <If> after the others. What the app gets is
+		// what the last of them leaves.
+		{name: "a late unset after an early http in an HTTPS virtual host leaves no scheme", conf: tls(`RequestHeader set X-Forwarded-Proto "http"`, "RequestHeader set X-Forwarded-Proto \"http\" early\n    RequestHeader unset X-Forwarded-Proto"), rule: RuleNoForwardedProto, line: 11, alone: true},
+		{name: "a late unset written before an early http runs after it", conf: tls(`RequestHeader set X-Forwarded-Proto "http"`, "RequestHeader unset X-Forwarded-Proto\n    RequestHeader set X-Forwarded-Proto \"http\" early"), rule: RuleNoForwardedProto, line: 10, alone: true},
+		{name: "a late set after the late unset gives the scheme back", conf: tls(`RequestHeader set X-Forwarded-Proto "http"`, "RequestHeader set X-Forwarded-Proto \"http\" early\n    RequestHeader unset X-Forwarded-Proto\n    RequestHeader set X-Forwarded-Proto \"https\"")},
+		{name: "a late unset after a late set leaves no scheme", conf: edit(t, `RequestHeader set X-Forwarded-Proto "http"`, "RequestHeader set X-Forwarded-Proto \"http\"\n    RequestHeader unset X-Forwarded-Proto"), rule: RuleNoForwardedProto, line: 10, alone: true},
+		{name: "an early unset written after the set runs before it", conf: edit(t, `RequestHeader set X-Forwarded-Proto "http"`, "RequestHeader set X-Forwarded-Proto \"http\"\n    RequestHeader unset X-Forwarded-Proto early")},
+		{name: "the virtual host's unset runs after the main server's set", conf: "RequestHeader set X-Forwarded-Proto \"http\"\n" + edit(t, `RequestHeader set X-Forwarded-Proto "http"`, "RequestHeader unset X-Forwarded-Proto"), rule: RuleNoForwardedProto, line: 10, alone: true},
+		{name: "the main server's unset runs before the virtual host's set", conf: "RequestHeader unset X-Forwarded-Proto\n" + good},
+		{name: "an http inside <Location> runs after the virtual host's https", conf: tls(`RequestHeader set X-Forwarded-Proto "http"`, "<Location />\n        RequestHeader set X-Forwarded-Proto \"http\"\n    </Location>\n    RequestHeader set X-Forwarded-Proto \"https\""), rule: RuleWrongProto, line: 11, alone: true},
+		{name: "an unset with a condition leaves an early http in place", conf: tls(`RequestHeader set X-Forwarded-Proto "http"`, "RequestHeader set X-Forwarded-Proto \"http\" early\n    RequestHeader unset X-Forwarded-Proto env=NO_SCHEME"), rule: RuleWrongProto, line: 10, alone: true},
+		{name: "an append after an early http keeps the http", conf: tls(`RequestHeader set X-Forwarded-Proto "http"`, "RequestHeader set X-Forwarded-Proto \"http\" early\n    RequestHeader append X-Forwarded-Proto \"https\""), rule: RuleWrongProto, line: 10, alone: true},
+		{name: "an edit after an early http may replace it", conf: tls(`RequestHeader set X-Forwarded-Proto "http"`, "RequestHeader set X-Forwarded-Proto \"http\" early\n    RequestHeader edit X-Forwarded-Proto ^http$ https")},
 
 		// Host rewritten to the upstream's.
 		{name: "ProxyPreserveHost Off", conf: edit(t, "ProxyPreserveHost On", "ProxyPreserveHost Off"), rule: RulePreserveHostOff, line: 3},

@@ -88,9 +88,21 @@ func (c *checker) clientHeaders(s *scope) {
 			passed = append(passed, h)
 		}
 	}
-	if len(passed) > 0 {
-		c.at(RuleClientHeadersPassed, c.anchorOf(s), "%s passes client-sent %s to the app; at the edge they must be removed (RequestHeader unset … early)", s.where(), strings.Join(passed, ", "))
+	if len(passed) == 0 {
+		return
 	}
+	place := "in the virtual host (or the main server)"
+	if s.vhost == nil {
+		place = "in the main server"
+	}
+	msg := fmt.Sprintf("%s passes client-sent %s to the app; at the edge they must be removed by RequestHeader unset … early %s, outside <Location>, <Directory>, <If> and <Proxy>", s.where(), strings.Join(passed, ", "), place)
+	for _, h := range passed {
+		if d, sec := c.ignoredEarly(s, h, "unset", "set"); d != nil {
+			msg += fmt.Sprintf("; the RequestHeader … early at %s:%d is inside <%s>, where httpd never applies it", d.File, d.Line, written(sec.Name, sec.Args))
+			break
+		}
+	}
+	c.at(RuleClientHeadersPassed, c.anchorOf(s), "%s", msg)
 }
 
 // controls reports whether a scope unsets or overwrites a header, early
@@ -107,6 +119,9 @@ func controls(s *scope, header string) bool {
 // upstreams: every target is an upstream, never an admin address (see
 // config.Config.ProxyTarget).
 func (c *checker) upstreams(s *scope) {
+	if c.used == nil {
+		c.used = map[config.Address]bool{}
+	}
 	for _, w := range append(c.workers(s), s.rewriteTargets()...) {
 		addr, ok := targetAddr(w.url)
 		if !ok || strings.ContainsAny(addr, "$%{}") {
@@ -117,9 +132,7 @@ func (c *checker) upstreams(s *scope) {
 		if a, err := config.ParseAddress(addr); err == nil { // an address that does not parse is no upstream
 			admin, ups = c.dep.ProxyTarget(a)
 		}
-		if c.used == nil {
-			c.used = map[config.Address]bool{}
-		}
+		c.targetCompared = true
 		if admin != nil {
 			c.at(RuleAdminProxied, w.d, "%s proxies to %s, an admin address (%s %s): /metrics and health checks become public", w.d.Name, addr, admin.Key, admin.Addr)
 			continue
@@ -135,7 +148,7 @@ func (c *checker) upstreams(s *scope) {
 }
 
 func (c *checker) upstreamsUsed() {
-	if c.used == nil || len(c.used) == 0 && c.mismatched {
+	if !c.targetCompared || len(c.used) == 0 && c.mismatched {
 		// No target could be compared (none, or all built from
 		// variables), or none reaches an upstream and upstream-mismatch
 		// said so.

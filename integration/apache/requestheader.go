@@ -1,6 +1,9 @@
 package apache
 
-import "strings"
+import (
+	"slices"
+	"strings"
+)
 
 // requestHeader is a RequestHeader directive read as mod_headers reads
 // it:
@@ -20,8 +23,8 @@ type requestHeader struct {
 	// condition: an early set applies to every request of its virtual
 	// host (or, in the main server, of every virtual host), so it tells
 	// the app the scheme as well as a late one, and an early unset
-	// removes what the client sent. A late directive on the same header
-	// runs after it and may replace its value.
+	// removes what the client sent. Every late directive on the same
+	// header runs after it, wherever it is written (see appliedHeaders).
 	early bool
 	// condition is the env= or expr= clause, "" when the directive
 	// applies to every request.
@@ -37,7 +40,7 @@ func requestHeaders(s *scope) []requestHeader {
 	var out []requestHeader
 	for _, it := range s.named("RequestHeader") {
 		h := readRequestHeader(it.d)
-		if h.early && perRequest(it.parents) {
+		if h.early && perRequestSection(it.parents) != nil {
 			continue
 		}
 		out = append(out, h)
@@ -69,16 +72,207 @@ func readRequestHeader(d *Directive) requestHeader {
 	return h
 }
 
-// perRequest reports whether one of the sections enclosing a directive
-// is merged per request, after the request has been read; the
-// configuration-time ones (<IfModule>, <IfDefine>, …) are not.
-func perRequest(parents []*Directive) bool {
+// mergeRank tells when httpd merges a directive into a request's
+// configuration, from the sections enclosing it: 0 when none is merged
+// per request (the directive belongs to the virtual host or the main
+// server itself), else the highest sectionRank among them, so that an
+// <If> inside a <Location> is merged with the <If> sections, last.
+func mergeRank(parents []*Directive) int {
+	rank := 0
 	for _, p := range parents {
-		switch strings.ToLower(p.Name) {
-		case "directory", "directorymatch", "files", "filesmatch", "location", "locationmatch",
-			"proxy", "proxymatch", "if", "elseif", "else":
-			return true
+		rank = max(rank, sectionRank(p))
+	}
+	return rank
+}
+
+// sectionRank is 1 for <Proxy>, <Directory> and <Files>, which httpd
+// merges per request first, 2 for <Location>, 3 for <If>, <ElseIf> and
+// <Else>, and 0 for the sections read at start-up (<IfModule>,
+// <IfDefine>, <IfVersion>) and <VirtualHost>.
+func sectionRank(p *Directive) int {
+	switch strings.ToLower(p.Name) {
+	case "proxy", "proxymatch", "directory", "directorymatch", "files", "filesmatch":
+		return 1
+	case "location", "locationmatch":
+		return 2
+	case "if", "elseif", "else":
+		return 3
+	}
+	return 0
+}
+
+// perRequestSection returns the innermost section enclosing a directive
+// that httpd merges per request, after the request has been read, or nil
+// when none does.
+func perRequestSection(parents []*Directive) *Directive {
+	for i := len(parents) - 1; i >= 0; i-- {
+		if sectionRank(parents[i]) > 0 {
+			return parents[i]
 		}
 	}
-	return false
+	return nil
+}
+
+// appliedHeaders returns the RequestHeader directives httpd applies to a
+// request s serves, on every header, in the order it runs them. The early
+// ones run first, when the request has been read: the main server's, then
+// the virtual host's, each in file order (an early one inside a
+// per-request section never runs). The late ones run just before the
+// handler, in the order httpd merged their configuration: the main
+// server's and then the virtual host's own, then those inside <Proxy>,
+// <Directory> and <Files>, then <Location>, then <If>, the main server's
+// before the virtual host's within each. mod_headers appends a virtual
+// host's list to the main server's, and each section's list to what it
+// is merged into.
+func (c *checker) appliedHeaders(s *scope) []requestHeader {
+	type ordered struct {
+		h   requestHeader
+		key [3]int // phase (early 0, late 1), merge rank, main server (0) or virtual host (1)
+	}
+	from := []*scope{s}
+	if s.vhost != nil {
+		from = []*scope{c.main(), s}
+	}
+	var list []ordered
+	for i, sc := range from {
+		for _, it := range sc.named("RequestHeader") {
+			h := readRequestHeader(it.d)
+			rank := mergeRank(it.parents)
+			phase := 1
+			if h.early {
+				if rank > 0 {
+					continue
+				}
+				phase = 0
+			}
+			list = append(list, ordered{h, [3]int{phase, rank, i}})
+		}
+	}
+	slices.SortStableFunc(list, func(a, b ordered) int { return slices.Compare(a.key[:], b.key[:]) })
+	out := make([]requestHeader, len(list))
+	for i, o := range list {
+		out[i] = o.h
+	}
+	return out
+}
+
+// headerOutcome is what becomes of one request header once httpd has run
+// every RequestHeader that applies, in order.
+type headerOutcome struct {
+	// valued is set when a directive gives the header a value (for
+	// Forwarded, one that carries proto=) and no unconditional unset
+	// comes after it. Conditions are not evaluated: a directive with one
+	// counts as giving its value, an unset with one as removing nothing.
+	valued bool
+	// removedBy is the unconditional unset that took away the value
+	// directives before it gave, when no directive gives one after it.
+	removedBy *Directive
+	// http is the directive whose unconditional "http" the app receives:
+	// nothing after it may replace that value. Only a set (with or
+	// without a condition) or an edit may; an unset removes the header
+	// instead (valued and removedBy say so), and append, add, merge and
+	// setifempty leave the http in place.
+	http *Directive
+}
+
+// outcome runs the directives of list on header, as appliedHeaders
+// orders them.
+func outcome(list []requestHeader, header string) headerOutcome {
+	var o headerOutcome
+	for _, h := range list {
+		if !strings.EqualFold(h.header, header) {
+			continue
+		}
+		gives := tellsScheme(header, h.value)
+		http := strings.EqualFold(h.value, "http")
+		switch h.action {
+		case "set":
+			if h.condition == "" {
+				o.valued = gives
+			} else {
+				o.valued = o.valued || gives
+			}
+			switch {
+			case http && h.condition == "":
+				o.http = h.d
+			case !http:
+				o.http = nil
+			}
+		case "append", "add", "merge", "setifempty":
+			o.valued = o.valued || gives
+			if http && h.condition == "" && o.http == nil {
+				o.http = h.d
+			}
+		case "edit", "edit*":
+			o.http = nil
+		case "unset":
+			if h.condition == "" {
+				if o.valued {
+					o.removedBy = h.d
+				}
+				o.valued, o.http = false, nil
+			}
+		}
+		if o.valued {
+			o.removedBy = nil
+		}
+	}
+	return o
+}
+
+// tellsScheme reports whether value, given to header, tells the app the
+// scheme: any value of X-Forwarded-Proto, a Forwarded one only with
+// proto=.
+func tellsScheme(header, value string) bool {
+	return !strings.EqualFold(header, "Forwarded") || strings.Contains(strings.ToLower(value), "proto=")
+}
+
+// ignoredEarly returns the first early RequestHeader on header with one
+// of these actions that sits inside a per-request section of s (or, for
+// a virtual host, of the main server), with that section; httpd never
+// applies it. d is nil when there is none.
+func (c *checker) ignoredEarly(s *scope, header string, actions ...string) (d, section *Directive) {
+	from := []*scope{s}
+	if s.vhost != nil {
+		from = append(from, c.main())
+	}
+	for _, sc := range from {
+		for _, it := range sc.named("RequestHeader") {
+			h := readRequestHeader(it.d)
+			sec := perRequestSection(it.parents)
+			if h.early && sec != nil && strings.EqualFold(h.header, header) && slices.Contains(actions, h.action) {
+				return h.d, sec
+			}
+		}
+	}
+	return nil, nil
+}
+
+// earlyHeadersIgnored reports every early RequestHeader inside a
+// per-request section: httpd accepts it (apache2 -t says Syntax OK) and
+// never applies it, without a warning.
+func (c *checker) earlyHeadersIgnored() {
+	Walk(c.cfg.Directives, func(d *Directive, parents []*Directive) {
+		if d.IsSection || !d.Is("RequestHeader") || !readRequestHeader(d).early {
+			return
+		}
+		if sec := perRequestSection(parents); sec != nil {
+			c.at(RuleEarlyHeaderIgnored, d, "%s inside %s is never applied: httpd runs early directives before it reads per-request sections; move it to the <VirtualHost> or the main server, or drop early",
+				written(d.Name, d.Args), "<"+written(sec.Name, sec.Args)+">")
+		}
+	})
+}
+
+// written is a directive or a section's opening tag (without the angle
+// brackets) as it would be written, its arguments quoted where needed.
+func written(name string, args []string) string {
+	out := []string{name}
+	for i, a := range args {
+		q, err := quoteArg(a, i == len(args)-1)
+		if err != nil {
+			q = a // cannot be written back; shown as it is
+		}
+		out = append(out, q)
+	}
+	return strings.Join(out, " ")
 }

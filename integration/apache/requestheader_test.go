@@ -1,6 +1,12 @@
 package apache
 
-import "testing"
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/apphost/apphost/integration/findings"
+)
 
 // TestReadRequestHeader: the last argument is early, a condition or
 // neither, depending on how many values the action takes.
@@ -31,6 +37,134 @@ func TestReadRequestHeader(t *testing.T) {
 			tc.want.d = d
 			if got := readRequestHeader(d); got != tc.want {
 				t.Errorf("readRequestHeader(%q) = %+v, want %+v", tc.args, got, tc.want)
+			}
+		})
+	}
+}
+
+// TestAppliedHeadersOrder: the order httpd 2.4.71 appended these values
+// to one header, each RequestHeader append adding its own, with the
+// early one inside <Location> never run.
+func TestAppliedHeadersOrder(t *testing.T) {
+	const conf = `RequestHeader append X-Test main-late
+<Location />
+    RequestHeader append X-Test main-location
+</Location>
+RequestHeader append X-Test main-early early
+<VirtualHost *:80>
+    <If "true">
+        RequestHeader append X-Test vhost-if
+    </If>
+    <Location />
+        RequestHeader append X-Test vhost-location
+        RequestHeader append X-Test ignored early
+    </Location>
+    <Proxy "http://127.0.0.1:5000/">
+        RequestHeader append X-Test vhost-proxy
+    </Proxy>
+    RequestHeader append X-Test vhost-late
+    RequestHeader append X-Test vhost-early early
+    <IfModule headers_module>
+        RequestHeader append X-Test vhost-ifmodule-early early
+    </IfModule>
+    ProxyPass / http://127.0.0.1:5000/
+</VirtualHost>
+`
+	want := []string{"main-early", "vhost-early", "vhost-ifmodule-early", "main-late", "vhost-late", "vhost-proxy", "main-location", "vhost-location", "vhost-if"}
+	cfg, err := Parse("site.conf", []byte(conf))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &checker{cfg: &Config{Directives: cfg, Files: []string{"site.conf"}}, scopes: scopes(cfg)}
+	var got []string
+	for _, h := range c.appliedHeaders(c.scopes[1]) {
+		got = append(got, h.value)
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("appliedHeaders = %q\nwant             %q", got, want)
+	}
+}
+
+// TestEarlyHeadersInsideLocation: early directives inside <Location />
+// are reported at their lines, and the findings about what is then
+// missing say why rather than asking for what is already written.
+func TestEarlyHeadersInsideLocation(t *testing.T) {
+	conf := strings.NewReplacer(
+		"    RequestHeader unset X-Forwarded-For early\n", "",
+		"    RequestHeader set X-Forwarded-Proto \"http\"\n", "    <Location />\n        RequestHeader set X-Forwarded-Proto \"http\" early\n        RequestHeader unset X-Forwarded-For early\n    </Location>\n",
+	).Replace(good)
+	got := checkText(t, conf, goodYAML)
+	type want struct {
+		rule string
+		line int
+		says []string
+	}
+	for _, w := range []want{
+		{RuleEarlyHeaderIgnored, 9, []string{`RequestHeader set X-Forwarded-Proto http early inside <Location /> is never applied`, "move it to the <VirtualHost> or the main server, or drop early"}},
+		{RuleEarlyHeaderIgnored, 10, []string{`RequestHeader unset X-Forwarded-For early inside <Location /> is never applied`}},
+		{RuleNoForwardedProto, 1, []string{"sets no X-Forwarded-Proto header", "site.conf:9 is inside <Location />, where httpd never applies it"}},
+		{RuleClientHeadersPassed, 1, []string{"passes client-sent X-Forwarded-For, X-Forwarded-Proto to the app", "early in the virtual host (or the main server), outside <Location>", "site.conf:10 is inside <Location />, where httpd never applies it"}},
+	} {
+		i := slices.IndexFunc(got, func(f findings.Finding) bool { return f.Rule == w.rule && f.Line == w.line })
+		if i < 0 {
+			t.Errorf("want %s at line %d, got:\n%s", w.rule, w.line, list(got))
+			continue
+		}
+		for _, s := range w.says {
+			if !strings.Contains(got[i].Message, s) {
+				t.Errorf("%s at line %d does not say %q: %s", w.rule, w.line, s, got[i].Message)
+			}
+		}
+	}
+	if len(got) != 4 {
+		t.Errorf("want 4 findings, got:\n%s", list(got))
+	}
+}
+
+// TestOutcome: what a header holds after the directives, in the order
+// given.
+func TestOutcome(t *testing.T) {
+	type want struct {
+		valued          bool
+		removedBy, http int // index of the directive, -1 for none
+	}
+	for _, tc := range []struct {
+		name   string
+		header string
+		args   [][]string
+		want   want
+	}{
+		// The value that is left is the last one given.
+		{"nothing", "X-Forwarded-Proto", nil, want{false, -1, -1}},
+		{"an unset that removes nothing", "X-Forwarded-Proto", [][]string{{"unset", "X-Forwarded-Proto"}}, want{false, -1, -1}},
+		{"set, then unset", "X-Forwarded-Proto", [][]string{{"set", "X-Forwarded-Proto", "http"}, {"unset", "X-Forwarded-Proto"}}, want{false, 1, -1}},
+		{"set, unset, set", "X-Forwarded-Proto", [][]string{{"set", "X-Forwarded-Proto", "http"}, {"unset", "X-Forwarded-Proto"}, {"set", "X-Forwarded-Proto", "https"}}, want{true, -1, -1}},
+		{"other headers do not count", "X-Forwarded-Proto", [][]string{{"set", "X-Forwarded-Proto", "http"}, {"unset", "X-Forwarded-For"}}, want{true, -1, 0}},
+
+		// Conditions are not evaluated.
+		{"a conditional set gives a value", "X-Forwarded-Proto", [][]string{{"set", "X-Forwarded-Proto", "https", "env=HTTPS"}}, want{true, -1, -1}},
+		{"a conditional unset removes nothing", "X-Forwarded-Proto", [][]string{{"set", "X-Forwarded-Proto", "http"}, {"unset", "X-Forwarded-Proto", "env=HTTPS"}}, want{true, -1, 0}},
+		{"a conditional set may replace the http", "X-Forwarded-Proto", [][]string{{"set", "X-Forwarded-Proto", "http"}, {"set", "X-Forwarded-Proto", "https", "env=HTTPS"}}, want{true, -1, -1}},
+		{"a conditional http is none", "X-Forwarded-Proto", [][]string{{"set", "X-Forwarded-Proto", "http", "env=!HTTPS"}}, want{true, -1, -1}},
+		{"an edit may replace the http", "X-Forwarded-Proto", [][]string{{"set", "X-Forwarded-Proto", "http"}, {"edit", "X-Forwarded-Proto", "^http$", "https"}}, want{true, -1, -1}},
+		{"an append keeps the http", "X-Forwarded-Proto", [][]string{{"set", "X-Forwarded-Proto", "http"}, {"append", "X-Forwarded-Proto", "https"}}, want{true, -1, 0}},
+
+		// Forwarded tells the scheme only with proto=.
+		{"Forwarded with proto=", "Forwarded", [][]string{{"set", "Forwarded", "for=192.0.2.1;proto=https"}}, want{true, -1, -1}},
+		{"Forwarded replaced by one without proto=", "Forwarded", [][]string{{"set", "Forwarded", "proto=https"}, {"set", "Forwarded", "for=192.0.2.1"}}, want{false, -1, -1}},
+		{"Forwarded appended to without proto=", "Forwarded", [][]string{{"set", "Forwarded", "proto=https"}, {"append", "Forwarded", "for=192.0.2.1"}}, want{true, -1, -1}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var list []requestHeader
+			index := map[*Directive]int{nil: -1}
+			for i, a := range tc.args {
+				d := &Directive{Name: "RequestHeader", Args: a}
+				index[d] = i
+				list = append(list, readRequestHeader(d))
+			}
+			o := outcome(list, tc.header)
+			if got := (want{o.valued, index[o.removedBy], index[o.http]}); got != tc.want {
+				t.Errorf("outcome = %+v, want %+v", got, tc.want)
 			}
 		})
 	}

@@ -14,6 +14,7 @@ const (
 	RuleTrailingSlash        = "apache/trailing-slash-mismatch"
 	RuleNoForwardedProto     = "apache/no-forwarded-proto"
 	RuleWrongProto           = "apache/forwarded-proto-http-in-tls"
+	RuleEarlyHeaderIgnored   = "apache/early-header-ignored"
 	RulePreserveHostOff      = "apache/preserve-host-off"
 	RuleKeepaliveProbes      = "apache/keepalive-is-tcp-probes"
 	RuleClientHeadersPassed  = "apache/client-forwarding-headers-passed"
@@ -56,12 +57,14 @@ func ruleTable() []rule {
 			`add RequestHeader set X-Forwarded-Proto "https" (or "http") inside the <VirtualHost> that holds the ProxyPass`, false},
 		{RuleWrongProto, findings.Error, "an HTTPS virtual host tells the app the scheme is http, so the app redirects to HTTPS forever or builds http:// links",
 			`set X-Forwarded-Proto "https" in the HTTPS virtual host, or expr=%{REQUEST_SCHEME}`, false},
+		{RuleEarlyHeaderIgnored, findings.Warning, "an early RequestHeader inside <Location>, <Directory>, <If>, <Proxy> or another per-request section is accepted by httpd but never applied",
+			"move the RequestHeader to the <VirtualHost> or the main server, outside the section, or drop early so that it applies, late, to the requests the section matches", false},
 		{RulePreserveHostOff, findings.Warning, "without ProxyPreserveHost On the app sees the upstream address as Host instead of the name the client asked for",
 			"add ProxyPreserveHost On to the virtual host that proxies", false},
 		{RuleKeepaliveProbes, findings.Info, "keepalive= on a proxy worker turns TCP keepalive probes on or off; it is not HTTP keep-alive, which mod_proxy does by default",
 			"remove keepalive= unless a firewall drops idle connections; HTTP connection reuse is controlled by disablereuse= and ttl=", false},
 		{RuleClientHeadersPassed, findings.Warning, "at the edge, forwarding headers sent by the client reach the app, which may believe a spoofed address or scheme",
-			"add RequestHeader unset X-Forwarded-For early (and X-Forwarded-Host, X-Forwarded-Proto, X-Forwarded-Prefix, Forwarded) to the virtual host", true},
+			"add RequestHeader unset X-Forwarded-For early (and X-Forwarded-Host, X-Forwarded-Proto, X-Forwarded-Prefix, Forwarded) to the virtual host itself, outside <Location> and other per-request sections", true},
 		{RuleUndefinedVariable, findings.Warning, "${VAR} names no Define and no environment variable; httpd leaves the text as it is",
 			"define it with Define, pass it with -D, or export it (Debian: source /etc/apache2/envvars) before checking", false},
 		{RuleUpstreamMismatch, findings.Error, "a proxy target is not one of the app's upstreams in apphost.yaml",
