@@ -340,6 +340,18 @@ func TestUnreadBodyDrainSparesHijackedConnections(t *testing.T) {
 	}
 }
 
+// writeMore writes up to 32 MiB to w, far more than an HTTP/2 client's
+// 4 MiB stream window, and returns the first write error.
+func writeMore(w io.Writer) error {
+	chunk := make([]byte, 32<<10)
+	for range 1 << 10 {
+		if _, err := w.Write(chunk); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // TestSendTimeoutReleasesAStalledHTTP2Stream proves the send timeout
 // reaches a single HTTP/2 stream whose client grants no more flow-control
 // window (Go's client grants more only as the body is read), while the
@@ -348,14 +360,7 @@ func TestSendTimeoutReleasesAStalledHTTP2Stream(t *testing.T) {
 	writeErr := make(chan error, 1)
 	mux := http.NewServeMux()
 	mux.HandleFunc("/download", func(w http.ResponseWriter, r *http.Request) {
-		chunk := make([]byte, 32<<10)
-		for range 1 << 10 { // 32 MiB at most, far more than the client's 4 MiB window
-			if _, err := w.Write(chunk); err != nil {
-				writeErr <- err
-				return
-			}
-		}
-		writeErr <- nil
+		writeErr <- writeMore(w)
 	})
 	mux.Handle("/", testApp())
 	addr := startServer(t, mux, Options{Limits: Limits{SendTimeout: 300 * time.Millisecond}}).Addrs()[0].String()
@@ -450,14 +455,7 @@ func TestHTTP2StreamKeepsTheApplicationsDeadline(t *testing.T) {
 	writeErr := make(chan error, 1)
 	app := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		http.NewResponseController(w).SetWriteDeadline(time.Now().Add(300 * time.Millisecond))
-		chunk := make([]byte, 32<<10)
-		for range 1 << 10 { // 32 MiB at most, far more than the client's 4 MiB window
-			if _, err := w.Write(chunk); err != nil {
-				writeErr <- err
-				return
-			}
-		}
-		writeErr <- nil
+		writeErr <- writeMore(w)
 	})
 	addr := startServer(t, app, Options{Limits: Limits{SendTimeout: time.Hour}}).Addrs()[0].String()
 	resp, err := h2cClient(t).Get("http://" + addr + "/")

@@ -119,13 +119,7 @@ func TestStreamSendKeepsTheShape(t *testing.T) {
 // the next write sets one again. After stop the watch sets nothing more.
 func TestStreamSendTakesItsDeadlineOffBetweenWrites(t *testing.T) {
 	const timeout = 100 * time.Millisecond
-	w := &streamWriter{ResponseRecorder: httptest.NewRecorder()}
-	sw, s := limitStreamSend(w, timeout)
-	io.WriteString(sw, "a")
-	waitFor(t, 5*time.Second, "the deadline taken off after a write", func() bool {
-		d := w.setDeadlines()
-		return len(d) == 2 && !d[0].IsZero() && d[1].IsZero()
-	})
+	w, sw, s := pausedStream(t, timeout)
 	start := time.Now()
 	io.WriteString(sw, "b")
 	s.stop() // the host's deadline is far enough for what net/http still holds
@@ -143,13 +137,7 @@ func TestStreamSendTakesItsDeadlineOffBetweenWrites(t *testing.T) {
 // that wrote nothing gets none.
 func TestStreamSendBoundsWhatIsLeftWhenTheHandlerReturns(t *testing.T) {
 	const timeout = 100 * time.Millisecond
-	w := &streamWriter{ResponseRecorder: httptest.NewRecorder()}
-	sw, s := limitStreamSend(w, timeout)
-	io.WriteString(sw, "a")
-	waitFor(t, 5*time.Second, "the deadline taken off after a write", func() bool {
-		d := w.setDeadlines()
-		return len(d) == 2 && d[1].IsZero()
-	})
+	w, _, s := pausedStream(t, timeout)
 	start := time.Now()
 	s.stop()
 	if d := w.setDeadlines(); len(d) != 3 || d[2].Before(start.Add(timeout)) {
@@ -195,6 +183,20 @@ func TestStreamSendKeepsTheApplicationsDeadline(t *testing.T) {
 	if d := w.setDeadlines(); len(d) != 5 || !d[3].IsZero() || d[4].Before(start.Add(timeout)) {
 		t.Fatalf("deadlines %v, want the application's zero, then the piece's", d)
 	}
+}
+
+// pausedStream returns a stream, under timeout, that was written once and
+// then left until the host's deadline was taken off again.
+func pausedStream(t *testing.T, timeout time.Duration) (*streamWriter, http.ResponseWriter, *streamSend) {
+	t.Helper()
+	w := &streamWriter{ResponseRecorder: httptest.NewRecorder()}
+	sw, s := limitStreamSend(w, timeout)
+	io.WriteString(sw, "a")
+	waitFor(t, 5*time.Second, "the deadline taken off after a write", func() bool {
+		d := w.setDeadlines()
+		return len(d) == 2 && !d[0].IsZero() && d[1].IsZero()
+	})
+	return w, sw, s
 }
 
 // waitFor polls cond until it holds, failing the test with what after
