@@ -291,11 +291,14 @@ func (g *responseGuard) WriteString(s string) (int, error) {
 	return io.WriteString(g.raw, s)
 }
 
-func (g *responseGuard) flush() {
-	if g.pass(0) {
-		g.beforeSend()
-		g.raw.(http.Flusher).Flush()
+// flush flushes the writer underneath, through its FlushError when it
+// has one, as http.ResponseController does, and returns that error.
+func (g *responseGuard) flush() error {
+	if !g.pass(0) {
+		return errAnswered
 	}
+	g.beforeSend()
+	return http.NewResponseController(g.raw).Flush()
 }
 
 func (g *responseGuard) readFrom(src io.Reader) (int64, error) {
@@ -313,17 +316,20 @@ func (g *responseGuard) hijack() (net.Conn, *bufio.ReadWriter, error) {
 
 type flushGuard struct{ *responseGuard }
 
-func (g flushGuard) Flush() { g.flush() }
+func (g flushGuard) Flush()            { g.flush() }
+func (g flushGuard) FlushError() error { return g.flush() }
 
 type http1Guard struct{ *responseGuard }
 
 func (g http1Guard) Flush()                                       { g.flush() }
+func (g http1Guard) FlushError() error                            { return g.flush() }
 func (g http1Guard) ReadFrom(src io.Reader) (int64, error)        { return g.readFrom(src) }
 func (g http1Guard) Hijack() (net.Conn, *bufio.ReadWriter, error) { return g.hijack() }
 
 type http2Guard struct{ *responseGuard }
 
-func (g http2Guard) Flush() { g.flush() }
+func (g http2Guard) Flush()            { g.flush() }
+func (g http2Guard) FlushError() error { return g.flush() }
 func (g http2Guard) Push(target string, opts *http.PushOptions) error {
 	return g.raw.(http.Pusher).Push(target, opts)
 }

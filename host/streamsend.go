@@ -187,19 +187,23 @@ func (s *streamSend) WriteString(str string) (int, error) {
 	})
 }
 
-func (s *streamSend) flush() {
+// flush flushes the stream, through its FlushError when it has one, and
+// returns that error.
+func (s *streamSend) flush() error {
 	s.begin()
 	defer s.end()
-	s.w.(http.Flusher).Flush()
+	return s.rc.Flush()
 }
 
 type flushStreamSend struct{ *streamSend }
 
-func (s flushStreamSend) Flush() { s.flush() }
+func (s flushStreamSend) Flush()            { s.flush() }
+func (s flushStreamSend) FlushError() error { return s.flush() }
 
 type http2StreamSend struct{ *streamSend }
 
-func (s http2StreamSend) Flush() { s.flush() }
+func (s http2StreamSend) Flush()            { s.flush() }
+func (s http2StreamSend) FlushError() error { return s.flush() }
 func (s http2StreamSend) Push(target string, opts *http.PushOptions) error {
 	return s.w.(http.Pusher).Push(target, opts)
 }

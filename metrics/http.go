@@ -281,7 +281,9 @@ var epoch = time.Now()
 // recovery (a recovered panic counts with its 500). The response writer
 // next receives keeps http.Flusher, http.Hijacker, io.ReaderFrom and
 // http.Pusher where the original has them, and unwraps for
-// http.ResponseController.
+// http.ResponseController; with Flush it has FlushError, which returns
+// the error of the original's FlushError (a client gone), as
+// http.ResponseController.Flush does.
 func (m *HTTP) Handler(next http.Handler) http.Handler {
 	return &httpHandler{m: m, next: next}
 }

@@ -595,3 +595,30 @@ func TestSchemeIsNotTheRequestLines(t *testing.T) {
 	}
 	wantCounts(t, reg, map[string]uint64{key("GET", "/items/{id}", "http", "200"): 2})
 }
+
+// goneWriter is a writer of the Flusher shape whose FlushError fails, as
+// net/http's does once the client is gone.
+type goneWriter struct{ *httptest.ResponseRecorder }
+
+var errGone = fmt.Errorf("client gone")
+
+func (goneWriter) FlushError() error { return errGone }
+
+// The handler's http.ResponseController.Flush gets the error of the
+// writer underneath, and a failed flush records no status.
+func TestFlushErrorReachesTheHandler(t *testing.T) {
+	m, err := NewHTTP(prometheus.NewRegistry())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var flushErr error
+	var started bool
+	h := m.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		flushErr = http.NewResponseController(w).Flush()
+		started, _ = ResponseStarted(w)
+	}))
+	h.ServeHTTP(goneWriter{httptest.NewRecorder()}, httptest.NewRequest(http.MethodGet, "/", nil))
+	if flushErr != errGone || started {
+		t.Errorf("Flush = %v, response started %t; want %v, not started", flushErr, started, errGone)
+	}
+}

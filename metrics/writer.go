@@ -66,9 +66,12 @@ func (r recorder) WriteString(s string) (int, error) {
 	return n, err
 }
 
-func (r recorder) flush() {
-	r.st.w.(http.Flusher).Flush()
-	r.wrote(0, nil)
+// flush flushes the writer underneath, through its FlushError when it
+// has one, as http.ResponseController does, and returns that error.
+func (r recorder) flush() error {
+	err := http.NewResponseController(r.st.w).Flush()
+	r.wrote(0, err)
+	return err
 }
 
 func (r recorder) readFrom(src io.Reader) (int64, error) {
@@ -87,17 +90,20 @@ func (r recorder) hijack() (net.Conn, *bufio.ReadWriter, error) {
 
 type flushRecorder struct{ recorder }
 
-func (r flushRecorder) Flush() { r.flush() }
+func (r flushRecorder) Flush()            { r.flush() }
+func (r flushRecorder) FlushError() error { return r.flush() }
 
 type http1Recorder struct{ recorder }
 
 func (r http1Recorder) Flush()                                       { r.flush() }
+func (r http1Recorder) FlushError() error                            { return r.flush() }
 func (r http1Recorder) ReadFrom(src io.Reader) (int64, error)        { return r.readFrom(src) }
 func (r http1Recorder) Hijack() (net.Conn, *bufio.ReadWriter, error) { return r.hijack() }
 
 type http2Recorder struct{ recorder }
 
-func (r http2Recorder) Flush() { r.flush() }
+func (r http2Recorder) Flush()            { r.flush() }
+func (r http2Recorder) FlushError() error { return r.flush() }
 func (r http2Recorder) Push(target string, opts *http.PushOptions) error {
 	return r.st.w.(http.Pusher).Push(target, opts)
 }
