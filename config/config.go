@@ -25,6 +25,15 @@ type Config struct {
 	// origin remembers where each key was set, for errors found later by
 	// Validate: key path → "file:line:column" or "environment APPHOST_…".
 	origin map[string]string
+	// lines holds the file and line of each key whose value was last set
+	// in a file (KeyLine).
+	lines map[string]keyLine
+}
+
+// keyLine is where in a file a key's value was written.
+type keyLine struct {
+	file string
+	line int
 }
 
 // App configures the host: its listeners and limits.

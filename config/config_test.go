@@ -493,3 +493,29 @@ func TestValidateRefusesWhatTheSettersRefuse(t *testing.T) {
 		}
 	}
 }
+
+// KeyLine gives the file and line of a value written in a file, and
+// nothing once the environment sets the key again, or for a default.
+func TestKeyLine(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "apphost.yaml")
+	if err := os.WriteFile(file, []byte("name: shop\napp:\n  listen:\n    - localhost:5000\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c, err := Layer(file, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f, line := c.KeyLine("app.listen"); f != file || line != 4 {
+		t.Errorf("app.listen at %s:%d, want %s:4", f, line, file)
+	}
+	if f, line := c.KeyLine("app.admin_listen"); f != "" || line != 0 {
+		t.Errorf("a default at %s:%d, want none", f, line)
+	}
+	c, err = Layer(file, []string{"APPHOST_APP_LISTEN=127.0.0.1:6000"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f, line := c.KeyLine("app.listen"); f != "" || line != 0 {
+		t.Errorf("app.listen set by the environment at %s:%d, want none", f, line)
+	}
+}

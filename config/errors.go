@@ -37,9 +37,27 @@ func (c *Config) errorAt(key string, format string, args ...any) *Error {
 	return &Error{Where: c.origin[key], Key: key, Err: fmt.Errorf(format, args...)}
 }
 
+// setOrigin records where key was set. A file's line is recorded apart
+// (setLine); setting the key again elsewhere forgets it.
 func (c *Config) setOrigin(key, where string) {
 	if c.origin == nil {
 		c.origin = map[string]string{}
 	}
 	c.origin[key] = where
+	delete(c.lines, key)
+}
+
+func (c *Config) setLine(key, file string, line int) {
+	if c.lines == nil {
+		c.lines = map[string]keyLine{}
+	}
+	c.lines[key] = keyLine{file, line}
+}
+
+// KeyLine returns the file and line where the value of key was written,
+// for a finding about it made outside this package; "" and 0 when the
+// value is a default or came from the environment or a flag.
+func (c *Config) KeyLine(key string) (file string, line int) {
+	l := c.lines[key]
+	return l.file, l.line
 }

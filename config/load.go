@@ -116,6 +116,7 @@ func (c *Config) walk(name, prefix string, m *yaml.Node, errs *[]error) {
 				continue
 			}
 			c.setOrigin(path, where(name, written))
+			c.setLine(path, name, written.Line)
 			continue
 		}
 		if !isSection(path) {

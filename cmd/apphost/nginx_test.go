@@ -43,7 +43,7 @@ func TestGenNginx(t *testing.T) {
 		if code != 0 || !strings.Contains(out, "    server localhost:5000;\n") {
 			t.Fatalf("exit %d, stdout:\n%s\nstderr: %s", code, out, errOut)
 		}
-		want := desc + ": warning: app.listen localhost:5000: nginx makes a server of every address localhost resolves to where it runs"
+		want := desc + ":2: warning: app.listen localhost:5000: nginx makes a server of every address localhost resolves to where it runs"
 		fix := "[nginx/upstream-localhost]\n    fix: In the description's app.listen, write an IP address, such as 127.0.0.1:5000, in place of localhost:5000, and run apphost gen nginx again.\n"
 		if !strings.HasPrefix(errOut, want) || !strings.HasSuffix(errOut, fix) {
 			t.Errorf("stderr %q, want a warning starting %q and ending with its fix %q", errOut, want, fix)

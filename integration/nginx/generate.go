@@ -45,8 +45,9 @@ func Generate(c *config.Config, opts Options) (output.File, error) {
 }
 
 // GenerateWarnings returns the flaws of c that the site Generate writes
-// carries over, as findings on the description's file: an upstream
-// written as localhost:PORT (RuleUpstreamLocalhost). nginx makes a server
+// carries over, as findings at the description's line that gives the
+// address (on its file alone, for a value from the environment or a
+// flag): an upstream written as localhost:PORT (RuleUpstreamLocalhost). nginx makes a server
 // of every address localhost resolves to on the machine it runs on (on
 // Debian with IPv6, 127.0.0.1 and ::1), while apphost listens on one
 // address of a name (Go's net.Listen takes its first IPv4 address,
@@ -105,10 +106,15 @@ func (p *plan) localhostWarning(u config.Address) (findings.Finding, bool) {
 	if len(p.c.ProxyUpstreams()) > 1 && p.supervised(u) {
 		msg += ", and under max_fails=0 nginx never stops sending them"
 	}
+	file, line := p.c.KeyLine(key)
+	if file == "" {
+		file = p.c.File
+	}
 	return findings.Finding{
 		Rule:     RuleUpstreamLocalhost,
 		Severity: lookupRule(RuleUpstreamLocalhost).severity,
-		File:     p.c.File,
+		File:     file,
+		Line:     line,
 		Message:  msg,
 		Fix:      fmt.Sprintf("In the description's %s, write %s, in place of %s, and run apphost gen nginx again.", key, write, u),
 	}, true
