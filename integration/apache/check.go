@@ -23,6 +23,7 @@ func Check(cfg *Config, opts CheckOptions) []findings.Finding {
 	c.proxyRequests()
 	c.undefinedVariables()
 	c.earlyHeadersIgnored()
+	c.directoryHeadersNotProxied()
 	var apps map[*scope]bool // none without a description
 	if c.dep != nil {
 		apps = c.appScopes()
@@ -233,11 +234,11 @@ func (c *checker) family() string {
 	return "X-Forwarded-Proto"
 }
 
-// setsHeader returns the first RequestHeader httpd applies in s that
-// gives header a value, or nil, whatever runs after it; for messages.
-// For Forwarded the value must carry proto=.
+// setsHeader returns the first RequestHeader of s that httpd applies to
+// the requests s proxies and that gives header a value, or nil, whatever
+// runs after it; for messages. For Forwarded the value must carry proto=.
 func setsHeader(s *scope, header string) *Directive {
-	for _, h := range requestHeaders(s) {
+	for _, h := range requestHeaders(s, translationProxy(s)) {
 		switch h.action {
 		case "set", "append", "add", "merge", "setifempty":
 			if strings.EqualFold(h.header, header) && tellsScheme(header, h.value) {
@@ -274,9 +275,7 @@ func (c *checker) forwardedProto(s *scope) {
 		return
 	}
 	msg := fmt.Sprintf("%s proxies to the app but sets no %s header, so the app cannot tell HTTPS from HTTP", s.where(), header)
-	if d, sec := c.ignoredEarly(s, header, "set", "append", "add", "merge", "setifempty"); d != nil {
-		msg += fmt.Sprintf("; the RequestHeader … early at %s:%d is inside <%s>, where httpd never applies it", d.File, d.Line, written(sec.Name, sec.Args))
-	}
+	msg += c.unappliedNote(s, header, "set", "append", "add", "merge", "setifempty")
 	for _, other := range c.scopes[1:] {
 		if other == s {
 			continue

@@ -106,6 +106,22 @@ func runRuleCases(t *testing.T, cases []ruleCase) {
 	}
 }
 
+// within wraps lines, each indented by four spaces and ending in a
+// newline, in a section (its opening tag without the angle brackets),
+// themselves indented once more.
+func within(tag, lines string) string {
+	name, _, _ := strings.Cut(tag, " ")
+	var b strings.Builder
+	fmt.Fprintf(&b, "    <%s>\n", tag)
+	for _, l := range strings.SplitAfter(lines, "\n") {
+		if l != "" {
+			b.WriteString("    " + l)
+		}
+	}
+	fmt.Fprintf(&b, "    </%s>\n", name)
+	return b.String()
+}
+
 func list(fs []findings.Finding) string {
 	var b strings.Builder
 	for _, f := range fs {
@@ -132,6 +148,8 @@ func configRuleCases(t *testing.T) []ruleCase {
 	tls := func(oldnew ...string) string {
 		return strings.NewReplacer(append([]string{"    ServerName shop.example.com\n", "    ServerName shop.example.com\n    SSLEngine on\n"}, oldnew...)...).Replace(good)
 	}
+	// proto is good's own X-Forwarded-Proto, line 9.
+	const proto = "    RequestHeader set X-Forwarded-Proto \"http\"\n"
 	return []ruleCase{
 		// An open forward proxy.
 		{name: "ProxyRequests On is an open proxy", conf: "ProxyRequests On\n" + good, rule: RuleProxyRequestsOn, line: 1},
@@ -180,6 +198,34 @@ func configRuleCases(t *testing.T) []ruleCase {
 		{name: "an early unset inside <If> is never applied", conf: edit(t, "    RequestHeader unset X-Forwarded-For early\n", "    <If \"%{REQUEST_SCHEME} == 'http'\">\n        RequestHeader unset X-Forwarded-For early\n    </If>\n"), rule: RuleEarlyHeaderIgnored, line: 7, alone: true},
 		{name: "an early RequestHeader inside a main-server <Proxy> is never applied", conf: "<Proxy \"http://127.0.0.1:5000/\">\n    RequestHeader unset X-Forwarded-For early\n</Proxy>\n" + good, rule: RuleEarlyHeaderIgnored, line: 2, alone: true},
 		{name: "an early unset inside <IfModule> applies", conf: edit(t, "    RequestHeader unset X-Forwarded-For early\n", "    <IfModule headers_module>\n        RequestHeader unset X-Forwarded-For early\n    </IfModule>\n")},
+
+		// mod_proxy takes a request for ProxyPass, ProxyPassMatch or a
+		// RewriteRule [P] in the virtual host as httpd translates its URL,
+		// and httpd then merges no <Directory>, <DirectoryMatch>, <Files>
+		// or <FilesMatch> for it: a RequestHeader inside one never reaches
+		// the app.
+		{name: "X-Forwarded-Proto inside <Directory> is not applied to ProxyPass requests", conf: edit(t, proto, within(`Directory "/var/www"`, proto)), rule: RuleDirectoryHeaderNotProxied, line: 10},
+		{name: "X-Forwarded-Proto inside <Directory> leaves the app without the scheme", conf: edit(t, proto, within(`Directory "/var/www"`, proto)), rule: RuleNoForwardedProto, line: 1},
+		{name: "X-Forwarded-Proto inside <DirectoryMatch>", conf: edit(t, proto, within(`DirectoryMatch "^/var/www"`, proto)), rule: RuleDirectoryHeaderNotProxied, line: 10},
+		{name: "X-Forwarded-Proto inside <Files>", conf: edit(t, proto, within(`Files "index.html"`, proto)), rule: RuleDirectoryHeaderNotProxied, line: 10},
+		{name: "X-Forwarded-Proto inside <FilesMatch>", conf: edit(t, proto, within(`FilesMatch "\.php$"`, proto)), rule: RuleDirectoryHeaderNotProxied, line: 10},
+		{name: "an <If> inside <Directory> goes with it", conf: edit(t, proto, within(`Directory "/var/www"`, within(`If "%{HTTPS} != 'on'"`, proto))), rule: RuleDirectoryHeaderNotProxied, line: 11},
+		{name: "a main-server <Directory> is not applied to the virtual host's ProxyPass requests", conf: within(`Directory "/var/www"`, proto) + good, rule: RuleDirectoryHeaderNotProxied, line: 2, alone: true},
+		{name: "X-Forwarded-Proto inside <Directory> is not applied to ProxyPassMatch requests", conf: strings.NewReplacer(proto, within(`Directory "/var/www"`, proto), "ProxyPass / http://127.0.0.1:5000/", "ProxyPassMatch ^/(.*)$ http://127.0.0.1:5000/$1").Replace(good), rule: RuleDirectoryHeaderNotProxied, line: 10},
+		{name: "X-Forwarded-Proto inside <Directory> is not applied to a RewriteRule [P] of the virtual host", conf: strings.NewReplacer(proto, within(`Directory "/var/www"`, proto), "    ProxyPass / http://127.0.0.1:5000/ ttl=60\n", "    RewriteEngine On\n    RewriteRule ^/(.*)$ http://127.0.0.1:5000/$1 [P]\n").Replace(good), rule: RuleDirectoryHeaderNotProxied, line: 10},
+		{name: "X-Forwarded-Proto inside <Directory> is not applied to a ProxyPass inside <Location>", conf: strings.NewReplacer(proto, within(`Directory "/var/www"`, proto), "    ProxyPass / http://127.0.0.1:5000/ ttl=60\n", within(`Location "/"`, "    ProxyPass http://127.0.0.1:5000/ ttl=60\n")).Replace(good), rule: RuleDirectoryHeaderNotProxied, line: 10},
+		{name: "an https inside <Directory> does not replace the virtual host's http", conf: tls(proto, proto+within(`Directory "/var/www"`, `    RequestHeader set X-Forwarded-Proto "https"`+"\n")), rule: RuleWrongProto, line: 10},
+		{name: "an http inside <Directory> of an HTTPS virtual host does not reach the app", conf: tls(proto, `    RequestHeader set X-Forwarded-Proto "https"`+"\n"+within(`Directory "/var/www"`, proto)), rule: RuleDirectoryHeaderNotProxied, line: 12, alone: true},
+		{name: "an unset inside <Directory> leaves the virtual host's X-Forwarded-Proto", conf: edit(t, proto, proto+within(`Directory "/var/www"`, "    RequestHeader unset X-Forwarded-Proto\n")), rule: RuleDirectoryHeaderNotProxied, line: 11, alone: true},
+		{name: "an early unset inside <Directory> is reported once, as never applied", conf: edit(t, "    RequestHeader unset X-Forwarded-For early\n", within(`Directory "/var/www"`, "    RequestHeader unset X-Forwarded-For early\n")), rule: RuleEarlyHeaderIgnored, line: 7, alone: true},
+
+		// <Directory> applies to the requests httpd maps to a file, and
+		// to those a RewriteRule [P] inside a section proxies after that;
+		// <Proxy> to the requests ProxyPass takes.
+		{name: "a virtual host that proxies nothing keeps its <Directory> headers", conf: good + "<VirtualHost *:80>\n    ServerName static.example.com\n" + within(`Directory "/var/www"`, proto) + "</VirtualHost>\n"},
+		{name: "a header other than a forwarding one inside <Directory> is left alone", conf: edit(t, proto, proto+within(`Directory "/var/www"`, "    RequestHeader set X-Site static\n"))},
+		{name: "a RewriteRule [P] inside <Directory> proxies after the directory walk", conf: edit(t, proto+"    ProxyPass / http://127.0.0.1:5000/ ttl=60\n", within(`Directory "/var/www"`, "    RewriteEngine On\n    RewriteRule ^(.*)$ http://127.0.0.1:5000/$1 [P]\n"+proto))},
+		{name: "X-Forwarded-Proto inside <Proxy> applies to ProxyPass requests", conf: edit(t, proto, within(`Proxy "http://127.0.0.1:5000/"`, proto))},
 
 		// httpd runs the early RequestHeader directives first, then the late
 		// ones; the main server's before the virtual host's, and those inside

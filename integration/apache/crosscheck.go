@@ -84,7 +84,7 @@ func (c *checker) clientHeaders(s *scope) {
 	}
 	var passed []string
 	for _, h := range headers {
-		if !controls(s, h) && (s.vhost == nil || !controls(c.main(), h)) {
+		if !c.controls(s, h) {
 			passed = append(passed, h)
 		}
 	}
@@ -97,20 +97,24 @@ func (c *checker) clientHeaders(s *scope) {
 	}
 	msg := fmt.Sprintf("%s passes client-sent %s to the app; at the edge they must be removed by RequestHeader unset … early %s, outside <Location>, <Directory>, <If> and <Proxy>", s.where(), strings.Join(passed, ", "), place)
 	for _, h := range passed {
-		if d, sec := c.ignoredEarly(s, h, "unset", "set"); d != nil {
-			msg += fmt.Sprintf("; the RequestHeader … early at %s:%d is inside <%s>, where httpd never applies it", d.File, d.Line, written(sec.Name, sec.Args))
+		if note := c.unappliedNote(s, h, "unset", "set"); note != "" {
+			msg += note
 			break
 		}
 	}
 	c.at(RuleClientHeadersPassed, c.anchorOf(s), "%s", msg)
 }
 
-// controls reports whether a scope unsets or overwrites a header, early
-// or late.
-func controls(s *scope, header string) bool {
-	for _, h := range requestHeaders(s) {
-		if (h.action == "unset" || h.action == "set") && strings.EqualFold(h.header, header) {
-			return true
+// controls reports whether a RequestHeader of s, or of the main server
+// for a virtual host, unsets or overwrites a header, early or late, in
+// the requests s proxies.
+func (c *checker) controls(s *scope, header string) bool {
+	proxy := translationProxy(s)
+	for _, from := range c.withMain(s) {
+		for _, h := range requestHeaders(from, proxy) {
+			if (h.action == "unset" || h.action == "set") && strings.EqualFold(h.header, header) {
+				return true
+			}
 		}
 	}
 	return false

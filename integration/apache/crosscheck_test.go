@@ -27,6 +27,8 @@ func crossCheckCases(t *testing.T) []ruleCase {
 		{name: "client X-Forwarded-For passes at the edge", conf: edit(t, "    RequestHeader unset X-Forwarded-For early\n", ""), yaml: goodYAML, rule: RuleClientHeadersPassed, line: 1},
 		{name: "an early unset inside <Location> is never applied", conf: edit(t, "    RequestHeader unset X-Forwarded-For early\n", "    <Location />\n        RequestHeader unset X-Forwarded-For early\n    </Location>\n"), yaml: goodYAML, rule: RuleClientHeadersPassed, line: 1},
 		{name: "a late unset inside <Location> removes the client's header", conf: edit(t, "    RequestHeader unset X-Forwarded-For early\n", "    <Location />\n        RequestHeader unset X-Forwarded-For\n    </Location>\n"), yaml: goodYAML},
+		{name: "an unset inside <Directory> is not applied to ProxyPass requests", conf: edit(t, "    RequestHeader unset X-Forwarded-For early\n", within(`Directory "/var/www"`, "    RequestHeader unset X-Forwarded-For\n")), yaml: goodYAML, rule: RuleClientHeadersPassed, line: 1},
+		{name: "a late unset inside <Proxy> removes the client's header", conf: edit(t, "    RequestHeader unset X-Forwarded-For early\n", within(`Proxy "http://127.0.0.1:5000/"`, "    RequestHeader unset X-Forwarded-For\n")), yaml: goodYAML},
 		{name: "client headers may pass behind another proxy", conf: edit(t, "    RequestHeader unset X-Forwarded-For early\n", ""), yaml: goodYAML + "proxy:\n  edge: false\n"},
 
 		// The proxy reaches something other than the app.

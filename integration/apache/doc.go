@@ -15,7 +15,8 @@
 //   - model.go splits the configuration into the main server and its
 //     virtual hosts and reads ProxyPass and BalancerMember;
 //   - requestheader.go reads RequestHeader and runs the directives on a
-//     header in the order httpd does, early ones first;
+//     header in the order httpd does, early ones first, leaving out those
+//     it never applies to a proxied request;
 //   - rules.go lists the rules; check.go holds those that need only the
 //     configuration, crosscheck.go those that compare it with the
 //     deployment description;

@@ -1,6 +1,7 @@
 package apache
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 )
@@ -31,16 +32,15 @@ type requestHeader struct {
 	condition string
 }
 
-// requestHeaders returns the RequestHeader directives of s that httpd
-// applies, in file order. An early one inside a per-request section
-// (<Location>, <Directory>, <If>, …) is left out: early directives run
-// before httpd reads those sections, so httpd accepts it and never
-// applies it.
-func requestHeaders(s *scope) []requestHeader {
+// requestHeaders returns the RequestHeader directives of from (a scope,
+// or the main server whose directives a virtual host inherits) that httpd
+// applies to the requests a scope proxies, in file order; proxy is that
+// scope's translationProxy. Those unappliedSection names are left out.
+func requestHeaders(from *scope, proxy *Directive) []requestHeader {
 	var out []requestHeader
-	for _, it := range s.named("RequestHeader") {
+	for _, it := range from.named("RequestHeader") {
 		h := readRequestHeader(it.d)
-		if h.early && perRequestSection(it.parents) != nil {
+		if unappliedSection(h, it.parents, proxy) != nil {
 			continue
 		}
 		out = append(out, h)
@@ -113,39 +113,91 @@ func perRequestSection(parents []*Directive) *Directive {
 	return nil
 }
 
+// directoryWalkSection returns the innermost <Directory>,
+// <DirectoryMatch>, <Files> or <FilesMatch> enclosing a directive, or nil.
+// httpd merges those sections when it maps a request to a file (the
+// directory walk), and never for a request mod_proxy has taken by then
+// (see translationProxy); an <If> inside one goes with it.
+func directoryWalkSection(parents []*Directive) *Directive {
+	for i := len(parents) - 1; i >= 0; i-- {
+		switch strings.ToLower(parents[i].Name) {
+		case "directory", "directorymatch", "files", "filesmatch":
+			return parents[i]
+		}
+	}
+	return nil
+}
+
+// translationProxy returns the first directive of s through which
+// mod_proxy takes a request while httpd translates its URL, before httpd
+// maps it to a file: a ProxyPass or ProxyPassMatch (in the virtual host,
+// the main server or a <Location>), or a RewriteRule [P] outside
+// per-request sections. httpd then skips the directory walk and merges no
+// <Directory>, <DirectoryMatch>, <Files> or <FilesMatch> section for the
+// request, whatever its path (measured with httpd 2.4.71). nil when s
+// proxies no request that way: it proxies none, or only through a
+// RewriteRule [P] inside <Directory>, <Location> or <If>, which runs
+// after the directory walk.
+func translationProxy(s *scope) *Directive {
+	if p := s.passes(); len(p) > 0 {
+		return p[0].d
+	}
+	for _, it := range s.named("RewriteRule") {
+		if rewriteProxies(it.d) && perRequestSection(it.parents) == nil {
+			return it.d
+		}
+	}
+	return nil
+}
+
+// unappliedSection returns the section that keeps httpd from applying h,
+// written inside parents, to the requests a scope proxies, or nil when
+// httpd applies it to them. For an early directive that is any
+// per-request section: httpd never applies it. For a late one, when proxy
+// (the scope's translationProxy) is not nil, it is a <Directory>,
+// <DirectoryMatch>, <Files> or <FilesMatch>: httpd applies it to the
+// requests it maps to a file, not to those proxy takes.
+func unappliedSection(h requestHeader, parents []*Directive, proxy *Directive) *Directive {
+	if h.early {
+		return perRequestSection(parents)
+	}
+	if proxy != nil {
+		return directoryWalkSection(parents)
+	}
+	return nil
+}
+
 // appliedHeaders returns the RequestHeader directives httpd applies to a
-// request s serves, on every header, in the order it runs them. The early
-// ones run first, when the request has been read: the main server's, then
-// the virtual host's, each in file order (an early one inside a
-// per-request section never runs). The late ones run just before the
-// handler, in the order httpd merged their configuration: the main
+// request s proxies, on every header, in the order it runs them. The
+// early ones run first, when the request has been read: the main
+// server's, then the virtual host's, each in file order (an early one
+// inside a per-request section never runs). The late ones run just before
+// the handler, in the order httpd merged their configuration: the main
 // server's and then the virtual host's own, then those inside <Proxy>,
 // <Directory> and <Files>, then <Location>, then <If>, the main server's
 // before the virtual host's within each. mod_headers appends a virtual
 // host's list to the main server's, and each section's list to what it
-// is merged into.
+// is merged into. When s has mod_proxy take requests as httpd translates
+// their URL (see translationProxy), those inside <Directory> and <Files>
+// are left out: httpd never merges those sections for such a request.
 func (c *checker) appliedHeaders(s *scope) []requestHeader {
 	type ordered struct {
 		h   requestHeader
 		key [3]int // phase (early 0, late 1), merge rank, main server (0) or virtual host (1)
 	}
-	from := []*scope{s}
-	if s.vhost != nil {
-		from = []*scope{c.main(), s}
-	}
+	proxy := translationProxy(s)
 	var list []ordered
-	for i, sc := range from {
+	for i, sc := range c.withMain(s) {
 		for _, it := range sc.named("RequestHeader") {
 			h := readRequestHeader(it.d)
-			rank := mergeRank(it.parents)
+			if unappliedSection(h, it.parents, proxy) != nil {
+				continue
+			}
 			phase := 1
 			if h.early {
-				if rank > 0 {
-					continue
-				}
 				phase = 0
 			}
-			list = append(list, ordered{h, [3]int{phase, rank, i}})
+			list = append(list, ordered{h, [3]int{phase, mergeRank(it.parents), i}})
 		}
 	}
 	slices.SortStableFunc(list, func(a, b ordered) int { return slices.Compare(a.key[:], b.key[:]) })
@@ -154,6 +206,16 @@ func (c *checker) appliedHeaders(s *scope) []requestHeader {
 		out[i] = o.h
 	}
 	return out
+}
+
+// withMain returns the scopes whose RequestHeader directives httpd applies
+// to the requests s serves: for a virtual host the main server and s, for
+// the main server itself alone.
+func (c *checker) withMain(s *scope) []*scope {
+	if s.vhost == nil {
+		return []*scope{s}
+	}
+	return []*scope{c.main(), s}
 }
 
 // headerOutcome is what becomes of one request header once httpd has run
@@ -227,25 +289,30 @@ func tellsScheme(header, value string) bool {
 	return !strings.EqualFold(header, "Forwarded") || strings.Contains(strings.ToLower(value), "proto=")
 }
 
-// ignoredEarly returns the first early RequestHeader on header with one
-// of these actions that sits inside a per-request section of s (or, for
-// a virtual host, of the main server), with that section; httpd never
-// applies it. d is nil when there is none.
-func (c *checker) ignoredEarly(s *scope, header string, actions ...string) (d, section *Directive) {
-	from := []*scope{s}
-	if s.vhost != nil {
-		from = append(from, c.main())
-	}
-	for _, sc := range from {
+// unappliedNote explains why a RequestHeader on header with one of these
+// actions, in s or (for a virtual host) the main server, does not count
+// for the requests s proxies: it names the first one unappliedSection
+// leaves out and its section, as a clause to append to a finding, or is
+// "" when there is none.
+func (c *checker) unappliedNote(s *scope, header string, actions ...string) string {
+	proxy := translationProxy(s)
+	for _, sc := range slices.Backward(c.withMain(s)) {
 		for _, it := range sc.named("RequestHeader") {
 			h := readRequestHeader(it.d)
-			sec := perRequestSection(it.parents)
-			if h.early && sec != nil && strings.EqualFold(h.header, header) && slices.Contains(actions, h.action) {
-				return h.d, sec
+			if !strings.EqualFold(h.header, header) || !slices.Contains(actions, h.action) {
+				continue
+			}
+			sec := unappliedSection(h, it.parents, proxy)
+			switch {
+			case sec == nil:
+			case h.early:
+				return fmt.Sprintf("; the RequestHeader … early at %s:%d is inside <%s>, where httpd never applies it", h.d.File, h.d.Line, written(sec.Name, sec.Args))
+			default:
+				return fmt.Sprintf("; the RequestHeader at %s:%d is inside <%s>, which httpd never merges for the requests %s proxies", h.d.File, h.d.Line, written(sec.Name, sec.Args), proxyKind(proxy))
 			}
 		}
 	}
-	return nil, nil
+	return ""
 }
 
 // earlyHeadersIgnored reports every early RequestHeader inside a
@@ -261,6 +328,58 @@ func (c *checker) earlyHeadersIgnored() {
 				written(d.Name, d.Args), "<"+written(sec.Name, sec.Args)+">")
 		}
 	})
+}
+
+// directoryHeadersNotProxied reports every late RequestHeader on a
+// forwarding header inside <Directory>, <DirectoryMatch>, <Files> or
+// <FilesMatch> of a scope that has mod_proxy take requests as httpd
+// translates their URL (see translationProxy), or of the main server when
+// such a virtual host inherits it. httpd never merges those sections for
+// such a request, so the app never receives what the directive sets or
+// removes; the requests httpd maps to a file still get it, which is why
+// the finding names the requests it misses. Other headers are left
+// alone: a virtual host that also serves files may mean them for those.
+// An early one is apache/early-header-ignored's.
+func (c *checker) directoryHeadersNotProxied() {
+	reported := map[*Directive]bool{}
+	for _, s := range c.scopes {
+		proxy := translationProxy(s)
+		if proxy == nil {
+			continue
+		}
+		for _, sc := range c.withMain(s) {
+			for _, it := range sc.named("RequestHeader") {
+				h := readRequestHeader(it.d)
+				sec := directoryWalkSection(it.parents)
+				if h.early || sec == nil || !forwardingHeader(h.header) || reported[h.d] {
+					continue
+				}
+				reported[h.d] = true
+				c.at(RuleDirectoryHeaderNotProxied, h.d, "%s inside <%s> is not applied to the requests that %s (%s:%d) proxies: httpd merges <Directory> and <Files> sections only for a request it maps to a file, and mod_proxy takes these before that; move it out of the section, to the <VirtualHost> or a <Location>",
+					written(h.d.Name, h.d.Args), written(sec.Name, sec.Args), written(proxy.Name, proxy.Args), proxy.File, proxy.Line)
+			}
+		}
+	}
+}
+
+// proxyKind names a translationProxy directive for messages: ProxyPass,
+// ProxyPassMatch or RewriteRule … [P].
+func proxyKind(d *Directive) string {
+	if d.Is("RewriteRule") {
+		return "RewriteRule … [P]"
+	}
+	return d.Name
+}
+
+// forwardingHeader reports whether a request header is one the rules
+// reason about: those that tell the app the client's address, host,
+// scheme or path prefix.
+func forwardingHeader(name string) bool {
+	switch strings.ToLower(name) {
+	case "x-forwarded-for", "x-forwarded-host", "x-forwarded-proto", "x-forwarded-prefix", "forwarded":
+		return true
+	}
+	return false
 }
 
 // written is a directive or a section's opening tag (without the angle

@@ -1,11 +1,19 @@
 package apache
 
 import (
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/apphost/apphost/integration/findings"
+	"github.com/apphost/apphost/tests/harness"
 )
 
 // TestReadRequestHeader: the last argument is early, a condition or
@@ -43,14 +51,18 @@ func TestReadRequestHeader(t *testing.T) {
 }
 
 // TestAppliedHeadersOrder: the order httpd 2.4.71 appended these values
-// to one header, each RequestHeader append adding its own, with the
-// early one inside <Location> never run.
+// to one header of a request ProxyPass proxies, each RequestHeader append
+// adding its own, with the early one inside <Location> never run and
+// those inside <Directory> and <Files> never merged.
 func TestAppliedHeadersOrder(t *testing.T) {
 	const conf = `RequestHeader append X-Test main-late
 <Location />
     RequestHeader append X-Test main-location
 </Location>
 RequestHeader append X-Test main-early early
+<Directory "/var/www">
+    RequestHeader append X-Test main-directory
+</Directory>
 <VirtualHost *:80>
     <If "true">
         RequestHeader append X-Test vhost-if
@@ -62,6 +74,12 @@ RequestHeader append X-Test main-early early
     <Proxy "http://127.0.0.1:5000/">
         RequestHeader append X-Test vhost-proxy
     </Proxy>
+    <Directory "/var/www">
+        RequestHeader append X-Test vhost-directory
+        <Files "index.html">
+            RequestHeader append X-Test vhost-files
+        </Files>
+    </Directory>
     RequestHeader append X-Test vhost-late
     RequestHeader append X-Test vhost-early early
     <IfModule headers_module>
@@ -104,6 +122,192 @@ func TestEarlyHeadersInsideLocation(t *testing.T) {
 		{RuleEarlyHeaderIgnored, 10, []string{`RequestHeader unset X-Forwarded-For early inside <Location /> is never applied`}},
 		{RuleNoForwardedProto, 1, []string{"sets no X-Forwarded-Proto header", "site.conf:9 is inside <Location />, where httpd never applies it"}},
 		{RuleClientHeadersPassed, 1, []string{"passes client-sent X-Forwarded-For, X-Forwarded-Proto to the app", "early in the virtual host (or the main server), outside <Location>", "site.conf:10 is inside <Location />, where httpd never applies it"}},
+	} {
+		i := slices.IndexFunc(got, func(f findings.Finding) bool { return f.Rule == w.rule && f.Line == w.line })
+		if i < 0 {
+			t.Errorf("want %s at line %d, got:\n%s", w.rule, w.line, list(got))
+			continue
+		}
+		for _, s := range w.says {
+			if !strings.Contains(got[i].Message, s) {
+				t.Errorf("%s at line %d does not say %q: %s", w.rule, w.line, s, got[i].Message)
+			}
+		}
+	}
+	if len(got) != 4 {
+		t.Errorf("want 4 findings, got:\n%s", list(got))
+	}
+}
+
+// TestAppliedHeadersAgreeWithHTTPD runs httpd in front of a backend that
+// answers with the X-Test it receives. Every RequestHeader append X-Test
+// names its place, and each proxied request reaches the backend with the
+// values appliedHeaders gives for its virtual host, in that order. One
+// virtual host proxies as httpd translates the URL (ProxyPass,
+// ProxyPassMatch, a RewriteRule [P] of its own, a ProxyPass inside
+// <Location>), so that no <Directory>, <DirectoryMatch>, <Files> or
+// <FilesMatch> applies; the other proxies only by a RewriteRule [P]
+// inside <Directory>, after the directory walk, so that they do.
+func TestAppliedHeadersAgreeWithHTTPD(t *testing.T) {
+	harness.RequireProgram(t, "apache2")
+	backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, strings.Join(r.Header.Values("X-Test"), ", "))
+	}))
+	defer backend.Close()
+	// The document root is outside the test's temporary directory, which
+	// httpd's workers (nobody, when the test runs as root) cannot search.
+	docs, err := os.MkdirTemp("", "apphost-docroot-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(docs) })
+	if err := os.Chmod(docs, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(docs, "x.txt"), []byte("local\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	arg := func(a string) string {
+		q, err := quoteArg(a, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return q
+	}
+	addr, app := harness.FreeAddr(t), backend.Listener.Addr().String()
+	site := strings.NewReplacer("DOCS", arg(docs), "DOCMATCH", arg("^"+regexpQuote(docs)), "ADDR", addr, "APP", app).Replace(`RequestHeader append X-Test main
+<Directory DOCS>
+    Require all granted
+    RequestHeader append X-Test main-directory
+</Directory>
+<VirtualHost ADDR>
+    ServerName translated.test
+    DocumentRoot DOCS
+    RequestHeader append X-Test vhost
+    <Directory DOCS>
+        RequestHeader append X-Test directory
+    </Directory>
+    <DirectoryMatch DOCMATCH>
+        RequestHeader append X-Test directorymatch
+    </DirectoryMatch>
+    <Files "x.txt">
+        RequestHeader append X-Test files
+    </Files>
+    <FilesMatch "\.txt$">
+        RequestHeader append X-Test filesmatch
+    </FilesMatch>
+    <Proxy "http://APP/">
+        RequestHeader append X-Test proxy
+    </Proxy>
+    <Location "/">
+        RequestHeader append X-Test location
+    </Location>
+    <Location "/location/">
+        ProxyPass "http://APP/location/"
+    </Location>
+    <If "true">
+        RequestHeader append X-Test if
+    </If>
+    ProxyPass "/pass/" "http://APP/pass/"
+    ProxyPassMatch "^/match/(.*)$" "http://APP/match/$1"
+    RewriteEngine On
+    RewriteRule "^/rewrite/(.*)$" "http://APP/rewrite/$1" [P]
+</VirtualHost>
+<VirtualHost ADDR>
+    ServerName per-directory.test
+    DocumentRoot DOCS
+    RequestHeader append X-Test vhost
+    <Directory DOCS>
+        RequestHeader append X-Test directory
+        RewriteEngine On
+        RewriteRule "^(.*)$" "http://APP/$1" [P]
+    </Directory>
+    <Files "x.txt">
+        RequestHeader append X-Test files
+    </Files>
+    <Location "/">
+        RequestHeader append X-Test location
+    </Location>
+    <If "true">
+        RequestHeader append X-Test if
+    </If>
+</VirtualHost>
+`)
+	dir := t.TempDir()
+	path := filepath.Join(dir, "site.conf")
+	if err := os.WriteFile(path, []byte(site), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	loaded, err := Load([]string{path}, LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &checker{cfg: loaded, scopes: scopes(loaded.Directives)}
+	applied := func(s *scope) string {
+		var values []string
+		for _, h := range c.appliedHeaders(s) {
+			values = append(values, h.value)
+		}
+		return strings.Join(values, ", ")
+	}
+	translated, perDirectory := applied(c.scopes[1]), applied(c.scopes[2])
+	if strings.Contains(translated, "directory") || strings.Contains(translated, "files") || !strings.Contains(perDirectory, "directory") {
+		t.Fatalf("appliedHeaders of the first virtual host %q, of the second %q: want <Directory> and <Files> only in the second", translated, perDirectory)
+	}
+
+	root := ServerRoot{Dir: dir, Modules: []string{"headers", "rewrite", "proxy", "proxy_http"}, Listen: []string{addr}, Include: []string{path}}
+	main, err := root.Write()
+	if err != nil {
+		t.Fatal(err)
+	}
+	harness.StartApache(t, dir, main, addr)
+	client := &http.Client{Timeout: 10 * time.Second}
+	for _, tc := range []struct{ host, path, want string }{
+		{"translated.test", "/pass/x.txt", translated},
+		{"translated.test", "/match/x.txt", translated},
+		{"translated.test", "/rewrite/x.txt", translated},
+		{"translated.test", "/location/x.txt", translated},
+		{"per-directory.test", "/x.txt", perDirectory},
+	} {
+		req, err := http.NewRequest(http.MethodGet, "http://"+addr+tc.path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Host = tc.host
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if resp.StatusCode != http.StatusOK || string(body) != tc.want {
+			t.Errorf("%s%s: the app received X-Test %q (status %d), appliedHeaders gives %q", tc.host, tc.path, body, resp.StatusCode, tc.want)
+		}
+	}
+}
+
+// TestDirectoryHeadersNotProxied: a RequestHeader inside <Directory> or
+// <Files> is reported at its line as missing the requests ProxyPass
+// proxies, and the findings about what the app then lacks say why.
+func TestDirectoryHeadersNotProxied(t *testing.T) {
+	conf := strings.NewReplacer(
+		"    RequestHeader unset X-Forwarded-For early\n", "    <Directory \"/var/www\">\n        RequestHeader unset X-Forwarded-For\n    </Directory>\n",
+		"    RequestHeader set X-Forwarded-Proto \"http\"\n", "    <Files \"index.html\">\n        RequestHeader set X-Forwarded-Proto \"http\"\n    </Files>\n",
+	).Replace(good)
+	got := checkText(t, conf, goodYAML)
+	type want struct {
+		rule string
+		line int
+		says []string
+	}
+	for _, w := range []want{
+		{RuleDirectoryHeaderNotProxied, 7, []string{"RequestHeader unset X-Forwarded-For inside <Directory /var/www> is not applied to the requests that ProxyPass / http://127.0.0.1:5000/ ttl=60 (", "site.conf:14) proxies", "move it out of the section"}},
+		{RuleDirectoryHeaderNotProxied, 12, []string{"RequestHeader set X-Forwarded-Proto http inside <Files index.html> is not applied"}},
+		{RuleNoForwardedProto, 1, []string{"sets no X-Forwarded-Proto header", "site.conf:12 is inside <Files index.html>, which httpd never merges for the requests ProxyPass proxies"}},
+		{RuleClientHeadersPassed, 1, []string{"passes client-sent X-Forwarded-For, X-Forwarded-Proto to the app", "site.conf:7 is inside <Directory /var/www>, which httpd never merges for the requests ProxyPass proxies"}},
 	} {
 		i := slices.IndexFunc(got, func(f findings.Finding) bool { return f.Rule == w.rule && f.Line == w.line })
 		if i < 0 {

@@ -8,26 +8,27 @@ import (
 
 // Rule IDs. Each has an entry in docs/apache.md under its ID.
 const (
-	RuleSyntax               = "apache/syntax"
-	RuleProxyRequestsOn      = "apache/proxy-requests-on"
-	RuleMissingReverse       = "apache/missing-proxy-pass-reverse"
-	RuleTrailingSlash        = "apache/trailing-slash-mismatch"
-	RuleNoForwardedProto     = "apache/no-forwarded-proto"
-	RuleWrongProto           = "apache/forwarded-proto-http-in-tls"
-	RuleEarlyHeaderIgnored   = "apache/early-header-ignored"
-	RulePreserveHostOff      = "apache/preserve-host-off"
-	RuleKeepaliveProbes      = "apache/keepalive-is-tcp-probes"
-	RuleClientHeadersPassed  = "apache/client-forwarding-headers-passed"
-	RuleUndefinedVariable    = "apache/undefined-variable"
-	RuleUpstreamMismatch     = "apache/upstream-mismatch"
-	RuleUpstreamUnused       = "apache/upstream-unused"
-	RuleAdminProxied         = "apache/admin-proxied"
-	RuleBodyLimit            = "apache/body-limit"
-	RulePoolTTL              = "apache/pool-ttl"
-	RuleProxyTimeout         = "apache/proxy-timeout"
-	RuleWebsocketsMissing    = "apache/websockets-missing"
-	RuleWebsocketsUnexpected = "apache/websockets-unexpected"
-	RuleConfigTest           = "apache/httpd-config-test"
+	RuleSyntax                    = "apache/syntax"
+	RuleProxyRequestsOn           = "apache/proxy-requests-on"
+	RuleMissingReverse            = "apache/missing-proxy-pass-reverse"
+	RuleTrailingSlash             = "apache/trailing-slash-mismatch"
+	RuleNoForwardedProto          = "apache/no-forwarded-proto"
+	RuleWrongProto                = "apache/forwarded-proto-http-in-tls"
+	RuleEarlyHeaderIgnored        = "apache/early-header-ignored"
+	RuleDirectoryHeaderNotProxied = "apache/directory-header-not-proxied"
+	RulePreserveHostOff           = "apache/preserve-host-off"
+	RuleKeepaliveProbes           = "apache/keepalive-is-tcp-probes"
+	RuleClientHeadersPassed       = "apache/client-forwarding-headers-passed"
+	RuleUndefinedVariable         = "apache/undefined-variable"
+	RuleUpstreamMismatch          = "apache/upstream-mismatch"
+	RuleUpstreamUnused            = "apache/upstream-unused"
+	RuleAdminProxied              = "apache/admin-proxied"
+	RuleBodyLimit                 = "apache/body-limit"
+	RulePoolTTL                   = "apache/pool-ttl"
+	RuleProxyTimeout              = "apache/proxy-timeout"
+	RuleWebsocketsMissing         = "apache/websockets-missing"
+	RuleWebsocketsUnexpected      = "apache/websockets-unexpected"
+	RuleConfigTest                = "apache/httpd-config-test"
 )
 
 // DocsURL is the page whose headings are the rule IDs.
@@ -59,6 +60,8 @@ func ruleTable() []rule {
 			`set X-Forwarded-Proto "https" in the HTTPS virtual host, or expr=%{REQUEST_SCHEME}`, false},
 		{RuleEarlyHeaderIgnored, findings.Warning, "an early RequestHeader inside <Location>, <Directory>, <If>, <Proxy> or another per-request section is accepted by httpd but never applied",
 			"move the RequestHeader to the <VirtualHost> or the main server, outside the section, or drop early so that it applies, late, to the requests the section matches", false},
+		{RuleDirectoryHeaderNotProxied, findings.Warning, "a RequestHeader on a forwarding header inside <Directory>, <DirectoryMatch>, <Files> or <FilesMatch> is not applied to the requests that ProxyPass, ProxyPassMatch or a RewriteRule [P] of the virtual host proxies: httpd never merges those sections for them",
+			"move the RequestHeader out of the section, to the <VirtualHost> or the main server, or into a <Location> that covers the proxied paths", false},
 		{RulePreserveHostOff, findings.Warning, "without ProxyPreserveHost On the app sees the upstream address as Host instead of the name the client asked for",
 			"add ProxyPreserveHost On to the virtual host that proxies", false},
 		{RuleKeepaliveProbes, findings.Info, "keepalive= on a proxy worker turns TCP keepalive probes on or off; it is not HTTP keep-alive, which mod_proxy does by default",
