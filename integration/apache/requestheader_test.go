@@ -112,31 +112,12 @@ func TestEarlyHeadersInsideLocation(t *testing.T) {
 		"    RequestHeader set X-Forwarded-Proto \"http\"\n", "    <Location />\n        RequestHeader set X-Forwarded-Proto \"http\" early\n        RequestHeader unset X-Forwarded-For early\n    </Location>\n",
 	).Replace(good)
 	got := checkText(t, conf, goodYAML)
-	type want struct {
-		rule string
-		line int
-		says []string
-	}
-	for _, w := range []want{
+	expectFindings(t, got, []wantFinding{
 		{RuleEarlyHeaderIgnored, 9, []string{`RequestHeader set X-Forwarded-Proto http early inside <Location /> is never applied`, "move it to the <VirtualHost> or the main server, or drop early"}},
 		{RuleEarlyHeaderIgnored, 10, []string{`RequestHeader unset X-Forwarded-For early inside <Location /> is never applied`}},
 		{RuleNoForwardedProto, 1, []string{"sets no X-Forwarded-Proto header", "site.conf:9 is inside <Location />, where httpd never applies it"}},
 		{RuleClientHeadersPassed, 1, []string{"passes client-sent X-Forwarded-For, X-Forwarded-Proto to the app", "early in the virtual host (or the main server), outside <Location>", "site.conf:10 is inside <Location />, where httpd never applies it"}},
-	} {
-		i := slices.IndexFunc(got, func(f findings.Finding) bool { return f.Rule == w.rule && f.Line == w.line })
-		if i < 0 {
-			t.Errorf("want %s at line %d, got:\n%s", w.rule, w.line, list(got))
-			continue
-		}
-		for _, s := range w.says {
-			if !strings.Contains(got[i].Message, s) {
-				t.Errorf("%s at line %d does not say %q: %s", w.rule, w.line, s, got[i].Message)
-			}
-		}
-	}
-	if len(got) != 4 {
-		t.Errorf("want 4 findings, got:\n%s", list(got))
-	}
+	})
 }
 
 // TestAppliedHeadersAgreeWithHTTPD runs httpd in front of a backend that
@@ -298,31 +279,12 @@ func TestDirectoryHeadersNotProxied(t *testing.T) {
 		"    RequestHeader set X-Forwarded-Proto \"http\"\n", "    <Files \"index.html\">\n        RequestHeader set X-Forwarded-Proto \"http\"\n    </Files>\n",
 	).Replace(good)
 	got := checkText(t, conf, goodYAML)
-	type want struct {
-		rule string
-		line int
-		says []string
-	}
-	for _, w := range []want{
+	expectFindings(t, got, []wantFinding{
 		{RuleDirectoryHeaderNotProxied, 7, []string{"RequestHeader unset X-Forwarded-For inside <Directory /var/www> is not applied to the requests that ProxyPass / http://127.0.0.1:5000/ ttl=60 (", "site.conf:14) proxies", "move it out of the section"}},
 		{RuleDirectoryHeaderNotProxied, 12, []string{"RequestHeader set X-Forwarded-Proto http inside <Files index.html> is not applied"}},
 		{RuleNoForwardedProto, 1, []string{"sets no X-Forwarded-Proto header", "site.conf:12 is inside <Files index.html>, which httpd never merges for the requests ProxyPass proxies"}},
 		{RuleClientHeadersPassed, 1, []string{"passes client-sent X-Forwarded-For, X-Forwarded-Proto to the app", "site.conf:7 is inside <Directory /var/www>, which httpd never merges for the requests ProxyPass proxies"}},
-	} {
-		i := slices.IndexFunc(got, func(f findings.Finding) bool { return f.Rule == w.rule && f.Line == w.line })
-		if i < 0 {
-			t.Errorf("want %s at line %d, got:\n%s", w.rule, w.line, list(got))
-			continue
-		}
-		for _, s := range w.says {
-			if !strings.Contains(got[i].Message, s) {
-				t.Errorf("%s at line %d does not say %q: %s", w.rule, w.line, s, got[i].Message)
-			}
-		}
-	}
-	if len(got) != 4 {
-		t.Errorf("want 4 findings, got:\n%s", list(got))
-	}
+	})
 }
 
 // TestOutcome: what a header holds after the directives, in the order
@@ -371,5 +333,33 @@ func TestOutcome(t *testing.T) {
 				t.Errorf("outcome = %+v, want %+v", got, tc.want)
 			}
 		})
+	}
+}
+
+// wantFinding is a finding a test expects: its rule, its line and what its
+// message says.
+type wantFinding struct {
+	rule string
+	line int
+	says []string
+}
+
+// expectFindings checks that got holds exactly the findings wants lists.
+func expectFindings(t *testing.T, got []findings.Finding, wants []wantFinding) {
+	t.Helper()
+	for _, w := range wants {
+		i := slices.IndexFunc(got, func(f findings.Finding) bool { return f.Rule == w.rule && f.Line == w.line })
+		if i < 0 {
+			t.Errorf("want %s at line %d, got:\n%s", w.rule, w.line, list(got))
+			continue
+		}
+		for _, s := range w.says {
+			if !strings.Contains(got[i].Message, s) {
+				t.Errorf("%s at line %d does not say %q: %s", w.rule, w.line, s, got[i].Message)
+			}
+		}
+	}
+	if len(got) != len(wants) {
+		t.Errorf("want %d findings, got:\n%s", len(wants), list(got))
 	}
 }
