@@ -70,6 +70,26 @@ func (a Address) HostPort() (host, port string) {
 
 func (a Address) String() string { return string(a) }
 
+// Dial is the address a client on the same machine connects to, to reach
+// a listener on a: a host that listens on every interface becomes the
+// loopback address, 127.0.0.1 for an empty host, "*" or 0.0.0.0, and ::1
+// for [::]. Any other address, and a unix socket, is a itself.
+func (a Address) Dial() Address {
+	if a.IsUnix() {
+		return a
+	}
+	host, port := a.HostPort()
+	switch ip, err := netip.ParseAddr(host); {
+	case host == "" || host == "*" || err == nil && ip.Is4() && ip.IsUnspecified():
+		host = "127.0.0.1"
+	case err == nil && ip.IsUnspecified():
+		host = "::1"
+	default:
+		return a
+	}
+	return Address(net.JoinHostPort(host, port))
+}
+
 // Overlaps reports whether a and b name the same socket: two listeners on
 // them would compete for it, and a connection to one reaches a listener on
 // the other. That is the same unix socket path, or the same TCP port, other

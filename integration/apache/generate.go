@@ -2,7 +2,6 @@ package apache
 
 import (
 	"fmt"
-	"net"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -284,26 +283,14 @@ func workerURL(a config.Address, path string) string {
 	if a.IsUnix() {
 		return "unix:" + a.Path() + "|http://localhost" + path
 	}
-	return "http://" + dialAddr(a) + path
+	return "http://" + a.Dial().String() + path
 }
 
 func reverseURL(a config.Address) string {
 	if a.IsUnix() {
 		return "http://localhost/"
 	}
-	return "http://" + dialAddr(a) + "/"
-}
-
-// dialAddr turns a listen address into one a client can connect to.
-func dialAddr(a config.Address) string {
-	host, port := a.HostPort()
-	switch host {
-	case "", "0.0.0.0":
-		host = "127.0.0.1"
-	case "::":
-		host = "::1"
-	}
-	return net.JoinHostPort(host, port)
+	return "http://" + a.Dial().String() + "/"
 }
 
 // vhostAddr turns a listen value ("80", "127.0.0.1:8080") into a

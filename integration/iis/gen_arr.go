@@ -3,7 +3,6 @@ package iis
 import (
 	"errors"
 	"fmt"
-	"net"
 	"strings"
 
 	"github.com/apphost/apphost/config"
@@ -31,14 +30,7 @@ func arrUpstream(c *config.Config) (string, error) {
 	if u.IsUnix() {
 		return "", fmt.Errorf("upstream %s is a unix socket: ARR proxies over TCP only; listen on 127.0.0.1:PORT", u)
 	}
-	host, port := u.HostPort()
-	switch host {
-	case "", "0.0.0.0":
-		host = "127.0.0.1"
-	case "::":
-		host = "::1"
-	}
-	return net.JoinHostPort(host, port), nil
+	return u.Dial().String(), nil
 }
 
 // arrSection is the URL Rewrite rules: with TLS, a redirect of plain HTTP

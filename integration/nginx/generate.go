@@ -280,12 +280,13 @@ func nginxSize(n config.Size) string {
 	return strconv.FormatInt(int64(n), 10)
 }
 
-// upstreamServer is an upstream's address in nginx's syntax.
+// upstreamServer is an upstream's address in nginx's syntax, where a client
+// connects (Address.Dial): nginx refuses a server with no host or "*".
 func upstreamServer(a config.Address) string {
 	if a.IsUnix() {
 		return "unix:" + a.Path()
 	}
-	return string(a)
+	return a.Dial().String()
 }
 
 // source names the description in the header: its base name, so the
