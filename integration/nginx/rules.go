@@ -77,8 +77,8 @@ func ruleTable() []ruleInfo {
 		{RuleBodySizeMismatch, findings.Warning, "client_max_body_size differs from the app's app.limits.max_request_body.", "Set client_max_body_size to the app's limit (apphost gen nginx writes it).", true},
 		{RuleReadTimeoutShort, findings.Warning, "proxy_read_timeout is shorter than the time the app may take to finish a request (app.shutdown_timeout): nginx answers 504 while the app still works.", "Set proxy_read_timeout (and proxy_send_timeout) to at least app.shutdown_timeout.", true},
 		{RuleUpstreamKeepaliveTimeout, findings.Warning, "The upstream keepalive_timeout is not shorter than the app's keep-alive timeout: nginx may reuse a connection the app is closing (sporadic 502).", "Set the upstream's keepalive_timeout below app.limits.keep_alive_timeout.", true},
-		{RulePrefixNotForwarded, findings.Warning, "The description mounts the app under proxy.path_prefix, but nginx does not send it as X-Forwarded-Prefix: the app builds links and redirects without the prefix.", "Strip the prefix (location /shop/ { proxy_pass http://app/; }) and add \"proxy_set_header X-Forwarded-Prefix /shop;\".", true},
 		{RuleWebsocketNoUpgrade, findings.Error, "The description enables websockets, but nginx does not pass the Upgrade handshake.", "Send HTTP/1.1 with \"proxy_set_header Upgrade $http_upgrade;\" and \"proxy_set_header Connection $connection_upgrade;\" from a map on $http_upgrade.", true},
+		{RulePrefixNotForwarded, findings.Warning, "The description mounts the app under proxy.path_prefix, but nginx does not send it as X-Forwarded-Prefix: the app builds links and redirects without the prefix.", "Strip the prefix (location /shop/ { proxy_pass http://app/; }) and add \"proxy_set_header X-Forwarded-Prefix /shop;\".", true},
 	}
 }
 
