@@ -337,9 +337,12 @@ func (c *checker) earlyHeadersIgnored() {
 // such a virtual host inherits it. httpd never merges those sections for
 // such a request, so the app never receives what the directive sets or
 // removes; the requests httpd maps to a file still get it, which is why
-// the finding names the requests it misses. Other headers are left
-// alone: a virtual host that also serves files may mean them for those.
-// An early one is apache/early-header-ignored's.
+// the finding names the requests it misses, and is information only: the
+// section may be meant for those files (PHP through SetHandler proxy:,
+// a directory the proxied paths never reach). When the app lacks the
+// header because of it, apache/no-forwarded-proto and
+// apache/client-forwarding-headers-passed say so. Other headers are left
+// alone. An early one is apache/early-header-ignored's.
 func (c *checker) directoryHeadersNotProxied() {
 	reported := map[*Directive]bool{}
 	for _, s := range c.scopes {
@@ -355,7 +358,7 @@ func (c *checker) directoryHeadersNotProxied() {
 					continue
 				}
 				reported[h.d] = true
-				c.at(RuleDirectoryHeaderNotProxied, h.d, "%s inside <%s> is not applied to the requests that %s (%s:%d) proxies: httpd merges <Directory> and <Files> sections only for a request it maps to a file, and mod_proxy takes these before that; move it out of the section, to the <VirtualHost> or a <Location>",
+				c.at(RuleDirectoryHeaderNotProxied, h.d, "%s inside <%s> is not applied to the requests that %s (%s:%d) proxies: httpd merges <Directory> and <Files> sections only for a request it maps to a file, and mod_proxy takes these before that; if it is meant for those requests, move it out of the section, to the <VirtualHost> or a <Location>",
 					written(h.d.Name, h.d.Args), written(sec.Name, sec.Args), written(proxy.Name, proxy.Args), proxy.File, proxy.Line)
 			}
 		}
