@@ -79,7 +79,9 @@ func (a Address) Dial() Address {
 		return a
 	}
 	host, port := a.HostPort()
-	switch ip, err := netip.ParseAddr(host); {
+	ip, err := netip.ParseAddr(host)
+	ip = ip.Unmap() // [::ffff:0.0.0.0] listens as [::] does; reached as IPv4
+	switch {
 	case host == "" || host == "*" || err == nil && ip.Is4() && ip.IsUnspecified():
 		host = "127.0.0.1"
 	case err == nil && ip.IsUnspecified():

@@ -199,15 +199,16 @@ func TestParseAddressRefuses(t *testing.T) {
 // client on the machine connects to, and leaves other addresses alone.
 func TestAddressDial(t *testing.T) {
 	for in, want := range map[Address]Address{
-		":5000":            "127.0.0.1:5000",
-		"*:5000":           "127.0.0.1:5000",
-		"0.0.0.0:5000":     "127.0.0.1:5000",
-		"[::]:5000":        "[::1]:5000",
-		"127.0.0.1:5000":   "127.0.0.1:5000",
-		"[::1]:5000":       "[::1]:5000",
-		"localhost:5000":   "localhost:5000",
-		"shop.lan:5000":    "shop.lan:5000",
-		"unix:/run/s.sock": "unix:/run/s.sock",
+		":5000":                 "127.0.0.1:5000",
+		"*:5000":                "127.0.0.1:5000",
+		"0.0.0.0:5000":          "127.0.0.1:5000",
+		"[::]:5000":             "[::1]:5000",
+		"[::ffff:0.0.0.0]:5000": "127.0.0.1:5000",
+		"127.0.0.1:5000":        "127.0.0.1:5000",
+		"[::1]:5000":            "[::1]:5000",
+		"localhost:5000":        "localhost:5000",
+		"shop.lan:5000":         "shop.lan:5000",
+		"unix:/run/s.sock":      "unix:/run/s.sock",
 	} {
 		if got := in.Dial(); got != want {
 			t.Errorf("%s.Dial() = %s, want %s", in, got, want)

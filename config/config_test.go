@@ -519,3 +519,15 @@ func TestKeyLine(t *testing.T) {
 		t.Errorf("app.listen set by the environment at %s:%d, want none", f, line)
 	}
 }
+
+// app.listen refuses the host *, which Go cannot listen on, naming the
+// spelling that listens on every interface.
+func TestListenRefusesTheHostStar(t *testing.T) {
+	c := Default()
+	if err := c.Set("test", "app.listen", "*:5000"); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "app.listen: *:5000 is nginx's way of writing every interface; write :5000") {
+		t.Errorf("Validate = %v, want the host * refused", err)
+	}
+}

@@ -105,6 +105,9 @@ func (c *Config) checkApp() []error {
 		add("app.listen", "needs at least one address, such as 127.0.0.1:5000")
 	}
 	for i, a := range c.App.Listen {
+		if host, port := a.HostPort(); host == "*" && !a.IsUnix() {
+			add("app.listen", "%s is nginx's way of writing every interface; write :%s (Go cannot listen on the host *)", a, port)
+		}
 		for _, b := range c.App.Listen[:i] {
 			if a.Overlaps(b) {
 				add("app.listen", "%s and %s would listen on the same socket", b, a)
