@@ -133,13 +133,14 @@ func sameHost(a, b string) bool {
 	a, b = strings.ToLower(a), strings.ToLower(b) // HostPort has removed an IPv6 address's brackets
 	ia, errA := netip.ParseAddr(a)
 	ib, errB := netip.ParseAddr(b)
+	ia, ib = ia.Unmap(), ib.Unmap() // [::ffff:0.0.0.0] is a wildcard too
 	switch {
 	case a == "" || a == "*" || b == "" || b == "*":
 		return true
 	case errA == nil && ia.IsUnspecified(), errB == nil && ib.IsUnspecified():
 		return true
 	case errA == nil && errB == nil:
-		return ia.Unmap() == ib.Unmap()
+		return ia == ib
 	case errA != nil && errB != nil:
 		return a == b
 	case errA == nil:

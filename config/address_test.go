@@ -33,6 +33,7 @@ func TestAddressOverlaps(t *testing.T) {
 		{"IPv6 any and one IPv4 address", "[::]:9464", "127.0.0.1:9464", true},
 		{"IPv6 any written in full and one address", "[0:0:0:0:0:0:0:0]:9464", "[::1]:9464", true},
 		{"IPv4 any and an IPv6 address", "0.0.0.0:9464", "[::1]:9464", true},
+		{"IPv4 any written IPv4-mapped and one address", "[::ffff:0.0.0.0]:9464", "127.0.0.1:9464", true},
 		{"a wildcard and a name", ":9464", "shop.internal:9464", true},
 		{"a wildcard on another port", ":9464", "127.0.0.1:9465", false},
 

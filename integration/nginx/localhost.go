@@ -70,5 +70,5 @@ func everyInterface(a config.Address) bool {
 		return !a.IsUnix()
 	}
 	ip, err := netip.ParseAddr(h)
-	return err == nil && ip.IsUnspecified()
+	return err == nil && ip.Unmap().IsUnspecified()
 }
