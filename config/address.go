@@ -70,26 +70,35 @@ func (a Address) HostPort() (host, port string) {
 
 func (a Address) String() string { return string(a) }
 
-// Dial is the address a client on the same machine connects to, to reach
-// a listener on a: a host that listens on every interface becomes the
-// loopback address, 127.0.0.1 for an empty host, "*" or 0.0.0.0, and ::1
-// for [::]. Any other address, and a unix socket, is a itself.
-func (a Address) Dial() Address {
+// EveryInterface reports whether a listens on every interface: its host
+// is empty, "*" or an unspecified IP address (0.0.0.0, [::], and
+// [::ffff:0.0.0.0], which Go listens on as [::]).
+func (a Address) EveryInterface() bool {
 	if a.IsUnix() {
+		return false
+	}
+	host, _ := a.HostPort()
+	return wildcardHost(host)
+}
+
+func wildcardHost(host string) bool {
+	ip, err := netip.ParseAddr(host)
+	return host == "" || host == "*" || err == nil && ip.Unmap().IsUnspecified()
+}
+
+// Dial is the address a client on the same machine connects to, to reach
+// a listener on a: one on every interface (EveryInterface) is reached on
+// the loopback address, ::1 for [::] and 127.0.0.1 otherwise. Any other
+// address, and a unix socket, is a itself.
+func (a Address) Dial() Address {
+	if !a.EveryInterface() {
 		return a
 	}
 	host, port := a.HostPort()
-	ip, err := netip.ParseAddr(host)
-	ip = ip.Unmap() // [::ffff:0.0.0.0] listens as [::] does; reached as IPv4
-	switch {
-	case host == "" || host == "*" || err == nil && ip.Is4() && ip.IsUnspecified():
-		host = "127.0.0.1"
-	case err == nil && ip.IsUnspecified():
-		host = "::1"
-	default:
-		return a
+	if ip, err := netip.ParseAddr(host); err == nil && ip.Is6() && !ip.Is4In6() {
+		return Address(net.JoinHostPort("::1", port))
 	}
-	return Address(net.JoinHostPort(host, port))
+	return Address(net.JoinHostPort("127.0.0.1", port))
 }
 
 // Overlaps reports whether a and b name the same socket: two listeners on
@@ -133,11 +142,9 @@ func sameHost(a, b string) bool {
 	a, b = strings.ToLower(a), strings.ToLower(b) // HostPort has removed an IPv6 address's brackets
 	ia, errA := netip.ParseAddr(a)
 	ib, errB := netip.ParseAddr(b)
-	ia, ib = ia.Unmap(), ib.Unmap() // [::ffff:0.0.0.0] is a wildcard too
+	ia, ib = ia.Unmap(), ib.Unmap()
 	switch {
-	case a == "" || a == "*" || b == "" || b == "*":
-		return true
-	case errA == nil && ia.IsUnspecified(), errB == nil && ib.IsUnspecified():
+	case wildcardHost(a) || wildcardHost(b):
 		return true
 	case errA == nil && errB == nil:
 		return ia == ib

@@ -23,17 +23,16 @@ type Config struct {
 	Supervise Supervise
 
 	// origin remembers where each key was set, for errors found later by
-	// Validate: key path → "file:line:column" or "environment APPHOST_…".
-	origin map[string]string
-	// lines holds the file and line of each key whose value was last set
-	// in a file (KeyLine).
-	lines map[string]keyLine
+	// Validate and for KeyLine.
+	origin map[string]origin
 }
 
-// keyLine is where in a file a key's value was written.
-type keyLine struct {
-	file string
-	line int
+// origin is where a key was set: where is "file:line:column" or
+// "environment APPHOST_…"; file and line are set for a file.
+type origin struct {
+	where string
+	file  string
+	line  int
 }
 
 // App configures the host: its listeners and limits.
@@ -109,8 +108,8 @@ type Proxy struct {
 	HTTPSListen string
 	// TLS, when set, makes the proxy serve HTTPS and redirect HTTP to it.
 	TLS *TLS
-	// Upstreams are the app instances the proxy forwards to. Default:
-	// App.Listen.
+	// Upstreams are the app instances the proxy forwards to. Empty:
+	// ProxyUpstreams gives App.Listen.
 	Upstreams []Address
 	// Websockets passes Upgrade requests through. Default false.
 	Websockets bool

@@ -30,34 +30,25 @@ func (e *Error) Unwrap() error { return e.Err }
 // for a check made outside this package, such as whether a program
 // exists.
 func (c *Config) KeyError(key string, err error) *Error {
-	return &Error{Where: c.origin[key], Key: key, Err: err}
+	return &Error{Where: c.origin[key].where, Key: key, Err: err}
 }
 
 func (c *Config) errorAt(key string, format string, args ...any) *Error {
-	return &Error{Where: c.origin[key], Key: key, Err: fmt.Errorf(format, args...)}
+	return c.KeyError(key, fmt.Errorf(format, args...))
 }
 
-// setOrigin records where key was set. A file's line is recorded apart
-// (setLine); setting the key again elsewhere forgets it.
-func (c *Config) setOrigin(key, where string) {
+// setOrigin records where key was set.
+func (c *Config) setOrigin(key string, o origin) {
 	if c.origin == nil {
-		c.origin = map[string]string{}
+		c.origin = map[string]origin{}
 	}
-	c.origin[key] = where
-	delete(c.lines, key)
-}
-
-func (c *Config) setLine(key, file string, line int) {
-	if c.lines == nil {
-		c.lines = map[string]keyLine{}
-	}
-	c.lines[key] = keyLine{file, line}
+	c.origin[key] = o
 }
 
 // KeyLine returns the file and line where the value of key was written,
 // for a finding about it made outside this package; "" and 0 when the
 // value is a default or came from the environment or a flag.
 func (c *Config) KeyLine(key string) (file string, line int) {
-	l := c.lines[key]
-	return l.file, l.line
+	o := c.origin[key]
+	return o.file, o.line
 }

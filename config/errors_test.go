@@ -21,6 +21,7 @@ func TestErrorsSayWhatIsAccepted(t *testing.T) {
 		{"negative duration", "app:\n  shutdown_timeout: -1s\n", []string{":2:21: app.shutdown_timeout: want a duration"}},
 		{"admin address without a port", "app:\n  admin_listen: localhost\n", []string{":2:17: app.admin_listen", `"host:port"`, "or off"}},
 		{"port out of range", "app:\n  listen: [127.0.0.1:99999]\n", []string{":2:11: app.listen", "not a number from 0 to 65535"}},
+		{"the host * to listen on", "app:\n  listen: [\"*:5000\"]\n", []string{":2:11: app.listen: *:5000 is nginx's way of writing every interface; write :5000"}},
 		{"too small a header limit", "app:\n  limits:\n    max_request_headers: 100\n", []string{":3:26: app.limits.max_request_headers: want a size of at least 1KiB, got \"100\""}},
 		{"allowed host with a port", "forwarded:\n  allowed_hosts: [\"shop.example.com:443\"]\n", []string{":2:18: forwarded.allowed_hosts", "no port"}},
 		{"unknown key in forwarded", "forwarded:\n  trusted: [loopback]\n", []string{":2:3: forwarded.trusted: unknown key; forwarded accepts: allowed_hosts, forward_limit, headers, trusted_proxies"}},

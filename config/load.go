@@ -115,15 +115,14 @@ func (c *Config) walk(name, prefix string, m *yaml.Node, errs *[]error) {
 				*errs = append(*errs, &Error{Where: where(name, written), Key: path, Err: err})
 				continue
 			}
-			c.setOrigin(path, where(name, written))
-			c.setLine(path, name, written.Line)
+			c.setOrigin(path, origin{where(name, written), name, written.Line})
 			continue
 		}
 		if !isSection(path) {
 			*errs = append(*errs, &Error{Where: at, Key: path, Err: fmt.Errorf("unknown key; %s accepts: %s", sectionName(prefix), strings.Join(childKeys(prefix), ", "))})
 			continue
 		}
-		c.setOrigin(path, at)
+		c.setOrigin(path, origin{at, name, k.Line})
 		switch {
 		case v.Kind == yaml.ScalarNode && v.Tag == "!!null":
 			// "tls:" with nothing under it: no keys set.
@@ -202,7 +201,7 @@ func (c *Config) ApplyEnv(env []string) error {
 			errs = append(errs, &Error{Where: "environment " + name, Key: f.path, Err: err})
 			continue
 		}
-		c.setOrigin(f.path, "environment "+name)
+		c.setOrigin(f.path, origin{where: "environment " + name})
 	}
 	return errors.Join(errs...)
 }
@@ -239,6 +238,6 @@ func (c *Config) Set(where, path string, values ...string) error {
 	if err := f.set(c, values); err != nil {
 		return &Error{Where: where, Key: path, Err: err}
 	}
-	c.setOrigin(path, where)
+	c.setOrigin(path, origin{where: where})
 	return nil
 }

@@ -22,8 +22,7 @@ func (c *Config) AdminAddresses() []AdminAddress {
 
 // ProxyTarget tells what an address a proxy forwards to is to the
 // description, by config.Address.Overlaps: an admin address, or else the
-// upstreams it reaches (proxy.upstreams, or app.listen when those are not
-// derived yet). A target that reaches no upstream is not the app's.
+// upstreams it reaches (ProxyUpstreams). A target that reaches no upstream is not the app's.
 func (c *Config) ProxyTarget(target Address) (admin *AdminAddress, upstreams []Address) {
 	for _, a := range c.AdminAddresses() {
 		if target.Overlaps(a.Addr) {
@@ -39,7 +38,7 @@ func (c *Config) ProxyTarget(target Address) (admin *AdminAddress, upstreams []A
 }
 
 // ProxyUpstreams are the addresses the proxy forwards to: proxy.upstreams,
-// which Validate derives from app.listen when the description sets none.
+// or app.listen when the description sets none.
 func (c *Config) ProxyUpstreams() []Address {
 	if len(c.Proxy.Upstreams) == 0 {
 		return c.App.Listen

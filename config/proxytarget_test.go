@@ -12,8 +12,8 @@ func TestProxyTarget(t *testing.T) {
 	c.Proxy.Upstreams = []Address{"127.0.0.1:5000", "0.0.0.0:5001"}
 	supervised := *c
 	supervised.Supervise.Command = []string{"/srv/shop/shop"}
-	derived := *c
-	derived.Proxy.Upstreams = nil // proxy.upstreams not set: app.listen stands in
+	listenOnly := *c
+	listenOnly.Proxy.Upstreams = nil // proxy.upstreams not set: app.listen stands in
 	for _, tc := range []struct {
 		name      string
 		c         *Config
@@ -29,7 +29,7 @@ func TestProxyTarget(t *testing.T) {
 		{"the app's admin address by localhost", c, "localhost:9464", "app.admin_listen", nil},
 		{"the supervisor's admin address, unused", c, "127.0.0.1:9465", "", nil},
 		{"the supervisor's admin address", &supervised, "127.0.0.1:9465", "supervise.admin_listen", nil},
-		{"app.listen before validation", &derived, "unix:/run/shop.sock", "", []Address{"unix:/run/shop.sock"}},
+		{"app.listen without proxy.upstreams", &listenOnly, "unix:/run/shop.sock", "", []Address{"unix:/run/shop.sock"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			admin, ups := tc.c.ProxyTarget(tc.target)

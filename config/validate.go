@@ -98,6 +98,13 @@ func (c *Config) checkName() []error {
 	return errs
 }
 
+// The smallest request head limits: below them ordinary requests would be
+// refused.
+const (
+	minRequestHeaders Size = 1024
+	minRequestLine    Size = 256
+)
+
 func (c *Config) checkApp() []error {
 	var errs []error
 	add := c.adder(&errs)
@@ -117,11 +124,11 @@ func (c *Config) checkApp() []error {
 	// The limits' setters refuse these values where they are set; the
 	// checks here are for a Config built in Go.
 	l := c.App.Limits
-	if l.MaxRequestHeaders < 1024 {
-		add("app.limits.max_request_headers", "want at least 1KiB, got %s", l.MaxRequestHeaders)
+	if l.MaxRequestHeaders < minRequestHeaders {
+		add("app.limits.max_request_headers", "want at least %s, got %s", minRequestHeaders, l.MaxRequestHeaders)
 	}
-	if l.MaxRequestLine < 256 {
-		add("app.limits.max_request_line", "want at least 256B, got %s", l.MaxRequestLine)
+	if l.MaxRequestLine < minRequestLine {
+		add("app.limits.max_request_line", "want at least %s, got %s", minRequestLine, l.MaxRequestLine)
 	}
 	if l.RequestHeadersTimeout <= 0 {
 		add("app.limits.request_headers_timeout", "want a positive duration, got %s", l.RequestHeadersTimeout)

@@ -44,7 +44,7 @@ func localhostAddrs(port string) []config.Address {
 // all. known is false when a listener is a name instead, such as
 // localhost itself, whose address is settled where the app runs.
 func localhostMissed(port string, listeners []config.Address) (missed []config.Address, known bool) {
-	if slices.ContainsFunc(listeners, everyInterface) {
+	if slices.ContainsFunc(listeners, config.Address.EveryInterface) {
 		return nil, true
 	}
 	for _, l := range listeners {
@@ -59,16 +59,4 @@ func localhostMissed(port string, listeners []config.Address) (missed []config.A
 		}
 	}
 	return missed, true
-}
-
-// everyInterface reports whether a listens on every interface: an empty
-// or "*" host, or an unspecified IP address (0.0.0.0, [::]), which Go
-// binds for IPv4 and IPv6 alike.
-func everyInterface(a config.Address) bool {
-	h, _ := a.HostPort()
-	if h == "" || h == "*" {
-		return !a.IsUnix()
-	}
-	ip, err := netip.ParseAddr(h)
-	return err == nil && ip.Unmap().IsUnspecified()
 }
