@@ -1,8 +1,6 @@
 package main
 
 import (
-	"fmt"
-
 	"github.com/apphost/apphost/integration/findings"
 	"github.com/apphost/apphost/integration/nginx"
 	"github.com/apphost/apphost/integration/output"
@@ -44,7 +42,7 @@ func newGenNginxCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if err := printGenWarnings(cmd, nginx.GenerateWarnings(c)); err != nil {
+			if err := findings.WriteLines(cmd.ErrOrStderr(), nginx.GenerateWarnings(c)); err != nil {
 				return err
 			}
 			return g.write(cmd, []output.File{f})
@@ -53,16 +51,4 @@ func newGenNginxCommand() *cobra.Command {
 	g.register(cmd)
 	cmd.Flags().StringVar(&version, "nginx-version", "", "nginx version to write for, such as 1.22 or 1.25.1 (default: the installed nginx's, else 1.22)")
 	return cmd
-}
-
-// printGenWarnings prints a generator's warnings to standard error, each as
-// apphost check prints a finding: "file: warning: message [rule]" and
-// its fix.
-func printGenWarnings(cmd *cobra.Command, list []findings.Finding) error {
-	for _, f := range list {
-		if _, err := fmt.Fprintf(cmd.ErrOrStderr(), "%s\n    fix: %s\n", f, f.Fix); err != nil {
-			return err
-		}
-	}
-	return nil
 }

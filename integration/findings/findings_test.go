@@ -135,3 +135,20 @@ func TestUnknownFormat(t *testing.T) {
 		t.Errorf("got %v", err)
 	}
 }
+
+// WriteLines gives each finding as the text format does, its fix on the
+// next line when it has one, and no count.
+func TestWriteLines(t *testing.T) {
+	var b strings.Builder
+	list := []Finding{
+		{Rule: "x/a", Severity: Warning, File: "f", Line: 2, Message: "m", Fix: "do this"},
+		{Rule: "x/b", Severity: Info, File: "f", Message: "n"},
+	}
+	if err := WriteLines(&b, list); err != nil {
+		t.Fatal(err)
+	}
+	want := list[0].String() + "\n    fix: do this\n" + list[1].String() + "\n"
+	if b.String() != want {
+		t.Errorf("WriteLines wrote %q, want %q", b.String(), want)
+	}
+}

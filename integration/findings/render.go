@@ -41,16 +41,32 @@ func writeText(w io.Writer, list []Finding) error {
 	var b strings.Builder
 	count := map[Severity]int{}
 	for _, f := range list {
-		b.WriteString(f.String())
-		b.WriteByte('\n')
-		if f.Fix != "" {
-			b.WriteString("    fix: " + f.Fix + "\n")
-		}
+		appendText(&b, f)
 		count[f.Severity]++
 	}
 	fmt.Fprintf(&b, "%d error(s), %d warning(s), %d info\n", count[Error], count[Warning], count[Info])
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// WriteLines renders findings as the text format does, without the count:
+// for warnings a command prints beside its output.
+func WriteLines(w io.Writer, list []Finding) error {
+	var b strings.Builder
+	for _, f := range list {
+		appendText(&b, f)
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// appendText is one finding in the text format: its line, and its fix.
+func appendText(b *strings.Builder, f Finding) {
+	b.WriteString(f.String())
+	b.WriteByte('\n')
+	if f.Fix != "" {
+		b.WriteString("    fix: " + f.Fix + "\n")
+	}
 }
 
 type jsonFinding struct {
