@@ -69,16 +69,10 @@ func (r *RotatingFile) open() error {
 // the rest of a line a previous write began goes to the same file, which
 // may pass its maximum by that much (up to one more maximum). A line longer
 // than the maximum is split. A file that cannot be rotated is written on,
-// and a file that cannot be opened is opened again at the next write. The
-// first failed rotation after a successful one is reported to the logger
-// given by reportTo, and so is the next success.
-//
-// Write is one stream of output; newStream gives others, such as an
-// application's stdout and stderr, each keeping its own lines whole: while
-// another stream is inside a line, a stream's writes go to the same file
-// (again up to one more maximum) instead of rotating it under that line.
-// A line is therefore split only when it is longer than the maximum, or
-// when the other streams write more than one maximum before it ends.
+// and a file that cannot be opened is opened again at the next write.
+// Given as Options.LogFile, the file also takes the application's stdout
+// and stderr as two more streams that each keep their lines whole, and
+// reports failed rotations to Options.Log.
 func (r *RotatingFile) Write(p []byte) (int, error) {
 	return r.writeStream(&r.own, p)
 }
@@ -87,7 +81,11 @@ func (r *RotatingFile) Write(p []byte) (int, error) {
 type logStream struct{ file *RotatingFile }
 
 // newStream returns a writer to the file for one more stream of output,
-// whose lines are kept whole as Write's are.
+// whose lines are kept whole as Write's are: while another stream is
+// inside a line, a stream's writes go to the same file (again up to one
+// more maximum) instead of rotating it under that line. A line is
+// therefore split only when it is longer than the maximum, or when the
+// other streams write more than one maximum before it ends.
 func (r *RotatingFile) newStream() io.Writer { return &logStream{file: r} }
 
 // Write appends p to the file, as RotatingFile.Write does.

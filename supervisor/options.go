@@ -77,12 +77,11 @@ type Options struct {
 	OfflinePoll time.Duration
 
 	// Stdout and Stderr receive the application's output. Default: the
-	// supervisor's. LogFile, when set, receives both as well; a
-	// *RotatingFile takes them as two streams, each keeping its lines
-	// whole as RotatingFile.Write describes, and reports its failed
-	// rotations to Log.
+	// supervisor's. LogFile, when set, receives both as well, as two
+	// streams that each keep their lines whole across a rotation, and
+	// reports its failed rotations to Log.
 	Stdout, Stderr io.Writer
-	LogFile        io.Writer
+	LogFile        *RotatingFile
 	// Log receives the supervisor's own messages. Default: text on stderr.
 	Log *slog.Logger
 	// Metrics, when set, is updated as the application runs.
@@ -173,18 +172,15 @@ func (o Options) withDefaults() (Options, error) {
 	if o.Stderr == nil {
 		o.Stderr = os.Stderr
 	}
-	if o.LogFile != nil {
-		outLog, errLog := o.LogFile, o.LogFile
-		if f, ok := o.LogFile.(*RotatingFile); ok {
-			// Two streams: a rotation waits for the end of a line either
-			// has begun, so that the line ends in the file it began in.
-			outLog, errLog = f.newStream(), f.newStream()
-		}
-		o.Stdout = teeWriter{o.Stdout, outLog}
-		o.Stderr = teeWriter{o.Stderr, errLog}
-	}
 	if o.Log == nil {
 		o.Log = slog.New(slog.NewTextHandler(os.Stderr, nil))
+	}
+	if o.LogFile != nil {
+		// Two streams: a rotation waits for the end of a line either has
+		// begun, so that the line ends in the file it began in.
+		o.Stdout = teeWriter{o.Stdout, o.LogFile.newStream()}
+		o.Stderr = teeWriter{o.Stderr, o.LogFile.newStream()}
+		o.LogFile.reportTo(o.Log)
 	}
 	if o.Notify == nil {
 		o.Notify = SystemdNotify

@@ -23,9 +23,6 @@ func Run(ctx context.Context, o Options) error {
 	if err != nil {
 		return err
 	}
-	if f, ok := o.LogFile.(*RotatingFile); ok {
-		f.reportTo(o.Log)
-	}
 	s := &supervisor{o: o, fails: failWindow{limit: o.RapidFailsPerMinute}}
 	return s.run(ctx)
 }
@@ -160,7 +157,7 @@ func (s *supervisor) exited(ctx context.Context, c *child) (bool, error) {
 	if c.status.Signaled() {
 		reason = ReasonSignal
 	}
-	return true, s.failed(ctx, reason, c.ranFor() >= s.o.Backoff.Reset, "ended with "+describeStatus(c.status))
+	return true, s.failed(ctx, reason, c.ranFor() >= s.o.Backoff.Reset, "ended with "+why)
 }
 
 // failed counts a failed run, gives up after too many in a minute, and

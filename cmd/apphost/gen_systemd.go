@@ -14,8 +14,9 @@ func newGenSystemdCommand() *cobra.Command {
 		Long: "Write a .socket unit that holds the listening sockets and a Type=notify .service\n" +
 			"unit that runs `apphost supervise -f DESCRIPTION -- COMMAND` on them (or, with\n" +
 			"--direct, the command itself), hardened, with a stop timeout above the drain.\n" +
-			"Under supervise.port_env the application binds its port itself: the .service\n" +
-			"alone is written, without ExecReload= (the supervisor refuses reloads then).",
+			"Under supervise.port_env (without --direct) the application binds its port\n" +
+			"itself: the .service alone is written, without ExecReload= (the supervisor\n" +
+			"refuses reloads then).",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			c, err := g.load()
