@@ -146,6 +146,9 @@ func TestBodyGuardDropsOutputAfterTheHostAnswered(t *testing.T) {
 	}
 	flushes := raw.flushes
 	w.(http.Flusher).Flush()
+	if err := http.NewResponseController(w).Flush(); !errors.Is(err, errAnswered) {
+		t.Errorf("ResponseController.Flush: %v, want errAnswered", err)
+	}
 	if raw.status != http.StatusRequestEntityTooLarge || raw.body.String() != answered || raw.flushes != flushes {
 		t.Errorf("after the 413: status %d, body %q, %d flushes; want only the host's answer", raw.status, raw.body.String(), raw.flushes-flushes)
 	}

@@ -78,6 +78,8 @@ func TestDetectIIS(t *testing.T) {
 		{"a virtual path with a query", map[string]string{EnvANCMPort: "5001", EnvANCMAppPath: "/shop?x"}, IIS{}, "no query"},
 		{"a virtual path with an empty segment", map[string]string{EnvANCMPort: "5001", EnvANCMAppPath: "//shop"}, IIS{}, "empty segment"},
 		{"a virtual path with a control character", map[string]string{EnvANCMPort: "5001", EnvANCMAppPath: "/sh\nop"}, IIS{}, "control character"},
+		{"a virtual path with DEL", map[string]string{EnvANCMPort: "5001", EnvANCMAppPath: "/sh\x7fop"}, IIS{}, "control character"},
+		{"a virtual path with a C1 control character", map[string]string{EnvANCMPort: "5001", EnvANCMAppPath: "/sh\u0085op"}, IIS{}, "control character"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

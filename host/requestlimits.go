@@ -23,10 +23,23 @@ type requestLimits struct {
 
 func (h *requestLimits) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.ProtoMajor == 2 && h.limits.SendTimeout > 0 {
-		var s *streamSend
-		w, s = limitStreamSend(w, h.limits.SendTimeout)
-		defer s.stop()
+		h.serveStream(w, r)
+		return
 	}
+	h.serve(w, r)
+}
+
+// serveStream serves an HTTP/2 request under the send timeout (see
+// limitStreamSend). (It is apart from ServeHTTP so that HTTP/1's requests
+// carry no deferred call.)
+func (h *requestLimits) serveStream(w http.ResponseWriter, r *http.Request) {
+	sw, s := limitStreamSend(w, h.limits.SendTimeout)
+	defer s.stop()
+	h.serve(sw, r)
+}
+
+// serve serves a request within the limits.
+func (h *requestLimits) serve(w http.ResponseWriter, r *http.Request) {
 	if h.refused(w, r) {
 		return
 	}

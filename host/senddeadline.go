@@ -5,9 +5,9 @@ import (
 	"time"
 )
 
-// sendDeadline moves a connection's write deadline for the send timeout
-// (trackedConn; an HTTP/2 stream, whose deadline also fires between
-// writes, keeps its own in streamSend): before each piece of a response it
+// sendDeadline moves a write deadline for the send timeout, on a
+// connection (trackedConn) or on an HTTP/2 stream (streamSend, which also
+// takes it off between writes): before each piece of a response it
 // says whether the deadline must move so that the piece gets at least the
 // timeout. The deadline is set half a timeout further than that, so most
 // pieces move nothing (a deadline update costs about as much as a small

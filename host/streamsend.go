@@ -39,7 +39,7 @@ func limitStreamSend(w http.ResponseWriter, timeout time.Duration) (sw http.Resp
 	if shape == writershape.HTTP1 {
 		return w, nil
 	}
-	s = &streamSend{w: w, rc: *http.NewResponseController(w), timeout: timeout}
+	s = &streamSend{w: w, rc: *http.NewResponseController(w), send: sendDeadline{timeout: timeout}}
 	switch shape {
 	case writershape.HTTP2:
 		return http2StreamSend{s}, s
@@ -52,86 +52,85 @@ func limitStreamSend(w http.ResponseWriter, timeout time.Duration) (sw http.Resp
 
 // streamSend is the writer of one stream under the send timeout.
 type streamSend struct {
-	w       http.ResponseWriter
-	rc      http.ResponseController // sets the stream's write deadline
-	timeout time.Duration
+	w    http.ResponseWriter
+	rc   http.ResponseController // sets the stream's write deadline
+	send sendDeadline            // the host's deadline, moved as on a connection
 
 	mu      sync.Mutex
 	writing int       // pieces being written
-	set     time.Time // the stream's deadline, as last set here; zero: none
+	wrote   bool      // a piece was written
+	host    bool      // the stream holds the host's deadline (send's)
+	due     bool      // the watch found it near while a piece was written
 	own     time.Time // the application's deadline; zero: none
 	watch   *time.Timer
 	stopped bool // the handler returned: the stream is net/http's again
 }
 
-// begin readies the stream for a piece: a deadline at least the timeout
-// away, or the application's when that is earlier. The host's is set one
-// and a half timeouts away (never past the application's), and moved only
-// once it is nearer than the timeout; the watch is then set to take it
-// off at the timeout, half a timeout before it would fire.
+// begin readies the stream for a piece: the application's deadline when
+// it comes within the timeout, or else the host's, which sendDeadline
+// moves only once it is nearer than the timeout (never past the
+// application's). Each move sets the watch to take it off again at the
+// timeout, half a timeout before it would fire.
 func (s *streamSend) begin() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.writing++
-	now := time.Now()
-	need := now.Add(s.timeout)
-	switch {
-	case !s.own.IsZero() && !s.own.After(need):
-		if !s.set.Equal(s.own) {
-			s.setDeadline(s.own)
+	s.wrote = true
+	if !s.own.IsZero() && time.Until(s.own) <= s.send.timeout {
+		if s.host {
+			s.takeOff() // back to the application's
 		}
-	case !s.hostDeadline() || s.set.Before(need):
-		deadline := now.Add(s.timeout + s.timeout/2)
-		if !s.own.IsZero() && s.own.Before(deadline) {
-			deadline = s.own // later than need: it covers the piece
-		}
-		if !deadline.Equal(s.set) {
-			s.setDeadline(deadline)
-		}
-		if deadline.Equal(s.own) {
-			return nil // the application's, which the watch leaves alone
-		}
-		if s.watch == nil {
-			s.watch = time.AfterFunc(s.timeout, s.idle)
-		} else {
-			s.watch.Reset(s.timeout)
-		}
+		return nil
+	}
+	deadline, ok := s.send.next()
+	if !ok {
+		return nil
+	}
+	if !s.own.IsZero() && s.own.Before(deadline) {
+		deadline = s.own // later than the timeout: it covers the piece
+	}
+	s.rc.SetWriteDeadline(deadline)
+	s.host, s.due = true, false
+	if s.watch == nil {
+		s.watch = time.AfterFunc(s.send.timeout, s.idle)
+	} else {
+		s.watch.Reset(s.send.timeout)
 	}
 	return nil
 }
 
-// end follows a piece: when it was the last in progress and the host's
-// deadline is past the point where the watch takes it off, it goes now.
+// end follows a piece: when it was the last in progress and the watch
+// came meanwhile, the host's deadline goes now.
 func (s *streamSend) end() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.writing--
-	if s.writing == 0 && s.hostDeadline() && time.Until(s.set) <= s.timeout/2 {
-		s.setDeadline(s.own)
+	if s.writing == 0 && s.due {
+		s.takeOff()
 	}
 }
 
 // idle is the watch: the host's deadline comes near, and unless a piece is
-// being written (end then sees to it), the stream gets the application's
-// deadline back, or none.
+// being written (end then sees to it), it is taken off.
 func (s *streamSend) idle() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if !s.stopped && s.writing == 0 && s.hostDeadline() {
-		s.setDeadline(s.own)
+	switch {
+	case s.stopped || !s.host:
+	case s.writing > 0:
+		s.due = true
+	default:
+		s.takeOff()
 	}
 }
 
-// hostDeadline reports whether the stream has a deadline the host set
-// rather than the application; s.mu is held.
-func (s *streamSend) hostDeadline() bool { return !s.set.IsZero() && !s.set.Equal(s.own) }
-
-// setDeadline sets the stream's write deadline; s.mu is held. A stream
-// that cannot take one is written on: the connection's own deadlines
-// still bound it.
-func (s *streamSend) setDeadline(t time.Time) {
-	s.set = t
-	s.rc.SetWriteDeadline(t)
+// takeOff gives the stream the application's deadline back, or none, in
+// place of the host's; s.mu is held. A stream that cannot take a deadline
+// is written on: the connection's own deadlines still bound it.
+func (s *streamSend) takeOff() {
+	s.host, s.due = false, false
+	s.send.forget()
+	s.rc.SetWriteDeadline(s.own)
 }
 
 // SetWriteDeadline sets the application's deadline on the stream, as
@@ -142,15 +141,17 @@ func (s *streamSend) SetWriteDeadline(t time.Time) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.own = t
-	s.set = t
+	s.host, s.due = false, false
+	s.send.forget()
 	return s.rc.SetWriteDeadline(t)
 }
 
 // stop ends the watch when the handler returns: net/http's writer is not
 // to be used after that. net/http then sends what it still buffers: when
-// something was written and the host's deadline is off or near, the stream
-// gets the timeout once more for that, unless the application's deadline
-// is the stream's. (nil: nothing to stop.)
+// something was written and the stream holds neither the host's deadline
+// (still half a timeout away until the watch comes) nor the
+// application's, it gets the timeout once more for that. (nil: nothing
+// to stop.)
 func (s *streamSend) stop() {
 	if s == nil {
 		return
@@ -158,14 +159,13 @@ func (s *streamSend) stop() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.stopped = true
-	if s.watch == nil {
+	if s.watch != nil {
+		s.watch.Stop()
+	}
+	if !s.wrote || s.host && !s.due || !s.host && !s.own.IsZero() {
 		return
 	}
-	s.watch.Stop()
-	if !s.set.IsZero() && (!s.hostDeadline() || time.Until(s.set) >= s.timeout/2) {
-		return
-	}
-	s.setDeadline(time.Now().Add(s.timeout))
+	s.rc.SetWriteDeadline(time.Now().Add(s.send.timeout))
 }
 
 func (s *streamSend) Header() http.Header         { return s.w.Header() }

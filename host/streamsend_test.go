@@ -150,6 +150,20 @@ func TestStreamSendBoundsWhatIsLeftWhenTheHandlerReturns(t *testing.T) {
 	if d := w.setDeadlines(); len(d) != 0 {
 		t.Errorf("deadlines %v for a handler that wrote nothing", d)
 	}
+
+	// Written under the application's deadline alone, which it then took
+	// off: the rest gets the timeout.
+	w = &streamWriter{ResponseRecorder: httptest.NewRecorder()}
+	sw, s := limitStreamSend(w, timeout)
+	rc := http.NewResponseController(sw)
+	rc.SetWriteDeadline(time.Now().Add(timeout / 2))
+	io.WriteString(sw, "a")
+	rc.SetWriteDeadline(time.Time{})
+	start = time.Now()
+	s.stop()
+	if d := w.setDeadlines(); len(d) != 3 || d[2].Before(start.Add(timeout)) {
+		t.Errorf("deadlines %v, want a third at least %v after stop", d, timeout)
+	}
 }
 
 // A deadline the application sets is the stream's, and each piece keeps it

@@ -7,7 +7,9 @@
 // HTTP/2 stream lies. The steps that wrap (the host's body guard and
 // HTTP/2 send timeout, the metrics recorder) each keep one wrapper type per
 // shape and pick it with [Of], so that they agree on the shapes and their
-// interfaces.
+// interfaces. Each wrapper with Flush also has FlushError, which passes
+// on the wrapped writer's error through http.ResponseController (nil
+// where that writer has Flush alone).
 package writershape
 
 import (
