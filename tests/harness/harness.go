@@ -116,12 +116,12 @@ func EphemeralPortRange() (lo, hi int, err error) {
 	if err != nil {
 		return 0, 0, err
 	}
-	return ParsePortRange(string(b))
+	return parsePortRange(string(b))
 }
 
-// ParsePortRange reads ip_local_port_range's text: two port numbers, the
+// parsePortRange reads ip_local_port_range's text: two port numbers, the
 // lower first.
-func ParsePortRange(s string) (lo, hi int, err error) {
+func parsePortRange(s string) (lo, hi int, err error) {
 	f := strings.Fields(s)
 	if len(f) != 2 {
 		return 0, 0, fmt.Errorf("port range %q: want two numbers", s)

@@ -74,14 +74,14 @@ func TestLockedBufferMax(t *testing.T) {
 
 func TestParsePortRange(t *testing.T) {
 	for in, want := range map[string][2]int{"32768\t60999\n": {32768, 60999}, "1 65535": {1, 65535}, "65535 65535": {65535, 65535}} {
-		lo, hi, err := ParsePortRange(in)
+		lo, hi, err := parsePortRange(in)
 		if err != nil || lo != want[0] || hi != want[1] {
-			t.Errorf("ParsePortRange(%q) = %d, %d, %v; want %d, %d", in, lo, hi, err, want[0], want[1])
+			t.Errorf("parsePortRange(%q) = %d, %d, %v; want %d, %d", in, lo, hi, err, want[0], want[1])
 		}
 	}
 	for _, in := range []string{"", "unknown", "32768", "60999 32768", "0 100", "-1 5", "1 70000", "a b", "1 2 3"} {
-		if lo, hi, err := ParsePortRange(in); err == nil {
-			t.Errorf("ParsePortRange(%q) = %d, %d, nil; want an error", in, lo, hi)
+		if lo, hi, err := parsePortRange(in); err == nil {
+			t.Errorf("parsePortRange(%q) = %d, %d, nil; want an error", in, lo, hi)
 		}
 	}
 }
