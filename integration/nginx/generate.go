@@ -55,16 +55,12 @@ func Generate(c *config.Config, opts Options) (output.File, error) {
 // The site still says localhost, as the description does: which address
 // the app binds is settled on the machine it runs on, and the description
 // is where to correct it, for the app, the supervisor and every generator
-// at once; each finding's fix says so. A description Generate refuses
-// has none (Generate's error says why).
+// at once; each finding's fix says so. c is a description Generate
+// accepts.
 func GenerateWarnings(c *config.Config) []findings.Finding {
-	p, err := newPlan(c, Options{})
-	if err != nil {
-		return nil
-	}
 	var out []findings.Finding
 	for _, u := range c.ProxyUpstreams() {
-		if f, ok := p.localhostWarning(u); ok {
+		if f, ok := localhostWarning(c, u); ok {
 			out = append(out, f)
 		}
 	}
@@ -77,19 +73,19 @@ func GenerateWarnings(c *config.Config) []findings.Finding {
 // of localhost's addresses, or are a name (localhost itself), or there
 // are none (another instance, which apphost binds the same way). The app
 // listening on both loopback addresses, or on every interface, is fine.
-func (p *plan) localhostWarning(u config.Address) (findings.Finding, bool) {
+func localhostWarning(c *config.Config, u config.Address) (findings.Finding, bool) {
 	host, port := u.HostPort()
 	if !isLocalhost(host) {
 		return findings.Finding{}, false
 	}
 	var listens []config.Address
-	for _, l := range p.c.App.Listen {
+	for _, l := range c.App.Listen {
 		if u.Overlaps(l) {
 			listens = append(listens, l)
 		}
 	}
 	missed, known := localhostMissed(port, listens)
-	key := upstreamKey(p.c)
+	key := upstreamKey(c)
 	var why, write string
 	switch {
 	case known && len(listens) > 0 && len(missed) == 0:
@@ -103,12 +99,12 @@ func (p *plan) localhostWarning(u config.Address) (findings.Finding, bool) {
 		write = "an IP address, such as " + ip
 	}
 	msg := fmt.Sprintf("%s %s: %s, but %s", key, u, localhostServers(port), why)
-	if len(p.c.ProxyUpstreams()) > 1 && p.supervised(u) {
+	if len(c.ProxyUpstreams()) > 1 && supervised(c, u) {
 		msg += ", and under max_fails=0 nginx never stops sending them"
 	}
-	file, line := p.c.KeyLine(key)
+	file, line := c.KeyLine(key)
 	if file == "" {
-		file = p.c.File
+		file = c.File
 	}
 	return findings.Finding{
 		Rule:     RuleUpstreamLocalhost,
@@ -171,11 +167,11 @@ func upstreamKeepalive(maxConnections int) int {
 // resolve localhost to [::1]:5000, which then refuses every connection and,
 // with max_fails=0, is never marked down; writing the address the app
 // listens on avoids that.
-func (p *plan) supervised(u config.Address) bool {
-	if len(p.c.Supervise.Command) == 0 {
+func supervised(c *config.Config, u config.Address) bool {
+	if len(c.Supervise.Command) == 0 {
 		return false
 	}
-	for _, l := range p.c.App.Listen {
+	for _, l := range c.App.Listen {
 		if u.Overlaps(l) {
 			return true
 		}

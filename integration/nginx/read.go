@@ -50,7 +50,7 @@ func Read(path string) (*Tree, []findings.Finding, error) {
 		t.Root.Block = b.nodes(payload.Config[0].Parsed, payload.Config[0].File, t.Root, 0)
 	}
 	stray := 0
-	if site {
+	if site && len(payload.Errors) > 0 { // a stray "}" always makes one
 		stray = strayBraceLine(data)
 	}
 	var list []findings.Finding

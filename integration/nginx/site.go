@@ -92,7 +92,7 @@ func (p *plan) writeUpstream(w *writer) {
 		switch {
 		case !several:
 			w.line("server", upstreamServer(u))
-		case p.supervised(u):
+		case supervised(p.c, u):
 			held = true
 			w.line("server", upstreamServer(u), "max_fails=0")
 		default:
