@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -237,14 +238,8 @@ func TestSiteIncludesFromTheDirectoryAbove(t *testing.T) {
 		t.Errorf("the syntax error in proxy_params: %+v; want %s:2", syntax, params)
 	}
 	bin := harness.RequireProgram(t, "nginx")
-	list, err = nginx.Check(context.Background(), []string{site}, nginx.CheckOptions{NginxTest: true, NginxBinary: bin})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, f := range list {
-		if f.Rule == nginx.RuleNginxTest && (f.Severity != findings.Error || f.File != params) {
-			t.Errorf("nginx -t on the broken include: %+v; want an error in %s", f, params)
-		}
+	if f := nginxTestVerdict(t, bin, site); f.Severity != findings.Error || f.File != params {
+		t.Errorf("nginx -t on the broken include: %+v; want an error in %s", f, params)
 	}
 
 	// Without the error, the real nginx -t resolves the include as the
@@ -252,14 +247,8 @@ func TestSiteIncludesFromTheDirectoryAbove(t *testing.T) {
 	if err := os.WriteFile(params, []byte("proxy_set_header Host $host;\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	list, err = nginx.Check(context.Background(), []string{site}, nginx.CheckOptions{NginxTest: true, NginxBinary: bin})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, f := range list {
-		if f.Rule == nginx.RuleNginxTest && f.Severity != findings.Info {
-			t.Errorf("nginx -t: %s", f.Message)
-		}
+	if f := nginxTestVerdict(t, bin, site); f.Severity != findings.Info {
+		t.Errorf("nginx -t: %s", f.Message)
 	}
 }
 
@@ -295,21 +284,8 @@ func TestNestedIncludesFromTheDirectoryAbove(t *testing.T) {
 		t.Errorf("include roots %v, want %v", tree.IncludeRoots, want)
 	}
 	bin := harness.RequireProgram(t, "nginx")
-	list, err := nginx.Check(context.Background(), []string{site}, nginx.CheckOptions{NginxTest: true, NginxBinary: bin})
-	if err != nil {
-		t.Fatal(err)
-	}
-	tested := false
-	for _, f := range list {
-		if f.Rule == nginx.RuleNginxTest {
-			tested = true
-			if f.Severity != findings.Info {
-				t.Errorf("nginx -t: %s:%d: %s", f.File, f.Line, f.Message)
-			}
-		}
-	}
-	if !tested {
-		t.Errorf("no %s finding:\n%s", nginx.RuleNginxTest, describe(list))
+	if f := nginxTestVerdict(t, bin, site); f.Severity != findings.Info {
+		t.Errorf("nginx -t: %s:%d: %s", f.File, f.Line, f.Message)
 	}
 
 	// An error in the nested include is reported in that file.
@@ -317,20 +293,22 @@ func TestNestedIncludesFromTheDirectoryAbove(t *testing.T) {
 	if err := os.WriteFile(params, []byte("proxy_set_header Host $host;\nproxy_set_header X-Bogus;\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	list, err = nginx.Check(context.Background(), []string{site}, nginx.CheckOptions{NginxTest: true, NginxBinary: bin})
+	if f := nginxTestVerdict(t, bin, site); f.Severity != findings.Error || f.File != params || f.Line != 2 {
+		t.Errorf("nginx -t on the broken nested include: %+v; want an error at %s:2", f, params)
+	}
+}
+
+// nginxTestVerdict checks site with --nginx-test and returns the one
+// finding of the real nginx -t.
+func nginxTestVerdict(t *testing.T, bin, site string) findings.Finding {
+	t.Helper()
+	list, err := nginx.Check(context.Background(), []string{site}, nginx.CheckOptions{NginxTest: true, NginxBinary: bin})
 	if err != nil {
 		t.Fatal(err)
 	}
-	tested = false
-	for _, f := range list {
-		if f.Rule == nginx.RuleNginxTest {
-			tested = true
-			if f.Severity != findings.Error || f.File != params || f.Line != 2 {
-				t.Errorf("nginx -t on the broken nested include: %+v; want an error at %s:2", f, params)
-			}
-		}
+	i := slices.IndexFunc(list, func(f findings.Finding) bool { return f.Rule == nginx.RuleNginxTest })
+	if i < 0 {
+		t.Fatalf("no %s finding:\n%s", nginx.RuleNginxTest, describe(list))
 	}
-	if !tested {
-		t.Errorf("no %s finding:\n%s", nginx.RuleNginxTest, describe(list))
-	}
+	return list[i]
 }

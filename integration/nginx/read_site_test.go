@@ -5,7 +5,9 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/apphost/apphost/integration/findings"
 	"github.com/apphost/apphost/integration/nginx"
+	"github.com/apphost/apphost/tests/harness"
 )
 
 // A site file cut short is still read as a site: its one finding is the
@@ -60,6 +62,11 @@ func TestStrayBraceInASiteIsOneSyntaxError(t *testing.T) {
 			}
 			if len(list) != 1 || list[0].Rule != nginx.RuleSyntax || list[0].Line != tc.line || list[0].File != path || list[0].Message != `unexpected "}"` {
 				t.Fatalf("findings %+v, want one %s unexpected \"}\" at %s:%d", list, nginx.RuleSyntax, path, tc.line)
+			}
+			// The real nginx -t refuses the site at the same line.
+			bin := harness.RequireProgram(t, "nginx")
+			if f := nginxTestVerdict(t, bin, path); f.Severity != findings.Error || f.Line != tc.line {
+				t.Errorf("nginx -t: %+v; want an error at line %d", f, tc.line)
 			}
 		})
 	}
