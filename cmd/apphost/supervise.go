@@ -213,8 +213,6 @@ func runSupervise(cmd *cobra.Command, c *config.Config) error {
 var optionKeys = map[string]string{
 	"Command": "supervise.command",
 	"Dir":     "supervise.working_directory",
-	"Restart": "supervise.restart",
-	"PortEnv": "supervise.port_env",
 }
 
 // namingTheKey puts the description's key, and where it was set, in

@@ -94,48 +94,6 @@ func TestSuperviseRejectsBadFlagValues(t *testing.T) {
 	}
 }
 
-// A command given after -- is checked as one from the description (here
-// the supervisor's admin address would be the app's, or the program is a
-// directory), and settings the supervisor cannot use are usage errors, all
-// before any socket is bound.
-func TestSuperviseChecksTheCommandLine(t *testing.T) {
-	for _, args := range [][]string{
-		{"supervise", "--admin-listen", "127.0.0.1:9464", "--", "/bin/true"},
-		{"supervise", "--admin-listen", "off", "--", "/usr/bin/"},
-		{"supervise", "--admin-listen", "off", "--working-directory", "/no/such/dir", "--", "/bin/true"},
-		{"supervise", "--admin-listen", "off", "--log-file", "/no/such/dir/app.log", "--", "/bin/true"},
-	} {
-		root := newRootCommand()
-		var out strings.Builder
-		root.SetErr(&out)
-		root.SetArgs(args)
-		err := root.Execute()
-		var ec exitCoder
-		if err == nil || asExitCoder(err, &ec) || !strings.Contains(err.Error(), "supervise.") && !strings.Contains(err.Error(), "log file") {
-			t.Errorf("%q: err = %v, want a usage error naming the setting", args, err)
-		}
-		if strings.Contains(out.String(), "holding a socket") {
-			t.Errorf("%q: a socket was bound before the checks:\n%s", args, out.String())
-		}
-	}
-}
-
-// No command is a usage error (exit 2), refused before any socket is held.
-func TestSuperviseWithoutACommand(t *testing.T) {
-	root := newRootCommand()
-	var out strings.Builder
-	root.SetErr(&out)
-	root.SetArgs([]string{"supervise", "--listen", "127.0.0.1:0", "--admin-listen", "off"})
-	err := root.Execute()
-	var ec exitCoder
-	if err == nil || asExitCoder(err, &ec) || !strings.Contains(err.Error(), "no command to supervise") {
-		t.Fatalf("err = %v, want a usage error (exit 2) saying there is no command", err)
-	}
-	if strings.Contains(out.String(), "holding a socket") {
-		t.Errorf("a socket was bound before the command was checked:\n%s", out.String())
-	}
-}
-
 // superviseUsageError runs `apphost supervise args...` and requires a usage
 // error (exit 2) that names want, given before any socket is bound.
 func superviseUsageError(t *testing.T, want string, args ...string) {
@@ -157,14 +115,31 @@ func superviseUsageError(t *testing.T, want string, args ...string) {
 	}
 }
 
-// A program that does not exist is a usage error (exit 2), named, and
-// refused before any socket is bound.
+// A command given after -- is checked as one from the description (here
+// the supervisor's admin address would be the app's, or the program is a
+// directory), and settings the supervisor cannot use, or no command at
+// all, are usage errors, all before any socket is bound.
+func TestSuperviseChecksTheCommandLine(t *testing.T) {
+	superviseUsageError(t, "supervise.admin_listen", "--admin-listen", "127.0.0.1:9464", "--", "/bin/true")
+	superviseUsageError(t, "supervise.command", "--", "/usr/bin/")
+	superviseUsageError(t, "log file", "--log-file", "/no/such/dir/app.log", "--", "/bin/true")
+	superviseUsageError(t, "no command to supervise")
+}
+
+// A program that does not exist is a usage error (exit 2), named where it
+// was given, and refused before any socket is bound.
 func TestSuperviseRefusesAMissingProgram(t *testing.T) {
 	superviseUsageError(t, `supervise.command: command "/no/such/program"`, "--", "/no/such/program")
 	superviseUsageError(t, `supervise.command: command "no-such-program-anywhere"`, "--", "no-such-program-anywhere")
 	// A relative program is looked for in the working directory.
 	dir := t.TempDir()
 	superviseUsageError(t, `supervise.command: command "./shop"`, "--working-directory", dir, "--", "./shop")
+	// One from the description is placed at its line.
+	file := filepath.Join(dir, "apphost.yaml")
+	if err := os.WriteFile(file, []byte("name: shop\nsupervise:\n  command: [/no/such/program]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	superviseUsageError(t, file+`:3:12: supervise.command: command "/no/such/program"`, "-f", file)
 }
 
 // The command after -- replaces supervise.command before the description

@@ -163,7 +163,7 @@ func serviceUnit(c *config.Config, o Options) []byte {
 	} else {
 		args := []string{o.Apphost, "supervise", "-f", o.Description, "--"}
 		fmt.Fprintf(&b, "ExecStart=%s\n", execLine(append(args, s.Command...)))
-		if s.PortEnv == "" {
+		if !bindsItsOwnPort(c, o) {
 			b.WriteString("ExecReload=/bin/kill -HUP $MAINPID\n")
 		} else {
 			b.WriteString("# No ExecReload=: with supervise.port_env the application binds its port\n")
