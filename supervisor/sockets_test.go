@@ -106,6 +106,7 @@ func TestOptionsRejectACommandThatCannotStart(t *testing.T) {
 		{"missing working directory", Options{Command: []string{"sh"}, Dir: filepath.Join(dir, "nope")}, "Dir", "working directory"},
 		{"working directory is a file", Options{Command: []string{"sh"}, Dir: notExec}, "Dir", "is not a directory"},
 		{"bad policy", Options{Command: []string{"sh"}, Restart: "sometimes"}, "Restart", "sometimes"},
+		{"sockets and a port variable", Options{Command: []string{"sh"}, Sockets: []Socket{{Name: "app"}}, PortEnv: "PORT"}, "PortEnv", "exclusive"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
