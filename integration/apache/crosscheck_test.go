@@ -83,11 +83,14 @@ func crossCheckCases(t *testing.T) []ruleCase {
 		{name: "ttl= that is no number", conf: edit(t, "ttl=60", "ttl=short"), yaml: goodYAML, rule: RulePoolTTL, line: 10},
 		{name: "ProxySet ttl= wins over the ProxyPass's", conf: strings.Replace(proxySetBefore, "timeout=10", "ttl=300", 1) + good, yaml: goodYAML, rule: RulePoolTTL, line: 13},
 		{name: "a ProxyPass sharing an earlier <Proxy> worker loses its own ttl=", conf: strings.Replace(proxySetBefore, "ttl=60 timeout=10", "timeout=120", 1) + good, yaml: goodYAML, rule: RulePoolTTL, line: 13},
-		{name: "ProxySet in <Proxy> for a prefix of the URL", conf: strings.NewReplacer(`"http://127.0.0.1:5000/"`, `"http://127.0.0.1:5000"`, "timeout=10", "ttl=300").Replace(proxySetBefore) + good, yaml: goodYAML, rule: RulePoolTTL, line: 13},
+		{name: "ProxySet in <Proxy> for a prefix of the URL", conf: edit(t, "    ServerName shop.example.com\n", "    ServerName shop.example.com\n"+within(`Proxy "http://127.0.0.1:5000"`, "ProxySet ttl=300\n")), yaml: goodYAML, rule: RulePoolTTL, line: 13},
+		{name: "a virtual host's own worker wins over the main server's shorter one", conf: strings.NewReplacer(`"http://127.0.0.1:5000/"`, `"http://127.0.0.1:5000"`, "timeout=10", "ttl=300").Replace(proxySetBefore) + good, yaml: goodYAML},
 		{name: "ProxySet naming the worker after the ProxyPass", conf: edit(t, direct, direct+"    ProxySet http://127.0.0.1:5000/ ttl=300\n"), yaml: goodYAML, rule: RulePoolTTL, line: 10},
 		{name: "a <Proxy> URL longer than the ProxyPass URL is another worker", conf: strings.NewReplacer(`"http://127.0.0.1:5000/"`, `"http://127.0.0.1:5000/app/"`, "timeout=10", "ttl=300").Replace(proxySetBefore) + good, yaml: goodYAML},
 		{name: "a websocket tunnel needs no ttl nor ProxyPassReverse", conf: edit(t, direct, "    ProxyPass /hub ws://127.0.0.1:5000/hub\n"+strings.Replace(direct, "ttl=60", "ttl=60 upgrade=websocket", 1)), yaml: goodYAML + "proxy:\n  websockets: true\n"},
 		{name: "no reuse needs no ttl", conf: edit(t, "ttl=60", "disablereuse=On"), yaml: goodYAML},
+		{name: "ttl given by ProxySet in <Proxy> for a Unix socket URL", conf: "<Proxy \"unix:/run/app.sock|http://localhost/\">\n    ProxySet ttl=60\n</Proxy>\n" + edit(t, "    ProxyPass / http://127.0.0.1:5000/ ttl=60\n    ProxyPassReverse / http://127.0.0.1:5000/\n", "    ProxyPass / unix:/run/app.sock|http://localhost/\n    ProxyPassReverse / http://localhost/\n"), yaml: "name: shop\napp:\n  listen: [unix:/run/app.sock]\n"},
+		{name: "ProxySet in another virtual host gives no ttl", conf: "<VirtualHost *:80>\n    ServerName other.example.com\n    <Proxy \"http://127.0.0.1:5000/\">\n        ProxySet ttl=60\n    </Proxy>\n</VirtualHost>\n" + edit(t, " ttl=60", ""), yaml: goodYAML, rule: RulePoolTTL, line: 16},
 
 		// Websockets.
 		{name: "websockets on but not passed", conf: good, yaml: goodYAML + "proxy:\n  websockets: true\n", rule: RuleWebsocketsMissing, line: 10},

@@ -3,6 +3,7 @@ package apache
 import (
 	"maps"
 	"net"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -203,22 +204,29 @@ type proxyWorker struct {
 	match bool
 }
 
-// workerTable defines workers as httpd does while it reads the
-// configuration, in file order and across virtual hosts.
+// workerTable holds the workers of one server configuration (the main
+// server's or one virtual host's), defined as httpd defines them while it
+// reads the configuration, in file order.
 type workerTable struct {
 	list []*proxyWorker
 }
 
-// find returns the worker a URL shares: the one whose name is the longest
-// prefix of the URL covering at least its scheme, host and port (compared
-// in any case; the path is compared exactly), or nil.
+// find returns the worker a URL shares in t, or nil; see longestWorker.
 func (t *workerTable) find(url string, match bool) *proxyWorker {
+	return longestWorker(url, match, t.list)
+}
+
+// longestWorker returns the worker of list whose name is the longest
+// prefix of the URL covering at least its scheme, host and port (compared
+// in any case; the path is compared exactly), the earliest of equals, or
+// nil. A ProxyPassMatch worker is only found by the same URL.
+func longestWorker(url string, match bool, list []*proxyWorker) *proxyWorker {
 	url, host := canonicalWorkerURL(url)
 	if host == 0 {
 		return nil
 	}
 	var best *proxyWorker
-	for _, w := range t.list {
+	for _, w := range list {
 		if w.match != match || len(w.name) < host || best != nil && len(w.name) <= len(best.name) {
 			continue
 		}
@@ -237,11 +245,19 @@ func (t *workerTable) define(url string, match bool, params map[string]string) *
 	return w
 }
 
-// canonicalWorkerURL lower-cases the scheme, host and port of a worker
-// URL, as httpd does when it names and looks up workers, and returns the
-// length of that part; 0 for a URL that names no worker this way (one
-// without scheme://host, such as unix:/path|http://host/).
+// canonicalWorkerURL returns the name httpd gives the worker of a URL and
+// looks workers up by, and the length of its scheme://host[:port] part; 0
+// for a URL that names no worker this way. The scheme, host and port are
+// lower-cased. A Unix socket URL, unix:/path|http://host/path, is named by
+// the URL after the bar alone: httpd shares one worker between URLs that
+// differ only in their socket path, and with a TCP worker for that URL
+// (apache2 -t warns AH01146 for the later one).
 func canonicalWorkerURL(url string) (string, int) {
+	if len(url) > len("unix:") && strings.EqualFold(url[:len("unix:")], "unix:") {
+		if _, after, ok := strings.Cut(url, "|"); ok {
+			url = after
+		}
+	}
 	scheme, rest, ok := strings.Cut(url, "://")
 	if !ok || scheme == "" || rest == "" || strings.ContainsAny(scheme, ":/|") {
 		return url, 0
@@ -254,44 +270,80 @@ func canonicalWorkerURL(url string) (string, int) {
 }
 
 // proxyWorkers returns the worker each ProxyPass and ProxyPassMatch to a
-// single backend uses, with its final parameters. A ProxyPass whose URL a
-// worker defined earlier covers (by a <Proxy> section with ProxySet, or
-// another ProxyPass) shares that worker, and httpd ignores every
-// parameter the ProxyPass gives ("AH01146: Ignoring parameter … because
-// of worker sharing"). ProxySet sets its parameters on the worker that
-// covers its URL, whether it comes before or after the ProxyPass, so its
-// values win.
+// single backend uses, with its final parameters.
+//
+// httpd keeps the workers of each server configuration apart while it
+// reads them. Within one, a ProxyPass whose URL a worker defined earlier
+// covers (by a <Proxy> section with ProxySet, or another ProxyPass)
+// shares that worker, and httpd ignores every parameter the ProxyPass
+// gives ("AH01146: Ignoring parameter … because of worker sharing").
+// ProxySet sets its parameters on the worker that covers its URL, whether
+// it comes before or after the ProxyPass, so its values win. A virtual
+// host never sees another virtual host's workers. At request time a
+// virtual host looks its URL up among the main server's workers followed
+// by its own, so the longest name wins and, between equal names, the main
+// server's: its <Proxy> and ProxySet reach a virtual host's ProxyPass.
 func proxyWorkers(list []*Directive) map[*Directive]*proxyWorker {
-	var table workerTable
+	ss := scopes(list)
+	tables := make([]workerTable, len(ss))
+	for i, s := range ss {
+		for _, it := range s.items {
+			defineWorker(&tables[i], it.d, it.parents)
+		}
+	}
 	out := map[*Directive]*proxyWorker{}
-	Walk(list, func(d *Directive, parents []*Directive) {
-		if d.IsSection {
-			return
+	for i, s := range ss {
+		merged := tables[0].list
+		if i > 0 {
+			merged = slices.Concat(merged, tables[i].list)
 		}
-		switch {
-		case d.Is("ProxyPass") || d.Is("ProxyPassMatch"):
-			p, ok := passOf(d, parents)
-			if !ok || balancerName(p.url) != "" {
-				return
+		for _, it := range s.items {
+			p, ok := workerPass(it.d, it.parents)
+			if !ok {
+				continue
 			}
-			w := table.find(p.url, p.match)
-			if w == nil {
-				w = table.define(p.url, p.match, maps.Clone(p.params))
+			if w := longestWorker(p.url, p.match, merged); w != nil {
+				out[it.d] = w
 			}
-			out[d] = w
-		case d.Is("ProxySet"):
-			url, args := proxyNameAndArgs(d, parents)
-			if url == "" || balancerName(url) != "" {
-				return
-			}
-			w := table.find(url, false)
-			if w == nil {
-				w = table.define(url, false, map[string]string{})
-			}
-			maps.Copy(w.params, params(args))
 		}
-	})
+	}
 	return out
+}
+
+// workerPass returns the ProxyPass or ProxyPassMatch d to a single
+// backend, and false for any other directive.
+func workerPass(d *Directive, parents []*Directive) (pass, bool) {
+	if d.IsSection || !d.Is("ProxyPass") && !d.Is("ProxyPassMatch") {
+		return pass{}, false
+	}
+	p, ok := passOf(d, parents)
+	if !ok || balancerName(p.url) != "" {
+		return pass{}, false
+	}
+	return p, true
+}
+
+// defineWorker does what a ProxyPass, ProxyPassMatch or ProxySet d does to
+// the workers of its server configuration, t.
+func defineWorker(t *workerTable, d *Directive, parents []*Directive) {
+	if p, ok := workerPass(d, parents); ok {
+		if t.find(p.url, p.match) == nil {
+			t.define(p.url, p.match, maps.Clone(p.params))
+		}
+		return
+	}
+	if d.IsSection || !d.Is("ProxySet") {
+		return
+	}
+	url, args := proxyNameAndArgs(d, parents)
+	if url == "" || balancerName(url) != "" {
+		return
+	}
+	w := t.find(url, false)
+	if w == nil {
+		w = t.define(url, false, map[string]string{})
+	}
+	maps.Copy(w.params, params(args))
 }
 
 // params reads key=value worker parameters; keys are lower-cased.

@@ -3,21 +3,29 @@ package apache
 import (
 	"bytes"
 	"context"
+	"io"
 	"maps"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/apphost/apphost/tests/harness"
 )
 
-// workerCases are configurations whose last line is a ProxyPass with
-// timeout=2, and the parameters its worker ends up with. shared is set
-// when the ProxyPass shares a worker defined before it, so that httpd
-// ignores its own parameters with warning AH01146.
+// workerCases are configurations whose last ProxyPass has timeout=2, and
+// the parameters its worker ends up with. shared is set when the
+// ProxyPass shares a worker defined before it in the same server
+// configuration, so that httpd ignores its own parameters with warning
+// AH01146. A virtual host's ProxyPass that uses a worker of the main
+// server warns nothing, as httpd merges the main server's workers only
+// once the configuration is read; TestProxyWorkersAtRequestTime shows
+// which one it uses.
 var workerCases = []struct {
 	name   string
 	conf   string
@@ -79,6 +87,60 @@ var workerCases = []struct {
 		conf:   "ProxyPass /a http://127.0.0.1:5000/ ttl=60\nProxyPass /b http://127.0.0.1:5000/b/ timeout=2\n",
 		params: map[string]string{"ttl": "60"},
 		shared: true,
+	},
+
+	// Workers are kept per server configuration: another virtual host's
+	// do not reach a ProxyPass, the main server's do.
+	{
+		name:   "another virtual host's <Proxy> is another worker",
+		conf:   "<VirtualHost *:80>\n    ServerName a.test\n    <Proxy \"http://127.0.0.1:5000/\">\n        ProxySet ttl=60 timeout=120\n    </Proxy>\n</VirtualHost>\n<VirtualHost *:80>\n    ServerName b.test\n    ProxyPass / http://127.0.0.1:5000/ ttl=60 timeout=2\n</VirtualHost>\n",
+		params: map[string]string{"ttl": "60", "timeout": "2"},
+	},
+	{
+		name:   "another virtual host's ProxyPass is another worker",
+		conf:   "<VirtualHost *:80>\n    ServerName a.test\n    ProxyPass / http://127.0.0.1:5000/ ttl=60\n</VirtualHost>\n<VirtualHost *:80>\n    ServerName b.test\n    ProxyPass / http://127.0.0.1:5000/ timeout=2\n</VirtualHost>\n",
+		params: map[string]string{"timeout": "2"},
+	},
+	{
+		name:   "the main server's <Proxy> wins over a virtual host's worker with the same URL",
+		conf:   "<Proxy \"http://127.0.0.1:5000/\">\n    ProxySet ttl=60\n</Proxy>\n<VirtualHost *:80>\n    ProxyPass / http://127.0.0.1:5000/ timeout=2\n</VirtualHost>\n",
+		params: map[string]string{"ttl": "60"},
+	},
+	{
+		name:   "a virtual host's longer worker wins over the main server's",
+		conf:   "<Proxy \"http://127.0.0.1:5000/\">\n    ProxySet ttl=60\n</Proxy>\n<VirtualHost *:80>\n    ProxyPass / http://127.0.0.1:5000/app/ timeout=2\n</VirtualHost>\n",
+		params: map[string]string{"timeout": "2"},
+	},
+
+	// A Unix socket worker is named by the URL after the bar.
+	{
+		name:   "ProxySet in <Proxy> with the same Unix socket URL wins",
+		conf:   "<Proxy \"unix:/run/app/app.sock|http://localhost/\">\n    ProxySet ttl=60\n</Proxy>\nProxyPass / unix:/run/app/app.sock|http://localhost/ timeout=2\n",
+		params: map[string]string{"ttl": "60"},
+		shared: true,
+	},
+	{
+		name:   "a Unix socket URL with scheme and host in another case",
+		conf:   "<Proxy \"unix:/run/app/app.sock|HTTP://LocalHost/\">\n    ProxySet ttl=60\n</Proxy>\nProxyPass /x unix:/run/app/app.sock|http://localhost/x/ timeout=2\n",
+		params: map[string]string{"ttl": "60"},
+		shared: true,
+	},
+	{
+		name:   "Unix socket URLs differing only in their socket share a worker",
+		conf:   "ProxyPass /a unix:/run/a.sock|http://localhost/ ttl=60\nProxyPass /b unix:/run/b.sock|http://localhost/ timeout=2\n",
+		params: map[string]string{"ttl": "60"},
+		shared: true,
+	},
+	{
+		name:   "a Unix socket URL shares the TCP worker of the URL after the bar",
+		conf:   "ProxyPass /a http://localhost/ ttl=60\nProxyPass /b unix:/run/b.sock|http://localhost/ timeout=2\n",
+		params: map[string]string{"ttl": "60"},
+		shared: true,
+	},
+	{
+		name:   "a Unix socket URL with another path after the bar is another worker",
+		conf:   "<Proxy \"unix:/run/app/app.sock|http://localhost/App/\">\n    ProxySet ttl=60\n</Proxy>\nProxyPass /x unix:/run/app/app.sock|http://localhost/app/ timeout=2\n",
+		params: map[string]string{"timeout": "2"},
 	},
 }
 
@@ -182,4 +244,88 @@ func lastProxyPass(t *testing.T, cfg *Config) *Directive {
 		t.Fatal("no ProxyPass")
 	}
 	return last
+}
+
+// TestProxyWorkersAtRequestTime sends requests through a real httpd to a
+// backend that answers after 2 s, with each ProxyPass's worker given
+// timeout=1 or timeout=10 by a different arrangement of virtual hosts and
+// the main server: proxyWorkers must give each the worker httpd uses, and
+// httpd answers 502 exactly when that worker has timeout=1.
+func TestProxyWorkersAtRequestTime(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits for a slow backend")
+	}
+	harness.RequireProgram(t, "apache2")
+	backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(2 * time.Second)
+		io.WriteString(w, "slow")
+	}))
+	defer backend.Close()
+	b := backend.URL
+	site := "<Proxy \"" + b + "/main/\">\n    ProxySet timeout=10\n</Proxy>\n" +
+		"<Proxy \"" + b + "/other/\">\n    ProxySet timeout=10\n</Proxy>\n" +
+		"<Proxy \"" + b + "/x/long/\">\n    ProxySet timeout=10\n</Proxy>\n" +
+		"<VirtualHost *:*>\n    ServerName a.test\n" +
+		"    <Proxy \"" + b + "/a/\">\n        ProxySet timeout=10\n    </Proxy>\n</VirtualHost>\n" +
+		"<VirtualHost *:*>\n    ServerName b.test\n" +
+		"    <Proxy \"" + b + "/x/\">\n        ProxySet timeout=1\n    </Proxy>\n" +
+		"    ProxyPass /a/ " + b + "/a/ timeout=1\n" +
+		"    ProxyPass /main/ " + b + "/main/ timeout=1\n" +
+		"    ProxyPass /deep/ " + b + "/other/deep/ timeout=1\n" +
+		"    ProxyPass /long/ " + b + "/x/long/\n" +
+		"</VirtualHost>\n"
+	dir := t.TempDir()
+	path := filepath.Join(dir, "site.conf")
+	if err := os.WriteFile(path, []byte(site), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	loaded, err := Load([]string{path}, LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The ProxyPass path, and the worker timeout httpd gives it.
+	want := map[string]string{
+		"/a/":    "1",  // a.test's <Proxy> does not reach b.test
+		"/main/": "10", // the main server's worker wins a tie
+		"/deep/": "1",  // b.test's longer worker wins over the main server's
+		"/long/": "10", // the main server's longer worker wins over b.test's
+	}
+	for d, w := range proxyWorkers(loaded.Directives) {
+		if got := w.params["timeout"]; got != want[d.Arg(0)] {
+			t.Errorf("proxyWorkers gives ProxyPass %s timeout=%s, want timeout=%s", d.Arg(0), got, want[d.Arg(0)])
+		}
+	}
+	addr := harness.FreeAddr(t)
+	root := ServerRoot{Dir: dir, Modules: []string{"proxy", "proxy_http"}, Listen: []string{addr}, Include: []string{path}}
+	main, err := root.Write()
+	if err != nil {
+		t.Fatal(err)
+	}
+	harness.StartApache(t, dir, main, addr)
+	client := &http.Client{Timeout: 15 * time.Second}
+	var wg sync.WaitGroup
+	for prefix, timeout := range want {
+		status := http.StatusOK
+		if timeout == "1" {
+			status = http.StatusBadGateway
+		}
+		wg.Go(func() {
+			req, err := http.NewRequest(http.MethodGet, "http://"+addr+prefix, nil)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			req.Host = "b.test"
+			resp, err := client.Do(req)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			resp.Body.Close()
+			if resp.StatusCode != status {
+				t.Errorf("GET %s: httpd answers %d, want %d (worker timeout=%s)", prefix, resp.StatusCode, status, timeout)
+			}
+		})
+	}
+	wg.Wait()
 }
