@@ -43,21 +43,14 @@ func edit(t *testing.T, old, new string) string {
 // from a temporary directory and runs Check.
 func checkText(t *testing.T, conf, yaml string) []findings.Finding {
 	t.Helper()
-	dir := t.TempDir()
-	path := filepath.Join(dir, "site.conf")
-	if err := os.WriteFile(path, []byte(conf), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	loaded, err := Load([]string{path}, LoadOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	loaded := loadText(t, conf)
 	var opts CheckOptions
 	if yaml != "" {
-		yp := filepath.Join(dir, "apphost.yaml")
+		yp := filepath.Join(t.TempDir(), "apphost.yaml")
 		if err := os.WriteFile(yp, []byte(yaml), 0o644); err != nil {
 			t.Fatal(err)
 		}
+		var err error
 		if opts.Deployment, err = config.Load(yp); err != nil {
 			t.Fatal(err)
 		}

@@ -214,15 +214,9 @@ func TestAppliedHeadersAgreeWithHTTPD(t *testing.T) {
     </If>
 </VirtualHost>
 `)
-	dir := t.TempDir()
-	path := filepath.Join(dir, "site.conf")
-	if err := os.WriteFile(path, []byte(site), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	loaded, err := Load([]string{path}, LoadOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	loaded := loadText(t, site)
+	path := loaded.Files[0]
+	dir := filepath.Dir(path)
 	c := &checker{cfg: loaded, scopes: scopes(loaded.Directives)}
 	applied := func(s *scope) string {
 		var values []string

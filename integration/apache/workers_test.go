@@ -274,15 +274,9 @@ func TestProxyWorkersAtRequestTime(t *testing.T) {
 		"    ProxyPass /deep/ " + b + "/other/deep/ timeout=1\n" +
 		"    ProxyPass /long/ " + b + "/x/long/\n" +
 		"</VirtualHost>\n"
-	dir := t.TempDir()
-	path := filepath.Join(dir, "site.conf")
-	if err := os.WriteFile(path, []byte(site), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	loaded, err := Load([]string{path}, LoadOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	loaded := loadText(t, site)
+	path := loaded.Files[0]
+	dir := filepath.Dir(path)
 	// The ProxyPass path, and the worker timeout httpd gives it.
 	want := map[string]string{
 		"/a/":    "1",  // a.test's <Proxy> does not reach b.test
